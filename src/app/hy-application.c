@@ -1,0 +1,272 @@
+/* hy-application.c — the Hongyan application: actions, windows, start-up checks
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "hy-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "hy-application.h"
+#include "hy-preferences-window.h"
+#include "hy-screenshot.h"
+#include "hy-window.h"
+#include "net/hy-tls-backend.h"
+
+struct _HyApplication
+{
+  AdwApplication  parent_instance;
+
+  GSettings      *settings;
+  char           *screenshot_path;
+  gboolean        exit_after_screenshot;
+};
+
+G_DEFINE_FINAL_TYPE (HyApplication, hy_application, ADW_TYPE_APPLICATION)
+
+static const GOptionEntry option_entries[] = {
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and quit"), NULL },
+  { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Save a PNG image of the main window once it is drawn"), N_("FILE") },
+  { "exit-after-screenshot", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Quit once the screenshot is saved"), NULL },
+  { NULL }
+};
+
+HyApplication *
+hy_application_new (void)
+{
+  return g_object_new (HY_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "resource-base-path", "/io/github/hongyan/Hongyan",
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       NULL);
+}
+
+GSettings *
+hy_application_get_settings (HyApplication *self)
+{
+  g_return_val_if_fail (HY_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}
+
+static int
+hy_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  HyApplication *self = HY_APPLICATION (app);
+  const char *screenshot = NULL;
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("hongyan %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  if (g_variant_dict_lookup (options, "screenshot", "^&ay", &screenshot))
+    {
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (screenshot);
+
+      g_free (self->screenshot_path);
+      self->screenshot_path = g_file_get_path (file);
+    }
+  self->exit_after_screenshot = g_variant_dict_contains (options, "exit-after-screenshot");
+
+  return -1;
+}
+
+static void
+on_screenshot_taken (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(HyApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!hy_screenshot_save_finish (result, &error))
+    g_printerr ("hongyan: %s\n", error->message);
+
+  if (self->exit_after_screenshot)
+    g_application_quit (G_APPLICATION (self));
+}
+
+static void
+hy_application_activate (GApplication *app)
+{
+  HyApplication *self = HY_APPLICATION (app);
+  GtkWindow *window;
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  if (window == NULL)
+    window = GTK_WINDOW (hy_window_new (self));
+
+  gtk_window_present (window);
+
+  if (self->screenshot_path != NULL)
+    {
+      g_autofree char *path = g_steal_pointer (&self->screenshot_path);
+
+      hy_screenshot_save_async (GTK_WIDGET (window), path, NULL,
+                                on_screenshot_taken, g_object_ref (self));
+    }
+}
+
+static void
+apply_style_variant (HyApplication *self)
+{
+  g_autofree char *variant = g_settings_get_string (self->settings, "style-variant");
+  AdwColorScheme scheme = ADW_COLOR_SCHEME_DEFAULT;
+
+  if (g_strcmp0 (variant, "light") == 0)
+    scheme = ADW_COLOR_SCHEME_FORCE_LIGHT;
+  else if (g_strcmp0 (variant, "dark") == 0)
+    scheme = ADW_COLOR_SCHEME_FORCE_DARK;
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), scheme);
+}
+
+static void
+hy_application_startup (GApplication *app)
+{
+  HyApplication *self = HY_APPLICATION (app);
+  g_autoptr(GError) error = NULL;
+
+  G_APPLICATION_CLASS (hy_application_parent_class)->startup (app);
+
+  g_set_application_name (_("Hongyan"));
+  gtk_window_set_default_icon_name (APP_ID);
+
+  self->settings = g_settings_new ("io.github.hongyan.Hongyan");
+  g_signal_connect_object (self->settings, "changed::style-variant",
+                           G_CALLBACK (apply_style_variant), self, G_CONNECT_SWAPPED);
+  apply_style_variant (self);
+
+  /* Without a TLS backend no server can be reached; say so plainly now
+   * rather than failing on every connection later. */
+  if (!hy_tls_backend_check (&error))
+    g_printerr ("hongyan: %s\n", error->message);
+}
+
+static void
+show_about (GSimpleAction *action,
+            GVariant      *parameter,
+            gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+  static const char *developers[] = { "The Hongyan developers", NULL };
+
+  adw_show_about_window (gtk_application_get_active_window (app),
+                         "application-name", _("Hongyan"),
+                         "application-icon", APP_ID,
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Read and write email on GNOME"),
+                         "website", "https://github.com/hongyan/hongyan",
+                         "issue-url", "https://github.com/hongyan/hongyan/issues",
+                         "developers", developers,
+                         "copyright", "© 2026 The Hongyan developers",
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+show_preferences (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  HyApplication *self = user_data;
+  HyPreferencesWindow *prefs;
+
+  prefs = hy_preferences_window_new (self);
+  gtk_window_set_transient_for (GTK_WINDOW (prefs),
+                                gtk_application_get_active_window (GTK_APPLICATION (self)));
+  gtk_window_present (GTK_WINDOW (prefs));
+}
+
+static void
+on_help_shown (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!gtk_show_uri_full_finish (GTK_WINDOW (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("Could not open the user guide: %s", error->message);
+}
+
+static void
+show_help (GSimpleAction *action,
+           GVariant      *parameter,
+           gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+
+  gtk_show_uri_full (gtk_application_get_active_window (app), "help:hongyan",
+                     GDK_CURRENT_TIME, NULL, on_help_shown, NULL);
+}
+
+static void
+quit_app (GSimpleAction *action,
+          GVariant      *parameter,
+          gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+  GList *windows = gtk_application_get_windows (app);
+
+  /* Close windows so that each saves its state, then quit. */
+  for (GList *l = windows; l != NULL;)
+    {
+      GList *next = l->next;
+
+      gtk_window_close (GTK_WINDOW (l->data));
+      l = next;
+    }
+  g_application_quit (G_APPLICATION (app));
+}
+
+static const GActionEntry app_actions[] = {
+  { .name = "about", .activate = show_about },
+  { .name = "preferences", .activate = show_preferences },
+  { .name = "help", .activate = show_help },
+  { .name = "quit", .activate = quit_app },
+};
+
+static void
+hy_application_init (HyApplication *self)
+{
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit",
+                                         (const char *[]) { "<Control>q", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         (const char *[]) { "<Control>comma", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.help",
+                                         (const char *[]) { "F1", NULL });
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+}
+
+static void
+hy_application_finalize (GObject *object)
+{
+  HyApplication *self = HY_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->screenshot_path, g_free);
+
+  G_OBJECT_CLASS (hy_application_parent_class)->finalize (object);
+}
+
+static void
+hy_application_class_init (HyApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = hy_application_finalize;
+  app_class->activate = hy_application_activate;
+  app_class->startup = hy_application_startup;
+  app_class->handle_local_options = hy_application_handle_local_options;
+}

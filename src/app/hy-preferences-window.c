@@ -1,0 +1,104 @@
+/* hy-preferences-window.c — the preferences window
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "hy-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "hy-preferences-window.h"
+
+struct _HyPreferencesWindow
+{
+  AdwPreferencesWindow  parent_instance;
+
+  GSettings            *settings;
+
+  /* Template children */
+  AdwComboRow          *style_row;
+};
+
+G_DEFINE_FINAL_TYPE (HyPreferencesWindow, hy_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+/* The order of the rows in the style combo row. */
+static const char * const style_names[] = { "default", "light", "dark" };
+
+static gboolean
+style_to_position (GValue   *value,
+                   GVariant *variant,
+                   gpointer  user_data)
+{
+  const char *style = g_variant_get_string (variant, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (style_names); i++)
+    {
+      if (g_strcmp0 (style, style_names[i]) == 0)
+        {
+          g_value_set_uint (value, i);
+          return TRUE;
+        }
+    }
+  g_value_set_uint (value, 0);
+  return TRUE;
+}
+
+static GVariant *
+position_to_style (const GValue       *value,
+                   const GVariantType *expected_type,
+                   gpointer            user_data)
+{
+  guint position = g_value_get_uint (value);
+
+  if (position >= G_N_ELEMENTS (style_names))
+    position = 0;
+  return g_variant_new_string (style_names[position]);
+}
+
+HyPreferencesWindow *
+hy_preferences_window_new (HyApplication *application)
+{
+  HyPreferencesWindow *self;
+
+  g_return_val_if_fail (HY_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (HY_TYPE_PREFERENCES_WINDOW, NULL);
+  self->settings = g_object_ref (hy_application_get_settings (application));
+  g_settings_bind_with_mapping (self->settings, "style-variant",
+                                self->style_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT,
+                                style_to_position, position_to_style,
+                                NULL, NULL);
+  return self;
+}
+
+static void
+hy_preferences_window_dispose (GObject *object)
+{
+  HyPreferencesWindow *self = HY_PREFERENCES_WINDOW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), HY_TYPE_PREFERENCES_WINDOW);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (hy_preferences_window_parent_class)->dispose (object);
+}
+
+static void
+hy_preferences_window_class_init (HyPreferencesWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = hy_preferences_window_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/hongyan/Hongyan/ui/hy-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, HyPreferencesWindow, style_row);
+}
+
+static void
+hy_preferences_window_init (HyPreferencesWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

@@ -1,0 +1,123 @@
+/* hongyan-cli.c — the Hongyan engine from a shell: entry point and dispatch
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "hy-cli"
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gi18n.h>
+#include <gmime/gmime.h>
+
+#include "hy-cli-commands.h"
+#include "net/hy-tls-backend.h"
+
+static const HyCliCommand commands[] = {
+  { NULL, NULL, NULL }
+};
+
+void
+hy_cli_error (const char *format,
+              ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  fprintf (stderr, "hongyan-cli: %s\n", message);
+}
+
+gboolean
+hy_cli_parse_options (GOptionContext  *context,
+                      int             *argc,
+                      char          ***argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_set_help_enabled (context, TRUE);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      hy_cli_error ("%s (see --help)", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: hongyan-cli COMMAND [OPTION…]\n\n");
+  fprintf (out, "The Hongyan mail engine from a shell.\n\nCommands:\n");
+  for (guint i = 0; commands[i].name != NULL; i++)
+    fprintf (out, "  %-14s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nRun “hongyan-cli COMMAND --help” for the options of a command.\n");
+  fprintf (out, "Options:\n  --help         Show this help\n  --version      Show the version\n");
+}
+
+/* Commands that never touch the network can run without a TLS backend. */
+static gboolean
+command_needs_tls (const char *name)
+{
+  static const char * const offline[] = { "parse", "compose", NULL };
+
+  return !g_strv_contains (offline, name);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *name;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return HY_CLI_EXIT_USAGE;
+    }
+
+  name = argv[1];
+  if (strcmp (name, "--help") == 0 || strcmp (name, "-h") == 0 || strcmp (name, "help") == 0)
+    {
+      print_usage (stdout);
+      return HY_CLI_EXIT_OK;
+    }
+  if (strcmp (name, "--version") == 0)
+    {
+      printf ("hongyan-cli %s\n", PACKAGE_VERSION);
+      return HY_CLI_EXIT_OK;
+    }
+
+  for (guint i = 0; commands[i].name != NULL; i++)
+    {
+      if (strcmp (commands[i].name, name) != 0)
+        continue;
+
+      if (command_needs_tls (name))
+        {
+          g_autoptr(GError) error = NULL;
+
+          if (!hy_tls_backend_check (&error))
+            {
+              hy_cli_error ("%s", error->message);
+              return HY_CLI_EXIT_FAILURE;
+            }
+        }
+
+      g_mime_init ();
+      return commands[i].run (argc - 1, argv + 1);
+    }
+
+  hy_cli_error ("unknown command “%s” (see hongyan-cli --help)", name);
+  return HY_CLI_EXIT_USAGE;
+}

@@ -1,0 +1,92 @@
+# uitest.py — helpers for driving Hongyan from outside in UI tests
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+import os
+import re
+import subprocess
+import tempfile
+import time
+
+import gi
+
+gi.require_version("Atspi", "2.0")
+from gi.repository import Atspi  # noqa: E402
+
+APP_ID = os.environ.get("HONGYAN_APP_ID", "io.github.hongyan.Hongyan")
+OBJECT_PATH = "/" + APP_ID.replace(".", "/")
+
+# Lines that mean GLib, GTK or the app complained on the terminal.
+BAD_OUTPUT = re.compile(r"(WARNING|CRITICAL|ERROR)\b|-WARNING|-CRITICAL|Gtk-Message")
+
+
+def wait_for(predicate, what, timeout=30.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def check_clean_exit(rc, stderr):
+    bad = [line for line in stderr.splitlines() if BAD_OUTPUT.search(line)]
+    if bad:
+        raise AssertionError("the app printed warnings:\n" + "\n".join(bad))
+    if rc != 0:
+        raise AssertionError(f"the app exited with status {rc}\n{stderr}")
+
+
+class App:
+    def __init__(self):
+        build_root = os.environ["HONGYAN_BUILD_ROOT"]
+        self.binary = os.path.join(build_root, "src", "app", "hongyan")
+        self.shot_dir = os.path.join(build_root, "meson-logs", "screenshots")
+        os.makedirs(self.shot_dir, exist_ok=True)
+        self.proc = None
+        self._stderr = tempfile.TemporaryFile()
+
+    def screenshot_path(self, name):
+        return os.path.join(self.shot_dir, name)
+
+    def start(self, *args, env=None):
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        self.proc = subprocess.Popen([self.binary, *args], env=full_env,
+                                     stdout=subprocess.DEVNULL, stderr=self._stderr)
+
+    def find_frame(self, title):
+        desktop = Atspi.get_desktop(0)
+        for i in range(desktop.get_child_count()):
+            app = desktop.get_child_at_index(i)
+            if app is None:
+                continue
+            try:
+                if app.get_process_id() != self.proc.pid:
+                    continue
+                for j in range(app.get_child_count()):
+                    child = app.get_child_at_index(j)
+                    if child is not None and child.get_name() == title:
+                        return child
+            except gi.repository.GLib.Error:
+                continue
+        return None
+
+    def activate_action(self, name, parameter=None):
+        params = "[]" if parameter is None else f"[{parameter}]"
+        subprocess.run(["gdbus", "call", "--session", "--dest", APP_ID,
+                        "--object-path", OBJECT_PATH,
+                        "--method", "org.gtk.Actions.Activate", name, params, "{}"],
+                       check=True, stdout=subprocess.DEVNULL, timeout=30)
+
+    def wait(self, timeout=30):
+        return self.proc.wait(timeout=timeout)
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stderr_text(self):
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", "replace")
