@@ -83,7 +83,7 @@ Alice
 EOF
 sed -i 's/$/\r/' "$scratch/message.eml"
 
-echo "1..15"
+echo "1..16"
 
 # 1. Submission with STARTTLS and AUTH; the envelope names alice as Bcc.
 check "alice submits to bob with a Bcc to herself over submission with STARTTLS" \
@@ -177,7 +177,23 @@ else
     "$(head -c 600 "${rawlog:-/dev/null}" 2>/dev/null | tr -d '\r')"
 fi
 
-# 8-9. Implicit TLS submission, by name and by address (the certificate
+# 8. Alice's own rawlog has the session as curl sent it, after the login.
+rawlog=$(grep -lF "$token" "$HY_TEST_ALICE_RAWLOG_DIR"/*.in 2>/dev/null | head -n 1)
+if [ -n "$rawlog" ]; then
+  tr -d '\r' < "$rawlog" > "$scratch/client-rawlog.txt"
+fi
+if [ -n "$rawlog" ] \
+   && grep -q "^MAIL FROM:<$HY_TEST_ALICE_ADDRESS>" "$scratch/client-rawlog.txt" \
+   && grep -q "^RCPT TO:<$HY_TEST_ALICE_ADDRESS>" "$scratch/client-rawlog.txt" \
+   && grep -q "^Bcc: $HY_TEST_ALICE_ADDRESS" "$scratch/client-rawlog.txt" \
+   && ! grep -qF "$HY_TEST_ALICE_PASSWORD" "$rawlog"; then
+  ok "alice's rawlog holds the submission session as curl sent it, without the password"
+else
+  not_ok "alice's rawlog holds the submission session as curl sent it, without the password" \
+    "rawlog file: ${rawlog:-none in $HY_TEST_ALICE_RAWLOG_DIR}"
+fi
+
+# 9-10. Implicit TLS submission, by name and by address (the certificate
 # names both).
 check "alice logs in over implicit-TLS submission (localhost)" \
   "${curl_tls[@]}" "smtps://localhost:$HY_TEST_SUBMISSIONS_PORT/proof.hongyan.test" \
@@ -186,13 +202,13 @@ check "alice logs in over implicit-TLS submission (127.0.0.1)" \
   "${curl_tls[@]}" "smtps://127.0.0.1:$HY_TEST_SUBMISSIONS_PORT/proof.hongyan.test" \
     --user "$alice" --request NOOP
 
-# 10-11. STARTTLS on IMAP and STLS on POP3 work with the test CA.
+# 11-12. STARTTLS on IMAP and STLS on POP3 work with the test CA.
 check "bob logs in over IMAP with STARTTLS" \
   "${curl_tls[@]}" --ssl-reqd "imap://$host:$HY_TEST_IMAP_PORT/INBOX" --user "$bob" --request NOOP
 check "bob logs in over POP3 with STLS" \
   "${curl_tls[@]}" --ssl-reqd "pop3://$host:$HY_TEST_POP3_PORT/" --user "$bob"
 
-# 12-14. Seen from 127.0.0.2 the connection is not local: without TLS the
+# 13-15. Seen from 127.0.0.2 the connection is not local: without TLS the
 # servers offer no login and refuse one that is tried anyway; with STARTTLS
 # they accept it.  The dialogue goes over curl's telnet:// client.
 talk() {
@@ -222,7 +238,7 @@ check "AUTH on submission from 127.0.0.2 with STARTTLS works" \
   "${curl_tls[@]}" --interface 127.0.0.2 --ssl-reqd \
     "smtp://127.0.0.1:$HY_TEST_SUBMISSION_PORT/proof.hongyan.test" --user "$alice" --request NOOP
 
-# 15. Mail for an address the stack does not host is refused, not relayed.
+# 16. Mail for an address the stack does not host is refused, not relayed.
 out=$("${curl_tls[@]}" --ssl-reqd "smtp://$host:$HY_TEST_SUBMISSION_PORT/proof.hongyan.test" \
       --user "$alice" --mail-from "$HY_TEST_ALICE_ADDRESS" --mail-rcpt "nobody-$token@example.net" \
       --upload-file "$scratch/message.eml" 2>&1)
