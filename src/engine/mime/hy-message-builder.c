@@ -188,7 +188,7 @@ valid_addr_spec (const char *addr)
     if ((guchar) *p < 0x21 || *p == 0x7f || *p == '<' || *p == '>' || *p == ',' || *p == ';')
       return FALSE;
   at = strrchr (addr, '@');
-  return at != NULL && at != addr && at[1] != '\0' && strchr (at + 1, '.') != NULL &&
+  return at != NULL && at != addr && at[1] != '\0' && at[1] != '.' &&
          g_utf8_validate (addr, -1, NULL);
 }
 
@@ -994,7 +994,6 @@ hy_message_builder_add_message_attachment (HyMessageBuilder  *self,
     }
   set_filename (GMIME_OBJECT (part), "attachment", name ? name : "message.eml");
   /* Only the disposition carries the name: message/rfc822 has no name=. */
-  g_mime_object_set_content_type_parameter (GMIME_OBJECT (part), "name", NULL);
   {
     GMimeContentType *ct = g_mime_object_get_content_type (GMIME_OBJECT (part));
 
@@ -1129,8 +1128,37 @@ hy_message_builder_add_inline_bytes (HyMessageBuilder  *self,
 
 /* Serialization ---------------------------------------------------------------- */
 
+/* TRUE when every line break in the content is CRLF, so that a line-based
+ * encoding (7bit, quoted-printable) gives the receiver the same bytes. */
+static gboolean
+has_canonical_newlines (GMimePart *part)
+{
+  GMimeDataWrapper *wrapper = g_mime_part_get_content (part);
+  GMimeStream *stream;
+  g_autoptr(GMimeStream) reader = NULL;
+  char buf[8192];
+  gboolean after_cr = FALSE;
+  ssize_t n;
+
+  if (wrapper == NULL || (stream = g_mime_data_wrapper_get_stream (wrapper)) == NULL)
+    return TRUE;
+  reader = g_mime_stream_substream (stream, stream->bound_start, stream->bound_end);
+  while ((n = g_mime_stream_read (reader, buf, sizeof buf)) > 0)
+    for (ssize_t i = 0; i < n; i++)
+      {
+        if (buf[i] == '\n' && !after_cr)
+          return FALSE;
+        if (after_cr && buf[i] != '\n')
+          return FALSE;
+        after_cr = buf[i] == '\r';
+      }
+  return !after_cr;
+}
+
 /* 7bit when the data is, quoted-printable for mostly-ASCII text, Base64
- * for everything else; decided from the content itself. */
+ * for everything else; decided from the content itself. Content whose
+ * line breaks are not CRLF goes in Base64, so that attachments arrive
+ * byte for byte. */
 static void
 choose_encodings (GMimeObject *object)
 {
@@ -1172,6 +1200,8 @@ choose_encodings (GMimeObject *object)
       encoding = g_mime_part_get_best_content_encoding (part, GMIME_ENCODING_CONSTRAINT_7BIT);
       if (encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE &&
           !g_mime_content_type_is_type (ct, "text", "*"))
+        encoding = GMIME_CONTENT_ENCODING_BASE64;
+      if (encoding != GMIME_CONTENT_ENCODING_BASE64 && !has_canonical_newlines (part))
         encoding = GMIME_CONTENT_ENCODING_BASE64;
       g_mime_part_set_content_encoding (part, encoding);
     }

@@ -34,7 +34,7 @@ struct _HyMessage {
   char         *list_id;
   char         *list_unsubscribe;
   char         *authentication_results;
-  guint         n_headers;
+  GPtrArray    *headers;       /* of GMimeHeader, message and root part merged */
 
   /* The body, worked out on first use. */
   gboolean      body_done;
@@ -80,6 +80,7 @@ hy_message_finalize (GObject *object)
   g_clear_pointer (&self->inline_parts, g_ptr_array_unref);
   g_clear_object (&self->root);
   g_clear_pointer (&self->parts, g_ptr_array_unref);
+  g_clear_pointer (&self->headers, g_ptr_array_unref);
   g_clear_pointer (&self->defects, g_ptr_array_unref);
   for (guint i = 0; i < G_N_ELEMENTS (self->addresses); i++)
     g_clear_pointer (&self->addresses[i], g_ptr_array_unref);
@@ -143,27 +144,74 @@ header_list (HyMessage *self)
   return g_mime_object_get_header_list (GMIME_OBJECT (self->message));
 }
 
+static int
+compare_offsets (gconstpointer a,
+                 gconstpointer b)
+{
+  gint64 oa = g_mime_header_get_offset (*(GMimeHeader **) a);
+  gint64 ob = g_mime_header_get_offset (*(GMimeHeader **) b);
+
+  return oa < ob ? -1 : oa > ob ? 1 : 0;
+}
+
+/* GMime keeps the Content-* headers of the top level with the body part;
+ * a reader wants the header block as it was received, in order. */
+static void
+collect_headers (HyMessage *self)
+{
+  GMimeHeaderList *lists[2];
+  gboolean sortable = TRUE;
+
+  self->headers = g_ptr_array_new ();
+  lists[0] = header_list (self);
+  lists[1] = g_mime_message_get_mime_part (self->message) ?
+             g_mime_object_get_header_list (g_mime_message_get_mime_part (self->message)) : NULL;
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    {
+      int n = lists[l] ? g_mime_header_list_get_count (lists[l]) : 0;
+
+      for (int i = 0; i < n && self->headers->len < HY_MIME_MAX_HEADERS; i++)
+        {
+          GMimeHeader *header = g_mime_header_list_get_header_at (lists[l], i);
+
+          if (g_mime_header_get_offset (header) < 0)
+            sortable = FALSE;
+          g_ptr_array_add (self->headers, header);
+        }
+      if (n > HY_MIME_MAX_HEADERS || self->headers->len >= HY_MIME_MAX_HEADERS)
+        _hy_mime_add_defect (self->defects, "more than %d headers; only the first %d are listed",
+                             HY_MIME_MAX_HEADERS, HY_MIME_MAX_HEADERS);
+    }
+  if (sortable)
+    g_ptr_array_sort (self->headers, compare_offsets);
+}
+
 const char *
 hy_message_get_header (HyMessage  *self,
                        const char *name)
 {
-  GMimeHeader *header;
-
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  header = g_mime_header_list_get_header (header_list (self), name);
-  return header ? g_mime_header_get_raw_value (header) : NULL;
+  for (guint i = 0; i < self->headers->len; i++)
+    {
+      GMimeHeader *header = g_ptr_array_index (self->headers, i);
+
+      if (g_ascii_strcasecmp (g_mime_header_get_name (header), name) == 0)
+        return g_mime_header_get_raw_value (header);
+    }
+  return NULL;
 }
 
-/* Unfolded, trimmed, valid UTF-8, and no longer than the model allows. */
+/* Unfolded, trimmed, and no longer than the model allows; the bytes are
+ * as received (possibly raw 8-bit). */
 static char *
-unfold_raw (HyMessage  *self,
-            const char *name,
-            const char *raw)
+unfold (HyMessage  *self,
+        const char *name,
+        const char *raw)
 {
   g_autofree char *limited = NULL;
-  g_autofree char *unfolded = NULL;
+  char *unfolded;
 
   if (raw == NULL)
     return NULL;
@@ -174,10 +222,24 @@ unfold_raw (HyMessage  *self,
       raw = limited = g_strndup (raw, HY_MIME_MAX_HEADER_TEXT);
     }
   unfolded = g_mime_utils_header_unfold (raw);
+  if (unfolded != NULL)
+    g_strstrip (unfolded);
+  return unfolded;
+}
+
+/* The same as UTF-8 text, raw 8-bit decoded with the charset fallbacks. */
+static char *
+unfold_raw (HyMessage  *self,
+            const char *name,
+            const char *raw)
+{
+  g_autofree char *unfolded = unfold (self, name, raw);
+
   if (unfolded == NULL)
     return NULL;
-  g_strstrip (unfolded);
-  return hy_charset_make_valid (unfolded, -1);
+  if (g_utf8_validate (unfolded, -1, NULL))
+    return g_steal_pointer (&unfolded);
+  return hy_charset_decode (unfolded, strlen (unfolded), NULL, NULL);
 }
 
 static char *
@@ -185,7 +247,7 @@ decode_header (HyMessage  *self,
                const char *name,
                const char *raw)
 {
-  g_autofree char *unfolded = unfold_raw (self, name, raw);
+  g_autofree char *unfolded = unfold (self, name, raw);
 
   return unfolded ? hy_charset_decode_header (unfolded) : NULL;
 }
@@ -194,7 +256,7 @@ guint
 hy_message_get_header_count (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), 0);
-  return self->n_headers;
+  return self->headers->len;
 }
 
 const char *
@@ -202,8 +264,8 @@ hy_message_get_header_name (HyMessage *self,
                             guint      index)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
-  g_return_val_if_fail (index < self->n_headers, NULL);
-  return g_mime_header_get_name (g_mime_header_list_get_header_at (header_list (self), index));
+  g_return_val_if_fail (index < self->headers->len, NULL);
+  return g_mime_header_get_name (g_ptr_array_index (self->headers, index));
 }
 
 const char *
@@ -211,8 +273,8 @@ hy_message_get_header_raw_value (HyMessage *self,
                                  guint      index)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
-  g_return_val_if_fail (index < self->n_headers, NULL);
-  return g_mime_header_get_raw_value (g_mime_header_list_get_header_at (header_list (self), index));
+  g_return_val_if_fail (index < self->headers->len, NULL);
+  return g_mime_header_get_raw_value (g_ptr_array_index (self->headers, index));
 }
 
 char *
@@ -222,9 +284,9 @@ hy_message_dup_header_value (HyMessage *self,
   GMimeHeader *header;
 
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
-  g_return_val_if_fail (index < self->n_headers, NULL);
+  g_return_val_if_fail (index < self->headers->len, NULL);
 
-  header = g_mime_header_list_get_header_at (header_list (self), index);
+  header = g_ptr_array_index (self->headers, index);
   return decode_header (self, g_mime_header_get_name (header), g_mime_header_get_raw_value (header));
 }
 
@@ -394,20 +456,12 @@ init_from_gmime (HyMessage    *self,
                  GPtrArray    *defects)
 {
   GMimeObject *mime;
-  int count;
 
   self->message = g_object_ref (message);
   self->defects = g_ptr_array_ref (defects);
   self->depth = depth;
 
-  count = g_mime_header_list_get_count (header_list (self));
-  if (count > HY_MIME_MAX_HEADERS)
-    {
-      _hy_mime_add_defect (defects, "more than %d headers; only the first %d are listed",
-                           HY_MIME_MAX_HEADERS, HY_MIME_MAX_HEADERS);
-      count = HY_MIME_MAX_HEADERS;
-    }
-  self->n_headers = MAX (count, 0);
+  collect_headers (self);
 
   self->subject = decode_header (self, "Subject", hy_message_get_header (self, "Subject"));
   for (guint i = 0; i < G_N_ELEMENTS (self->addresses); i++)
@@ -488,7 +542,6 @@ new_from_stream (GMimeStream *stream)
       g_mime_stream_reset (all);
       wrapper = g_mime_data_wrapper_new_with_stream (all, GMIME_CONTENT_ENCODING_DEFAULT);
       g_mime_part_set_content (GMIME_PART (part), wrapper);
-      g_mime_object_set_content_type_parameter (GMIME_OBJECT (part), "charset", NULL);
       g_mime_message_set_mime_part (message, GMIME_OBJECT (part));
     }
 
