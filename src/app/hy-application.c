@@ -85,7 +85,7 @@ on_screenshot_taken (GObject      *object,
   g_autoptr(HyApplication) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!hy_screenshot_save_finish (result, &error))
+  if (!hy_screenshot_save_finish (GTK_WIDGET (object), result, &error))
     g_printerr ("hongyan: %s\n", error->message);
 
   if (self->exit_after_screenshot)
@@ -209,9 +209,7 @@ show_help (GSimpleAction *action,
 }
 
 static void
-quit_app (GSimpleAction *action,
-          GVariant      *parameter,
-          gpointer       user_data)
+close_windows_and_quit (gpointer user_data)
 {
   GtkApplication *app = user_data;
   GList *windows = gtk_application_get_windows (app);
@@ -225,6 +223,18 @@ quit_app (GSimpleAction *action,
       l = next;
     }
   g_application_quit (G_APPLICATION (app));
+  g_application_release (G_APPLICATION (app));
+}
+
+static void
+quit_app (GSimpleAction *action,
+          GVariant      *parameter,
+          gpointer       user_data)
+{
+  /* Quit from an idle callback, so that a caller activating "quit" over
+   * D-Bus gets its reply before the application goes away. */
+  g_application_hold (G_APPLICATION (user_data));
+  g_idle_add_once (close_windows_and_quit, user_data);
 }
 
 static const GActionEntry app_actions[] = {

@@ -129,10 +129,11 @@ hy_screenshot_save_async (GtkWidget           *widget,
 }
 
 gboolean
-hy_screenshot_save_finish (GAsyncResult  *result,
+hy_screenshot_save_finish (GtkWidget     *widget,
+                           GAsyncResult  *result,
                            GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, widget), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

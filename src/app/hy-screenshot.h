@@ -13,7 +13,8 @@ void     hy_screenshot_save_async  (GtkWidget           *widget,
                                     GCancellable        *cancellable,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data);
-gboolean hy_screenshot_save_finish (GAsyncResult        *result,
+gboolean hy_screenshot_save_finish (GtkWidget           *widget,
+                                    GAsyncResult        *result,
                                     GError             **error);
 
 G_END_DECLS

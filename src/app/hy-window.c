@@ -23,14 +23,30 @@ struct _HyWindow
 
 G_DEFINE_FINAL_TYPE (HyWindow, hy_window, ADW_TYPE_APPLICATION_WINDOW)
 
+static void
+restore_window_state (HyWindow *self)
+{
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
 HyWindow *
 hy_window_new (HyApplication *application)
 {
+  HyWindow *self;
+
   g_return_val_if_fail (HY_IS_APPLICATION (application), NULL);
 
-  return g_object_new (HY_TYPE_WINDOW,
+  self = g_object_new (HY_TYPE_WINDOW,
                        "application", application,
                        NULL);
+  self->settings = g_object_ref (hy_application_get_settings (application));
+  restore_window_state (self);
+
+  return self;
 }
 
 static void
@@ -82,22 +98,8 @@ static void
 hy_window_constructed (GObject *object)
 {
   HyWindow *self = HY_WINDOW (object);
-  GtkApplication *app;
 
   G_OBJECT_CLASS (hy_window_parent_class)->constructed (object);
-
-  app = gtk_window_get_application (GTK_WINDOW (self));
-  if (app != NULL)
-    self->settings = g_object_ref (hy_application_get_settings (HY_APPLICATION (app)));
-
-  if (self->settings != NULL)
-    {
-      gtk_window_set_default_size (GTK_WINDOW (self),
-                                   g_settings_get_int (self->settings, "window-width"),
-                                   g_settings_get_int (self->settings, "window-height"));
-      if (g_settings_get_boolean (self->settings, "window-maximized"))
-        gtk_window_maximize (GTK_WINDOW (self));
-    }
 
   if (g_strcmp0 (PROFILE, "Devel") == 0)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

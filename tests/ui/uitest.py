@@ -4,13 +4,14 @@
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
 
 import gi
 
 gi.require_version("Atspi", "2.0")
-from gi.repository import Atspi  # noqa: E402
+from gi.repository import Atspi, GLib  # noqa: E402
 
 APP_ID = os.environ.get("HONGYAN_APP_ID", "io.github.hongyan.Hongyan")
 OBJECT_PATH = "/" + APP_ID.replace(".", "/")
@@ -56,21 +57,17 @@ class App:
                                      stdout=subprocess.DEVNULL, stderr=self._stderr)
 
     def find_frame(self, title):
-        desktop = Atspi.get_desktop(0)
-        for i in range(desktop.get_child_count()):
-            app = desktop.get_child_at_index(i)
-            if app is None:
-                continue
-            try:
-                if app.get_process_id() != self.proc.pid:
-                    continue
-                for j in range(app.get_child_count()):
-                    child = app.get_child_at_index(j)
-                    if child is not None and child.get_name() == title:
-                        return child
-            except gi.repository.GLib.Error:
-                continue
-        return None
+        """Returns the title if the app shows a top-level window with it.
+
+        Each look runs in a fresh process: libatspi caches the desktop and
+        does not always notice an application that registered while it was
+        looking, so a new client sees the truth where a long-lived one may not.
+        """
+        result = subprocess.run([sys.executable, os.path.abspath(__file__),
+                                 "frames", str(self.proc.pid)],
+                                capture_output=True, text=True, timeout=30)
+        frames = result.stdout.splitlines()
+        return title if title in frames else None
 
     def activate_action(self, name, parameter=None):
         params = "[]" if parameter is None else f"[{parameter}]"
@@ -90,3 +87,22 @@ class App:
     def stderr_text(self):
         self._stderr.seek(0)
         return self._stderr.read().decode("utf-8", "replace")
+
+
+def _print_frames(pid):
+    desktop = Atspi.get_desktop(0)
+    for i in range(desktop.get_child_count()):
+        app = desktop.get_child_at_index(i)
+        try:
+            if app is None or app.get_process_id() != pid:
+                continue
+            for j in range(app.get_child_count()):
+                child = app.get_child_at_index(j)
+                if child is not None and child.get_role() == Atspi.Role.FRAME:
+                    print(child.get_name())
+        except GLib.Error:
+            continue
+
+
+if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "frames":
+    _print_frames(int(sys.argv[2]))
