@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <iconv.h>
 #include <string.h>
 
 #include "hy-charset.h"
@@ -70,7 +71,7 @@ hy_charset_superset (const char *charset)
 {
   g_autofree char *lower = NULL;
   const char *iconv_name;
-  GIConv cd;
+  iconv_t cd;
 
   if (charset == NULL || *charset == '\0')
     return NULL;
@@ -86,10 +87,10 @@ hy_charset_superset (const char *charset)
   iconv_name = g_mime_charset_iconv_name (charset);
   if (iconv_name == NULL)
     return NULL;
-  cd = g_iconv_open ("UTF-8", iconv_name);
-  if (cd == (GIConv) -1)
+  cd = g_mime_iconv_open ("UTF-8", iconv_name);
+  if (cd == (iconv_t) -1)
     return NULL;
-  g_iconv_close (cd);
+  g_mime_iconv_close (cd);
   return iconv_name;
 }
 
@@ -103,80 +104,97 @@ is_plain_ascii (const char *data,
   return TRUE;
 }
 
-/* Strict conversion: NULL on any illegal or incomplete sequence. */
+/* Converts with GMime's cache of iconv descriptors (opening one per call
+ * costs more than decoding a typical body). With @strict, NULL on any
+ * illegal or incomplete sequence; otherwise each undecodable byte becomes
+ * U+FFFD. NULL when iconv does not know @charset. */
 static char *
-convert_strict (const char *data,
-                gsize       len,
-                const char *charset)
+convert (const char *data,
+         gsize       len,
+         const char *charset,
+         gboolean    strict)
 {
-  gsize read = 0, written = 0;
-  char *out;
-
-  out = g_convert (data, len, "UTF-8", charset, &read, &written, NULL);
-  if (out == NULL || read != len)
-    {
-      g_free (out);
-      return NULL;
-    }
-  if (!g_utf8_validate (out, written, NULL) || memchr (out, '\0', written) != NULL)
-    {
-      /* A NUL in the decoded text would cut it short; treat as failure so
-       * that the lossy path keeps what follows. */
-      g_free (out);
-      return NULL;
-    }
-  return out;
-}
-
-/* Conversion that never fails: each undecodable byte becomes U+FFFD. */
-static char *
-convert_lossy (const char *data,
-               gsize       len,
-               const char *charset)
-{
-  GIConv cd;
+  iconv_t cd;
   GString *out;
-  char buf[4096];
+  char buf[8192];
   char *in = (char *) data;
-  gsize inleft = len;
+  size_t inleft = len;
+  gboolean failed = FALSE;
 
-  cd = g_iconv_open ("UTF-8", charset);
-  if (cd == (GIConv) -1)
-    return hy_charset_make_valid (data, len);
+  cd = g_mime_iconv_open ("UTF-8", charset);
+  if (cd == (iconv_t) -1)
+    return NULL;
+  iconv (cd, NULL, NULL, NULL, NULL);
 
   out = g_string_sized_new (len + len / 2 + 16);
   while (inleft > 0)
     {
       char *outp = buf;
-      gsize outleft = sizeof buf;
-      gsize r = g_iconv (cd, &in, &inleft, &outp, &outleft);
+      size_t outleft = sizeof buf;
+      size_t r = iconv (cd, &in, &inleft, &outp, &outleft);
 
       g_string_append_len (out, buf, outp - buf);
-      if (r == (gsize) -1)
+      if (r == (size_t) -1 && errno != E2BIG)
         {
-          if (errno == E2BIG)
-            continue;
-          /* EILSEQ or EINVAL (truncated sequence): skip one byte. */
+          /* EILSEQ, or EINVAL for a sequence cut short at the end. */
+          if (strict)
+            {
+              failed = TRUE;
+              break;
+            }
           g_string_append (out, "\xEF\xBF\xBD");
           in++;
           inleft--;
-          g_iconv (cd, NULL, NULL, NULL, NULL);
+          iconv (cd, NULL, NULL, NULL, NULL);
         }
     }
-  {
-    char *outp = buf;
-    gsize outleft = sizeof buf;
+  if (!failed)
+    {
+      char *outp = buf;
+      size_t outleft = sizeof buf;
 
-    g_iconv (cd, NULL, NULL, &outp, &outleft);
-    g_string_append_len (out, buf, outp - buf);
-  }
-  g_iconv_close (cd);
+      iconv (cd, NULL, NULL, &outp, &outleft);
+      g_string_append_len (out, buf, outp - buf);
+    }
+  g_mime_iconv_close (cd);
 
-  /* iconv may pass NUL through; keep the text a C string. */
+  if (failed || (strict && (!g_utf8_validate (out->str, out->len, NULL) ||
+                            memchr (out->str, '\0', out->len) != NULL)))
+    {
+      /* A NUL in strict output would cut the text short: let the lossy
+       * path keep what follows instead. */
+      g_string_free (out, TRUE);
+      return NULL;
+    }
   for (gsize i = 0; i < out->len; i++)
     if (out->str[i] == '\0')
       out->str[i] = ' ';
+  if (!g_utf8_validate (out->str, out->len, NULL))
+    {
+      char *valid = hy_charset_make_valid (out->str, out->len);
+
+      g_string_free (out, TRUE);
+      return valid;
+    }
   return g_string_free (out, FALSE);
+}
+
+static char *
+convert_strict (const char *data,
+                gsize       len,
+                const char *charset)
+{
+  return convert (data, len, charset, TRUE);
+}
+
+static char *
+convert_lossy (const char *data,
+               gsize       len,
+               const char *charset)
+{
+  char *out = convert (data, len, charset, FALSE);
+
+  return out != NULL ? out : hy_charset_make_valid (data, len);
 }
 
 char *

@@ -290,6 +290,39 @@ hy_message_dup_header_value (HyMessage *self,
   return decode_header (self, g_mime_header_get_name (header), g_mime_header_get_raw_value (header));
 }
 
+#define REPLACEMENT_CHARACTER "\xEF\xBF\xBD"
+
+static gboolean
+addresses_have_replacement (GPtrArray *list)
+{
+  for (guint i = 0; i < list->len; i++)
+    {
+      const char *name = hy_address_get_name (g_ptr_array_index (list, i));
+
+      if (name != NULL && strstr (name, REPLACEMENT_CHARACTER) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static char *
+read_subject (HyMessage *self)
+{
+  const char *decoded = g_mime_message_get_subject (self->message);
+  const char *raw = hy_message_get_header (self, "Subject");
+
+  if (raw == NULL)
+    return NULL;
+  if (decoded == NULL || strlen (raw) > HY_MIME_MAX_HEADER_TEXT ||
+      (strstr (decoded, REPLACEMENT_CHARACTER) != NULL && strstr (raw, "=?") != NULL))
+    return decode_header (self, "Subject", raw);
+  {
+    char *subject = hy_charset_make_valid (decoded, -1);
+
+    return g_strstrip (subject);
+  }
+}
+
 static GPtrArray *
 read_addresses (HyMessage *self,
                 guint      which)
@@ -299,17 +332,22 @@ read_addresses (HyMessage *self,
     GMIME_ADDRESS_TYPE_TO, GMIME_ADDRESS_TYPE_CC, GMIME_ADDRESS_TYPE_BCC,
   };
   const char *raw = hy_message_get_header (self, address_headers[which]);
+  GPtrArray *list = hy_address_list_from_gmime (g_mime_message_get_addresses (self->message, types[which]));
 
-  if (raw != NULL && strstr (raw, "=?") != NULL)
+  /* GMime decodes encoded-words by their declared charset; when that
+   * left replacement characters, a mislabelled CJK charset may need its
+   * superset: parse again with the labels fixed. */
+  if (raw != NULL && strstr (raw, "=?") != NULL && addresses_have_replacement (list))
     {
       g_autofree char *fixed = hy_charset_fix_encoded_words (raw);
 
-      /* GMime decodes encoded-words by their declared charset; re-parse
-       * when a mislabelled CJK charset needed its superset. */
       if (strcmp (fixed, raw) != 0)
-        return hy_address_list_parse (fixed);
+        {
+          g_ptr_array_unref (list);
+          return hy_address_list_parse (fixed);
+        }
     }
-  return hy_address_list_from_gmime (g_mime_message_get_addresses (self->message, types[which]));
+  return list;
 }
 
 static GDateTime *
@@ -463,7 +501,7 @@ init_from_gmime (HyMessage    *self,
 
   collect_headers (self);
 
-  self->subject = decode_header (self, "Subject", hy_message_get_header (self, "Subject"));
+  self->subject = read_subject (self);
   for (guint i = 0; i < G_N_ELEMENTS (self->addresses); i++)
     self->addresses[i] = read_addresses (self, i);
   self->date = read_date (self);

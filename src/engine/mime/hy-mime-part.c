@@ -574,20 +574,72 @@ hy_mime_part_open_input_stream (HyMimePart *self)
   return hy_mime_input_stream_new (stream);
 }
 
+/* The decoded content in one buffer, decoding straight from the parsed
+ * bytes (no filter stream: this is the hot path of opening a message). */
+static GByteArray *
+read_decoded (HyMimePart *self)
+{
+  GByteArray *array;
+  g_autoptr(GMimeStream) raw = NULL;
+  GMimeContentEncoding encoding = GMIME_CONTENT_ENCODING_DEFAULT;
+  char inbuf[16384];
+  ssize_t n;
+
+  if (!GMIME_IS_PART (self->object))
+    {
+      g_autoptr(GMimeStream) stream = hy_mime_part_open_stream (self);
+
+      array = g_byte_array_new ();
+      while ((n = g_mime_stream_read (stream, inbuf, sizeof inbuf)) > 0)
+        g_byte_array_append (array, (guint8 *) inbuf, n);
+      return array;
+    }
+
+  raw = open_raw_stream (self, &encoding);
+  if (raw == NULL)
+    return g_byte_array_new ();
+
+  {
+    gint64 length = g_mime_stream_length (raw);
+
+    array = g_byte_array_sized_new (length > 0 && length < G_MAXINT32 ? (guint) length + 16 : 4096);
+  }
+  if (!needs_decoding (encoding))
+    {
+      while ((n = g_mime_stream_read (raw, inbuf, sizeof inbuf)) > 0)
+        g_byte_array_append (array, (guint8 *) inbuf, n);
+    }
+  else
+    {
+      GMimeEncoding state;
+      gsize used;
+
+      g_mime_encoding_init_decode (&state, encoding);
+      while ((n = g_mime_stream_read (raw, inbuf, sizeof inbuf)) > 0)
+        {
+          gsize before = array->len;
+
+          g_byte_array_set_size (array, before + g_mime_encoding_outlen (&state, n));
+          used = g_mime_encoding_step (&state, inbuf, n, (char *) array->data + before);
+          g_byte_array_set_size (array, before + used);
+        }
+      {
+        gsize before = array->len;
+
+        g_byte_array_set_size (array, before + g_mime_encoding_outlen (&state, 0) + 16);
+        used = g_mime_encoding_flush (&state, inbuf, 0, (char *) array->data + before);
+        g_byte_array_set_size (array, before + used);
+      }
+    }
+  return array;
+}
+
 GBytes *
 hy_mime_part_get_content_bytes (HyMimePart *self)
 {
-  g_autoptr(GMimeStream) stream = NULL;
-  g_autoptr(GByteArray) array = g_byte_array_new ();
-  guint8 buf[8192];
-  ssize_t n;
-
   g_return_val_if_fail (HY_IS_MIME_PART (self), NULL);
 
-  stream = hy_mime_part_open_stream (self);
-  while ((n = g_mime_stream_read (stream, (char *) buf, sizeof buf)) > 0)
-    g_byte_array_append (array, buf, n);
-  return g_byte_array_free_to_bytes (g_steal_pointer (&array));
+  return g_byte_array_free_to_bytes (read_decoded (self));
 }
 
 gboolean
@@ -644,34 +696,91 @@ sniff_html_charset (const char *data,
   return g_strndup (p, end - p);
 }
 
+/* CRLF and lone CR to LF, in place; returns the new length. */
+static gsize
+normalize_newlines_in_place (guint8 *data,
+                             gsize   len)
+{
+  guint8 *out;
+  const guint8 *in, *end;
+  const guint8 *cr = memchr (data, '\r', len);
+
+  if (cr == NULL)
+    return len;
+  out = (guint8 *) cr;
+  in = cr;
+  end = data + len;
+  while (in < end)
+    {
+      if (*in == '\r')
+        {
+          *out++ = '\n';
+          in++;
+          if (in < end && *in == '\n')
+            in++;
+        }
+      else
+        *out++ = *in++;
+    }
+  return out - data;
+}
+
+static gboolean
+is_utf8_label (const char *charset)
+{
+  return charset == NULL ||
+         g_ascii_strcasecmp (charset, "utf-8") == 0 || g_ascii_strcasecmp (charset, "utf8") == 0 ||
+         g_ascii_strcasecmp (charset, "us-ascii") == 0;
+}
+
 char *
 hy_mime_part_get_text (HyMimePart *self)
 {
-  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GByteArray) array = NULL;
   g_autofree char *defect = NULL;
   g_autofree char *sniffed = NULL;
-  g_autofree char *decoded = NULL;
   g_autofree char *text = NULL;
   const char *charset;
-  const char *data;
-  gsize len;
+  gboolean wide;
 
   g_return_val_if_fail (HY_IS_MIME_PART (self), NULL);
 
   if (!GMIME_IS_PART (self->object) || strcmp (self->media_type, "text") != 0)
     return NULL;
 
-  bytes = hy_mime_part_get_content_bytes (self);
-  data = g_bytes_get_data (bytes, &len);
+  array = read_decoded (self);
   charset = self->charset;
-  if (charset == NULL && strcmp (self->media_subtype, "html") == 0 && len > 0)
-    charset = sniffed = sniff_html_charset (data, len);
+  if (charset == NULL && strcmp (self->media_subtype, "html") == 0 && array->len > 0)
+    charset = sniffed = sniff_html_charset ((const char *) array->data, array->len);
 
-  decoded = hy_charset_decode (data, len, charset, &defect);
-  if (defect != NULL)
-    _hy_mime_add_defect (self->defects, "part %s: %s", self->path, defect);
+  /* Line breaks are ASCII in every charset mail uses but UTF-16/32. */
+  wide = charset != NULL && (g_ascii_strncasecmp (charset, "utf-16", 6) == 0 ||
+                             g_ascii_strncasecmp (charset, "utf-32", 6) == 0 ||
+                             g_ascii_strncasecmp (charset, "ucs", 3) == 0);
+  if (!wide)
+    g_byte_array_set_size (array, normalize_newlines_in_place (array->data, array->len));
 
-  text = hy_text_normalize_newlines (decoded);
+  if (is_utf8_label (charset) && g_utf8_validate ((const char *) array->data, array->len, NULL) &&
+      memchr (array->data, '\0', array->len) == NULL)
+    {
+      /* The common case: already UTF-8, no copy. */
+      g_byte_array_append (array, (const guint8 *) "", 1);
+      text = (char *) g_byte_array_free (g_steal_pointer (&array), FALSE);
+    }
+  else
+    {
+      text = hy_charset_decode ((const char *) array->data, array->len, charset, &defect);
+      if (defect != NULL)
+        _hy_mime_add_defect (self->defects, "part %s: %s", self->path, defect);
+      if (wide)
+        {
+          char *lf = hy_text_normalize_newlines (text);
+
+          g_free (text);
+          text = lf;
+        }
+    }
+
   if (strcmp (self->media_subtype, "plain") == 0)
     {
       const char *format = g_mime_object_get_content_type_parameter (self->object, "format");
