@@ -35,6 +35,7 @@ struct _HyMessage {
   char         *list_unsubscribe;
   char         *authentication_results;
   GPtrArray    *headers;       /* of GMimeHeader, message and root part merged */
+  gboolean      envelope_done; /* the fields above are read on first use */
 
   /* The body, worked out on first use. */
   gboolean      body_done;
@@ -69,6 +70,9 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void ensure_envelope (HyMessage *self);
+static void ensure_body     (HyMessage *self);
 
 static void
 hy_message_finalize (GObject *object)
@@ -106,6 +110,7 @@ hy_message_get_property (GObject    *object,
 {
   HyMessage *self = HY_MESSAGE (object);
 
+  ensure_envelope (self);
   switch (prop_id)
     {
     case PROP_SUBJECT: g_value_set_string (value, self->subject); break;
@@ -162,6 +167,8 @@ collect_headers (HyMessage *self)
   GMimeHeaderList *lists[2];
   gboolean sortable = TRUE;
 
+  if (self->headers != NULL)
+    return;
   self->headers = g_ptr_array_new ();
   lists[0] = header_list (self);
   lists[1] = g_mime_message_get_mime_part (self->message) ?
@@ -193,6 +200,7 @@ hy_message_get_header (HyMessage  *self,
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
+  collect_headers (self);
   for (guint i = 0; i < self->headers->len; i++)
     {
       GMimeHeader *header = g_ptr_array_index (self->headers, i);
@@ -256,6 +264,7 @@ guint
 hy_message_get_header_count (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), 0);
+  collect_headers (self);
   return self->headers->len;
 }
 
@@ -264,6 +273,7 @@ hy_message_get_header_name (HyMessage *self,
                             guint      index)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  collect_headers (self);
   g_return_val_if_fail (index < self->headers->len, NULL);
   return g_mime_header_get_name (g_ptr_array_index (self->headers, index));
 }
@@ -273,6 +283,7 @@ hy_message_get_header_raw_value (HyMessage *self,
                                  guint      index)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  collect_headers (self);
   g_return_val_if_fail (index < self->headers->len, NULL);
   return g_mime_header_get_raw_value (g_ptr_array_index (self->headers, index));
 }
@@ -284,6 +295,7 @@ hy_message_dup_header_value (HyMessage *self,
   GMimeHeader *header;
 
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  collect_headers (self);
   g_return_val_if_fail (index < self->headers->len, NULL);
 
   header = g_ptr_array_index (self->headers, index);
@@ -486,20 +498,14 @@ warning_cb (gint64              offset,
     _hy_mime_add_defect (defects, "%s", text);
 }
 
+/* The header fields, read on first use: a message list that shows only
+ * subjects never pays for References or Authentication-Results. */
 static void
-init_from_gmime (HyMessage    *self,
-                 GMimeMessage *message,
-                 const char   *path,
-                 guint         depth,
-                 GPtrArray    *defects)
+ensure_envelope (HyMessage *self)
 {
-  GMimeObject *mime;
-
-  self->message = g_object_ref (message);
-  self->defects = g_ptr_array_ref (defects);
-  self->depth = depth;
-
-  collect_headers (self);
+  if (self->envelope_done)
+    return;
+  self->envelope_done = TRUE;
 
   self->subject = read_subject (self);
   for (guint i = 0; i < G_N_ELEMENTS (self->addresses); i++)
@@ -512,6 +518,20 @@ init_from_gmime (HyMessage    *self,
   self->list_unsubscribe = unfold_raw (self, "List-Unsubscribe", hy_message_get_header (self, "List-Unsubscribe"));
   self->authentication_results = unfold_raw (self, "Authentication-Results",
                                              hy_message_get_header (self, "Authentication-Results"));
+}
+
+static void
+init_from_gmime (HyMessage    *self,
+                 GMimeMessage *message,
+                 const char   *path,
+                 guint         depth,
+                 GPtrArray    *defects)
+{
+  GMimeObject *mime;
+
+  self->message = g_object_ref (message);
+  self->defects = g_ptr_array_ref (defects);
+  self->depth = depth;
 
   mime = g_mime_message_get_mime_part (message);
   if (mime != NULL)
@@ -707,6 +727,7 @@ const char *
 hy_message_get_subject (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  ensure_envelope (self);
   return self->subject;
 }
 
@@ -714,6 +735,7 @@ GPtrArray *
 hy_message_get_from (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  ensure_envelope (self);
   return self->addresses[ADDR_FROM];
 }
 
@@ -721,6 +743,7 @@ GPtrArray *
 hy_message_get_sender (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  ensure_envelope (self);
   return self->addresses[ADDR_SENDER];
 }
 
@@ -728,6 +751,7 @@ GPtrArray *
 hy_message_get_reply_to (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  ensure_envelope (self);
   return self->addresses[ADDR_REPLY_TO];
 }
 
@@ -735,6 +759,7 @@ GPtrArray *
 hy_message_get_to (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  ensure_envelope (self);
   return self->addresses[ADDR_TO];
 }
 
@@ -742,6 +767,7 @@ GPtrArray *
 hy_message_get_cc (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  ensure_envelope (self);
   return self->addresses[ADDR_CC];
 }
 
@@ -749,6 +775,7 @@ GPtrArray *
 hy_message_get_bcc (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  ensure_envelope (self);
   return self->addresses[ADDR_BCC];
 }
 
@@ -756,6 +783,7 @@ GDateTime *
 hy_message_get_date (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  ensure_envelope (self);
   return self->date;
 }
 
@@ -763,6 +791,7 @@ const char *
 hy_message_get_message_id (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  ensure_envelope (self);
   return self->message_id;
 }
 
@@ -770,6 +799,7 @@ const char *
 hy_message_get_in_reply_to (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  ensure_envelope (self);
   return self->in_reply_to;
 }
 
@@ -777,6 +807,7 @@ const char * const *
 hy_message_get_references (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  ensure_envelope (self);
   return (const char * const *) self->references;
 }
 
@@ -784,6 +815,7 @@ const char *
 hy_message_get_list_id (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  ensure_envelope (self);
   return self->list_id;
 }
 
@@ -791,6 +823,7 @@ const char *
 hy_message_get_list_unsubscribe (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  ensure_envelope (self);
   return self->list_unsubscribe;
 }
 
@@ -798,6 +831,7 @@ const char *
 hy_message_get_authentication_results (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  ensure_envelope (self);
   return self->authentication_results;
 }
 
@@ -819,6 +853,10 @@ GPtrArray *
 hy_message_get_defects (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+  /* Everything that can find a defect without reading attachments. */
+  collect_headers (self);
+  ensure_envelope (self);
+  ensure_body (self);
   return self->defects;
 }
 
@@ -1050,16 +1088,6 @@ ensure_body (HyMessage *self)
 
   self->attachments = g_ptr_array_new_with_free_func (g_object_unref);
   self->inline_parts = g_ptr_array_new_with_free_func (g_object_unref);
-  self->by_cid = g_hash_table_new (g_str_hash, g_str_equal);
-
-  for (guint i = 0; i < self->parts->len; i++)
-    {
-      HyMimePart *part = g_ptr_array_index (self->parts, i);
-      const char *cid = hy_mime_part_get_content_id (part);
-
-      if (cid != NULL && !g_hash_table_contains (self->by_cid, cid))
-        g_hash_table_insert (self->by_cid, (gpointer) cid, part);
-    }
 
   if (self->root == NULL)
     return;
@@ -1145,6 +1173,19 @@ hy_message_get_part_by_content_id (HyMessage  *self,
       memmove (id, id + 1, len);
       if (len > 1 && id[len - 2] == '>')
         id[len - 2] = '\0';
+    }
+  if (self->by_cid == NULL)
+    {
+      self->by_cid = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < self->parts->len; i++)
+        {
+          HyMimePart *part = g_ptr_array_index (self->parts, i);
+          const char *content_id = hy_mime_part_get_content_id (part);
+
+          /* The first part wins, as in every mail client. */
+          if (content_id != NULL && !g_hash_table_contains (self->by_cid, content_id))
+            g_hash_table_insert (self->by_cid, (gpointer) content_id, part);
+        }
     }
   return g_hash_table_lookup (self->by_cid, id);
 }

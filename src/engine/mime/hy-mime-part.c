@@ -217,7 +217,7 @@ _hy_mime_part_new (GMimeObject *object,
     self->media_type = g_strdup (GMIME_IS_MULTIPART (object) ? "multipart" : "application");
   if (self->media_subtype == NULL)
     self->media_subtype = g_strdup (GMIME_IS_MULTIPART (object) ? "mixed" : "octet-stream");
-  self->content_type = g_strdup_printf ("%s/%s", self->media_type, self->media_subtype);
+  self->content_type = g_strconcat (self->media_type, "/", self->media_subtype, NULL);
   if (ct != NULL)
     {
       g_autofree char *cs = dup_lower (g_mime_content_type_get_parameter (ct, "charset"));
