@@ -528,6 +528,39 @@ test_save_and_stream (void)
   g_rmdir (dir);
 }
 
+static void
+on_loaded (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  HyMessage **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = hy_message_new_from_file_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_load_async (void)
+{
+  g_autofree char *path = g_build_filename (HY_MIME_SAMPLES_DIR, "apple-mail-nested.eml", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFile) missing = g_file_new_for_path ("/nonexistent/message.eml");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyMessage) missing_message = NULL;
+  HyMessage *message = NULL;
+
+  hy_message_new_from_file_async (file, NULL, on_loaded, &message);
+  while (message == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (hy_message_get_subject (message), ==, "Photos from the trip");
+  g_object_unref (message);
+
+  missing_message = hy_message_new_from_file (missing, NULL, &error);
+  g_assert_null (missing_message);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -559,6 +592,7 @@ main (int    argc,
   g_test_add_func ("/engine/mime/read/headers-in-order", test_headers_in_order);
   g_test_add_func ("/engine/mime/read/empty", test_empty_and_header_only);
   g_test_add_func ("/engine/mime/read/save-and-stream", test_save_and_stream);
+  g_test_add_func ("/engine/mime/read/load-async", test_load_async);
 
   return g_test_run ();
 }
