@@ -703,8 +703,11 @@ normalize_newlines_in_place (guint8 *data,
 {
   guint8 *out;
   const guint8 *in, *end;
-  const guint8 *cr = memchr (data, '\r', len);
+  const guint8 *cr;
 
+  if (len == 0)
+    return 0;
+  cr = memchr (data, '\r', len);
   if (cr == NULL)
     return len;
   out = (guint8 *) cr;
@@ -749,6 +752,8 @@ hy_mime_part_get_text (HyMimePart *self)
     return NULL;
 
   array = read_decoded (self);
+  if (array->len == 0)
+    return g_strdup ("");
   charset = self->charset;
   if (charset == NULL && strcmp (self->media_subtype, "html") == 0 && array->len > 0)
     charset = sniffed = sniff_html_charset ((const char *) array->data, array->len);
