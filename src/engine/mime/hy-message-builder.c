@@ -729,15 +729,6 @@ split_content_type (const char  *content_type,
   return TRUE;
 }
 
-static gboolean
-is_ascii (const char *s)
-{
-  for (; *s != '\0'; s++)
-    if ((guchar) *s >= 0x80)
-      return FALSE;
-  return TRUE;
-}
-
 /* filename*= (RFC 2231) in Content-Disposition, and name="=?UTF-8?…?="
  * (RFC 2047 in quotes) in Content-Type for clients that only read that. */
 static void
@@ -758,10 +749,11 @@ set_filename (GMimeObject *object,
       GMimeContentType *ct = g_mime_object_get_content_type (object);
       GMimeParamList *params = g_mime_content_type_get_parameters (ct);
 
+      /* Always the RFC 2047 form here: clients that read name= do not
+       * understand RFC 2231 continuations of long names either. */
       g_mime_param_list_set_parameter (params, "name", filename);
-      if (!is_ascii (filename))
-        g_mime_param_set_encoding_method (g_mime_param_list_get_parameter (params, "name"),
-                                          GMIME_PARAM_ENCODING_METHOD_RFC2047);
+      g_mime_param_set_encoding_method (g_mime_param_list_get_parameter (params, "name"),
+                                        GMIME_PARAM_ENCODING_METHOD_RFC2047);
       /* Re-set so that the header text follows the parameter change. */
       g_mime_object_set_content_type (object, ct);
     }

@@ -350,8 +350,14 @@ test_filenames (void)
   hy_message_builder_set_body (builder, "see attached");
   g_assert_true (hy_message_builder_add_attachment_bytes (builder, data, "application/pdf", "季度报告 2026.pdf", &error));
   g_assert_true (hy_message_builder_add_attachment_bytes (builder, data, "application/pdf", "../../etc/plain name.pdf", &error));
+  g_assert_true (hy_message_builder_add_attachment_bytes (builder, data, "application/pdf",
+                                                          "a_very_long_file_name_that_needs_more_than_one_header_line_in_every_header_2026.pdf",
+                                                          &error));
   g_assert_no_error (error);
   wire = serialize (builder);
+  /* Clients that read only name= do not understand RFC 2231 continuations. */
+  g_assert_null (strstr (wire, " name*0"));
+  g_assert_null (strstr (wire, "\tname*0"));
 
   g_assert_nonnull (strstr (wire, "filename*=UTF-8''%E5%AD%A3%E5%BA%A6%E6%8A%A5%E5%91%8A%202026.pdf"));
   g_assert_nonnull (strstr (wire, "name=\"=?UTF-8?"));
@@ -362,6 +368,8 @@ test_filenames (void)
                    "季度报告 2026.pdf");
   g_assert_cmpstr (hy_mime_part_get_filename (g_ptr_array_index (hy_message_get_attachments (parsed), 1)), ==,
                    "plain name.pdf");
+  g_assert_cmpstr (hy_mime_part_get_filename (g_ptr_array_index (hy_message_get_attachments (parsed), 2)), ==,
+                   "a_very_long_file_name_that_needs_more_than_one_header_line_in_every_header_2026.pdf");
 }
 
 static void
