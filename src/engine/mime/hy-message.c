@@ -544,6 +544,7 @@ init_from_gmime (HyMessage    *self,
       else
         root_path = g_strdup_printf ("%s.%s", path, leaf);
       self->root = _hy_mime_part_new (mime, root_path, depth, defects, self->parts);
+      _hy_mime_part_set_root (self->root);
     }
 }
 
@@ -895,8 +896,10 @@ is_body_text (HyMimePart *part,
     return FALSE;
   if (g_strcmp0 (disposition, "attachment") == 0)
     return FALSE;
-  /* Outlook marks attached files with only a name= parameter. */
-  if (hy_mime_part_get_filename (part) != NULL && disposition == NULL)
+  /* A named text part is a file, even inline (Apple Mail sends attached
+   * files inline; Outlook marks them with only a name= parameter) —
+   * unless it is all the message has. */
+  if (hy_mime_part_get_filename (part) != NULL && !_hy_mime_part_is_root (part))
     return FALSE;
   return TRUE;
 }

@@ -34,6 +34,7 @@ struct _HyMimePart {
   gint64       size;
   guint        depth;
   guint        is_body : 1;
+  guint        is_root : 1;
 };
 
 G_DEFINE_FINAL_TYPE (HyMimePart, hy_mime_part, G_TYPE_OBJECT)
@@ -307,6 +308,18 @@ void
 _hy_mime_part_set_body (HyMimePart *self)
 {
   self->is_body = TRUE;
+}
+
+gboolean
+_hy_mime_part_is_root (HyMimePart *self)
+{
+  return self->is_root;
+}
+
+void
+_hy_mime_part_set_root (HyMimePart *self)
+{
+  self->is_root = TRUE;
 }
 
 const char *

@@ -26,6 +26,9 @@ HyMimePart *_hy_mime_part_new     (GMimeObject *object,
                                    GPtrArray   *defects,
                                    GPtrArray   *all_parts);
 gboolean    _hy_mime_part_is_body (HyMimePart *self);
+/* The top part of a message (the whole body of a single-part message). */
+gboolean    _hy_mime_part_is_root (HyMimePart *self);
+void        _hy_mime_part_set_root (HyMimePart *self);
 void        _hy_mime_part_set_body (HyMimePart *self);
 
 HyMessage  *_hy_message_new_nested (GMimeMessage *message,

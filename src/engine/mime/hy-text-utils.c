@@ -181,6 +181,27 @@ tag_is (const char *tag,
   return len == n && g_ascii_strncasecmp (tag, name, n) == 0;
 }
 
+/* The '>' that ends a tag, skipping quoted attribute values. */
+static const char *
+tag_end (const char *p)
+{
+  char quote = 0;
+
+  for (; *p != '\0'; p++)
+    {
+      if (quote != 0)
+        {
+          if (*p == quote)
+            quote = 0;
+        }
+      else if (*p == '"' || *p == '\'')
+        quote = *p;
+      else if (*p == '>')
+        return p;
+    }
+  return NULL;
+}
+
 char *
 hy_text_html_to_plain (const char *html)
 {
@@ -221,7 +242,7 @@ hy_text_html_to_plain (const char *html)
           name_end = name;
           while (g_ascii_isalnum (*name_end))
             name_end++;
-          close = strchr (p, '>');
+          close = tag_end (name_end);
           if (close == NULL)
             break;
 
@@ -242,7 +263,7 @@ hy_text_html_to_plain (const char *html)
                   }
               if (found == NULL)
                 break;
-              close = strchr (found, '>');
+              close = tag_end (found);
               if (close == NULL)
                 break;
               p = close + 1;

@@ -169,9 +169,9 @@ test_text_html_to_plain (void)
   g_autofree char *text = hy_text_html_to_plain (
     "<html><head><style>p{}</style><title>T</title></head><body>"
     "<p>Hello&nbsp;&amp; <b>world</b></p><script>alert(1)</script>"
-    "<div>Line&#x4E2D;&#25991;<br>next</div><!-- hidden --></body></html>");
+    "<div>Line&#x4E2D;&#25991;<br>next</div><!-- hidden --><a title=\"a>b\" href='x'>link</a></body></html>");
 
-  g_assert_cmpstr (text, ==, "Hello & world\nLine中文\nnext\n");
+  g_assert_cmpstr (text, ==, "Hello & world\nLine中文\nnext\nlink\n");
 }
 
 static void
@@ -327,6 +327,22 @@ test_sample_apple_nested (void)
   g_assert_cmpstr (hy_mime_part_get_filename (g_ptr_array_index (attachments, 0)), ==, "itinerary.pdf");
   g_assert_cmpstr (hy_mime_part_get_path (photo), ==, "1.2.2");
   g_assert_cmpuint (hy_message_get_defects (message)->len, ==, 0);
+}
+
+static void
+test_sample_apple_inline_attachments (void)
+{
+  g_autoptr(HyMessage) message = load_sample ("apple-inline-attachments.eml");
+  GPtrArray *attachments = hy_message_get_attachments (message);
+  GPtrArray *inline_parts = hy_message_get_inline_parts (message);
+
+  /* Both body fragments, in order; the named text file is an attachment. */
+  g_assert_cmpstr (hy_message_get_text (message), ==, "Here are my notes:\nSee you soon.");
+  g_assert_cmpuint (attachments->len, ==, 2);
+  g_assert_cmpstr (hy_mime_part_get_filename (g_ptr_array_index (attachments, 0)), ==, "photo.jpg");
+  g_assert_cmpstr (hy_mime_part_get_filename (g_ptr_array_index (attachments, 1)), ==, "notes.txt");
+  g_assert_cmpuint (inline_parts->len, ==, 1);
+  g_assert_cmpstr (hy_mime_part_get_filename (g_ptr_array_index (inline_parts, 0)), ==, "photo.jpg");
 }
 
 static void
@@ -581,6 +597,7 @@ main (int    argc,
   g_test_add_func ("/engine/mime/read/mislabelled-gb2312", test_sample_mislabelled);
   g_test_add_func ("/engine/mime/read/outlook-attachment-names", test_sample_outlook_names);
   g_test_add_func ("/engine/mime/read/apple-mail-nested", test_sample_apple_nested);
+  g_test_add_func ("/engine/mime/read/apple-inline-attachments", test_sample_apple_inline_attachments);
   g_test_add_func ("/engine/mime/read/truncated-multipart", test_sample_truncated);
   g_test_add_func ("/engine/mime/read/bad-base64", test_sample_bad_base64);
   g_test_add_func ("/engine/mime/read/8bit-headers", test_sample_8bit_headers);
