@@ -1364,8 +1364,11 @@ hy_message_builder_to_bytes (HyMessageBuilder  *self,
                            "Could not write the message: an attachment could not be read");
       return NULL;
     }
+  /* Take the buffer over rather than copying a message that may carry
+   * large attachments. */
   array = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (stream));
-  return g_bytes_new (array->data, array->len);
+  g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (stream), FALSE);
+  return g_byte_array_free_to_bytes (array);
 }
 
 gboolean
