@@ -16,6 +16,8 @@
 #include "net/hy-tls-backend.h"
 
 static const HyCliCommand commands[] = {
+  { "parse", "Parse a message file and print what a reader sees", hy_cli_parse_run },
+  { "compose", "Build a message file ready to send", hy_cli_compose_run },
   { NULL, NULL, NULL }
 };
 
