@@ -709,8 +709,10 @@ auth_abort_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   GError *saved = g_object_steal_data (G_OBJECT (task), "hy-error");
-  g_autoptr(HySmtpReply) reply = command_finish (HY_SMTP_CLIENT (source), result, NULL);
+  HySmtpReply *reply = command_finish (HY_SMTP_CLIENT (source), result, NULL);
 
+  /* The reply to "*" does not matter: the exchange failed already. */
+  g_clear_pointer (&reply, hy_smtp_reply_unref);
   task_fail (task, saved);
 }
 
@@ -1592,8 +1594,10 @@ quit_reply_cb (GObject      *source,
 {
   GTask *task = user_data;
   HySmtpClient *self = HY_SMTP_CLIENT (source);
-  g_autoptr(HySmtpReply) reply = command_finish (self, result, NULL);
+  HySmtpReply *reply = command_finish (self, result, NULL);
 
+  /* Whatever the server answers to QUIT, the session is over. */
+  g_clear_pointer (&reply, hy_smtp_reply_unref);
   hy_connection_close_async (self->conn, NULL, quit_closed_cb, task);
 }
 
