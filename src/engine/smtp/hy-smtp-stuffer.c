@@ -161,6 +161,17 @@ hy_smtp_stuffer_feed (HySmtpStuffer *s,
           end_line (s, out);
           continue;
         }
+      if (!s->in_headers && !s->at_line_start)
+        {
+          /* Fast path: the rest of a body line goes out as one run. */
+          gsize j = i + 1;
+
+          while (j < length && data[j] != '\r' && data[j] != '\n')
+            j++;
+          g_byte_array_append (out, data + i, j - i);
+          i = j - 1;
+          continue;
+        }
       content_byte (s, c, out);
     }
 }
