@@ -21,8 +21,6 @@ G_BEGIN_DECLS
  * @HY_IMAP_ERROR_UNSUPPORTED: the server lacks a capability the operation needs
  * @HY_IMAP_ERROR_STATE: the operation is not possible in the session's state
  *   (not logged in, no mailbox selected, connection closed)
- * @HY_IMAP_ERROR_MODIFIED: a conditional STORE was refused for some messages
- *   because they changed since the given MODSEQ
  */
 typedef enum {
   HY_IMAP_ERROR_PROTOCOL = 1,
@@ -32,7 +30,6 @@ typedef enum {
   HY_IMAP_ERROR_AUTH_FAILED,
   HY_IMAP_ERROR_UNSUPPORTED,
   HY_IMAP_ERROR_STATE,
-  HY_IMAP_ERROR_MODIFIED,
 } HyImapError;
 
 GQuark hy_imap_error_quark (void);

@@ -1027,6 +1027,7 @@ hy_imap_mailbox_free (HyImapMailbox *mailbox)
   g_free (mailbox->name);
   g_free (mailbox->raw_name);
   g_strfreev (mailbox->attributes);
+  hy_imap_status_free (mailbox->status);
   g_free (mailbox);
 }
 
@@ -1468,6 +1469,8 @@ parse_resp_text (Lexer          *lx,
 }
 
 /* ---- responses --------------------------------------------------------- */
+
+G_DEFINE_BOXED_TYPE (HyImapResponse, hy_imap_response, hy_imap_response_ref, hy_imap_response_unref)
 
 HyImapResponse *
 hy_imap_response_ref (HyImapResponse *response)

@@ -10,7 +10,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 #include "imap/hy-imap-seqset.h"
 
@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 
 /* Nesting deeper than this (lists, body parts) is refused as hostile. */
 #define HY_IMAP_MAX_DEPTH 48
+
+#define HY_IMAP_TYPE_RESPONSE (hy_imap_response_get_type ())
 
 typedef enum {
   HY_IMAP_PARSE_DEFAULT = 0,
@@ -179,12 +181,16 @@ gboolean                  hy_imap_fetch_has_flag    (const HyImapFetch *fetch,
  *   UTF8=ACCEPT is on); use it in commands
  * @delimiter: hierarchy delimiter, or 0 if the server has none (NIL)
  * @attributes: (array zero-terminated=1): attributes as sent, e.g. "\\Sent"
+ * @status: (nullable): STATUS items, when the LIST asked for them
  */
+typedef struct _HyImapStatus HyImapStatus;
+
 typedef struct {
-  char   *name;
-  char   *raw_name;
-  char    delimiter;
-  char  **attributes;
+  char          *name;
+  char          *raw_name;
+  char           delimiter;
+  char         **attributes;
+  HyImapStatus  *status;
 } HyImapMailbox;
 
 void     hy_imap_mailbox_free          (HyImapMailbox *mailbox);
@@ -201,7 +207,7 @@ typedef enum {
   HY_IMAP_STATUS_SIZE          = 1 << 6,
 } HyImapStatusItems;
 
-typedef struct {
+struct _HyImapStatus {
   char              *name;
   char              *raw_name;
   HyImapStatusItems  items;
@@ -212,7 +218,7 @@ typedef struct {
   guint32            unseen;
   guint64            highestmodseq;
   guint64            size;
-} HyImapStatus;
+};
 
 void hy_imap_status_free (HyImapStatus *status);
 
@@ -394,6 +400,7 @@ HyImapResponse *hy_imap_response_parse (const guint8      *data,
                                         gsize              len,
                                         HyImapParseFlags   flags,
                                         GError           **error);
+GType           hy_imap_response_get_type (void) G_GNUC_CONST;
 HyImapResponse *hy_imap_response_ref   (HyImapResponse    *response);
 void            hy_imap_response_unref (HyImapResponse    *response);
 
