@@ -9,5 +9,8 @@
 G_BEGIN_DECLS
 
 /* One line per sub-command; the table in hongyan-cli.c lists them. */
+int hy_cli_capabilities_run (int argc, char **argv);
+int hy_cli_send_run         (int argc, char **argv);
+int hy_cli_pop3_run         (int argc, char **argv);
 
 G_END_DECLS
