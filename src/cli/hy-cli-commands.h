@@ -12,5 +12,6 @@ G_BEGIN_DECLS
 int hy_cli_capabilities_run (int argc, char **argv);
 int hy_cli_send_run         (int argc, char **argv);
 int hy_cli_pop3_run         (int argc, char **argv);
+int hy_cli_imap_run         (int argc, char **argv);
 
 G_END_DECLS
