@@ -43,30 +43,59 @@ struct _Value {
   Value **items;
 };
 
+/* The tree lives only while one response is read, so its nodes and
+ * strings come from an arena freed in one go: a FETCH of a large mailbox
+ * makes millions of them. */
+#define ARENA_BLOCK 16384
+
+typedef struct {
+  GSList *blocks;
+  guint8 *cur;
+  gsize   left;
+} Arena;
+
+static gpointer
+arena_alloc (Arena *arena,
+             gsize  size)
+{
+  guint8 *p;
+
+  size = (size + 7) & ~(gsize) 7;
+  if (size > arena->left)
+    {
+      if (size > ARENA_BLOCK / 4)
+        {
+          p = g_malloc (size);
+          arena->blocks = g_slist_append (arena->blocks, p);
+          return p;
+        }
+      p = g_malloc (ARENA_BLOCK);
+      arena->blocks = g_slist_prepend (arena->blocks, p);
+      arena->cur = p;
+      arena->left = ARENA_BLOCK;
+    }
+  p = arena->cur;
+  arena->cur += size;
+  arena->left -= size;
+  return p;
+}
+
+static void
+arena_clear (Arena *arena)
+{
+  g_slist_free_full (arena->blocks, g_free);
+  arena->blocks = NULL;
+  arena->left = 0;
+}
+
 typedef struct {
   const guint8 *start;
   const guint8 *p;
   const guint8 *end;
   GError      **error;
+  Arena         arena;
+  GPtrArray    *stack;   /* items of the lists being read */
 } Lexer;
-
-static void
-value_free (Value *v)
-{
-  if (v == NULL)
-    return;
-  if (v->type == V_LIST)
-    {
-      for (guint i = 0; i < v->len; i++)
-        value_free (v->items[i]);
-      g_free (v->items);
-    }
-  else
-    g_free (v->str);
-  g_free (v);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Value, value_free)
 
 static gboolean G_GNUC_PRINTF (2, 3)
 lex_fail (Lexer      *lx,
@@ -102,15 +131,28 @@ lex_at_line_end (Lexer *lx)
 }
 
 static Value *
-make_string (VType        type,
+new_value (Lexer *lx,
+           VType  type)
+{
+  Value *v = arena_alloc (&lx->arena, sizeof (Value));
+
+  v->type = type;
+  v->len = 0;
+  v->str = NULL;
+  v->items = NULL;
+  return v;
+}
+
+static Value *
+make_string (Lexer        *lx,
+             VType         type,
              const guint8 *data,
              gsize         len)
 {
-  Value *v = g_new0 (Value, 1);
+  Value *v = new_value (lx, type);
 
-  v->type = type;
   v->len = (guint) len;
-  v->str = g_malloc (len + 1);
+  v->str = arena_alloc (&lx->arena, len + 1);
   memcpy (v->str, data, len);
   v->str[len] = '\0';
   return v;
@@ -121,37 +163,42 @@ static Value *lex_value (Lexer *lx, guint depth);
 static Value *
 lex_quoted (Lexer *lx)
 {
-  GString *s;
+  const guint8 *q;
+  gsize len = 0;
   Value *v;
+  char *out;
 
   lx->p++;  /* opening quote */
-  s = g_string_new (NULL);
-  for (;;)
-    {
-      guint8 c;
 
-      if (lx->p >= lx->end || *lx->p == '\r' || *lx->p == '\n')
+  /* measure first, then copy without the escapes */
+  for (q = lx->p; ; q++)
+    {
+      if (q >= lx->end || *q == '\r' || *q == '\n')
         {
-          g_string_free (s, TRUE);
+          lx->p = q;
           lex_fail (lx, "unterminated quoted string");
           return NULL;
         }
-      c = *lx->p++;
-      if (c == '"')
+      if (*q == '"')
         break;
-      if (c == '\\')
-        {
-          if (lx->p >= lx->end || *lx->p == '\r' || *lx->p == '\n')
-            continue;
-          c = *lx->p++;
-        }
-      g_string_append_c (s, (char) c);
+      if (*q == '\\' && q + 1 < lx->end && q[1] != '\r' && q[1] != '\n')
+        q++;
+      len++;
     }
 
-  v = g_new0 (Value, 1);
-  v->type = V_STRING;
-  v->len = (guint) s->len;
-  v->str = g_string_free (s, FALSE);
+  v = new_value (lx, V_STRING);
+  v->len = (guint) len;
+  v->str = out = arena_alloc (&lx->arena, len + 1);
+  for (; lx->p < q; lx->p++)
+    {
+      if (*lx->p == '\\' && lx->p + 1 < q)
+        lx->p++;
+      else if (*lx->p == '\\')
+        continue;
+      *out++ = (char) *lx->p;
+    }
+  *out = '\0';
+  lx->p = q + 1;
   return v;
 }
 
@@ -202,7 +249,7 @@ lex_literal (Lexer *lx)
       return NULL;
     }
   lx->p += n;
-  return make_string (V_STRING, lx->p - n, (gsize) n);
+  return make_string (lx, V_STRING, lx->p - n, (gsize) n);
 }
 
 static Value *
@@ -244,20 +291,15 @@ lex_atom (Lexer *lx)
       return NULL;
     }
   if (lx->p - start == 3 && g_ascii_strncasecmp ((const char *) start, "NIL", 3) == 0)
-    {
-      Value *v = g_new0 (Value, 1);
-
-      v->type = V_NIL;
-      return v;
-    }
-  return make_string (V_ATOM, start, lx->p - start);
+    return new_value (lx, V_NIL);
+  return make_string (lx, V_ATOM, start, lx->p - start);
 }
 
 static Value *
 lex_list (Lexer *lx,
           guint  depth)
 {
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) value_free);
+  guint first = lx->stack->len;
   Value *v;
 
   if (depth >= HY_IMAP_MAX_DEPTH)
@@ -284,14 +326,15 @@ lex_list (Lexer *lx,
       item = lex_value (lx, depth + 1);
       if (item == NULL)
         return NULL;
-      g_ptr_array_add (items, item);
+      g_ptr_array_add (lx->stack, item);
     }
 
-  v = g_new0 (Value, 1);
-  v->type = V_LIST;
-  v->len = items->len;
-  g_ptr_array_set_free_func (items, NULL);
-  v->items = (Value **) g_ptr_array_free (g_steal_pointer (&items), FALSE);
+  v = new_value (lx, V_LIST);
+  v->len = lx->stack->len - first;
+  v->items = arena_alloc (&lx->arena, sizeof (Value *) * MAX (v->len, 1));
+  if (v->len > 0)
+    memcpy (v->items, lx->stack->pdata + first, sizeof (Value *) * v->len);
+  g_ptr_array_set_size (lx->stack, first);
   return v;
 }
 
@@ -802,9 +845,52 @@ hy_imap_fetch_has_flag (const HyImapFetch *fetch,
   return FALSE;
 }
 
-static const char * const months[] = {
+static const char months[12][4] = {
   "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 };
+
+/* One GTimeZone per UTC offset, made once: a FETCH of a large mailbox
+ * would otherwise build one for every message. */
+static GTimeZone *
+zone_for_offset (int minutes)
+{
+  static GTimeZone *zones[2 * 24 * 60 + 1];
+  GTimeZone **slot;
+  GTimeZone *zone;
+
+  g_assert (minutes >= -24 * 60 && minutes <= 24 * 60);
+  slot = &zones[minutes + 24 * 60];
+  zone = g_atomic_pointer_get (slot);
+  if (zone != NULL)
+    return zone;
+  zone = g_time_zone_new_offset (minutes * 60);
+  if (!g_atomic_pointer_compare_and_exchange (slot, NULL, zone))
+    {
+      g_time_zone_unref (zone);
+      zone = g_atomic_pointer_get (slot);
+    }
+  return zone;
+}
+
+static gboolean
+take_digits (const char **pp,
+             int          count,
+             int         *out)
+{
+  int v = 0;
+
+  for (int i = 0; i < count; i++)
+    {
+      char c = (*pp)[i];
+
+      if (c < '0' || c > '9')
+        return FALSE;
+      v = v * 10 + (c - '0');
+    }
+  *pp += count;
+  *out = v;
+  return TRUE;
+}
 
 /**
  * hy_imap_parse_internaldate:
@@ -819,30 +905,36 @@ hy_imap_parse_internaldate (const char  *text,
 {
   int day, year, hour, minute, second, zone;
   int month = -1;
-  char mon[4] = { 0 };
-  char sign;
+  int offset;
   const char *p = text;
-  g_autoptr(GTimeZone) tz = NULL;
-  char tzbuf[8];
 
   g_return_val_if_fail (text != NULL, FALSE);
 
   while (*p == ' ')
     p++;
-  if (sscanf (p, "%2d-%3c-%4d %2d:%2d:%2d %c%4d", &day, mon, &year, &hour, &minute,
-              &second, &sign, &zone) != 8)
+  if (!take_digits (&p, 2, &day) && !take_digits (&p, 1, &day))
+    return FALSE;
+  if (*p++ != '-')
     return FALSE;
   for (int m = 0; m < 12; m++)
-    if (g_ascii_strcasecmp (mon, months[m]) == 0)
+    if (g_ascii_strncasecmp (p, months[m], 3) == 0)
       month = m + 1;
-  if (month < 0 || (sign != '+' && sign != '-') || zone < 0 || zone > 2359 || zone % 100 > 59)
+  if (month < 0)
     return FALSE;
+  p += 3;
+  if (*p++ != '-' || !take_digits (&p, 4, &year) || *p++ != ' ' ||
+      !take_digits (&p, 2, &hour) || *p++ != ':' || !take_digits (&p, 2, &minute) ||
+      *p++ != ':' || !take_digits (&p, 2, &second) || *p++ != ' ')
+    return FALSE;
+  if ((*p != '+' && *p != '-') || (p++, !take_digits (&p, 4, &zone)) || *p != '\0')
+    return FALSE;
+  if (zone / 100 > 23 || zone % 100 > 59)
+    return FALSE;
+  offset = (zone / 100) * 60 + zone % 100;
+  if (p[-5] == '-')
+    offset = -offset;
 
-  g_snprintf (tzbuf, sizeof tzbuf, "%c%02d:%02d", sign, zone / 100, zone % 100);
-  tz = g_time_zone_new_identifier (tzbuf);
-  if (tz == NULL)
-    return FALSE;
-  *out = g_date_time_new (tz, year, month, day, hour, minute, second);
+  *out = g_date_time_new (zone_for_offset (offset), year, month, day, hour, minute, second);
   return *out != NULL;
 }
 
@@ -1358,7 +1450,7 @@ static const struct {
 static HyImapResponseCode *
 parse_code (Lexer *lx)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func ((GDestroyNotify) value_free);
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
   HyImapResponseCode *code = g_new0 (HyImapResponseCode, 1);
   const guint8 *name_start, *args_start;
   const guint8 *close;
@@ -1551,7 +1643,7 @@ parse_untagged_data (Lexer            *lx,
                      HyImapParseFlags  flags,
                      GError          **error)
 {
-  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func ((GDestroyNotify) value_free);
+  g_autoptr(GPtrArray) values = g_ptr_array_new ();
   guint64 number;
 
   if (parse_u64 (first, &number))
@@ -1675,44 +1767,32 @@ parse_untagged_data (Lexer            *lx,
   return TRUE;
 }
 
-/**
- * hy_imap_response_parse:
- * @data: one complete response: its lines and literals as received
- * @len: length of @data
- * @flags: how to read mailbox names
- * @error: return location for a #HY_IMAP_ERROR_PROTOCOL error
- *
- * Returns: (transfer full): the response, or %NULL if @data is not a valid
- *   IMAP response
- */
-HyImapResponse *
-hy_imap_response_parse (const guint8      *data,
-                        gsize              len,
-                        HyImapParseFlags   flags,
-                        GError           **error)
+static HyImapResponse *
+parse_response (Lexer            *lx,
+                HyImapParseFlags  flags,
+                GError          **error)
 {
   g_autoptr(HyImapResponse) response = g_new0 (HyImapResponse, 1);
   g_autofree char *first = NULL;
-  Lexer lx = { data, data, data + len, error };
-
-  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  const guint8 *data = lx->start;
+  gsize len = lx->end - lx->start;
 
   response->ref_count = 1;
 
   if (len > 0 && data[0] == '+')
     {
       response->kind = HY_IMAP_RESPONSE_CONTINUATION;
-      lx.p++;
-      if (lx.p < lx.end && *lx.p == ' ')
-        lx.p++;
+      lx->p++;
+      if (lx->p < lx->end && *lx->p == ' ')
+        lx->p++;
       {
-        const guint8 *start = lx.p;
+        const guint8 *start = lx->p;
 
-        while (lx.p < lx.end && *lx.p != '\r' && *lx.p != '\n')
-          lx.p++;
-        response->text = g_strndup ((const char *) start, lx.p - start);
+        while (lx->p < lx->end && *lx->p != '\r' && *lx->p != '\n')
+          lx->p++;
+        response->text = g_strndup ((const char *) start, lx->p - start);
       }
-      if (!lex_expect_end (&lx))
+      if (!lex_expect_end (lx))
         return NULL;
       return g_steal_pointer (&response);
     }
@@ -1720,12 +1800,12 @@ hy_imap_response_parse (const guint8      *data,
   if (len > 0 && data[0] == '*')
     {
       response->kind = HY_IMAP_RESPONSE_UNTAGGED;
-      lx.p++;
+      lx->p++;
     }
   else
     {
       response->kind = HY_IMAP_RESPONSE_TAGGED;
-      response->tag = lex_word (&lx);
+      response->tag = lex_word (lx);
       if (response->tag == NULL)
         {
           fail (error, "response without a tag");
@@ -1733,12 +1813,12 @@ hy_imap_response_parse (const guint8      *data,
         }
     }
 
-  if (lx.p >= lx.end || *lx.p != ' ')
+  if (lx->p >= lx->end || *lx->p != ' ')
     {
       fail (error, "no space after the tag");
       return NULL;
     }
-  first = lex_word (&lx);
+  first = lex_word (lx);
   if (first == NULL)
     {
       fail (error, "response without a keyword");
@@ -1756,8 +1836,8 @@ hy_imap_response_parse (const guint8      *data,
           return NULL;
         }
       response->keyword = g_ascii_strup (first, -1);
-      parse_resp_text (&lx, response);
-      if (!lex_expect_end (&lx))
+      parse_resp_text (lx, response);
+      if (!lex_expect_end (lx))
         return NULL;
       return g_steal_pointer (&response);
     }
@@ -1770,9 +1850,37 @@ hy_imap_response_parse (const guint8      *data,
       return NULL;
     }
 
-  if (!parse_untagged_data (&lx, response, first, flags, error))
+  if (!parse_untagged_data (lx, response, first, flags, error))
     return NULL;
   return g_steal_pointer (&response);
+}
+
+/**
+ * hy_imap_response_parse:
+ * @data: one complete response: its lines and literals as received
+ * @len: length of @data
+ * @flags: how to read mailbox names
+ * @error: return location for a #HY_IMAP_ERROR_PROTOCOL error
+ *
+ * Returns: (transfer full): the response, or %NULL if @data is not a valid
+ *   IMAP response
+ */
+HyImapResponse *
+hy_imap_response_parse (const guint8      *data,
+                        gsize              len,
+                        HyImapParseFlags   flags,
+                        GError           **error)
+{
+  Lexer lx = { data, data, data + len, error, { NULL, NULL, 0 }, NULL };
+  HyImapResponse *response;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+
+  lx.stack = g_ptr_array_new ();
+  response = parse_response (&lx, flags, error);
+  g_ptr_array_unref (lx.stack);
+  arena_clear (&lx.arena);
+  return response;
 }
 
 /**
