@@ -19,6 +19,7 @@ static const HyCliCommand commands[] = {
   { "parse", "Parse a message file and print what a reader sees", hy_cli_parse_run },
   { "compose", "Build a message file ready to send", hy_cli_compose_run },
   { "capabilities", "Print what an IMAP, SMTP or POP3 server offers, as JSON", hy_cli_capabilities_run },
+  { "imap", "Use IMAP mailboxes: list, status, fetch, search, append, store, move, expunge, idle", hy_cli_imap_run },
   { "pop3", "Use a POP3 mailbox: stat, list, uidl, retr, top, dele", hy_cli_pop3_run },
   { "send", "Send message files over one SMTP session", hy_cli_send_run },
   { NULL, NULL, NULL }

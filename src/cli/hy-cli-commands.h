@@ -14,5 +14,6 @@ int hy_cli_compose_run (int argc, char **argv);
 int hy_cli_capabilities_run (int argc, char **argv);
 int hy_cli_send_run         (int argc, char **argv);
 int hy_cli_pop3_run         (int argc, char **argv);
+int hy_cli_imap_run         (int argc, char **argv);
 
 G_END_DECLS
