@@ -16,6 +16,10 @@
 #include "net/hy-tls-backend.h"
 
 static const HyCliCommand commands[] = {
+  { "account", "Add, list and remove accounts; find an address's settings", hy_cli_account_run },
+  { "folders", "List the folders of an account's offline store", hy_cli_folders_run },
+  { "list", "List a folder's messages from the offline store", hy_cli_list_run },
+  { "search", "Search the offline store", hy_cli_search_run },
   { NULL, NULL, NULL }
 };
 
@@ -64,7 +68,7 @@ print_usage (FILE *out)
 static gboolean
 command_needs_tls (const char *name)
 {
-  static const char * const offline[] = { "parse", "compose", NULL };
+  static const char * const offline[] = { "parse", "compose", "folders", "list", "search", NULL };
 
   return !g_strv_contains (offline, name);
 }

@@ -9,5 +9,9 @@
 G_BEGIN_DECLS
 
 /* One line per sub-command; the table in hongyan-cli.c lists them. */
+int hy_cli_account_run (int argc, char **argv);
+int hy_cli_folders_run (int argc, char **argv);
+int hy_cli_list_run (int argc, char **argv);
+int hy_cli_search_run (int argc, char **argv);
 
 G_END_DECLS
