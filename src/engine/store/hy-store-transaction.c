@@ -17,13 +17,39 @@
 
 #define PREVIEW_CHARS 200
 
+typedef struct {
+  gint64 total;
+  gint64 unread;
+} CountDelta;
+
+typedef struct {
+  char   *address;
+  char   *name;
+  gint64  name_date;
+  gint64  seen;
+  gint64  last_seen;
+} AddressSeen;
+
 struct _HyStoreTransaction {
   HyStore    *store;
   gboolean    done;
   GHashTable *changed;        /* folder ids (gint64 *) */
+  GHashTable *counts;         /* folder id -> CountDelta, applied at commit */
+  GHashTable *addresses;      /* folded address -> AddressSeen, written at commit */
+  gint64      next_id;        /* id of the next new message, 0 until known */
   GPtrArray  *written_files;  /* removed on rollback */
   GPtrArray  *doomed_files;   /* removed after commit */
 };
+
+static void
+address_seen_free (gpointer data)
+{
+  AddressSeen *seen = data;
+
+  g_free (seen->address);
+  g_free (seen->name);
+  g_free (seen);
+}
 
 static gboolean
 exec_writer (HyStore     *self,
@@ -55,6 +81,8 @@ hy_store_begin (HyStore  *self,
   txn = g_new0 (HyStoreTransaction, 1);
   txn->store = g_object_ref (self);
   txn->changed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  txn->counts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  txn->addresses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, address_seen_free);
   txn->written_files = g_ptr_array_new_with_free_func (g_free);
   txn->doomed_files = g_ptr_array_new_with_free_func (g_free);
   return txn;
@@ -75,6 +103,87 @@ finish (HyStoreTransaction *self)
   g_mutex_unlock (&self->store->writer_lock);
 }
 
+static sqlite3_stmt *prepare (HyStoreTransaction *self, const char *sql, GError **error);
+static gboolean run (HyStoreTransaction *self, sqlite3_stmt *stmt, GError **error);
+static void bind_text (sqlite3_stmt *stmt, int index, const char *text);
+
+static void
+count (HyStoreTransaction *self,
+       gint64              folder_id,
+       gint64              total,
+       gint64              unread)
+{
+  CountDelta *delta = g_hash_table_lookup (self->counts, &folder_id);
+
+  if (delta == NULL)
+    {
+      delta = g_new0 (CountDelta, 1);
+      g_hash_table_insert (self->counts, g_memdup2 (&folder_id, sizeof folder_id), delta);
+    }
+  delta->total += total;
+  delta->unread += unread;
+}
+
+static gboolean
+flush_counts (HyStoreTransaction  *self,
+              GError             **error)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->counts);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      CountDelta *delta = value;
+      sqlite3_stmt *stmt;
+
+      if (delta->total == 0 && delta->unread == 0)
+        continue;
+      stmt = prepare (self, "UPDATE folders SET total = max (0, total + ?2), unread = max (0, unread + ?3) "
+                      "WHERE id = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, *(gint64 *) key);
+      sqlite3_bind_int64 (stmt, 2, delta->total);
+      sqlite3_bind_int64 (stmt, 3, delta->unread);
+      if (!run (self, stmt, error))
+        return FALSE;
+    }
+  g_hash_table_remove_all (self->counts);
+  return TRUE;
+}
+
+static gboolean
+flush_addresses (HyStoreTransaction  *self,
+                 GError             **error)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->addresses);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      AddressSeen *seen = value;
+      sqlite3_stmt *stmt;
+
+      stmt = prepare (self, "INSERT INTO addresses (address, name, seen, last_seen) VALUES (?1, ?2, ?3, ?4) "
+                      "ON CONFLICT (address) DO UPDATE SET seen = seen + excluded.seen, "
+                      "name = CASE WHEN excluded.last_seen >= last_seen AND excluded.name IS NOT NULL "
+                      "THEN excluded.name ELSE coalesce (name, excluded.name) END, "
+                      "last_seen = max (last_seen, excluded.last_seen)", error);
+      if (stmt == NULL)
+        return FALSE;
+      bind_text (stmt, 1, seen->address);
+      bind_text (stmt, 2, seen->name);
+      sqlite3_bind_int64 (stmt, 3, seen->seen);
+      sqlite3_bind_int64 (stmt, 4, seen->last_seen);
+      if (!run (self, stmt, error))
+        return FALSE;
+    }
+  g_hash_table_remove_all (self->addresses);
+  return TRUE;
+}
+
 gboolean
 hy_store_transaction_commit (HyStoreTransaction  *self,
                              GError             **error)
@@ -86,6 +195,8 @@ hy_store_transaction_commit (HyStoreTransaction  *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (!self->done, FALSE);
 
+  if (!flush_counts (self, error) || !flush_addresses (self, error))
+    return FALSE;
   if (!exec_writer (self->store, "COMMIT", error))
     return FALSE;  /* still open: freeing it rolls back */
 
@@ -115,6 +226,8 @@ hy_store_transaction_free (HyStoreTransaction *self)
       finish (self);
     }
   g_hash_table_destroy (self->changed);
+  g_hash_table_destroy (self->counts);
+  g_hash_table_destroy (self->addresses);
   g_ptr_array_unref (self->written_files);
   g_ptr_array_unref (self->doomed_files);
   g_object_unref (self->store);
@@ -283,12 +396,27 @@ hy_store_transaction_clear_folder (HyStoreTransaction  *self,
 
   if (!doom_body_files (self, "m.folder_id = ?1", folder_id, error))
     return FALSE;
+  stmt = prepare (self, "DELETE FROM message_fts WHERE rowid IN (SELECT id FROM messages WHERE folder_id = ?1)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  if (!run (self, stmt, error))
+    return FALSE;
   stmt = prepare (self, "DELETE FROM messages WHERE folder_id = ?1", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, folder_id);
+  if (!run (self, stmt, error))
+    return FALSE;
+  stmt = prepare (self, "UPDATE folders SET total = 0, unread = 0 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  if (!run (self, stmt, error))
+    return FALSE;
+  g_hash_table_remove (self->counts, &folder_id);
   mark_changed (self, folder_id);
-  return run (self, stmt, error);
+  return TRUE;
 }
 
 gboolean
@@ -454,25 +582,43 @@ assign_thread (HyStoreTransaction  *self,
         return FALSE;
     }
 
-  stmt = prepare (self, "UPDATE messages SET thread_id = ?2 WHERE id = ?1", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, message->id);
-  sqlite3_bind_int64 (stmt, 2, thread);
-  if (!run (self, stmt, error))
-    return FALSE;
   message->thread_id = thread;
   return TRUE;
 }
 
-static gboolean
-count_address (HyStoreTransaction  *self,
-               InternetAddress     *address,
-               gint64               date,
-               GError             **error)
+/* New messages get their ids here, so that a message that starts a
+ * thread can be inserted with its thread id in one statement. */
+static gint64
+allocate_id (HyStoreTransaction  *self,
+             GError             **error)
 {
-  sqlite3_stmt *stmt;
+  if (self->next_id == 0)
+    {
+      sqlite3_stmt *stmt = prepare (self, "SELECT coalesce (max (id), 0) + 1 FROM messages", error);
+
+      if (stmt == NULL)
+        return 0;
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        {
+          _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot read the mail cache");
+          sqlite3_reset (stmt);
+          return 0;
+        }
+      self->next_id = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+  return self->next_id++;
+}
+
+static void
+count_address (HyStoreTransaction *self,
+               InternetAddress    *address,
+               gint64              date)
+{
+  AddressSeen *seen;
   const char *addr;
+  const char *name;
+  g_autofree char *key = NULL;
 
   if (!INTERNET_ADDRESS_IS_MAILBOX (address))
     {
@@ -481,42 +627,45 @@ count_address (HyStoreTransaction  *self,
           InternetAddressList *members = internet_address_group_get_members (INTERNET_ADDRESS_GROUP (address));
 
           for (int i = 0; members && i < internet_address_list_length (members); i++)
-            if (!count_address (self, internet_address_list_get_address (members, i), date, error))
-              return FALSE;
+            count_address (self, internet_address_list_get_address (members, i), date);
         }
-      return TRUE;
+      return;
     }
   addr = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address));
   if (addr == NULL || strchr (addr, '@') == NULL || !g_utf8_validate (addr, -1, NULL))
-    return TRUE;
+    return;
+  name = internet_address_get_name (address);
+  if (name != NULL && (*name == '\0' || !g_utf8_validate (name, -1, NULL)))
+    name = NULL;
 
-  stmt = prepare (self, "INSERT INTO addresses (address, name, seen, last_seen) VALUES (?1, ?2, 1, ?3) "
-                  "ON CONFLICT (address) DO UPDATE SET seen = seen + 1, "
-                  "last_seen = max (last_seen, excluded.last_seen), "
-                  "name = CASE WHEN excluded.last_seen >= last_seen AND excluded.name IS NOT NULL "
-                  "THEN excluded.name ELSE coalesce (name, excluded.name) END", error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, addr);
-  {
-    const char *name = internet_address_get_name (address);
-
-    bind_text (stmt, 2, name != NULL && *name != '\0' && g_utf8_validate (name, -1, NULL) ? name : NULL);
-  }
-  sqlite3_bind_int64 (stmt, 3, date);
-  return run (self, stmt, error);
+  key = g_utf8_casefold (addr, -1);
+  seen = g_hash_table_lookup (self->addresses, key);
+  if (seen == NULL)
+    {
+      seen = g_new0 (AddressSeen, 1);
+      seen->address = g_strdup (addr);
+      seen->last_seen = G_MININT64;
+      seen->name_date = G_MININT64;
+      g_hash_table_insert (self->addresses, g_steal_pointer (&key), seen);
+    }
+  seen->seen++;
+  seen->last_seen = MAX (seen->last_seen, date);
+  /* The newest message's spelling of the name wins. */
+  if (name != NULL && date >= seen->name_date)
+    {
+      g_free (seen->name);
+      seen->name = g_strdup (name);
+      seen->name_date = date;
+    }
 }
 
-static gboolean
-count_addresses (HyStoreTransaction   *self,
-                 InternetAddressList  *list,
-                 gint64                date,
-                 GError              **error)
+static void
+count_addresses (HyStoreTransaction  *self,
+                 InternetAddressList *list,
+                 gint64               date)
 {
   for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
-    if (!count_address (self, internet_address_list_get_address (list, i), date, error))
-      return FALSE;
-  return TRUE;
+    count_address (self, internet_address_list_get_address (list, i), date);
 }
 
 /* Words for the index: names and addresses of a list. */
@@ -679,10 +828,14 @@ hy_store_transaction_add_message (HyStoreTransaction  *self,
       message_id = (mid[0] == '<' && len > 2 && mid[len - 1] == '>') ? g_strndup (mid + 1, len - 2) : g_strdup (mid);
     }
 
+  message->id = allocate_id (self, error);
+  if (message->id == 0 || !assign_thread (self, message, error))
+    return 0;
+
   stmt = prepare (self, "INSERT INTO messages (folder_id, uid, flags, keywords, modseq, date, received, size, "
                   "message_id, in_reply_to, refs, subject, sender_name, sender_address, recipients, "
-                  "has_attachment, preview) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)", error);
+                  "has_attachment, preview, id, thread_id) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)", error);
   if (stmt == NULL)
     return 0;
   sqlite3_bind_int64 (stmt, 1, message->folder_id);
@@ -702,11 +855,9 @@ hy_store_transaction_add_message (HyStoreTransaction  *self,
   bind_text (stmt, 15, recipients);
   sqlite3_bind_int (stmt, 16, message->has_attachment ? 1 : 0);
   bind_text (stmt, 17, preview);
+  sqlite3_bind_int64 (stmt, 18, message->id);
+  sqlite3_bind_int64 (stmt, 19, message->thread_id);
   if (!run (self, stmt, error))
-    return 0;
-  message->id = sqlite3_last_insert_rowid (self->store->writer);
-
-  if (!assign_thread (self, message, error))
     return 0;
 
   index_sender = g_string_new (NULL);
@@ -727,27 +878,33 @@ hy_store_transaction_add_message (HyStoreTransaction  *self,
   if (!run (self, stmt, error))
     return 0;
 
-  if (!count_addresses (self, from, message->date, error)
-      || !count_addresses (self, to, message->date, error)
-      || !count_addresses (self, cc, message->date, error))
-    return 0;
+  count_addresses (self, from, message->date);
+  count_addresses (self, to, message->date);
+  count_addresses (self, cc, message->date);
 
+  count (self, message->folder_id, 1, (message->flags & HY_STORE_FLAG_SEEN) ? 0 : 1);
   mark_changed (self, message->folder_id);
   return message->id;
 }
 
+/* The folder and flags of a message; folder 0 when there is none. */
 static gint64
 folder_of (HyStoreTransaction *self,
-           gint64              message_id)
+           gint64              message_id,
+           guint32            *flags)
 {
-  sqlite3_stmt *stmt = prepare (self, "SELECT folder_id FROM messages WHERE id = ?1", NULL);
+  sqlite3_stmt *stmt = prepare (self, "SELECT folder_id, flags FROM messages WHERE id = ?1", NULL);
   gint64 folder = 0;
 
+  *flags = 0;
   if (stmt == NULL)
     return 0;
   sqlite3_bind_int64 (stmt, 1, message_id);
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    folder = sqlite3_column_int64 (stmt, 0);
+    {
+      folder = sqlite3_column_int64 (stmt, 0);
+      *flags = sqlite3_column_int64 (stmt, 1);
+    }
   sqlite3_reset (stmt);
   return folder;
 }
@@ -761,10 +918,12 @@ hy_store_transaction_set_flags (HyStoreTransaction  *self,
                                 GError             **error)
 {
   sqlite3_stmt *stmt;
+  guint32 old_flags;
   gint64 folder;
 
   g_return_val_if_fail (self != NULL, FALSE);
 
+  folder = folder_of (self, message_id, &old_flags);
   stmt = prepare (self, "UPDATE messages SET flags = ?2, keywords = ?3, modseq = max (modseq, ?4) "
                   "WHERE id = ?1 AND (flags <> ?2 OR keywords IS NOT ?3 OR modseq < ?4)", error);
   if (stmt == NULL)
@@ -775,8 +934,14 @@ hy_store_transaction_set_flags (HyStoreTransaction  *self,
   sqlite3_bind_int64 (stmt, 4, (gint64) modseq);
   if (!run (self, stmt, error))
     return FALSE;
-  if (sqlite3_changes (self->store->writer) > 0 && (folder = folder_of (self, message_id)) != 0)
-    mark_changed (self, folder);
+  if (sqlite3_changes (self->store->writer) > 0 && folder != 0)
+    {
+      gboolean was_unread = (old_flags & HY_STORE_FLAG_SEEN) == 0;
+      gboolean unread = (flags & HY_STORE_FLAG_SEEN) == 0;
+
+      count (self, folder, 0, (gint64) unread - (gint64) was_unread);
+      mark_changed (self, folder);
+    }
   return TRUE;
 }
 
@@ -786,12 +951,21 @@ hy_store_transaction_remove_message (HyStoreTransaction  *self,
                                      GError             **error)
 {
   sqlite3_stmt *stmt;
+  guint32 flags;
   gint64 folder;
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  folder = folder_of (self, message_id);
+  folder = folder_of (self, message_id, &flags);
+  if (folder == 0)
+    return TRUE;
   if (!doom_body_files (self, "m.id = ?1", message_id, error))
+    return FALSE;
+  stmt = prepare (self, "DELETE FROM message_fts WHERE rowid = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  if (!run (self, stmt, error))
     return FALSE;
   stmt = prepare (self, "DELETE FROM messages WHERE id = ?1", error);
   if (stmt == NULL)
@@ -799,8 +973,8 @@ hy_store_transaction_remove_message (HyStoreTransaction  *self,
   sqlite3_bind_int64 (stmt, 1, message_id);
   if (!run (self, stmt, error))
     return FALSE;
-  if (folder != 0)
-    mark_changed (self, folder);
+  count (self, folder, -1, (flags & HY_STORE_FLAG_SEEN) ? 0 : -1);
+  mark_changed (self, folder);
   return TRUE;
 }
 

@@ -50,6 +50,10 @@ ensure_resources (void)
 
   if (g_once_init_enter (&once))
     {
+      /* Memory statistics take a global mutex on every allocation; the
+       * store does not use them.  This only works before SQLite is
+       * initialised, and is harmless (SQLITE_MISUSE) after. */
+      sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
       hy_store_register_resource ();
       g_once_init_leave (&once, 1);
     }
