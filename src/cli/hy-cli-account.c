@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "account/hy-account-error.h"
+#include "account/hy-autoconfig.h"
 #include "hy-cli-commands.h"
 #include "hy-cli-store-util.h"
 
@@ -294,6 +295,93 @@ account_remove (int    argc,
   return HY_CLI_EXIT_OK;
 }
 
+static void
+append_servers (GString   *out,
+                GPtrArray *servers)
+{
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < servers->len; i++)
+    {
+      HyServerConfig *server = g_ptr_array_index (servers, i);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append (out, "{\"protocol\":");
+      hy_cli_json_string (out, hy_server_protocol_to_string (server->protocol));
+      g_string_append (out, ",\"host\":");
+      hy_cli_json_string (out, server->host);
+      g_string_append_printf (out, ",\"port\":%u,\"security\":", server->port);
+      hy_cli_json_string (out, hy_server_security_to_string (server->security));
+      g_string_append (out, ",\"user\":");
+      hy_cli_json_string (out, server->user);
+      g_string_append (out, ",\"auth\":");
+      if (server->auth_mechanism != NULL)
+        hy_cli_json_string (out, server->auth_mechanism);
+      else
+        g_string_append (out, "null");
+      g_string_append_c (out, '}');
+    }
+  g_string_append_c (out, ']');
+}
+
+static int
+account_autoconfig (int    argc,
+                    char **argv)
+{
+  int timeout = 10;
+  const GOptionEntry entries[] = {
+    { "timeout", 't', 0, G_OPTION_ARG_INT, &timeout, "Seconds each step may take (default 10)", "SECONDS" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("ADDRESS — find the mail servers of an address");
+  g_autoptr(HyAutoconfig) autoconfig = NULL;
+  g_autoptr(HyAutoconfigResult) found = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) out = NULL;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_description (context,
+    "Looks in the provider's autoconfig file (autoconfig.DOMAIN and DOMAIN/.well-known),\n"
+    "then in DNS SRV records (RFC 6186), then tries the usual server names with TLS.\n"
+    "Prints what it found as one JSON object.\n");
+  if (!hy_cli_parse_options (context, &argc, &argv))
+    return HY_CLI_EXIT_USAGE;
+  if (argc != 2 || timeout <= 0)
+    {
+      hy_cli_error ("account autoconfig needs one ADDRESS (see hongyan-cli account autoconfig --help)");
+      return HY_CLI_EXIT_USAGE;
+    }
+
+  autoconfig = hy_autoconfig_new ();
+  hy_autoconfig_set_timeout (autoconfig, timeout);
+  hy_autoconfig_lookup_async (autoconfig, argv[1], NULL, hy_cli_store_result, &result);
+  found = hy_autoconfig_lookup_finish (autoconfig, hy_cli_wait (&result), &error);
+  if (found == NULL)
+    {
+      hy_cli_error ("%s", error->message);
+      return g_error_matches (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_INVALID)
+             ? HY_CLI_EXIT_USAGE : HY_CLI_EXIT_FAILURE;
+    }
+
+  out = g_string_new ("{\"address\":");
+  hy_cli_json_string (out, argv[1]);
+  g_string_append (out, ",\"source\":");
+  hy_cli_json_string (out, hy_autoconfig_source_to_string (found->source));
+  g_string_append (out, ",\"name\":");
+  if (found->display_name != NULL)
+    hy_cli_json_string (out, found->display_name);
+  else
+    g_string_append (out, "null");
+  g_string_append (out, ",\"incoming\":");
+  append_servers (out, found->incoming);
+  g_string_append (out, ",\"outgoing\":");
+  append_servers (out, found->outgoing);
+  g_string_append_c (out, '}');
+  printf ("%s\n", out->str);
+  return HY_CLI_EXIT_OK;
+}
+
 int
 hy_cli_account_run (int    argc,
                     char **argv)
@@ -302,6 +390,7 @@ hy_cli_account_run (int    argc,
     { "add", "Add an account", account_add },
     { "list", "List the accounts", account_list },
     { "remove", "Remove an account with its passwords and offline mail", account_remove },
+    { "autoconfig", "Find the server settings of an address (JSON)", account_autoconfig },
     { NULL, NULL, NULL }
   };
 
@@ -327,6 +416,6 @@ hy_cli_account_run (int    argc,
         printf ("  %-12s %s\n", subcommands[i].name, subcommands[i].summary);
       return HY_CLI_EXIT_OK;
     }
-  hy_cli_error ("account needs a command: add, list or remove (see hongyan-cli account --help)");
+  hy_cli_error ("account needs a command: add, list, remove or autoconfig (see hongyan-cli account --help)");
   return HY_CLI_EXIT_USAGE;
 }
