@@ -42,7 +42,8 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void start_load (HyMessageList *self);
+static void start_load (HyMessageList *self,
+                        guint          limit);
 
 static void
 cache_insert (HyMessageList    *self,
@@ -233,7 +234,9 @@ create (HyStore    *store,
   self->folder_id = folder_id;
   self->query = g_strdup (query);
   g_signal_connect (store, "folder-changed", G_CALLBACK (on_folder_changed), self);
-  start_load (self);
+  /* The newest rows first, so that a large folder shows at once; the
+   * rest follows. */
+  start_load (self, folder_id != 0 ? 2 * PAGE_SIZE : 0);
   return self;
 }
 
@@ -261,6 +264,7 @@ hy_message_list_new_for_search (HyStore    *store,
 
 typedef struct {
   gint64     folder_id;
+  guint      limit;     /* only the newest ones, or 0 for all */
   char      *query;
   GArray    *cached;  /* ids whose summaries are in memory */
   GArray    *ids;
@@ -298,6 +302,8 @@ load_thread (GTask        *task,
 
   if (load->query != NULL)
     load->ids = hy_store_search (self->store, load->query, &error);
+  else if (load->limit > 0)
+    load->ids = hy_store_list_recent_message_ids (self->store, load->folder_id, load->limit, &error);
   else
     load->ids = hy_store_list_message_ids (self->store, load->folder_id, &error);
   if (load->ids == NULL)
@@ -371,7 +377,8 @@ load_done (GObject      *source,
     suffix++;
 
   was_loaded = self->loaded;
-  self->loaded = TRUE;
+  /* Loaded means complete: a head of newest rows is not. */
+  self->loaded = self->loaded || load->limit == 0 || self->error != NULL;
   if (old->len - prefix - suffix > 0 || self->ids->len - prefix - suffix > 0)
     {
       g_list_model_items_changed (G_LIST_MODEL (self), prefix,
@@ -379,18 +386,25 @@ load_done (GObject      *source,
       if (old->len != self->ids->len)
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
     }
-  if (!was_loaded)
+  if (!was_loaded && self->loaded)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
 
-  if (self->reload_pending)
+  if (load->limit > 0 && self->error == NULL)
+    {
+      /* The head is shown; now all of it. */
+      self->reload_pending = FALSE;
+      start_load (self, 0);
+    }
+  else if (self->reload_pending)
     {
       self->reload_pending = FALSE;
-      start_load (self);
+      start_load (self, 0);
     }
 }
 
 static void
-start_load (HyMessageList *self)
+start_load (HyMessageList *self,
+            guint          limit)
 {
   g_autoptr(GTask) task = NULL;
   LoadData *load;
@@ -399,6 +413,7 @@ start_load (HyMessageList *self)
 
   load = g_new0 (LoadData, 1);
   load->folder_id = self->folder_id;
+  load->limit = limit;
   load->query = g_strdup (self->query);
   load->cached = g_array_sized_new (FALSE, FALSE, sizeof (gint64), g_hash_table_size (self->cache));
   g_hash_table_iter_init (&iter, self->cache);
@@ -423,7 +438,7 @@ hy_message_list_reload (HyMessageList *self)
       self->reload_pending = TRUE;
       return;
     }
-  start_load (self);
+  start_load (self, 0);
 }
 
 gboolean

@@ -18,8 +18,9 @@ G_DECLARE_FINAL_TYPE (HyMessageList, hy_message_list, HY, MESSAGE_LIST, GObject)
 /* The list holds only the ids of its messages, newest first, read in a
  * thread; HyMessageSummary items are made a page at a time when asked
  * for, so a folder of 100,000 messages opens with a few dozen objects.
- * The list starts empty, fills when the ids are read ("loaded" becomes
- * TRUE) and follows the store's changes by itself. */
+ * The list starts empty; a folder's newest rows come first, then all of
+ * them ("loaded" becomes TRUE); then it follows the store's changes by
+ * itself. */
 HyMessageList *hy_message_list_new_for_folder (HyStore        *store,
                                                gint64          folder_id);
 HyMessageList *hy_message_list_new_for_search (HyStore        *store,

@@ -332,8 +332,9 @@ build (HyStoreQuery *query)
                                     (char *) g_ptr_array_index (query->negative, i));
           g_string_append_c (match, ')');
         }
-      g_string_append_printf (sql, " JOIN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?%u) f "
-                              "ON f.rowid = m.id", add_text_param (query, match->str));
+      g_string_append_printf (sql, " WHERE m.id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?%u)",
+                              add_text_param (query, match->str));
+      where = TRUE;
     }
   else if (query->negative->len > 0)
     {
@@ -352,7 +353,7 @@ build (HyStoreQuery *query)
                               (char *) g_ptr_array_index (query->conditions, i));
       where = TRUE;
     }
-  g_string_append (sql, " ORDER BY m.date DESC, m.id DESC");
+  g_string_append (sql, " ORDER BY m.date DESC, m.id");
 
   query->match = match ? g_string_free (match, FALSE) : NULL;
   query->sql = g_string_free (sql, FALSE);

@@ -704,30 +704,51 @@ collect_ids (sqlite3       *db,
   return g_steal_pointer (&ids);
 }
 
-GArray *
-hy_store_list_message_ids (HyStore  *self,
-                           gint64    folder_id,
-                           GError  **error)
+static GArray *
+list_ids (HyStore  *self,
+          gint64    folder_id,
+          gint64    limit,
+          GError  **error)
 {
   GArray *ids;
   sqlite3 *db;
   sqlite3_stmt *stmt;
 
-  g_return_val_if_fail (HY_IS_STORE (self), NULL);
-
   if ((db = acquire_reader (self, error)) == NULL)
     return NULL;
-  stmt = prepare_reader (db, "SELECT id FROM messages WHERE folder_id = ?1 ORDER BY date DESC, id DESC", error);
+  stmt = prepare_reader (db, "SELECT id FROM messages WHERE folder_id = ?1 ORDER BY date DESC, id LIMIT ?2", error);
   if (stmt == NULL)
     {
       release_reader (self, db);
       return NULL;
     }
   sqlite3_bind_int64 (stmt, 1, folder_id);
+  sqlite3_bind_int64 (stmt, 2, limit);
   ids = collect_ids (db, stmt, error);
   sqlite3_finalize (stmt);
   release_reader (self, db);
   return ids;
+}
+
+GArray *
+hy_store_list_message_ids (HyStore  *self,
+                           gint64    folder_id,
+                           GError  **error)
+{
+  g_return_val_if_fail (HY_IS_STORE (self), NULL);
+
+  return list_ids (self, folder_id, -1, error);
+}
+
+GArray *
+hy_store_list_recent_message_ids (HyStore  *self,
+                                  gint64    folder_id,
+                                  guint     limit,
+                                  GError  **error)
+{
+  g_return_val_if_fail (HY_IS_STORE (self), NULL);
+
+  return list_ids (self, folder_id, limit, error);
 }
 
 GArray *

@@ -80,6 +80,11 @@ gint64              hy_store_find_message            (HyStore              *self
 GArray             *hy_store_list_message_ids        (HyStore              *self,
                                                       gint64                folder_id,
                                                       GError              **error);
+/* The ids of a folder's @limit newest messages. */
+GArray             *hy_store_list_recent_message_ids (HyStore              *self,
+                                                      gint64                folder_id,
+                                                      guint                 limit,
+                                                      GError              **error);
 /* Ids of the messages matching @query (see hy-store-query.h), newest first. */
 GArray             *hy_store_search                  (HyStore              *self,
                                                       const char           *query,

@@ -94,7 +94,7 @@ wait_loaded (HyMessageList *list)
 }
 
 typedef struct {
-  guint position, removed, added, count;
+  guint position, removed, added, count, total_added;
 } Change;
 
 static void
@@ -107,6 +107,7 @@ on_items_changed (GListModel *model,
   change->position = position;
   change->removed = removed;
   change->added = added;
+  change->total_added += added;
   change->count++;
 }
 
@@ -131,9 +132,16 @@ test_folder (Fixture       *f,
 
   g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed), &change);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
+  /* The newest rows come before the whole folder. */
+  while (change.count == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (hy_message_list_get_loaded (list));
+  g_assert_cmpuint (change.position, ==, 0);
+  g_assert_cmpuint (change.added, ==, 100);
   wait_loaded (list);
-  g_assert_cmpuint (change.count, ==, 1);
-  g_assert_cmpuint (change.added, ==, N_MESSAGES);
+  g_assert_cmpuint (change.count, ==, 2);
+  g_assert_cmpuint (change.position, ==, 100);
+  g_assert_cmpuint (change.total_added, ==, N_MESSAGES);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, N_MESSAGES);
   g_assert_true (g_list_model_get_item_type (G_LIST_MODEL (list)) == HY_TYPE_MESSAGE_SUMMARY);
 
