@@ -71,7 +71,7 @@ has_tokens (const char *text)
 {
   guint n = 0;
 
-  hy_store_tokenize (text, -1, count_token, &n);
+  hy_store_tokenize (text, -1, TRUE, count_token, &n);
   return n > 0;
 }
 

@@ -95,9 +95,92 @@ typedef int (*TokenCallback) (void       *ctx,
                               int         start,
                               int         end);
 
+/* The CJK character at @p (known to be valid UTF-8), folded. */
+static void
+cjk_char (const char  *p,
+          char        *out,
+          const char **next)
+{
+  gunichar c = g_utf8_get_char (p);
+  int n = g_unichar_to_utf8 (c, out);
+
+  out[n] = '\0';
+  /* Half-width katakana fold to their full-width forms. */
+  if (c >= 0xFF66 && c <= 0xFF9D)
+    {
+      g_autofree char *normal = g_utf8_normalize (out, n, G_NORMALIZE_NFKC);
+
+      if (normal != NULL && strlen (normal) < 8)
+        strcpy (out, normal);
+    }
+  *next = g_utf8_next_char (p);
+}
+
+static gboolean
+cjk_at (const char *p,
+        const char *end)
+{
+  gunichar c;
+
+  if (p >= end || (guchar) *p < 0x80)
+    return FALSE;
+  c = g_utf8_get_char_validated (p, end - p);
+  return c != (gunichar) -1 && c != (gunichar) -2 && is_cjk (c);
+}
+
+/* A run of Han, kana or Hangul characters.  Documents index every
+ * character and, at the same position, every pair of neighbours; a query
+ * of two or more characters looks up the pairs as a phrase, so that 会议
+ * is one look-up of the pair 会议 rather than a phrase of two very
+ * common characters, and a single character still finds every use. */
+static int
+tokenize_cjk_run (const char     *text,
+                  const char     *end,
+                  const char     *start,
+                  gboolean        query,
+                  TokenCallback   emit,
+                  void           *ctx,
+                  const char    **run_end)
+{
+  char current[8], following[16];
+  const char *p = start;
+  const char *next;
+  int rc = SQLITE_OK;
+  gboolean single;
+
+  cjk_char (p, current, &next);
+  single = !cjk_at (next, end);
+
+  while (rc == SQLITE_OK)
+    {
+      gboolean more = cjk_at (next, end);
+      const char *after = next;
+
+      if (!query || single)
+        rc = emit (ctx, 0, current, strlen (current), p - text, next - text);
+      if (more && rc == SQLITE_OK)
+        {
+          char second[8];
+
+          cjk_char (next, second, &after);
+          g_snprintf (following, sizeof following, "%s%s", current, second);
+          rc = emit (ctx, query ? 0 : FTS5_TOKEN_COLOCATED, following, strlen (following),
+                     p - text, after - text);
+          strcpy (current, second);
+        }
+      if (!more)
+        break;
+      p = next;
+      next = after;
+    }
+  *run_end = next;
+  return rc;
+}
+
 static int
 tokenize (const char    *text,
           gsize          length,
+          gboolean       query,
           TokenCallback  emit,
           void          *ctx)
 {
@@ -169,19 +252,7 @@ tokenize (const char    *text,
               word_start = NULL;
             }
           if (klass == CLASS_CJK && rc == SQLITE_OK)
-            {
-              char buf[8];
-              g_autofree char *normal = NULL;
-              int n = g_unichar_to_utf8 (c, buf);
-
-              /* Half-width katakana fold to their full-width forms. */
-              if (c >= 0xFF66 && c <= 0xFF9D)
-                normal = g_utf8_normalize (buf, n, G_NORMALIZE_NFKC);
-              if (normal != NULL)
-                rc = emit (ctx, 0, normal, strlen (normal), p - text, next - text);
-              else
-                rc = emit (ctx, 0, buf, n, p - text, next - text);
-            }
+            rc = tokenize_cjk_run (text, end, p, query, emit, ctx, &next);
         }
       if (p == end || rc != SQLITE_OK)
         break;
@@ -225,7 +296,7 @@ tokenizer_tokenize (Fts5Tokenizer *tokenizer,
 {
   if (text == NULL || n_text <= 0)
     return SQLITE_OK;
-  return tokenize (text, n_text, emit, ctx);
+  return tokenize (text, n_text, (flags & FTS5_TOKENIZE_QUERY) != 0, emit, ctx);
 }
 
 static fts5_api *
@@ -294,6 +365,7 @@ foreach_emit (void       *ctx,
 void
 hy_store_tokenize (const char       *text,
                    gssize            length,
+                   gboolean          query,
                    HyStoreTokenFunc  func,
                    gpointer          user_data)
 {
@@ -305,5 +377,5 @@ hy_store_tokenize (const char       *text,
     return;
   if (length < 0)
     length = strlen (text);
-  tokenize (text, length, foreach_emit, &data);
+  tokenize (text, length, query, foreach_emit, &data);
 }

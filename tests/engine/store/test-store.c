@@ -158,11 +158,12 @@ collect_token (const char *token,
 }
 
 static char *
-tokens_of (const char *text)
+tokens_in (const char *text,
+           gboolean    query)
 {
   g_autoptr(GPtrArray) tokens = g_ptr_array_new_with_free_func (g_free);
 
-  hy_store_tokenize (text, -1, collect_token, tokens);
+  hy_store_tokenize (text, -1, query, collect_token, tokens);
   g_ptr_array_add (tokens, NULL);
   return g_strjoinv ("|", (char **) tokens->pdata);
 }
@@ -170,14 +171,18 @@ tokens_of (const char *text)
 static void
 test_tokenizer (void)
 {
-  g_autofree char *latin = tokens_of ("Über CAFÉ naïve hello-world x2");
-  g_autofree char *cjk = tokens_of ("明天的会议，ｶﾀｶﾅ 한국어ok");
-  g_autofree char *mixed = tokens_of ("Hongyan鸿雁v2");
-  g_autofree char *junk = tokens_of ("\xff\xfe" "abc\xc3");
+  g_autofree char *latin = tokens_in ("Über CAFÉ naïve hello-world x2", FALSE);
+  g_autofree char *cjk = tokens_in ("明天的会议，ｶﾀｶﾅ 한국어ok", FALSE);
+  g_autofree char *cjk_query = tokens_in ("明天的会议，ｶﾀｶﾅ 한 国", TRUE);
+  g_autofree char *mixed = tokens_in ("Hongyan鸿雁v2", FALSE);
+  g_autofree char *junk = tokens_in ("\xff\xfe" "abc\xc3", FALSE);
 
   g_assert_cmpstr (latin, ==, "uber|cafe|naive|hello|world|x2");
-  g_assert_cmpstr (cjk, ==, "明|天|的|会|议|カ|タ|カ|ナ|한|국|어|ok");
-  g_assert_cmpstr (mixed, ==, "hongyan|鸿|雁|v2");
+  /* Documents: each character, and each pair at the same position. */
+  g_assert_cmpstr (cjk, ==, "明|明天|天|天的|的|的会|会|会议|议|カ|カタ|タ|タカ|カ|カナ|ナ|한|한국|국|국어|어|ok");
+  /* Searches: the pairs of a run, or a lone character. */
+  g_assert_cmpstr (cjk_query, ==, "明天|天的|的会|会议|カタ|タカ|カナ|한|国");
+  g_assert_cmpstr (mixed, ==, "hongyan|鸿|鸿雁|雁|v2");
   g_assert_cmpstr (junk, ==, "abc");
 }
 
