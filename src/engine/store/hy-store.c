@@ -704,6 +704,41 @@ collect_ids (sqlite3       *db,
   return g_steal_pointer (&ids);
 }
 
+GArray *
+hy_store_list_uids (HyStore  *self,
+                    gint64    folder_id,
+                    GError  **error)
+{
+  g_autoptr(GArray) uids = NULL;
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (HY_IS_STORE (self), NULL);
+
+  if ((db = acquire_reader (self, error)) == NULL)
+    return NULL;
+  stmt = prepare_reader (db, "SELECT uid FROM messages WHERE folder_id = ?1 ORDER BY uid", error);
+  if (stmt == NULL)
+    {
+      release_reader (self, db);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      guint32 uid = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (uids, uid);
+    }
+  if (step_failed (db, rc, error))
+    g_clear_pointer (&uids, g_array_unref);
+  sqlite3_finalize (stmt);
+  release_reader (self, db);
+  return g_steal_pointer (&uids);
+}
+
 static GArray *
 list_ids (HyStore  *self,
           gint64    folder_id,

@@ -76,6 +76,11 @@ gint64              hy_store_find_message            (HyStore              *self
                                                       gint64                folder_id,
                                                       guint32               uid,
                                                       GError              **error);
+/* The UIDs of a folder's cached messages, ascending (guint32 array), for
+ * comparing with the server's after a reconnect. */
+GArray             *hy_store_list_uids               (HyStore              *self,
+                                                      gint64                folder_id,
+                                                      GError              **error);
 /* Ids of a folder's messages, newest first (gint64 array). */
 GArray             *hy_store_list_message_ids        (HyStore              *self,
                                                       gint64                folder_id,

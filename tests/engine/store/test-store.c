@@ -240,6 +240,14 @@ test_flags_and_counts (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpuint (inbox->total, ==, 2);
   g_assert_cmpuint (inbox->unread, ==, 0);
+  {
+    g_autoptr(GArray) uids = hy_store_list_uids (f->store, f->inbox, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (uids->len, ==, 2);
+    g_assert_cmpuint (g_array_index (uids, guint32, 0), ==, 1);
+    g_assert_cmpuint (g_array_index (uids, guint32, 1), ==, 2);
+  }
 
   message = hy_store_get_message (f->store, id, &error);
   g_assert_no_error (error);
@@ -351,6 +359,43 @@ search_subjects (HyStore    *store,
     g_autofree char *_got = search_subjects (store, query); \
     g_assert_cmpstr (_got, ==, expected); \
   } G_STMT_END
+
+static void
+test_clear_folder (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStoreFolder) inbox = NULL;
+  g_autoptr(GPtrArray) folders = NULL;
+
+  fill_mailbox (f);
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+
+    /* UIDVALIDITY changed: the folder is emptied and its state reset. */
+    g_assert_true (hy_store_transaction_clear_folder (txn, f->inbox, &error));
+    g_assert_true (hy_store_transaction_set_folder_state (txn, f->inbox, 777, 1, 0, &error));
+    g_assert_true (hy_store_transaction_commit (txn, &error));
+    g_assert_no_error (error);
+  }
+  inbox = hy_store_get_folder (f->store, f->inbox, &error);
+  g_assert_cmpuint (inbox->total, ==, 0);
+  g_assert_cmpuint (inbox->unread, ==, 0);
+  g_assert_cmpuint (inbox->uidvalidity, ==, 777);
+  assert_search (f->store, "quarterly", "Re: Quarterly report");
+  assert_search (f->store, "会议", "");
+
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+
+    g_assert_true (hy_store_transaction_remove_folder (txn, f->sent, &error));
+    g_assert_true (hy_store_transaction_commit (txn, &error));
+    g_assert_no_error (error);
+  }
+  folders = hy_store_list_folders (f->store, &error);
+  g_assert_cmpuint (folders->len, ==, 1);
+  assert_search (f->store, "quarterly", "");
+}
 
 static void
 test_search (Fixture       *f,
@@ -624,6 +669,7 @@ main (int    argc,
   ADD ("/engine/store/folders", test_folders);
   ADD ("/engine/store/flags-and-counts", test_flags_and_counts);
   ADD ("/engine/store/rollback", test_rollback);
+  ADD ("/engine/store/clear-folder", test_clear_folder);
   ADD ("/engine/store/threads", test_threads);
   ADD ("/engine/store/search", test_search);
   ADD ("/engine/store/bodies", test_bodies);
