@@ -15,5 +15,9 @@ int hy_cli_capabilities_run (int argc, char **argv);
 int hy_cli_send_run         (int argc, char **argv);
 int hy_cli_pop3_run         (int argc, char **argv);
 int hy_cli_imap_run         (int argc, char **argv);
+int hy_cli_account_run (int argc, char **argv);
+int hy_cli_folders_run (int argc, char **argv);
+int hy_cli_list_run (int argc, char **argv);
+int hy_cli_search_run (int argc, char **argv);
 
 G_END_DECLS

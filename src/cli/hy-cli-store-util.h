@@ -1,0 +1,40 @@
+/* hy-cli-store-util.h — helpers shared by the sub-commands that read accounts and stores
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "account/hy-account-manager.h"
+#include "api/hy-message-list.h"
+#include "store/hy-store.h"
+
+G_BEGIN_DECLS
+
+/* The accounts of this user, with the keyring for secrets; NULL after
+ * printing an error. */
+HyAccountManager *hy_cli_open_accounts    (void);
+/* The account named by @key (id, address or name), or the only one when
+ * @key is NULL; NULL after printing an error. */
+HyAccount        *hy_cli_pick_account     (HyAccountManager  *manager,
+                                           const char        *key);
+/* The account's store; NULL after printing an error. */
+HyStore          *hy_cli_open_store       (HyAccountManager  *manager,
+                                           HyAccount         *account);
+/* Waits until @result is set by an async callback. */
+GAsyncResult     *hy_cli_wait             (GAsyncResult     **result);
+/* An async callback that stores the result in *user_data. */
+void              hy_cli_store_result     (GObject           *source,
+                                           GAsyncResult      *result,
+                                           gpointer           user_data);
+/* Appends @text as a JSON string (quoted, escaped). */
+void              hy_cli_json_string      (GString           *out,
+                                           const char        *text);
+/* Prints up to @limit rows of @list (0: all), as JSON lines or a table. */
+void              hy_cli_print_messages   (HyMessageList     *list,
+                                           HyStore           *store,
+                                           guint              limit,
+                                           gboolean           json);
+
+G_END_DECLS
