@@ -315,11 +315,12 @@ hy_cli_report_error (const GError *error)
   return hy_cli_exit_code_for_error (error);
 }
 
-void
+GAsyncResult *
 hy_cli_wait (GAsyncResult **result)
 {
   while (*result == NULL)
     g_main_context_iteration (NULL, TRUE);
+  return *result;
 }
 
 void

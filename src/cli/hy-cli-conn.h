@@ -49,7 +49,7 @@ int           hy_cli_exit_code_for_error (const GError   *error);
 int           hy_cli_report_error       (const GError    *error);
 
 /* Spins the default main context until *@result is set by hy_cli_store_result. */
-void          hy_cli_wait               (GAsyncResult   **result);
+GAsyncResult *hy_cli_wait               (GAsyncResult   **result);
 void          hy_cli_store_result       (GObject         *source,
                                          GAsyncResult    *result,
                                          gpointer         user_data);

@@ -71,22 +71,6 @@ hy_cli_open_store (HyAccountManager *manager,
 }
 
 void
-hy_cli_store_result (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-GAsyncResult *
-hy_cli_wait (GAsyncResult **result)
-{
-  while (*result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *result;
-}
-
-void
 hy_cli_json_string (GString    *out,
                     const char *text)
 {

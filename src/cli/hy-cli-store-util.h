@@ -10,6 +10,8 @@
 #include "api/hy-message-list.h"
 #include "store/hy-store.h"
 
+#include "hy-cli-conn.h"
+
 G_BEGIN_DECLS
 
 /* The accounts of this user, with the keyring for secrets; NULL after
@@ -23,11 +25,7 @@ HyAccount        *hy_cli_pick_account     (HyAccountManager  *manager,
 HyStore          *hy_cli_open_store       (HyAccountManager  *manager,
                                            HyAccount         *account);
 /* Waits until @result is set by an async callback. */
-GAsyncResult     *hy_cli_wait             (GAsyncResult     **result);
 /* An async callback that stores the result in *user_data. */
-void              hy_cli_store_result     (GObject           *source,
-                                           GAsyncResult      *result,
-                                           gpointer           user_data);
 /* Appends @text as a JSON string (quoted, escaped). */
 void              hy_cli_json_string      (GString           *out,
                                            const char        *text);
