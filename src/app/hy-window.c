@@ -17,6 +17,7 @@ struct _HyWindow
   GSettings            *settings;
 
   /* Template children */
+  AdwToastOverlay      *toast_overlay;
   AdwLeaflet           *leaflet;
   AdwStatusPage        *empty_page;
 };
@@ -47,6 +48,28 @@ hy_window_new (HyApplication *application)
   restore_window_state (self);
 
   return self;
+}
+
+void
+hy_window_add_toast (HyWindow *self,
+                     AdwToast *toast)
+{
+  g_return_if_fail (HY_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+hy_window_show_message (HyWindow   *self,
+                        const char *account_id,
+                        gint64      message_id)
+{
+  g_return_if_fail (HY_IS_WINDOW (self));
+  g_return_if_fail (account_id != NULL);
+  g_return_if_fail (message_id > 0);
+
+  gtk_window_present (GTK_WINDOW (self));
 }
 
 static void
@@ -129,6 +152,7 @@ hy_window_class_init (HyWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/hongyan/Hongyan/ui/hy-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, HyWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, HyWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, HyWindow, empty_page);
 
