@@ -915,40 +915,23 @@ show_loaded_message (HyReader *self)
   gtk_spinner_stop (self->spinner);
 }
 
-static void
-parse_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
-{
-  HyStore *store = task_data;
-  gint64 id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (task), "id"));
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(HyMessage) message = NULL;
-  GError *error = NULL;
-
-  bytes = hy_store_get_body (store, id, &error);
-  if (bytes == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  message = hy_message_new_from_bytes (bytes);
-  /* Parse everything the reader will ask for here, not on the main thread. */
-  (void) hy_message_get_text (message);
-  (void) hy_message_get_attachments (message);
-  g_task_return_pointer (task, g_steal_pointer (&message), g_object_unref);
-}
+typedef struct {
+  HyReader *reader;
+  gint64    id;
+} Load;
 
 static void
-on_message_parsed (GObject      *object,
+on_message_loaded (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  HyReader *self = HY_READER (object);
+  Load *load = user_data;
+  g_autoptr(HyReader) self = load->reader;
+  gint64 id = load->id;
   g_autoptr(GError) error = NULL;
-  g_autoptr(HyMessage) message = g_task_propagate_pointer (G_TASK (result), &error);
-  gint64 id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (result), "id"));
+  g_autoptr(HyMessage) message = hy_engine_get_message_finish (HY_ENGINE (object), result, &error);
+
+  g_free (load);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || id != self->message_id)
     return;
@@ -958,8 +941,7 @@ on_message_parsed (GObject      *object,
     {
       if (g_error_matches (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND))
         adw_status_page_set_description (self->error_page,
-                                         _("The message has not been downloaded yet. "
-                                           "It will be shown once Hongyan is connected to the server."));
+                                         _("The message is no longer on the server."));
       else
         adw_status_page_set_description (self->error_page, error->message);
       gtk_stack_set_visible_child_name (self->stack, "error");
@@ -972,14 +954,14 @@ on_message_parsed (GObject      *object,
 }
 
 void
-hy_reader_show_message (HyReader *self,
-                        HyStore  *store,
-                        gint64    message_id)
+hy_reader_show_message (HyReader  *self,
+                        HyEngine  *engine,
+                        HyAccount *account,
+                        gint64     message_id)
 {
-  g_autoptr(GTask) task = NULL;
-
   g_return_if_fail (HY_IS_READER (self));
-  g_return_if_fail (HY_IS_STORE (store));
+  g_return_if_fail (HY_IS_ENGINE (engine));
+  g_return_if_fail (HY_IS_ACCOUNT (account));
 
   if (message_id == self->message_id)
     return;
@@ -993,11 +975,14 @@ hy_reader_show_message (HyReader *self,
   gtk_stack_set_visible_child_name (self->stack, "loading");
   gtk_spinner_start (self->spinner);
 
-  task = g_task_new (self, self->cancellable, on_message_parsed, NULL);
-  g_task_set_source_tag (task, hy_reader_show_message);
-  g_task_set_task_data (task, g_object_ref (store), g_object_unref);
-  g_object_set_data (G_OBJECT (task), "id", GSIZE_TO_POINTER (message_id));
-  g_task_run_in_thread (task, parse_thread);
+  {
+    Load *load = g_new0 (Load, 1);
+
+    load->reader = g_object_ref (self);
+    load->id = message_id;
+    hy_engine_get_message_async (engine, account, message_id, self->cancellable,
+                                 on_message_loaded, load);
+  }
 }
 
 void

@@ -6,7 +6,7 @@
 
 #include <adwaita.h>
 
-#include "store/hy-store.h"
+#include "api/hy-engine.h"
 
 G_BEGIN_DECLS
 
@@ -14,10 +14,12 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (HyReader, hy_reader, HY, READER, AdwBin)
 
-/* Reads message @message_id from @store in a thread and shows it; a
+/* Gets message @message_id of @account through @engine (from the store,
+ * or from the server when its body is not cached) and shows it; a
  * message asked for later replaces one still loading. */
 void        hy_reader_show_message   (HyReader  *self,
-                                      HyStore   *store,
+                                      HyEngine  *engine,
+                                      HyAccount *account,
                                       gint64     message_id);
 void        hy_reader_clear          (HyReader  *self);
 /* The id of the message shown (or being loaded), or 0. */

@@ -9,159 +9,116 @@
 #include <glib/gi18n.h>
 
 #include "hy-window-private.h"
-#include "store/hy-store-transaction.h"
 
 /* ------------------------------------------------------------------ */
-/* Flags: written to the store in a thread; lists follow by themselves. */
+/* Flags, moves and deletions go through the engine: the store changes at
+ * once (lists and counts follow by themselves) and the server later. */
 
 typedef struct {
-  HyStore  *store;
-  GArray   *ids;        /* gint64 */
-  GArray   *old_flags;  /* guint32, per id; filled by the thread */
-  GArray   *new_flags;  /* guint32, per id, or NULL to compute from add/remove */
-  guint32   add;
-  guint32   remove;
-  gboolean  undoable;
-} FlagJob;
+  HyWindow        *window;
+  HyWindowAccount *entry;
+  GArray          *ids;       /* gint64 */
+  guint32          add;
+  guint32          remove;
+  gboolean         undoable;
+  const char      *what;      /* "flags", "delete", "archive" */
+} Operation;
 
 static void
-flag_job_free (FlagJob *job)
+operation_free (Operation *op)
 {
-  g_clear_object (&job->store);
-  g_clear_pointer (&job->ids, g_array_unref);
-  g_clear_pointer (&job->old_flags, g_array_unref);
-  g_clear_pointer (&job->new_flags, g_array_unref);
-  g_free (job);
+  g_clear_object (&op->window);
+  g_clear_pointer (&op->ids, g_array_unref);
+  g_free (op);
+}
+
+static gboolean
+entry_is_alive (HyWindow        *self,
+                HyWindowAccount *entry)
+{
+  return self->accounts != NULL && g_ptr_array_find (self->accounts, entry, NULL);
 }
 
 static void
-flag_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
+on_undo (AdwToast  *toast,
+         Operation *op)
 {
-  FlagJob *job = task_data;
-  HyStoreTransaction *transaction;
-  GError *error = NULL;
-
-  transaction = hy_store_begin (job->store, &error);
-  if (transaction == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  for (guint i = 0; i < job->ids->len; i++)
-    {
-      gint64 id = g_array_index (job->ids, gint64, i);
-      g_autoptr(HyStoreMessage) message = hy_store_get_message (job->store, id, NULL);
-      guint32 flags;
-
-      if (message == NULL)
-        {
-          guint32 none = 0;
-
-          g_array_append_val (job->old_flags, none);
-          continue;
-        }
-      g_array_append_val (job->old_flags, message->flags);
-      flags = job->new_flags != NULL ? g_array_index (job->new_flags, guint32, i)
-                                     : (message->flags | job->add) & ~job->remove;
-      if (flags != message->flags
-          && !hy_store_transaction_set_flags (transaction, id, flags, message->keywords,
-                                              message->modseq, &error))
-        {
-          hy_store_transaction_free (transaction);
-          g_task_return_error (task, error);
-          return;
-        }
-    }
-
-  if (!hy_store_transaction_commit (transaction, &error))
-    {
-      hy_store_transaction_free (transaction);
-      g_task_return_error (task, error);
-      return;
-    }
-  hy_store_transaction_free (transaction);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void start_flag_job (HyWindow *self, FlagJob *job);
-
-static void
-on_undo (AdwToast *toast,
-         HyWindow *self)
-{
-  FlagJob *done = g_object_get_data (G_OBJECT (toast), "hy-job");
-  FlagJob *job = g_new0 (FlagJob, 1);
-
-  job->store = g_object_ref (done->store);
-  job->ids = g_array_ref (done->ids);
-  job->new_flags = g_array_ref (done->old_flags);
-  start_flag_job (self, job);
+  if (entry_is_alive (op->window, op->entry))
+    _hy_window_set_flags (op->window, op->entry, op->ids, op->remove, op->add, FALSE);
 }
 
 static void
-on_flags_set (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_operation_done (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
-  HyWindow *self = HY_WINDOW (object);
-  FlagJob *job = g_task_get_task_data (G_TASK (result));
+  Operation *op = user_data;
+  HyWindow *self = op->window;
   g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint n = op->ids->len;
   AdwToast *toast;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!hy_engine_operation_finish (HY_ENGINE (object), result, &error))
     {
-      g_autofree char *text = NULL;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      text = g_strdup_printf (_("Could not change the messages: %s"), error->message);
-      hy_window_add_toast (self, adw_toast_new (text));
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          text = g_strdup_printf (_("Could not change the messages: %s"), error->message);
+          hy_window_add_toast (self, adw_toast_new (text));
+        }
+      operation_free (op);
       return;
     }
 
-  if (!job->undoable)
-    return;
+  if (g_strcmp0 (op->what, "delete") == 0)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message deleted",
+                                         "%u messages deleted", n), n);
+  else if (g_strcmp0 (op->what, "archive") == 0)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message archived",
+                                         "%u messages archived", n), n);
+  else if (!op->undoable)
+    {
+      operation_free (op);
+      return;
+    }
+  else if (op->add & HY_STORE_FLAG_SEEN)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message marked as read",
+                                         "%u messages marked as read", n), n);
+  else if (op->remove & HY_STORE_FLAG_SEEN)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message marked as unread",
+                                         "%u messages marked as unread", n), n);
+  else if (op->add & HY_STORE_FLAG_FLAGGED)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message flagged",
+                                         "%u messages flagged", n), n);
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Flag removed from %u message",
+                                         "Flag removed from %u messages", n), n);
 
-  {
-    g_autofree char *text = NULL;
-    guint n = job->ids->len;
-
-    if (job->add & HY_STORE_FLAG_SEEN)
-      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message marked as read",
-                                           "%u messages marked as read", n), n);
-    else if (job->remove & HY_STORE_FLAG_SEEN)
-      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message marked as unread",
-                                           "%u messages marked as unread", n), n);
-    else if (job->add & HY_STORE_FLAG_FLAGGED)
-      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message flagged",
-                                           "%u messages flagged", n), n);
-    else
-      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Flag removed from %u message",
-                                           "Flag removed from %u messages", n), n);
-    toast = adw_toast_new (text);
-  }
-  adw_toast_set_button_label (toast, _("_Undo"));
-  g_object_set_data_full (G_OBJECT (toast), "hy-job", g_task_get_task_data (G_TASK (result)), NULL);
-  /* The toast keeps the job alive for its undo. */
-  g_object_set_data_full (G_OBJECT (toast), "hy-task", g_object_ref (result), g_object_unref);
-  g_signal_connect_object (toast, "button-clicked", G_CALLBACK (on_undo), self, 0);
+  toast = adw_toast_new (text);
+  if (op->undoable)
+    {
+      adw_toast_set_button_label (toast, _("_Undo"));
+      g_signal_connect_data (toast, "button-clicked", G_CALLBACK (on_undo), op,
+                             (GClosureNotify) operation_free, 0);
+    }
+  else
+    operation_free (op);
   hy_window_add_toast (self, toast);
 }
 
-static void
-start_flag_job (HyWindow *self,
-                FlagJob  *job)
+static Operation *
+operation_new (HyWindow        *self,
+               HyWindowAccount *entry,
+               GArray          *ids,
+               const char      *what)
 {
-  g_autoptr(GTask) task = g_task_new (self, self->cancellable, on_flags_set, NULL);
+  Operation *op = g_new0 (Operation, 1);
 
-  job->old_flags = g_array_new (FALSE, FALSE, sizeof (guint32));
-  g_task_set_source_tag (task, start_flag_job);
-  g_task_set_task_data (task, job, (GDestroyNotify) flag_job_free);
-  g_task_run_in_thread (task, flag_thread);
+  op->window = g_object_ref (self);
+  op->entry = entry;
+  op->ids = g_array_ref (ids);
+  op->what = what;
+  return op;
 }
 
 void
@@ -172,18 +129,17 @@ _hy_window_set_flags (HyWindow        *self,
                       guint32          remove,
                       gboolean         undoable)
 {
-  FlagJob *job;
+  Operation *op;
 
-  if (entry->store == NULL || ids->len == 0)
+  if (ids->len == 0)
     return;
 
-  job = g_new0 (FlagJob, 1);
-  job->store = g_object_ref (entry->store);
-  job->ids = g_array_ref (ids);
-  job->add = add;
-  job->remove = remove;
-  job->undoable = undoable;
-  start_flag_job (self, job);
+  op = operation_new (self, entry, ids, "flags");
+  op->add = add;
+  op->remove = remove;
+  op->undoable = undoable;
+  hy_engine_set_flags_async (self->engine, entry->account, (const gint64 *) ids->data, ids->len,
+                             add, remove, self->cancellable, on_operation_done, op);
 }
 
 /* Applies add/remove to the selection, one job per account. */
@@ -201,10 +157,12 @@ change_selection (HyWindow *self,
   for (guint i = 0; i < items->len; i++)
     {
       HyWindowAccount *entry = _hy_window_account_of_summary (self, items->pdata[i]);
+      guint32 flags = hy_message_summary_get_flags (items->pdata[i]);
       GArray *ids;
       gint64 id = hy_message_summary_get_id (items->pdata[i]);
 
-      if (entry == NULL)
+      /* Only the messages that change, so that undo restores exactly. */
+      if (entry == NULL || ((flags | add) & ~remove) == flags)
         continue;
       ids = g_hash_table_lookup (by_account, entry);
       if (ids == NULL)
@@ -218,6 +176,62 @@ change_selection (HyWindow *self,
   g_hash_table_iter_init (&iter, by_account);
   while (g_hash_table_iter_next (&iter, &key, &value))
     _hy_window_set_flags (self, key, value, add, remove, TRUE);
+}
+
+static void
+move_selection (HyWindow   *self,
+                const char *what)
+{
+  g_autoptr(GPtrArray) items = _hy_window_list_get_selected (self);
+  g_autoptr(GHashTable) by_account = g_hash_table_new_full (NULL, NULL, NULL,
+                                                            (GDestroyNotify) g_array_unref);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      HyWindowAccount *entry = _hy_window_account_of_summary (self, items->pdata[i]);
+      gint64 id = hy_message_summary_get_id (items->pdata[i]);
+      GArray *ids;
+
+      if (entry == NULL)
+        continue;
+      ids = g_hash_table_lookup (by_account, entry);
+      if (ids == NULL)
+        {
+          ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+          g_hash_table_insert (by_account, entry, ids);
+        }
+      g_array_append_val (ids, id);
+    }
+
+  hy_reader_clear (self->reader);
+  g_hash_table_iter_init (&iter, by_account);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      HyWindowAccount *entry = key;
+      GArray *ids = value;
+      Operation *op = operation_new (self, entry, ids, what);
+
+      if (g_strcmp0 (what, "delete") == 0)
+        hy_engine_delete_async (self->engine, entry->account, (const gint64 *) ids->data, ids->len,
+                                self->cancellable, on_operation_done, op);
+      else
+        hy_engine_archive_async (self->engine, entry->account, (const gint64 *) ids->data, ids->len,
+                                 self->cancellable, on_operation_done, op);
+    }
+}
+
+static void
+delete (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  move_selection (HY_WINDOW (widget), "delete");
+}
+
+static void
+archive (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  move_selection (HY_WINDOW (widget), "archive");
 }
 
 static void
@@ -354,16 +368,27 @@ show_reader (GtkWidget *widget, const char *name, GVariant *parameter)
 }
 
 static void
+on_synced (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(HyWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Failures show through the sync status (a toast with details). */
+  if (!hy_engine_sync_finish (HY_ENGINE (object), result, &error))
+    g_debug ("Sync failed: %s", error->message);
+  _hy_window_update_sync_status (self);
+}
+
+static void
 refresh (GtkWidget *widget, const char *name, GVariant *parameter)
 {
   HyWindow *self = HY_WINDOW (widget);
 
-  for (guint i = 0; i < self->accounts->len; i++)
-    _hy_window_reload_folders (self, self->accounts->pdata[i]);
-  if (HY_IS_MESSAGE_LIST (self->model))
-    hy_message_list_reload (HY_MESSAGE_LIST (self->model));
-  else if (self->model != NULL)
-    _hy_window_list_show_unified (self);
+  gtk_stack_set_visible_child_name (self->status_stack, "busy");
+  gtk_spinner_start (self->status_spinner);
+  hy_engine_sync_async (self->engine, NULL, self->cancellable, on_synced, g_object_ref (self));
 }
 
 void
@@ -379,6 +404,8 @@ _hy_window_actions_update (HyWindow *self)
   gtk_widget_action_set_enabled (widget, "win.flag", n > 0);
   gtk_widget_action_set_enabled (widget, "win.unflag", n > 0);
   gtk_widget_action_set_enabled (widget, "win.toggle-flag", n > 0);
+  gtk_widget_action_set_enabled (widget, "win.delete", n > 0);
+  gtk_widget_action_set_enabled (widget, "win.archive", n > 0);
   gtk_widget_action_set_enabled (widget, "win.reply", n == 1);
   gtk_widget_action_set_enabled (widget, "win.reply-all", n == 1);
   gtk_widget_action_set_enabled (widget, "win.forward", n == 1);
@@ -394,6 +421,8 @@ _hy_window_actions_class_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.flag", NULL, flag);
   gtk_widget_class_install_action (widget_class, "win.unflag", NULL, unflag);
   gtk_widget_class_install_action (widget_class, "win.toggle-flag", NULL, toggle_flag);
+  gtk_widget_class_install_action (widget_class, "win.delete", NULL, delete);
+  gtk_widget_class_install_action (widget_class, "win.archive", NULL, archive);
   gtk_widget_class_install_action (widget_class, "win.reply", NULL, reply);
   gtk_widget_class_install_action (widget_class, "win.reply-all", NULL, reply_all);
   gtk_widget_class_install_action (widget_class, "win.forward", NULL, forward);

@@ -15,20 +15,6 @@
 #include "hy-window-private.h"
 
 HyWindowAccount *
-_hy_window_find_account_for_store (HyWindow *self,
-                                   HyStore  *store)
-{
-  for (guint i = 0; i < self->accounts->len; i++)
-    {
-      HyWindowAccount *entry = self->accounts->pdata[i];
-
-      if (entry->store == store)
-        return entry;
-    }
-  return NULL;
-}
-
-HyWindowAccount *
 _hy_window_account_of_summary (HyWindow         *self,
                                HyMessageSummary *summary)
 {
@@ -40,7 +26,7 @@ _hy_window_account_of_summary (HyWindow         *self,
   for (guint i = 0; i < self->accounts->len; i++)
     {
       HyWindowAccount *entry = self->accounts->pdata[i];
-      HyMessageList *list = g_object_get_data (G_OBJECT (entry->account), "hy-unified-list");
+      HyMessageList *list = entry->unified_list;
       int pos;
 
       if (list == NULL)
@@ -153,10 +139,11 @@ on_selection_changed (GtkSelectionModel *model,
   if (summary == NULL)
     return;
   entry = _hy_window_account_of_summary (self, summary);
-  if (entry == NULL || entry->store == NULL)
+  if (entry == NULL)
     return;
 
-  hy_reader_show_message (self->reader, entry->store, hy_message_summary_get_id (summary));
+  hy_reader_show_message (self->reader, self->engine, entry->account,
+                          hy_message_summary_get_id (summary));
 
   delay = g_settings_get_int (self->settings, "mark-read-delay");
   if (delay >= 0 && hy_message_summary_get_unread (summary))
@@ -214,7 +201,7 @@ update_list_page (HyWindow *self)
                                        searching ? _("Try other words, or search by sender with from:name.")
                                                  : NULL);
       adw_status_page_set_icon_name (self->empty_folder_page,
-                                     searching ? "system-search-symbolic" : "mail-inbox-symbolic");
+                                     searching ? "system-search-symbolic" : "mail-unread-symbolic");
       gtk_stack_set_visible_child_name (self->list_stack, "empty-folder");
     }
 
@@ -275,21 +262,21 @@ set_model (HyWindow   *self,
 void
 _hy_window_list_show_folder (HyWindow        *self,
                              HyWindowAccount *entry,
-                             gint64           folder_id,
+                             HyFolder        *folder,
                              const char      *title)
 {
   g_autoptr(HyMessageList) list = NULL;
 
-  g_return_if_fail (entry != NULL && entry->store != NULL);
+  g_return_if_fail (entry != NULL && folder != NULL);
 
   self->current = entry;
-  self->current_folder = folder_id;
+  g_set_object (&self->current_folder, folder);
   adw_window_title_set_title (self->list_title, title);
   adw_window_title_set_subtitle (self->list_title,
                                  self->accounts->len > 1 ? hy_account_get_address (entry->account) : NULL);
   gtk_search_bar_set_search_mode (self->search_bar, FALSE);
 
-  list = hy_message_list_new_for_folder (entry->store, folder_id);
+  list = hy_engine_list_folder (self->engine, folder);
   set_model (self, G_LIST_MODEL (list));
 }
 
@@ -312,7 +299,7 @@ _hy_window_list_show_unified (HyWindow *self)
   GtkSortListModel *sorted;
 
   self->current = NULL;
-  self->current_folder = 0;
+  g_clear_object (&self->current_folder);
   adw_window_title_set_title (self->list_title, _("All Inboxes"));
   adw_window_title_set_subtitle (self->list_title, NULL);
   gtk_search_bar_set_search_mode (self->search_bar, FALSE);
@@ -321,21 +308,14 @@ _hy_window_list_show_unified (HyWindow *self)
     {
       HyWindowAccount *entry = self->accounts->pdata[i];
 
-      g_object_set_data (G_OBJECT (entry->account), "hy-unified-list", NULL);
-      for (guint j = 0; entry->store != NULL && entry->folders != NULL && j < entry->folders->len; j++)
-        {
-          HyStoreFolder *folder = entry->folders->pdata[j];
+      g_autoptr(HyFolder) inbox = hy_engine_find_folder_by_role (self->engine, entry->account,
+                                                                 HY_FOLDER_ROLE_INBOX);
 
-          if (folder->role == HY_FOLDER_ROLE_INBOX)
-            {
-              HyMessageList *list = hy_message_list_new_for_folder (entry->store, folder->id);
-
-              g_list_store_append (lists, list);
-              g_object_set_data_full (G_OBJECT (entry->account), "hy-unified-list",
-                                      list, g_object_unref);
-              break;
-            }
-        }
+      g_clear_object (&entry->unified_list);
+      if (inbox == NULL)
+        continue;
+      entry->unified_list = hy_engine_list_folder (self->engine, inbox);
+      g_list_store_append (lists, entry->unified_list);
     }
 
   flat = gtk_flatten_list_model_new (G_LIST_MODEL (lists));
@@ -355,7 +335,7 @@ _hy_window_list_search (HyWindow   *self,
 
   if (entry == NULL && self->accounts->len > 0)
     entry = self->accounts->pdata[0];
-  if (entry == NULL || entry->store == NULL)
+  if (entry == NULL)
     return;
 
   if (query == NULL || *query == '\0')
@@ -368,9 +348,10 @@ _hy_window_list_search (HyWindow   *self,
     }
 
   self->current = entry;
+  g_clear_object (&self->current_folder);
   adw_window_title_set_title (self->list_title, _("Search Results"));
   adw_window_title_set_subtitle (self->list_title, query);
-  list = hy_message_list_new_for_search (entry->store, query);
+  list = hy_engine_search (self->engine, entry->account, query);
   set_model (self, G_LIST_MODEL (list));
 }
 

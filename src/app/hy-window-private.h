@@ -4,20 +4,17 @@
  */
 #pragma once
 
-#include "account/hy-account-manager.h"
-#include "api/hy-message-list.h"
+#include "api/hy-engine.h"
 #include "hy-reader.h"
 #include "hy-window.h"
-#include "store/hy-store.h"
 
 G_BEGIN_DECLS
 
-/* One account of the sidebar with its offline store. */
+/* One account of the sidebar. */
 typedef struct {
-  HyAccount *account;
-  HyStore   *store;      /* NULL until opened */
-  GPtrArray *folders;    /* HyStoreFolder, in sidebar order */
-  gulong     changed_id;
+  HyAccount     *account;
+  GListModel    *folders;       /* HyFolder, kept current by the engine */
+  HyMessageList *unified_list;  /* its inbox in "All Inboxes", or NULL */
 } HyWindowAccount;
 
 struct _HyWindow
@@ -26,13 +23,13 @@ struct _HyWindow
 
   GSettings            *settings;
   GCancellable         *cancellable;
-  HyAccountManager     *manager;
+  HyEngine             *engine;
   GPtrArray            *accounts;         /* HyWindowAccount */
-  guint                 loading;          /* stores and folder lists still loading */
+  gboolean              loaded;
 
   /* What the message list shows. */
   HyWindowAccount      *current;          /* NULL for the unified inbox */
-  gint64                current_folder;
+  HyFolder             *current_folder;   /* NULL for a search or all inboxes */
   GListModel           *model;
   GtkMultiSelection    *selection;
   gint64                select_when_loaded;
@@ -64,28 +61,22 @@ struct _HyWindow
 /* hy-window-sidebar.c */
 void              _hy_window_sidebar_init          (HyWindow        *self);
 void              _hy_window_sidebar_rebuild       (HyWindow        *self);
-void              _hy_window_sidebar_update_counts (HyWindow        *self,
-                                                    HyWindowAccount *entry);
 gboolean          _hy_window_sidebar_select        (HyWindow        *self,
                                                     HyWindowAccount *entry,
                                                     gint64           folder_id);
-void              _hy_window_reload_folders        (HyWindow        *self,
-                                                    HyWindowAccount *entry);
 const char       *_hy_window_folder_icon           (HyFolderRole     role);
 
 /* hy-window-list.c */
 void              _hy_window_list_init             (HyWindow        *self);
 void              _hy_window_list_show_folder      (HyWindow        *self,
                                                     HyWindowAccount *entry,
-                                                    gint64           folder_id,
+                                                    HyFolder        *folder,
                                                     const char      *title);
 void              _hy_window_list_show_unified     (HyWindow        *self);
 void              _hy_window_list_search           (HyWindow        *self,
                                                     const char      *query);
 HyMessageSummary *_hy_window_list_get_single       (HyWindow        *self);
 GPtrArray        *_hy_window_list_get_selected     (HyWindow        *self);
-HyWindowAccount  *_hy_window_find_account_for_store (HyWindow       *self,
-                                                    HyStore         *store);
 HyWindowAccount  *_hy_window_account_of_summary    (HyWindow        *self,
                                                     HyMessageSummary *summary);
 
@@ -98,5 +89,6 @@ void              _hy_window_set_flags             (HyWindow        *self,
                                                     guint32          add,
                                                     guint32          remove,
                                                     gboolean         undoable);
+void              _hy_window_update_sync_status    (HyWindow        *self);
 
 G_END_DECLS

@@ -13,21 +13,29 @@
 /* What a sidebar row stands for. */
 typedef struct {
   HyWindowAccount *entry;      /* NULL for the unified inbox */
-  gint64           folder_id;  /* 0 for an account's title row */
+  HyFolder        *folder;     /* NULL for an account's title row */
   GtkLabel        *count;
+  GtkLabel        *title;
 } RowData;
+
+static void
+row_data_free (RowData *data)
+{
+  g_clear_object (&data->folder);
+  g_free (data);
+}
 
 const char *
 _hy_window_folder_icon (HyFolderRole role)
 {
   switch (role)
     {
-    case HY_FOLDER_ROLE_INBOX: return "mail-inbox-symbolic";
+    case HY_FOLDER_ROLE_INBOX: return "mail-unread-symbolic";
     case HY_FOLDER_ROLE_SENT: return "mail-send-symbolic";
     case HY_FOLDER_ROLE_DRAFTS: return "document-edit-symbolic";
     case HY_FOLDER_ROLE_TRASH: return "user-trash-symbolic";
     case HY_FOLDER_ROLE_ARCHIVE: return "folder-documents-symbolic";
-    case HY_FOLDER_ROLE_JUNK: return "dialog-warning-symbolic";
+    case HY_FOLDER_ROLE_JUNK: return "mail-mark-junk-symbolic";
     case HY_FOLDER_ROLE_ALL: return "mail-read-symbolic";
     case HY_FOLDER_ROLE_FLAGGED: return "starred-symbolic";
     case HY_FOLDER_ROLE_NONE:
@@ -37,28 +45,8 @@ _hy_window_folder_icon (HyFolderRole role)
     }
 }
 
-static const char *
-role_title (HyFolderRole role)
-{
-  switch (role)
-    {
-    case HY_FOLDER_ROLE_INBOX: return _("Inbox");
-    case HY_FOLDER_ROLE_SENT: return _("Sent");
-    case HY_FOLDER_ROLE_DRAFTS: return _("Drafts");
-    case HY_FOLDER_ROLE_TRASH: return _("Trash");
-    case HY_FOLDER_ROLE_ARCHIVE: return _("Archive");
-    case HY_FOLDER_ROLE_JUNK: return _("Junk");
-    case HY_FOLDER_ROLE_ALL: return _("All Mail");
-    case HY_FOLDER_ROLE_FLAGGED: return _("Flagged");
-    case HY_FOLDER_ROLE_NONE:
-    case HY_FOLDER_ROLE_LAST:
-    default:
-      return NULL;
-    }
-}
-
 /* Inbox, then the other special folders in a fixed order, then the
- * rest by name so that a child follows its parent. */
+ * rest in the engine's order (by name, a child after its parent). */
 static int
 role_rank (HyFolderRole role)
 {
@@ -71,40 +59,31 @@ role_rank (HyFolderRole role)
   return role > HY_FOLDER_ROLE_NONE && role < HY_FOLDER_ROLE_LAST ? rank[role] : 100;
 }
 
-static int
-compare_folders (gconstpointer a,
-                 gconstpointer b)
+static GPtrArray *
+sorted_folders (GListModel *folders)
 {
-  const HyStoreFolder *fa = *(HyStoreFolder * const *) a;
-  const HyStoreFolder *fb = *(HyStoreFolder * const *) b;
-  int ra = role_rank (fa->role), rb = role_rank (fb->role);
+  guint n = folders != NULL ? g_list_model_get_n_items (folders) : 0;
+  GPtrArray *sorted = g_ptr_array_new_full (n, g_object_unref);
 
-  if (ra != rb)
-    return ra - rb;
-  return g_utf8_collate (fa->name, fb->name);
-}
+  /* A stable sort: roles first, by rank; the others keep their order.
+   * Only top-level folders with a role move, so children stay under
+   * their parents. */
+  for (int r = 1; r <= 8; r++)
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(HyFolder) folder = g_list_model_get_item (folders, i);
 
-static const char *
-folder_display_name (const HyStoreFolder *folder,
-                     guint               *depth)
-{
-  const char *name = folder->name;
-  const char *title = role_title (folder->role);
-
-  *depth = 0;
-  if (folder->delimiter != NULL && folder->delimiter[0] != '\0' && folder->role == HY_FOLDER_ROLE_NONE)
+        if (role_rank (hy_folder_get_role (folder)) == r && hy_folder_get_depth (folder) == 0)
+          g_ptr_array_add (sorted, g_steal_pointer (&folder));
+      }
+  for (guint i = 0; i < n; i++)
     {
-      const char *p;
+      g_autoptr(HyFolder) folder = g_list_model_get_item (folders, i);
 
-      while ((p = strstr (name, folder->delimiter)) != NULL && p[strlen (folder->delimiter)] != '\0')
-        {
-          name = p + strlen (folder->delimiter);
-          (*depth)++;
-        }
+      if (role_rank (hy_folder_get_role (folder)) == 100 || hy_folder_get_depth (folder) > 0)
+        g_ptr_array_add (sorted, g_steal_pointer (&folder));
     }
-  if (title != NULL && (folder->role == HY_FOLDER_ROLE_INBOX || g_ascii_strcasecmp (folder->name, "INBOX") == 0))
-    return title;
-  return name;
+  return sorted;
 }
 
 static void
@@ -119,7 +98,7 @@ set_count (GtkLabel *label,
 
 static GtkWidget *
 make_row (HyWindowAccount *entry,
-          gint64           folder_id,
+          HyFolder        *folder,
           const char      *icon,
           const char      *title,
           guint            depth,
@@ -144,9 +123,10 @@ make_row (HyWindowAccount *entry,
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
 
   data->entry = entry;
-  data->folder_id = folder_id;
+  data->folder = folder != NULL ? g_object_ref (folder) : NULL;
   data->count = GTK_LABEL (count);
-  g_object_set_data_full (G_OBJECT (row), "hy-row", data, g_free);
+  data->title = GTK_LABEL (label);
+  g_object_set_data_full (G_OBJECT (row), "hy-row", data, (GDestroyNotify) row_data_free);
   return row;
 }
 
@@ -168,7 +148,7 @@ make_account_title (HyWindowAccount *entry)
   gtk_list_box_row_set_selectable (GTK_LIST_BOX_ROW (row), FALSE);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
   data->entry = entry;
-  g_object_set_data_full (G_OBJECT (row), "hy-row", data, g_free);
+  g_object_set_data_full (G_OBJECT (row), "hy-row", data, (GDestroyNotify) row_data_free);
   return row;
 }
 
@@ -180,85 +160,17 @@ unified_unread (HyWindow *self)
   for (guint i = 0; i < self->accounts->len; i++)
     {
       HyWindowAccount *entry = self->accounts->pdata[i];
+      g_autoptr(HyFolder) inbox = hy_engine_find_folder_by_role (self->engine, entry->account,
+                                                                 HY_FOLDER_ROLE_INBOX);
 
-      for (guint j = 0; entry->folders != NULL && j < entry->folders->len; j++)
-        {
-          HyStoreFolder *folder = entry->folders->pdata[j];
-
-          if (folder->role == HY_FOLDER_ROLE_INBOX)
-            unread += folder->unread;
-        }
+      if (inbox != NULL)
+        unread += hy_folder_get_unread (inbox);
     }
   return unread;
 }
 
-void
-_hy_window_sidebar_rebuild (HyWindow *self)
-{
-  GtkListBoxRow *selected = gtk_list_box_get_selected_row (self->folder_list);
-  RowData *was = selected != NULL ? g_object_get_data (G_OBJECT (selected), "hy-row") : NULL;
-  HyWindowAccount *was_entry = was != NULL ? was->entry : NULL;
-  gint64 was_folder = was != NULL ? was->folder_id : -1;
-  gboolean had_selection = was != NULL;
-  GtkWidget *child;
-  GtkWidget *reselect = NULL;
-
-  g_signal_handlers_block_matched (self->folder_list, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->folder_list))) != NULL)
-    gtk_list_box_remove (self->folder_list, child);
-
-  if (self->accounts->len > 1)
-    {
-      GtkWidget *row = make_row (NULL, 0, "mail-inbox-symbolic", _("All Inboxes"), 0,
-                                 unified_unread (self));
-
-      gtk_list_box_append (self->folder_list, row);
-      if (had_selection && was_entry == NULL)
-        reselect = row;
-    }
-
-  for (guint i = 0; i < self->accounts->len; i++)
-    {
-      HyWindowAccount *entry = self->accounts->pdata[i];
-
-      gtk_list_box_append (self->folder_list, make_account_title (entry));
-      for (guint j = 0; entry->folders != NULL && j < entry->folders->len; j++)
-        {
-          HyStoreFolder *folder = entry->folders->pdata[j];
-          guint depth;
-          const char *name = folder_display_name (folder, &depth);
-          GtkWidget *row = make_row (entry, folder->id, _hy_window_folder_icon (folder->role),
-                                     name, depth, folder->unread);
-
-          gtk_widget_set_tooltip_text (row, folder->name);
-          gtk_list_box_append (self->folder_list, row);
-          if (had_selection && entry == was_entry && folder->id == was_folder)
-            reselect = row;
-        }
-    }
-
-  if (reselect != NULL)
-    gtk_list_box_select_row (self->folder_list, GTK_LIST_BOX_ROW (reselect));
-  g_signal_handlers_unblock_matched (self->folder_list, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
-
-  /* Open on the (unified) inbox the first time folders are known. */
-  if (!had_selection && self->loading == 0)
-    {
-      if (self->accounts->len > 1)
-        _hy_window_sidebar_select (self, NULL, 0);
-      else if (self->accounts->len == 1)
-        {
-          HyWindowAccount *entry = self->accounts->pdata[0];
-
-          if (entry->folders != NULL && entry->folders->len > 0)
-            _hy_window_sidebar_select (self, entry, ((HyStoreFolder *) entry->folders->pdata[0])->id);
-        }
-    }
-}
-
-void
-_hy_window_sidebar_update_counts (HyWindow        *self,
-                                  HyWindowAccount *entry)
+static void
+update_counts (HyWindow *self)
 {
   for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->folder_list));
        row != NULL; row = gtk_widget_get_next_sibling (row))
@@ -269,14 +181,86 @@ _hy_window_sidebar_update_counts (HyWindow        *self,
         continue;
       if (data->entry == NULL)
         set_count (data->count, unified_unread (self));
-      else if (data->entry == entry)
-        for (guint j = 0; entry->folders != NULL && j < entry->folders->len; j++)
-          {
-            HyStoreFolder *folder = entry->folders->pdata[j];
+      else if (data->folder != NULL)
+        set_count (data->count, hy_folder_get_unread (data->folder));
+    }
+}
 
-            if (folder->id == data->folder_id)
-              set_count (data->count, folder->unread);
-          }
+static void
+on_folder_notify (HyFolder   *folder,
+                  GParamSpec *pspec,
+                  HyWindow   *self)
+{
+  update_counts (self);
+}
+
+void
+_hy_window_sidebar_rebuild (HyWindow *self)
+{
+  GtkListBoxRow *selected = gtk_list_box_get_selected_row (self->folder_list);
+  RowData *was = selected != NULL ? g_object_get_data (G_OBJECT (selected), "hy-row") : NULL;
+  HyWindowAccount *was_entry = was != NULL ? was->entry : NULL;
+  gint64 was_folder = was != NULL && was->folder != NULL ? hy_folder_get_id (was->folder) : 0;
+  gboolean had_selection = was != NULL;
+  GtkWidget *child;
+  GtkWidget *reselect = NULL;
+
+  g_signal_handlers_block_matched (self->folder_list, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->folder_list))) != NULL)
+    gtk_list_box_remove (self->folder_list, child);
+
+  if (self->accounts->len > 1)
+    {
+      GtkWidget *row = make_row (NULL, NULL, "mail-unread-symbolic", _("All Inboxes"), 0,
+                                 unified_unread (self));
+
+      gtk_list_box_append (self->folder_list, row);
+      if (had_selection && was_entry == NULL)
+        reselect = row;
+    }
+
+  for (guint i = 0; i < self->accounts->len; i++)
+    {
+      HyWindowAccount *entry = self->accounts->pdata[i];
+      g_autoptr(GPtrArray) folders = sorted_folders (entry->folders);
+
+      gtk_list_box_append (self->folder_list, make_account_title (entry));
+      for (guint j = 0; j < folders->len; j++)
+        {
+          HyFolder *folder = folders->pdata[j];
+          HyFolderRole role = hy_folder_get_role (folder);
+          const char *name = role == HY_FOLDER_ROLE_INBOX ? _("Inbox") : hy_folder_get_display_name (folder);
+          GtkWidget *row = make_row (entry, folder, _hy_window_folder_icon (role), name,
+                                     hy_folder_get_depth (folder), hy_folder_get_unread (folder));
+
+          gtk_widget_set_tooltip_text (row, hy_folder_get_name (folder));
+          gtk_list_box_append (self->folder_list, row);
+          g_signal_connect_object (folder, "notify::unread", G_CALLBACK (on_folder_notify), self, 0);
+          if (had_selection && entry == was_entry && hy_folder_get_id (folder) == was_folder)
+            reselect = row;
+        }
+    }
+
+  if (reselect != NULL)
+    gtk_list_box_select_row (self->folder_list, GTK_LIST_BOX_ROW (reselect));
+  g_signal_handlers_unblock_matched (self->folder_list, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+
+  /* Open on the (unified) inbox the first time folders are known. */
+  if (!had_selection && self->loaded)
+    {
+      if (self->accounts->len > 1)
+        _hy_window_sidebar_select (self, NULL, 0);
+      else if (self->accounts->len == 1)
+        {
+          HyWindowAccount *entry = self->accounts->pdata[0];
+          g_autoptr(HyFolder) inbox = hy_engine_find_folder_by_role (self->engine, entry->account,
+                                                                     HY_FOLDER_ROLE_INBOX);
+
+          if (inbox == NULL && entry->folders != NULL && g_list_model_get_n_items (entry->folders) > 0)
+            inbox = g_list_model_get_item (entry->folders, 0);
+          if (inbox != NULL)
+            _hy_window_sidebar_select (self, entry, hy_folder_get_id (inbox));
+        }
     }
 }
 
@@ -290,8 +274,8 @@ _hy_window_sidebar_select (HyWindow        *self,
     {
       RowData *data = g_object_get_data (G_OBJECT (row), "hy-row");
 
-      if (data != NULL && data->entry == entry && data->folder_id == folder_id
-          && (entry == NULL || folder_id != 0))
+      if (data != NULL && data->entry == entry
+          && (entry == NULL || (data->folder != NULL && hy_folder_get_id (data->folder) == folder_id)))
         {
           if (gtk_list_box_get_selected_row (self->folder_list) == GTK_LIST_BOX_ROW (row))
             return TRUE;
@@ -317,14 +301,9 @@ on_row_selected (GtkListBox    *box,
 
   if (data->entry == NULL)
     _hy_window_list_show_unified (self);
-  else
-    {
-      GtkWidget *box_child = gtk_list_box_row_get_child (row);
-      GtkWidget *label = gtk_widget_get_next_sibling (gtk_widget_get_first_child (box_child));
-
-      _hy_window_list_show_folder (self, data->entry, data->folder_id,
-                                   gtk_label_get_label (GTK_LABEL (label)));
-    }
+  else if (data->folder != NULL)
+    _hy_window_list_show_folder (self, data->entry, data->folder,
+                                 gtk_label_get_label (data->title));
 }
 
 static void
@@ -333,85 +312,6 @@ on_row_activated (GtkListBox    *box,
                   HyWindow      *self)
 {
   adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
-}
-
-/* Folders, in a thread, then the sidebar again. */
-
-static void
-on_folders_listed (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  HyWindow *self = user_data;
-  HyStore *store = HY_STORE (object);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) folders = hy_store_list_folders_finish (store, result, &error);
-  HyWindowAccount *entry;
-  gboolean first;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_object_unref (self);
-      return;
-    }
-
-  entry = _hy_window_find_account_for_store (self, store);
-  if (entry == NULL)
-    {
-      g_object_unref (self);
-      return;
-    }
-  first = entry->folders == NULL;
-
-  if (folders == NULL)
-    {
-      g_autofree char *title = g_strdup_printf (_("Could not read the folders of %s: %s"),
-                                                hy_account_get_address (entry->account),
-                                                error->message);
-
-      hy_window_add_toast (self, adw_toast_new (title));
-      if (first)
-        entry->folders = g_ptr_array_new_with_free_func ((GDestroyNotify) hy_store_folder_free);
-    }
-  else
-    {
-      gboolean same_set;
-
-      g_ptr_array_sort (folders, compare_folders);
-      same_set = !first && folders->len == entry->folders->len;
-      for (guint i = 0; same_set && i < folders->len; i++)
-        {
-          HyStoreFolder *a = folders->pdata[i], *b = entry->folders->pdata[i];
-
-          same_set = a->id == b->id && g_strcmp0 (a->name, b->name) == 0;
-        }
-      g_clear_pointer (&entry->folders, g_ptr_array_unref);
-      entry->folders = g_steal_pointer (&folders);
-
-      if (same_set)
-        {
-          _hy_window_sidebar_update_counts (self, entry);
-          g_object_unref (self);
-          return;
-        }
-    }
-
-  if (first && self->loading > 0)
-    self->loading--;
-  if (self->loading == 0)
-    gtk_stack_set_visible_child_name (self->status_stack, "idle");
-  _hy_window_sidebar_rebuild (self);
-  g_object_unref (self);
-}
-
-void
-_hy_window_reload_folders (HyWindow        *self,
-                           HyWindowAccount *entry)
-{
-  if (entry->store == NULL)
-    return;
-  hy_store_list_folders_async (entry->store, self->cancellable, on_folders_listed,
-                               g_object_ref (self));
 }
 
 void
