@@ -26,6 +26,8 @@ struct _HyWindow
   HyEngine             *engine;
   GPtrArray            *accounts;         /* HyWindowAccount */
   gboolean              loaded;
+  char                 *pending_account;  /* hy_window_show_message before loading */
+  gint64                pending_message;
 
   /* What the message list shows. */
   HyWindowAccount      *current;          /* NULL for the unified inbox */

@@ -136,6 +136,10 @@ rebuild_accounts (HyWindow *self)
   _hy_window_update_sync_status (self);
 }
 
+static void hy_window_select_message (HyWindow   *self,
+                                      const char *account_id,
+                                      gint64      message_id);
+
 static void
 on_engine_loaded (GObject      *object,
                   GAsyncResult *result,
@@ -159,6 +163,13 @@ on_engine_loaded (GObject      *object,
   g_signal_connect_object (hy_account_manager_get_accounts (hy_engine_get_account_manager (self->engine)),
                            "items-changed", G_CALLBACK (rebuild_accounts), self, G_CONNECT_SWAPPED);
   hy_engine_start (self->engine);
+
+  if (self->pending_account != NULL)
+    {
+      g_autofree char *account_id = g_steal_pointer (&self->pending_account);
+
+      hy_window_select_message (self, account_id, self->pending_message);
+    }
 }
 
 static void
@@ -344,6 +355,13 @@ hy_window_show_message (HyWindow   *self,
   g_return_if_fail (message_id > 0);
 
   gtk_window_present (GTK_WINDOW (self));
+  if (!self->loaded)
+    {
+      g_free (self->pending_account);
+      self->pending_account = g_strdup (account_id);
+      self->pending_message = message_id;
+      return;
+    }
   hy_window_select_message (self, account_id, message_id);
 }
 
@@ -408,6 +426,7 @@ hy_window_dispose (GObject *object)
   g_clear_object (&self->engine);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->pending_account, g_free);
 
   G_OBJECT_CLASS (hy_window_parent_class)->dispose (object);
 }
