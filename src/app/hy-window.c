@@ -186,6 +186,52 @@ load_accounts (HyWindow *self)
 }
 
 /* ------------------------------------------------------------------ */
+/* Benchmark hooks (bench/ui)                                         */
+
+typedef struct {
+  char   *event;
+  gulong  handler;
+  GdkFrameClock *clock;
+} BenchFrame;
+
+static void
+on_bench_after_paint (GdkFrameClock *clock,
+                      BenchFrame    *bench)
+{
+  g_printerr ("hongyan-bench: %s %.1f\n", bench->event, g_get_monotonic_time () / 1000.0);
+  g_signal_handler_disconnect (clock, bench->handler);
+  g_free (bench->event);
+  g_free (bench);
+}
+
+void
+_hy_window_bench_after_frame (HyWindow   *self,
+                              const char *event)
+{
+  static int enabled = -1;
+  GdkFrameClock *clock;
+  BenchFrame *bench;
+
+  if (enabled < 0)
+    enabled = g_getenv ("HONGYAN_BENCH") != NULL;
+  if (!enabled)
+    return;
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+  if (clock == NULL)
+    return;
+  bench = g_new0 (BenchFrame, 1);
+  bench->event = g_strdup (event);
+  bench->handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_bench_after_paint), bench);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_first_map (HyWindow *self)
+{
+  _hy_window_bench_after_frame (self, "first-frame");
+}
+
+/* ------------------------------------------------------------------ */
 /* Public API                                                         */
 
 HyWindow *
@@ -476,6 +522,7 @@ hy_window_init (HyWindow *self)
   self->cancellable = g_cancellable_new ();
   self->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) account_entry_free);
 
+  g_signal_connect (self, "map", G_CALLBACK (on_first_map), NULL);
   _hy_window_sidebar_init (self);
   _hy_window_list_init (self);
   _hy_window_actions_update (self);
