@@ -1173,6 +1173,9 @@ hy_reader_dispose (GObject *object)
   HyReader *self = HY_READER (object);
 
   g_cancellable_cancel (self->cancellable);
+  /* AdwBin unparents its child itself; let it go before the template
+   * would unparent it a second time. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), HY_TYPE_READER);
   self->html_view = NULL;
   g_clear_object (&self->cancellable);

@@ -319,8 +319,8 @@ _hy_window_list_show_unified (HyWindow *self)
     {
       HyWindowAccount *entry = self->accounts->pdata[i];
 
-      g_autoptr(HyFolder) inbox = hy_engine_find_folder_by_role (self->engine, entry->account,
-                                                                 HY_FOLDER_ROLE_INBOX);
+      HyFolder *inbox = hy_engine_find_folder_by_role (self->engine, entry->account,
+                                                       HY_FOLDER_ROLE_INBOX);
 
       g_clear_object (&entry->unified_list);
       if (inbox == NULL)

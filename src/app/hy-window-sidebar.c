@@ -160,8 +160,8 @@ unified_unread (HyWindow *self)
   for (guint i = 0; i < self->accounts->len; i++)
     {
       HyWindowAccount *entry = self->accounts->pdata[i];
-      g_autoptr(HyFolder) inbox = hy_engine_find_folder_by_role (self->engine, entry->account,
-                                                                 HY_FOLDER_ROLE_INBOX);
+      HyFolder *inbox = hy_engine_find_folder_by_role (self->engine, entry->account,
+                                                       HY_FOLDER_ROLE_INBOX);
 
       if (inbox != NULL)
         unread += hy_folder_get_unread (inbox);
@@ -253,11 +253,13 @@ _hy_window_sidebar_rebuild (HyWindow *self)
       else if (self->accounts->len == 1)
         {
           HyWindowAccount *entry = self->accounts->pdata[0];
-          g_autoptr(HyFolder) inbox = hy_engine_find_folder_by_role (self->engine, entry->account,
-                                                                     HY_FOLDER_ROLE_INBOX);
+          /* The engine keeps the folder: no reference of our own. */
+          HyFolder *inbox = hy_engine_find_folder_by_role (self->engine, entry->account,
+                                                           HY_FOLDER_ROLE_INBOX);
+          g_autoptr(HyFolder) first = NULL;
 
           if (inbox == NULL && entry->folders != NULL && g_list_model_get_n_items (entry->folders) > 0)
-            inbox = g_list_model_get_item (entry->folders, 0);
+            inbox = first = g_list_model_get_item (entry->folders, 0);
           if (inbox != NULL)
             _hy_window_sidebar_select (self, entry, hy_folder_get_id (inbox));
         }
