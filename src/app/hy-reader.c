@@ -150,10 +150,19 @@ on_text_view_released (GtkGestureClick *gesture,
   for (GSList *l = tags; l != NULL; l = l->next)
     {
       const char *uri = g_object_get_data (l->data, "uri");
+      GtkTextTag *block = g_object_get_data (l->data, "hy-toggle");
 
       if (uri != NULL)
         {
           open_link (self, uri, NULL);
+          break;
+        }
+      if (block != NULL)
+        {
+          gboolean invisible;
+
+          g_object_get (block, "invisible", &invisible, NULL);
+          g_object_set (block, "invisible", !invisible, NULL);
           break;
         }
     }
@@ -177,7 +186,8 @@ on_text_view_motion (GtkEventControllerMotion *motion,
       GSList *tags = gtk_text_iter_get_tags (&iter);
 
       for (GSList *l = tags; l != NULL && !over_link; l = l->next)
-        over_link = g_object_get_data (l->data, "uri") != NULL;
+        over_link = g_object_get_data (l->data, "uri") != NULL
+                    || g_object_get_data (l->data, "hy-toggle") != NULL;
       g_slist_free (tags);
     }
   gtk_widget_set_cursor_from_name (GTK_WIDGET (self->text_view), over_link ? "pointer" : NULL);
@@ -264,6 +274,9 @@ insert_line (HyReader      *self,
   gtk_text_buffer_insert (buffer, &end, "\n", 1);
 }
 
+/* Quotes of at least this many lines start folded. */
+#define QUOTE_COLLAPSE_LINES 4
+
 static void
 collect_tag (GtkTextTag *tag,
              gpointer    data)
@@ -279,6 +292,8 @@ show_plain_text (HyReader   *self,
   GtkTextTagTable *table = gtk_text_buffer_get_tag_table (buffer);
   GtkTextTag *quote_tag;
   const char *p = text != NULL ? text : "";
+  g_auto(GStrv) lines = NULL;
+  guint n_lines;
 
   gtk_text_buffer_set_text (buffer, "", 0);
   /* Link tags of the last message go with their text; drop them. */
@@ -287,20 +302,57 @@ show_plain_text (HyReader   *self,
 
     gtk_text_tag_table_foreach (table, collect_tag, old);
     for (guint i = 0; i < old->len; i++)
-      if (g_object_get_data (old->pdata[i], "uri") != NULL)
+      if (g_object_get_data (old->pdata[i], "uri") != NULL
+          || g_object_get_data (old->pdata[i], "hy-quote-block") != NULL
+          || g_object_get_data (old->pdata[i], "hy-toggle") != NULL)
         gtk_text_tag_table_remove (table, old->pdata[i]);
   }
   quote_tag = gtk_text_tag_table_lookup (table, "quote");
 
-  while (*p != '\0')
+  lines = g_strsplit (p, "\n", -1);
+  n_lines = g_strv_length (lines);
+  /* A trailing newline makes no extra line. */
+  if (n_lines > 0 && lines[n_lines - 1][0] == '\0')
+    n_lines--;
+  for (guint i = 0; i < n_lines;)
     {
-      const char *nl = strchr (p, '\n');
-      gsize len = nl != NULL ? (gsize) (nl - p) : strlen (p);
+      guint run = 0;
 
-      insert_line (self, buffer, p, len, quote_tag);
-      p += len;
-      if (*p == '\n')
-        p++;
+      while (i + run < n_lines && lines[i + run][0] == '>')
+        run++;
+
+      if (run >= QUOTE_COLLAPSE_LINES)
+        {
+          /* A long quote starts folded behind a line that unfolds it. */
+          g_autofree char *label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                                 "··· Show %u quoted line",
+                                                                 "··· Show %u quoted lines", run), run);
+          GtkTextTag *block = gtk_text_buffer_create_tag (buffer, NULL, "invisible", TRUE, NULL);
+          GtkTextTag *toggle = gtk_text_buffer_create_tag (buffer, NULL, NULL, NULL);
+          GtkTextIter start, end;
+          int offset;
+
+          g_object_set_data (G_OBJECT (block), "hy-quote-block", GINT_TO_POINTER (1));
+          g_object_set_data (G_OBJECT (toggle), "hy-toggle", block);
+          gtk_text_buffer_get_end_iter (buffer, &end);
+          gtk_text_buffer_insert_with_tags (buffer, &end, label, -1, toggle,
+                                            gtk_text_tag_table_lookup (table, "link"), NULL);
+          gtk_text_buffer_get_end_iter (buffer, &end);
+          gtk_text_buffer_insert (buffer, &end, "\n", 1);
+
+          offset = gtk_text_buffer_get_char_count (buffer);
+          for (guint k = 0; k < run; k++)
+            insert_line (self, buffer, lines[i + k], strlen (lines[i + k]), quote_tag);
+          gtk_text_buffer_get_iter_at_offset (buffer, &start, offset);
+          gtk_text_buffer_get_end_iter (buffer, &end);
+          gtk_text_buffer_apply_tag (buffer, block, &start, &end);
+          i += run;
+          continue;
+        }
+
+      for (guint k = 0; k < MAX (run, 1); k++)
+        insert_line (self, buffer, lines[i + k], strlen (lines[i + k]), quote_tag);
+      i += MAX (run, 1);
     }
   gtk_stack_set_visible_child_name (self->body_stack, "text");
 }

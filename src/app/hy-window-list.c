@@ -444,6 +444,19 @@ _hy_window_list_init (HyWindow *self)
   g_object_unref (factory);
   g_signal_connect (self->message_view, "activate", G_CALLBACK (on_activate), self);
 
+  /* Delete only where it cannot mean "delete a character": on the list. */
+  {
+    GtkEventController *shortcuts = gtk_shortcut_controller_new ();
+
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
+                                                            gtk_named_action_new ("win.delete")));
+    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                          gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_KP_Delete, 0),
+                                                            gtk_named_action_new ("win.delete")));
+    gtk_widget_add_controller (GTK_WIDGET (self->message_view), shortcuts);
+  }
+
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
   g_signal_connect (click, "pressed", G_CALLBACK (on_list_pressed), self);
   gtk_widget_add_controller (GTK_WIDGET (self->message_view), GTK_EVENT_CONTROLLER (click));

@@ -248,7 +248,6 @@ hy_window_new (HyApplication *application)
     { "win.search", { "<Control>f", NULL } },
     { "win.refresh", { "F5", NULL } },
     { "win.print", { "<Control>p", NULL } },
-    { "win.delete", { "Delete", NULL } },
     { "win.toggle-flag", { "<Control>g", NULL } },
     { "win.mark-read", { "<Control>i", NULL } },
     { "win.mark-unread", { "<Control><Shift>i", NULL } },
