@@ -23,7 +23,7 @@ struct _HyStore {
 
   GMutex         writer_lock;
   sqlite3       *writer;
-  GHashTable    *writer_statements;  /* SQL -> sqlite3_stmt */
+  GHashTable    *writer_statements;  /* SQL literal (by address) -> sqlite3_stmt */
 
   GMutex         readers_lock;
   GPtrArray     *readers;            /* idle sqlite3 connections */
@@ -40,6 +40,7 @@ sqlite3       *_hy_store_open_connection     (const char    *path,
 gboolean       _hy_store_migrate             (sqlite3       *db,
                                               int            target,
                                               GError       **error);
+/* A cached statement of the writer; @sql must be a string literal. */
 sqlite3_stmt  *_hy_store_prepare_writer      (HyStore       *self,
                                               const char    *sql,
                                               GError       **error);

@@ -356,22 +356,25 @@ hy_store_transaction_rename_folder (HyStoreTransaction  *self,
   return run (self, stmt, error);
 }
 
-/* Queues the body files of the messages selected by @where for removal
- * after the commit. */
+/* Queues the body files of a message (or of a folder's messages) for
+ * removal after the commit. */
 static gboolean
 doom_body_files (HyStoreTransaction  *self,
-                 const char          *where,
-                 gint64               value,
+                 gboolean             whole_folder,
+                 gint64               id,
                  GError             **error)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT b.file FROM bodies b JOIN messages m ON m.id = b.message "
-                                          "WHERE b.file IS NOT NULL AND %s", where);
-  sqlite3_stmt *stmt = prepare (self, sql, error);
+  sqlite3_stmt *stmt;
   int rc;
 
+  if (whole_folder)
+    stmt = prepare (self, "SELECT b.file FROM bodies b JOIN messages m ON m.id = b.message "
+                    "WHERE b.file IS NOT NULL AND m.folder_id = ?1", error);
+  else
+    stmt = prepare (self, "SELECT file FROM bodies WHERE file IS NOT NULL AND message = ?1", error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, value);
+  sqlite3_bind_int64 (stmt, 1, id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (self->doomed_files,
                      g_build_filename (self->store->bodies_dir,
@@ -394,7 +397,7 @@ hy_store_transaction_clear_folder (HyStoreTransaction  *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (!doom_body_files (self, "m.folder_id = ?1", folder_id, error))
+  if (!doom_body_files (self, TRUE, folder_id, error))
     return FALSE;
   stmt = prepare (self, "DELETE FROM message_fts WHERE rowid IN (SELECT id FROM messages WHERE folder_id = ?1)", error);
   if (stmt == NULL)
@@ -959,7 +962,7 @@ hy_store_transaction_remove_message (HyStoreTransaction  *self,
   folder = folder_of (self, message_id, &flags);
   if (folder == 0)
     return TRUE;
-  if (!doom_body_files (self, "m.id = ?1", message_id, error))
+  if (!doom_body_files (self, FALSE, message_id, error))
     return FALSE;
   stmt = prepare (self, "DELETE FROM message_fts WHERE rowid = ?1", error);
   if (stmt == NULL)
@@ -996,7 +999,7 @@ hy_store_transaction_set_body (HyStoreTransaction  *self,
 
   data = g_bytes_get_data (raw, &size);
 
-  if (!doom_body_files (self, "m.id = ?1", message_id, error))
+  if (!doom_body_files (self, FALSE, message_id, error))
     return FALSE;
 
   if (size >= HY_STORE_BODY_FILE_THRESHOLD)

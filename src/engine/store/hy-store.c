@@ -249,7 +249,7 @@ hy_store_init (HyStore *self)
   g_mutex_init (&self->writer_lock);
   g_mutex_init (&self->readers_lock);
   self->readers = g_ptr_array_new ();
-  self->writer_statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, finalize_statement);
+  self->writer_statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_statement);
   self->context = g_main_context_ref_thread_default ();
 }
 
@@ -356,6 +356,7 @@ _hy_store_prepare_writer (HyStore     *self,
                           const char  *sql,
                           GError     **error)
 {
+  /* Keyed by the address of the SQL text: callers pass literals. */
   sqlite3_stmt *stmt = g_hash_table_lookup (self->writer_statements, sql);
 
   if (stmt != NULL)
@@ -369,7 +370,7 @@ _hy_store_prepare_writer (HyStore     *self,
       _hy_store_set_error (error, self->writer, HY_STORE_ERROR_QUERY, "Cannot prepare a query of the mail cache");
       return NULL;
     }
-  g_hash_table_insert (self->writer_statements, g_strdup (sql), stmt);
+  g_hash_table_insert (self->writer_statements, (gpointer) sql, stmt);
   return stmt;
 }
 
