@@ -91,8 +91,11 @@ _hy_store_open_connection (const char  *path,
                     "PRAGMA foreign_keys = ON;"
                     "PRAGMA synchronous = NORMAL;"
                     "PRAGMA temp_store = MEMORY;"
-                    "PRAGMA cache_size = -16384;"
-                    "PRAGMA mmap_size = 268435456;",
+                    /* Message rows lie between bodies and index pages in
+                     * a large file: a big cache and a memory map make the
+                     * look-ups of a large result several times faster. */
+                    "PRAGMA cache_size = -32768;"
+                    "PRAGMA mmap_size = 1073741824;",
                     NULL, NULL, NULL) != SQLITE_OK
       || (writer && sqlite3_exec (db, "PRAGMA journal_mode = WAL;", NULL, NULL, NULL) != SQLITE_OK))
     {
