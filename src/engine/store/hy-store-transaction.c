@@ -36,7 +36,6 @@ struct _HyStoreTransaction {
   GHashTable *changed;        /* folder ids (gint64 *) */
   GHashTable *counts;         /* folder id -> CountDelta, applied at commit */
   GHashTable *addresses;      /* folded address -> AddressSeen, written at commit */
-  gint64      next_id;        /* id of the next new message, 0 until known */
   GPtrArray  *written_files;  /* removed on rollback */
   GPtrArray  *doomed_files;   /* removed after commit */
 };
@@ -590,27 +589,43 @@ assign_thread (HyStoreTransaction  *self,
 }
 
 /* New messages get their ids here, so that a message that starts a
- * thread can be inserted with its thread id in one statement. */
+ * thread can be inserted with its thread id in one statement.  Ids
+ * follow the Date: header (see HY_STORE_ID_FOR_DATE), so that newest
+ * first is simply descending ids, for lists and for the full-text index
+ * alike. */
 static gint64
 allocate_id (HyStoreTransaction  *self,
+             gint64               date,
              GError             **error)
 {
-  if (self->next_id == 0)
-    {
-      sqlite3_stmt *stmt = prepare (self, "SELECT coalesce (max (id), 0) + 1 FROM messages", error);
+  gint64 base = HY_STORE_ID_FOR_DATE (date);
+  gint64 id;
+  sqlite3_stmt *stmt;
 
+  stmt = prepare (self, "SELECT coalesce (max (id) + 1, ?1) FROM messages WHERE id >= ?1 AND id < ?2", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, base);
+  sqlite3_bind_int64 (stmt, 2, base + HY_STORE_IDS_PER_SECOND);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot read the mail cache");
+      sqlite3_reset (stmt);
+      return 0;
+    }
+  id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (id >= base + HY_STORE_IDS_PER_SECOND)
+    {
+      /* A million messages of the same second: any free id will do. */
+      stmt = prepare (self, "SELECT max (id) + 1 FROM messages", error);
       if (stmt == NULL)
         return 0;
-      if (sqlite3_step (stmt) != SQLITE_ROW)
-        {
-          _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot read the mail cache");
-          sqlite3_reset (stmt);
-          return 0;
-        }
-      self->next_id = sqlite3_column_int64 (stmt, 0);
+      sqlite3_step (stmt);
+      id = sqlite3_column_int64 (stmt, 0);
       sqlite3_reset (stmt);
     }
-  return self->next_id++;
+  return id;
 }
 
 static void
@@ -831,7 +846,7 @@ hy_store_transaction_add_message (HyStoreTransaction  *self,
       message_id = (mid[0] == '<' && len > 2 && mid[len - 1] == '>') ? g_strndup (mid + 1, len - 2) : g_strdup (mid);
     }
 
-  message->id = allocate_id (self, error);
+  message->id = allocate_id (self, message->date > 0 ? message->date : message->received, error);
   if (message->id == 0 || !assign_thread (self, message, error))
     return 0;
 

@@ -755,7 +755,7 @@ list_ids (HyStore  *self,
 
   if ((db = acquire_reader (self, error)) == NULL)
     return NULL;
-  stmt = prepare_reader (db, "SELECT id FROM messages WHERE folder_id = ?1 ORDER BY date DESC, id LIMIT ?2", error);
+  stmt = prepare_reader (db, "SELECT id FROM messages WHERE folder_id = ?1 ORDER BY id DESC LIMIT ?2", error);
   if (stmt == NULL)
     {
       release_reader (self, db);
