@@ -890,6 +890,38 @@ hy_store_foreach_summary (HyStore             *self,
   return ok;
 }
 
+guint
+hy_store_count_missing_bodies (HyStore  *self,
+                               gint64    folder_id,
+                               GError  **error)
+{
+  guint count = 0;
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (HY_IS_STORE (self), 0);
+
+  if ((db = acquire_reader (self, error)) == NULL)
+    return 0;
+  stmt = prepare_reader (db, "SELECT count (*) FROM messages m WHERE (?1 = 0 OR m.folder_id = ?1) "
+                         "AND NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message = m.id)", error);
+  if (stmt == NULL)
+    {
+      release_reader (self, db);
+      return 0;
+    }
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    count = sqlite3_column_int64 (stmt, 0);
+  else
+    step_failed (db, rc, error);
+  sqlite3_finalize (stmt);
+  release_reader (self, db);
+  return count;
+}
+
 static GBytes *
 inflate_body (const guint8  *data,
               gsize          length,
