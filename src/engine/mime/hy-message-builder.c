@@ -975,7 +975,19 @@ hy_message_builder_add_message_attachment (HyMessageBuilder  *self,
   g_return_val_if_fail (HY_IS_MESSAGE_BUILDER (self), FALSE);
   g_return_val_if_fail (GMIME_IS_MESSAGE (message), FALSE);
 
-  part = g_mime_message_part_new_with_message ("rfc822", message);
+  /* Attach a copy: choosing wire encodings later must not change the
+   * caller's message (an open message in a reader window). */
+  {
+    g_autoptr(GMimeStream) copy = g_mime_stream_mem_new ();
+    g_autoptr(GMimeParser) parser = NULL;
+    g_autoptr(GMimeMessage) duplicate = NULL;
+
+    g_mime_object_write_to_stream (GMIME_OBJECT (message), NULL, copy);
+    g_mime_stream_reset (copy);
+    parser = g_mime_parser_new_with_stream (copy);
+    duplicate = g_mime_parser_construct_message (parser, hy_charset_get_parser_options ());
+    part = g_mime_message_part_new_with_message ("rfc822", duplicate ? duplicate : message);
+  }
   subject = g_mime_message_get_subject (message);
   if (subject != NULL && *subject != '\0')
     {
