@@ -18,6 +18,14 @@
 static const HyCliCommand commands[] = {
   { "parse", "Parse a message file and print what a reader sees", hy_cli_parse_run },
   { "compose", "Build a message file ready to send", hy_cli_compose_run },
+  { "capabilities", "Print what an IMAP, SMTP or POP3 server offers, as JSON", hy_cli_capabilities_run },
+  { "imap", "Use IMAP mailboxes: list, status, fetch, search, append, store, move, expunge, idle", hy_cli_imap_run },
+  { "pop3", "Use a POP3 mailbox: stat, list, uidl, retr, top, dele", hy_cli_pop3_run },
+  { "send", "Send message files over one SMTP session", hy_cli_send_run },
+  { "account", "Add, list and remove accounts; find an address's settings", hy_cli_account_run },
+  { "folders", "List the folders of an account's offline store", hy_cli_folders_run },
+  { "list", "List a folder's messages from the offline store", hy_cli_list_run },
+  { "search", "Search the offline store", hy_cli_search_run },
   { NULL, NULL, NULL }
 };
 
@@ -66,7 +74,7 @@ print_usage (FILE *out)
 static gboolean
 command_needs_tls (const char *name)
 {
-  static const char * const offline[] = { "parse", "compose", NULL };
+  static const char * const offline[] = { "parse", "compose", "folders", "list", "search", NULL };
 
   return !g_strv_contains (offline, name);
 }

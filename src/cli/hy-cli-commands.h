@@ -11,5 +11,13 @@ G_BEGIN_DECLS
 /* One line per sub-command; the table in hongyan-cli.c lists them. */
 int hy_cli_parse_run   (int argc, char **argv);
 int hy_cli_compose_run (int argc, char **argv);
+int hy_cli_capabilities_run (int argc, char **argv);
+int hy_cli_send_run         (int argc, char **argv);
+int hy_cli_pop3_run         (int argc, char **argv);
+int hy_cli_imap_run         (int argc, char **argv);
+int hy_cli_account_run (int argc, char **argv);
+int hy_cli_folders_run (int argc, char **argv);
+int hy_cli_list_run (int argc, char **argv);
+int hy_cli_search_run (int argc, char **argv);
 
 G_END_DECLS

@@ -4,8 +4,8 @@
 # Alice sends a message to bob, with a Bcc to herself, over the submission
 # port (STARTTLS + AUTH).  Bob then finds it over IMAPS and POP3S, alice finds
 # her Bcc copy, and the submission rawlog shows what curl put on the wire.
-# Logins over every other listener work with TLS, and plain-text logins from
-# a non-local address without TLS are refused.  Output is TAP.
+# Logins over every other listener work with TLS, logins from a non-local
+# address without TLS are refused, and mail for strangers is not relayed.  Output is TAP.
 #
 # Runs inside "tests/fixtures/mailstack run" (build-aux/dev test does that);
 # without the stack it skips, unless HY_REQUIRE_MAILSTACK=1.
@@ -83,7 +83,7 @@ Alice
 EOF
 sed -i 's/$/\r/' "$scratch/message.eml"
 
-echo "1..14"
+echo "1..16"
 
 # 1. Submission with STARTTLS and AUTH; the envelope names alice as Bcc.
 check "alice submits to bob with a Bcc to herself over submission with STARTTLS" \
@@ -177,7 +177,23 @@ else
     "$(head -c 600 "${rawlog:-/dev/null}" 2>/dev/null | tr -d '\r')"
 fi
 
-# 8-9. Implicit TLS submission, by name and by address (the certificate
+# 8. Alice's own rawlog has the session as curl sent it, after the login.
+rawlog=$(grep -lF "$token" "$HY_TEST_ALICE_RAWLOG_DIR"/*.in 2>/dev/null | head -n 1)
+if [ -n "$rawlog" ]; then
+  tr -d '\r' < "$rawlog" > "$scratch/client-rawlog.txt"
+fi
+if [ -n "$rawlog" ] \
+   && grep -q "^MAIL FROM:<$HY_TEST_ALICE_ADDRESS>" "$scratch/client-rawlog.txt" \
+   && grep -q "^RCPT TO:<$HY_TEST_ALICE_ADDRESS>" "$scratch/client-rawlog.txt" \
+   && grep -q "^Bcc: $HY_TEST_ALICE_ADDRESS" "$scratch/client-rawlog.txt" \
+   && ! grep -qF "$HY_TEST_ALICE_PASSWORD" "$rawlog"; then
+  ok "alice's rawlog holds the submission session as curl sent it, without the password"
+else
+  not_ok "alice's rawlog holds the submission session as curl sent it, without the password" \
+    "rawlog file: ${rawlog:-none in $HY_TEST_ALICE_RAWLOG_DIR}"
+fi
+
+# 9-10. Implicit TLS submission, by name and by address (the certificate
 # names both).
 check "alice logs in over implicit-TLS submission (localhost)" \
   "${curl_tls[@]}" "smtps://localhost:$HY_TEST_SUBMISSIONS_PORT/proof.hongyan.test" \
@@ -186,30 +202,43 @@ check "alice logs in over implicit-TLS submission (127.0.0.1)" \
   "${curl_tls[@]}" "smtps://127.0.0.1:$HY_TEST_SUBMISSIONS_PORT/proof.hongyan.test" \
     --user "$alice" --request NOOP
 
-# 10-11. STARTTLS on IMAP and STLS on POP3 work with the test CA.
+# 11-12. STARTTLS on IMAP and STLS on POP3 work with the test CA.
 check "bob logs in over IMAP with STARTTLS" \
   "${curl_tls[@]}" --ssl-reqd "imap://$host:$HY_TEST_IMAP_PORT/INBOX" --user "$bob" --request NOOP
 check "bob logs in over POP3 with STLS" \
   "${curl_tls[@]}" --ssl-reqd "pop3://$host:$HY_TEST_POP3_PORT/" --user "$bob"
 
-# 12-13. Seen from 127.0.0.2 the connection is not local: without TLS the
-# servers offer no plain-text login; with STARTTLS they do.
-refused() {
-  local out rc=0
-  out=$(curl --silent --show-error --max-time 20 --interface 127.0.0.2 "$@" 2>&1) || rc=$?
-  if [ "$rc" -eq 67 ]; then
-    return 0
-  fi
-  echo "curl exited with $rc, expected 67 (login denied): $out"
-  return 1
+# 13-15. Seen from 127.0.0.2 the connection is not local: without TLS the
+# servers offer no login and refuse one that is tried anyway; with STARTTLS
+# they accept it.  The dialogue goes over curl's telnet:// client.
+talk() {
+  local port=$1
+  shift
+  printf '%s\r\n' "$@" | curl --silent --max-time 10 --interface 127.0.0.2 \
+    "telnet://127.0.0.1:$port" 2>&1 | tr -d '\r'
 }
-check "plain-text AUTH on submission from 127.0.0.2 without TLS is refused" \
-  refused "smtp://127.0.0.1:$HY_TEST_SUBMISSION_PORT/proof.hongyan.test" --user "$alice" --request NOOP
-check "plain-text AUTH on submission from 127.0.0.2 with STARTTLS works" \
+plain=$(printf '\0%s\0%s' "$HY_TEST_ALICE_USER" "$HY_TEST_ALICE_PASSWORD" | base64 -w0)
+out=$(talk "$HY_TEST_SUBMISSION_PORT" "EHLO proof.hongyan.test" "AUTH PLAIN $plain" "QUIT")
+if grep -q '^250[ -]STARTTLS' <<<"$out" && ! grep -q '^250[ -]AUTH .' <<<"$out" \
+   && grep -q '^5[0-9][0-9] ' <<<"$(sed -n '/^250 /,$p' <<<"$out" | sed -n 2p)" \
+   && ! grep -q '^235' <<<"$out"; then
+  ok "submission from 127.0.0.2 without TLS offers no AUTH and refuses AUTH PLAIN"
+else
+  mapfile -t lines <<<"$out"
+  not_ok "submission from 127.0.0.2 without TLS offers no AUTH and refuses AUTH PLAIN" "${lines[@]}"
+fi
+out=$(talk "$HY_TEST_IMAP_PORT" "a LOGIN $HY_TEST_BOB_USER $HY_TEST_BOB_PASSWORD" "b LOGOUT")
+if grep -q 'LOGINDISABLED' <<<"$out" && grep -q '^a NO ' <<<"$out"; then
+  ok "IMAP from 127.0.0.2 without TLS says LOGINDISABLED and refuses LOGIN"
+else
+  mapfile -t lines <<<"$out"
+  not_ok "IMAP from 127.0.0.2 without TLS says LOGINDISABLED and refuses LOGIN" "${lines[@]}"
+fi
+check "AUTH on submission from 127.0.0.2 with STARTTLS works" \
   "${curl_tls[@]}" --interface 127.0.0.2 --ssl-reqd \
     "smtp://127.0.0.1:$HY_TEST_SUBMISSION_PORT/proof.hongyan.test" --user "$alice" --request NOOP
 
-# 14. Mail for an address the stack does not host is refused, not relayed.
+# 16. Mail for an address the stack does not host is refused, not relayed.
 out=$("${curl_tls[@]}" --ssl-reqd "smtp://$host:$HY_TEST_SUBMISSION_PORT/proof.hongyan.test" \
       --user "$alice" --mail-from "$HY_TEST_ALICE_ADDRESS" --mail-rcpt "nobody-$token@example.net" \
       --upload-file "$scratch/message.eml" 2>&1)

@@ -1,0 +1,49 @@
+/* hy-store-private.h — internals shared by the files of HyStore
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "store/hy-store.h"
+
+G_BEGIN_DECLS
+
+/* Bodies of at least this many bytes are kept as files beside the database. */
+#define HY_STORE_BODY_FILE_THRESHOLD (512 * 1024)
+
+struct _HyStore {
+  GObject        parent_instance;
+
+  char          *path;
+  char          *bodies_dir;
+  GMainContext  *context;
+  int            schema_version;
+
+  GMutex         writer_lock;
+  sqlite3       *writer;
+  GHashTable    *writer_statements;  /* SQL -> sqlite3_stmt */
+
+  GMutex         readers_lock;
+  GPtrArray     *readers;            /* idle sqlite3 connections */
+};
+
+void           _hy_store_set_error           (GError       **error,
+                                              sqlite3       *db,
+                                              int            code,
+                                              const char    *what);
+sqlite3       *_hy_store_open_connection     (const char    *path,
+                                              gboolean       writer,
+                                              GError       **error);
+/* Applies migrations up to @target (-1: all of them). */
+gboolean       _hy_store_migrate             (sqlite3       *db,
+                                              int            target,
+                                              GError       **error);
+sqlite3_stmt  *_hy_store_prepare_writer      (HyStore       *self,
+                                              const char    *sql,
+                                              GError       **error);
+void           _hy_store_emit_folders_changed (HyStore      *self,
+                                              GArray        *folder_ids);
+
+G_END_DECLS

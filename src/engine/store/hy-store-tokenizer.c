@@ -1,0 +1,381 @@
+/* hy-store-tokenizer.c — the CJK-aware FTS5 tokenizer of the store ("hongyan")
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "hy-store"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "store/hy-store-error.h"
+#include "store/hy-store-tokenizer.h"
+
+/* Words longer than this (base64 runs, hashes) are not worth indexing. */
+#define MAX_WORD_BYTES 96
+
+typedef enum {
+  CLASS_SEPARATOR,
+  CLASS_WORD,
+  CLASS_CJK,
+} CharClass;
+
+static gboolean
+is_cjk (gunichar c)
+{
+  return (c >= 0x2E80 && c <= 0x2FDF)     /* CJK and Kangxi radicals */
+      || (c >= 0x3005 && c <= 0x3007)     /* 々 〆 〇 */
+      || (c >= 0x3040 && c <= 0x30FF)     /* hiragana, katakana */
+      || (c >= 0x3100 && c <= 0x312F)     /* bopomofo */
+      || (c >= 0x31A0 && c <= 0x31FF)     /* bopomofo ext., katakana ext. */
+      || (c >= 0x3400 && c <= 0x4DBF)     /* ext. A */
+      || (c >= 0x4E00 && c <= 0x9FFF)     /* unified ideographs */
+      || (c >= 0xA960 && c <= 0xA97F)     /* Hangul jamo ext. A */
+      || (c >= 0xAC00 && c <= 0xD7AF)     /* Hangul syllables */
+      || (c >= 0xF900 && c <= 0xFAFF)     /* compatibility ideographs */
+      || (c >= 0xFF66 && c <= 0xFF9D)     /* half-width katakana */
+      || (c >= 0x20000 && c <= 0x3FFFF);  /* ext. B and later */
+}
+
+static CharClass
+classify (gunichar c)
+{
+  if (c < 0x80)
+    return g_ascii_isalnum (c) ? CLASS_WORD : CLASS_SEPARATOR;
+  if (is_cjk (c))
+    return CLASS_CJK;
+  if (g_unichar_isalnum (c) || g_unichar_ismark (c))
+    return CLASS_WORD;
+  return CLASS_SEPARATOR;
+}
+
+/* Case-folds @word and removes diacritics; @out is reused between calls. */
+static void
+fold_word (const char *word,
+           gsize       length,
+           gboolean    ascii,
+           GString    *out)
+{
+  g_string_truncate (out, 0);
+  if (ascii)
+    {
+      for (gsize i = 0; i < length; i++)
+        g_string_append_c (out, g_ascii_tolower (word[i]));
+      return;
+    }
+  else
+    {
+      g_autofree char *decomposed = g_utf8_normalize (word, length, G_NORMALIZE_NFKD);
+      g_autofree char *folded = NULL;
+      g_autofree char *composed = NULL;
+      GString *bare;
+
+      if (decomposed == NULL)
+        return;
+      bare = g_string_sized_new (length);
+      for (const char *p = decomposed; *p != '\0'; p = g_utf8_next_char (p))
+        {
+          gunichar c = g_utf8_get_char (p);
+
+          if (!g_unichar_ismark (c))
+            g_string_append_unichar (bare, c);
+        }
+      folded = g_utf8_casefold (bare->str, bare->len);
+      g_string_free (bare, TRUE);
+      composed = g_utf8_normalize (folded, -1, G_NORMALIZE_NFKC);
+      if (composed != NULL)
+        g_string_append (out, composed);
+    }
+}
+
+typedef int (*TokenCallback) (void       *ctx,
+                              int         tflags,
+                              const char *token,
+                              int         n_token,
+                              int         start,
+                              int         end);
+
+/* The CJK character at @p (known to be valid UTF-8), folded. */
+static void
+cjk_char (const char  *p,
+          char        *out,
+          const char **next)
+{
+  gunichar c = g_utf8_get_char (p);
+  int n = g_unichar_to_utf8 (c, out);
+
+  out[n] = '\0';
+  /* Half-width katakana fold to their full-width forms. */
+  if (c >= 0xFF66 && c <= 0xFF9D)
+    {
+      g_autofree char *normal = g_utf8_normalize (out, n, G_NORMALIZE_NFKC);
+
+      if (normal != NULL && strlen (normal) < 8)
+        strcpy (out, normal);
+    }
+  *next = g_utf8_next_char (p);
+}
+
+static gboolean
+cjk_at (const char *p,
+        const char *end)
+{
+  gunichar c;
+
+  if (p >= end || (guchar) *p < 0x80)
+    return FALSE;
+  c = g_utf8_get_char_validated (p, end - p);
+  return c != (gunichar) -1 && c != (gunichar) -2 && is_cjk (c);
+}
+
+/* A run of Han, kana or Hangul characters.  Documents index every
+ * character and, at the same position, every pair of neighbours; a query
+ * of two or more characters looks up the pairs as a phrase, so that 会议
+ * is one look-up of the pair 会议 rather than a phrase of two very
+ * common characters, and a single character still finds every use. */
+static int
+tokenize_cjk_run (const char     *text,
+                  const char     *end,
+                  const char     *start,
+                  gboolean        query,
+                  TokenCallback   emit,
+                  void           *ctx,
+                  const char    **run_end)
+{
+  char current[8], following[16];
+  const char *p = start;
+  const char *next;
+  int rc = SQLITE_OK;
+  gboolean single;
+
+  cjk_char (p, current, &next);
+  single = !cjk_at (next, end);
+
+  while (rc == SQLITE_OK)
+    {
+      gboolean more = cjk_at (next, end);
+      const char *after = next;
+
+      if (!query || single)
+        rc = emit (ctx, 0, current, strlen (current), p - text, next - text);
+      if (more && rc == SQLITE_OK)
+        {
+          char second[8];
+
+          cjk_char (next, second, &after);
+          g_snprintf (following, sizeof following, "%s%s", current, second);
+          rc = emit (ctx, query ? 0 : FTS5_TOKEN_COLOCATED, following, strlen (following),
+                     p - text, after - text);
+          strcpy (current, second);
+        }
+      if (!more)
+        break;
+      p = next;
+      next = after;
+    }
+  *run_end = next;
+  return rc;
+}
+
+static int
+tokenize (const char    *text,
+          gsize          length,
+          gboolean       query,
+          TokenCallback  emit,
+          void          *ctx)
+{
+  g_autoptr(GString) folded = g_string_sized_new (64);
+  const char *end = text + length;
+  const char *p = text;
+  const char *word_start = NULL;
+  gboolean word_ascii = TRUE;
+  int rc = SQLITE_OK;
+
+  for (;;)
+    {
+      gunichar c;
+      const char *next;
+      CharClass klass;
+
+      if (p == end)
+        {
+          c = 0;
+          next = end;
+          klass = CLASS_SEPARATOR;
+        }
+      else if ((guchar) *p < 0x80)
+        {
+          c = (guchar) *p;
+          next = p + 1;
+          klass = classify (c);
+        }
+      else
+        {
+          c = g_utf8_get_char_validated (p, end - p);
+          if (c == (gunichar) -1 || c == (gunichar) -2)
+            {
+              /* Not UTF-8: treat the byte as a separator. */
+              c = 0;
+              next = p + 1;
+              klass = CLASS_SEPARATOR;
+            }
+          else
+            {
+              next = g_utf8_next_char (p);
+              klass = classify (c);
+            }
+        }
+
+      if (klass == CLASS_WORD)
+        {
+          if (word_start == NULL)
+            {
+              word_start = p;
+              word_ascii = TRUE;
+            }
+          if (c >= 0x80)
+            word_ascii = FALSE;
+        }
+      else
+        {
+          if (word_start != NULL)
+            {
+              gsize n = p - word_start;
+
+              if (n <= MAX_WORD_BYTES)
+                {
+                  fold_word (word_start, n, word_ascii, folded);
+                  if (folded->len > 0)
+                    rc = emit (ctx, 0, folded->str, folded->len,
+                               word_start - text, p - text);
+                }
+              word_start = NULL;
+            }
+          if (klass == CLASS_CJK && rc == SQLITE_OK)
+            rc = tokenize_cjk_run (text, end, p, query, emit, ctx, &next);
+        }
+      if (p == end || rc != SQLITE_OK)
+        break;
+      p = next;
+    }
+
+  return rc;
+}
+
+/* FTS5 glue. */
+
+typedef struct {
+  int unused;
+} HyTokenizer;
+
+static int
+tokenizer_create (void                  *user_data,
+                  const char           **args,
+                  int                    n_args,
+                  Fts5Tokenizer        **out)
+{
+  HyTokenizer *self = g_new0 (HyTokenizer, 1);
+
+  *out = (Fts5Tokenizer *) self;
+  return SQLITE_OK;
+}
+
+static void
+tokenizer_delete (Fts5Tokenizer *tokenizer)
+{
+  g_free (tokenizer);
+}
+
+static int
+tokenizer_tokenize (Fts5Tokenizer *tokenizer,
+                    void          *ctx,
+                    int            flags,
+                    const char    *text,
+                    int            n_text,
+                    TokenCallback  emit)
+{
+  if (text == NULL || n_text <= 0)
+    return SQLITE_OK;
+  return tokenize (text, n_text, (flags & FTS5_TOKENIZE_QUERY) != 0, emit, ctx);
+}
+
+static fts5_api *
+get_fts5_api (sqlite3 *db)
+{
+  fts5_api *api = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (db, "SELECT fts5(?1)", -1, &stmt, NULL) != SQLITE_OK)
+    return NULL;
+  sqlite3_bind_pointer (stmt, 1, (void *) &api, "fts5_api_ptr", NULL);
+  sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  return api;
+}
+
+gboolean
+hy_store_tokenizer_register (sqlite3  *db,
+                             GError  **error)
+{
+  static fts5_tokenizer tokenizer = {
+    tokenizer_create,
+    tokenizer_delete,
+    tokenizer_tokenize,
+  };
+  fts5_api *api;
+
+  g_return_val_if_fail (db != NULL, FALSE);
+
+  api = get_fts5_api (db);
+  if (api == NULL || api->iVersion < 2)
+    {
+      g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_OPEN,
+                   "This SQLite library has no FTS5 full-text search; "
+                   "install an SQLite built with FTS5 (Debian's libsqlite3-0 is)");
+      return FALSE;
+    }
+  if (api->xCreateTokenizer (api, "hongyan", NULL, &tokenizer, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_OPEN,
+                   "Cannot register the full-text tokenizer: %s", sqlite3_errmsg (db));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct {
+  HyStoreTokenFunc func;
+  gpointer user_data;
+} ForeachData;
+
+static int
+foreach_emit (void       *ctx,
+              int         tflags,
+              const char *token,
+              int         n_token,
+              int         start,
+              int         end)
+{
+  ForeachData *data = ctx;
+  g_autofree char *copy = g_strndup (token, n_token);
+
+  return data->func (copy, n_token, data->user_data) ? SQLITE_OK : SQLITE_DONE;
+}
+
+void
+hy_store_tokenize (const char       *text,
+                   gssize            length,
+                   gboolean          query,
+                   HyStoreTokenFunc  func,
+                   gpointer          user_data)
+{
+  ForeachData data = { func, user_data };
+
+  g_return_if_fail (func != NULL);
+
+  if (text == NULL)
+    return;
+  if (length < 0)
+    length = strlen (text);
+  tokenize (text, length, query, foreach_emit, &data);
+}

@@ -1,0 +1,1072 @@
+/* hy-store-transaction.c — a batch of writes to the store, committed at once
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "hy-store"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <gmime/gmime.h>
+#include <zlib.h>
+
+#include "store/hy-store-private.h"
+#include "store/hy-store-transaction.h"
+
+#define PREVIEW_CHARS 200
+
+typedef struct {
+  gint64 total;
+  gint64 unread;
+} CountDelta;
+
+typedef struct {
+  char   *address;
+  char   *name;
+  gint64  name_date;
+  gint64  seen;
+  gint64  last_seen;
+} AddressSeen;
+
+struct _HyStoreTransaction {
+  HyStore    *store;
+  gboolean    done;
+  GHashTable *changed;        /* folder ids (gint64 *) */
+  GHashTable *counts;         /* folder id -> CountDelta, applied at commit */
+  GHashTable *addresses;      /* folded address -> AddressSeen, written at commit */
+  gint64      next_id;        /* id of the next new message, 0 until known */
+  GPtrArray  *written_files;  /* removed on rollback */
+  GPtrArray  *doomed_files;   /* removed after commit */
+};
+
+static void
+address_seen_free (gpointer data)
+{
+  AddressSeen *seen = data;
+
+  g_free (seen->address);
+  g_free (seen->name);
+  g_free (seen);
+}
+
+static gboolean
+exec_writer (HyStore     *self,
+             const char  *sql,
+             GError     **error)
+{
+  if (sqlite3_exec (self->writer, sql, NULL, NULL, NULL) != SQLITE_OK)
+    {
+      _hy_store_set_error (error, self->writer, HY_STORE_ERROR_QUERY, "Cannot write to the mail cache");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+HyStoreTransaction *
+hy_store_begin (HyStore  *self,
+                GError  **error)
+{
+  HyStoreTransaction *txn;
+
+  g_return_val_if_fail (HY_IS_STORE (self), NULL);
+
+  g_mutex_lock (&self->writer_lock);
+  if (!exec_writer (self, "BEGIN IMMEDIATE", error))
+    {
+      g_mutex_unlock (&self->writer_lock);
+      return NULL;
+    }
+  txn = g_new0 (HyStoreTransaction, 1);
+  txn->store = g_object_ref (self);
+  txn->changed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  txn->counts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  txn->addresses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, address_seen_free);
+  txn->written_files = g_ptr_array_new_with_free_func (g_free);
+  txn->doomed_files = g_ptr_array_new_with_free_func (g_free);
+  return txn;
+}
+
+static void
+mark_changed (HyStoreTransaction *self,
+              gint64              folder_id)
+{
+  if (!g_hash_table_contains (self->changed, &folder_id))
+    g_hash_table_add (self->changed, g_memdup2 (&folder_id, sizeof folder_id));
+}
+
+static void
+finish (HyStoreTransaction *self)
+{
+  self->done = TRUE;
+  g_mutex_unlock (&self->store->writer_lock);
+}
+
+static sqlite3_stmt *prepare (HyStoreTransaction *self, const char *sql, GError **error);
+static gboolean run (HyStoreTransaction *self, sqlite3_stmt *stmt, GError **error);
+static void bind_text (sqlite3_stmt *stmt, int index, const char *text);
+
+static void
+count (HyStoreTransaction *self,
+       gint64              folder_id,
+       gint64              total,
+       gint64              unread)
+{
+  CountDelta *delta = g_hash_table_lookup (self->counts, &folder_id);
+
+  if (delta == NULL)
+    {
+      delta = g_new0 (CountDelta, 1);
+      g_hash_table_insert (self->counts, g_memdup2 (&folder_id, sizeof folder_id), delta);
+    }
+  delta->total += total;
+  delta->unread += unread;
+}
+
+static gboolean
+flush_counts (HyStoreTransaction  *self,
+              GError             **error)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, self->counts);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      CountDelta *delta = value;
+      sqlite3_stmt *stmt;
+
+      if (delta->total == 0 && delta->unread == 0)
+        continue;
+      stmt = prepare (self, "UPDATE folders SET total = max (0, total + ?2), unread = max (0, unread + ?3) "
+                      "WHERE id = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, *(gint64 *) key);
+      sqlite3_bind_int64 (stmt, 2, delta->total);
+      sqlite3_bind_int64 (stmt, 3, delta->unread);
+      if (!run (self, stmt, error))
+        return FALSE;
+    }
+  g_hash_table_remove_all (self->counts);
+  return TRUE;
+}
+
+static gboolean
+flush_addresses (HyStoreTransaction  *self,
+                 GError             **error)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->addresses);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      AddressSeen *seen = value;
+      sqlite3_stmt *stmt;
+
+      stmt = prepare (self, "INSERT INTO addresses (address, name, seen, last_seen) VALUES (?1, ?2, ?3, ?4) "
+                      "ON CONFLICT (address) DO UPDATE SET seen = seen + excluded.seen, "
+                      "name = CASE WHEN excluded.last_seen >= last_seen AND excluded.name IS NOT NULL "
+                      "THEN excluded.name ELSE coalesce (name, excluded.name) END, "
+                      "last_seen = max (last_seen, excluded.last_seen)", error);
+      if (stmt == NULL)
+        return FALSE;
+      bind_text (stmt, 1, seen->address);
+      bind_text (stmt, 2, seen->name);
+      sqlite3_bind_int64 (stmt, 3, seen->seen);
+      sqlite3_bind_int64 (stmt, 4, seen->last_seen);
+      if (!run (self, stmt, error))
+        return FALSE;
+    }
+  g_hash_table_remove_all (self->addresses);
+  return TRUE;
+}
+
+gboolean
+hy_store_transaction_commit (HyStoreTransaction  *self,
+                             GError             **error)
+{
+  g_autoptr(GArray) folders = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (!self->done, FALSE);
+
+  if (!flush_counts (self, error) || !flush_addresses (self, error))
+    return FALSE;
+  if (!exec_writer (self->store, "COMMIT", error))
+    return FALSE;  /* still open: freeing it rolls back */
+
+  for (guint i = 0; i < self->doomed_files->len; i++)
+    g_unlink (g_ptr_array_index (self->doomed_files, i));
+  g_ptr_array_set_size (self->written_files, 0);
+
+  folders = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_hash_table_iter_init (&iter, self->changed);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_array_append_val (folders, *(gint64 *) key);
+  finish (self);
+  _hy_store_emit_folders_changed (self->store, folders);
+  return TRUE;
+}
+
+void
+hy_store_transaction_free (HyStoreTransaction *self)
+{
+  if (self == NULL)
+    return;
+  if (!self->done)
+    {
+      sqlite3_exec (self->store->writer, "ROLLBACK", NULL, NULL, NULL);
+      for (guint i = 0; i < self->written_files->len; i++)
+        g_unlink (g_ptr_array_index (self->written_files, i));
+      finish (self);
+    }
+  g_hash_table_destroy (self->changed);
+  g_hash_table_destroy (self->counts);
+  g_hash_table_destroy (self->addresses);
+  g_ptr_array_unref (self->written_files);
+  g_ptr_array_unref (self->doomed_files);
+  g_object_unref (self->store);
+  g_free (self);
+}
+
+static sqlite3_stmt *
+prepare (HyStoreTransaction  *self,
+         const char          *sql,
+         GError             **error)
+{
+  g_return_val_if_fail (!self->done, NULL);
+
+  return _hy_store_prepare_writer (self->store, sql, error);
+}
+
+/* Steps a write statement to its end. */
+static gboolean
+run (HyStoreTransaction  *self,
+     sqlite3_stmt        *stmt,
+     GError             **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot write to the mail cache");
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           index,
+           const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+/* Folders. */
+
+gint64
+hy_store_transaction_add_folder (HyStoreTransaction  *self,
+                                 const char          *name,
+                                 HyFolderRole         role,
+                                 const char          *delimiter,
+                                 GError             **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 id = 0;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (name != NULL && g_utf8_validate (name, -1, NULL), 0);
+  g_return_val_if_fail (role < HY_FOLDER_ROLE_LAST, 0);
+
+  stmt = prepare (self, "INSERT INTO folders (name, role, delimiter) VALUES (?1, ?2, ?3) "
+                  "ON CONFLICT (name) DO UPDATE SET role = excluded.role, delimiter = excluded.delimiter "
+                  "RETURNING id", error);
+  if (stmt == NULL)
+    return 0;
+  bind_text (stmt, 1, name);
+  sqlite3_bind_int (stmt, 2, role);
+  bind_text (stmt, 3, delimiter);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      id = sqlite3_column_int64 (stmt, 0);
+      /* Let RETURNING finish so that the statement completes. */
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        ;
+    }
+  else
+    _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot add a folder to the mail cache");
+  sqlite3_reset (stmt);
+  if (id != 0)
+    mark_changed (self, id);
+  return id;
+}
+
+gboolean
+hy_store_transaction_set_folder_state (HyStoreTransaction  *self,
+                                       gint64               folder_id,
+                                       guint32              uidvalidity,
+                                       guint32              uidnext,
+                                       guint64              highestmodseq,
+                                       GError             **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  stmt = prepare (self, "UPDATE folders SET uidvalidity = ?2, uidnext = ?3, highestmodseq = ?4 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  sqlite3_bind_int64 (stmt, 2, uidvalidity);
+  sqlite3_bind_int64 (stmt, 3, uidnext);
+  sqlite3_bind_int64 (stmt, 4, (gint64) highestmodseq);
+  return run (self, stmt, error);
+}
+
+gboolean
+hy_store_transaction_rename_folder (HyStoreTransaction  *self,
+                                    gint64               folder_id,
+                                    const char          *name,
+                                    GError             **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (name != NULL && g_utf8_validate (name, -1, NULL), FALSE);
+
+  stmt = prepare (self, "UPDATE folders SET name = ?2 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  bind_text (stmt, 2, name);
+  mark_changed (self, folder_id);
+  return run (self, stmt, error);
+}
+
+/* Queues the body files of the messages selected by @where for removal
+ * after the commit. */
+static gboolean
+doom_body_files (HyStoreTransaction  *self,
+                 const char          *where,
+                 gint64               value,
+                 GError             **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT b.file FROM bodies b JOIN messages m ON m.id = b.message "
+                                          "WHERE b.file IS NOT NULL AND %s", where);
+  sqlite3_stmt *stmt = prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, value);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (self->doomed_files,
+                     g_build_filename (self->store->bodies_dir,
+                                       (const char *) sqlite3_column_text (stmt, 0), NULL));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot read the mail cache");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+hy_store_transaction_clear_folder (HyStoreTransaction  *self,
+                                   gint64               folder_id,
+                                   GError             **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (!doom_body_files (self, "m.folder_id = ?1", folder_id, error))
+    return FALSE;
+  stmt = prepare (self, "DELETE FROM message_fts WHERE rowid IN (SELECT id FROM messages WHERE folder_id = ?1)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  if (!run (self, stmt, error))
+    return FALSE;
+  stmt = prepare (self, "DELETE FROM messages WHERE folder_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  if (!run (self, stmt, error))
+    return FALSE;
+  stmt = prepare (self, "UPDATE folders SET total = 0, unread = 0 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  if (!run (self, stmt, error))
+    return FALSE;
+  g_hash_table_remove (self->counts, &folder_id);
+  mark_changed (self, folder_id);
+  return TRUE;
+}
+
+gboolean
+hy_store_transaction_remove_folder (HyStoreTransaction  *self,
+                                    gint64               folder_id,
+                                    GError             **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (!hy_store_transaction_clear_folder (self, folder_id, error))
+    return FALSE;
+  stmt = prepare (self, "DELETE FROM folders WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  return run (self, stmt, error);
+}
+
+/* Messages. */
+
+static char *
+decode_header (const char *value)
+{
+  if (value == NULL)
+    return NULL;
+  if (strstr (value, "=?") != NULL)
+    return g_mime_utils_header_decode_text (NULL, value);
+  if (!g_utf8_validate (value, -1, NULL))
+    return g_utf8_make_valid (value, -1);
+  return g_strdup (value);
+}
+
+static InternetAddressList *
+parse_addresses (const char *value)
+{
+  if (value == NULL || *value == '\0')
+    return NULL;
+  return internet_address_list_parse (NULL, value);
+}
+
+/* Adds the message ids in @value ("<a@b> <c@d>") to @ids. */
+static void
+collect_msgids (const char *value,
+                GPtrArray  *ids)
+{
+  const char *p = value;
+
+  if (value == NULL)
+    return;
+  while ((p = strchr (p, '<')) != NULL)
+    {
+      const char *end = strchr (p + 1, '>');
+
+      if (end == NULL)
+        break;
+      if (end > p + 1 && end - p < 998)
+        g_ptr_array_add (ids, g_strndup (p + 1, end - p - 1));
+      p = end + 1;
+    }
+}
+
+static gint64
+lookup_thread (HyStoreTransaction  *self,
+               GPtrArray           *msgids,
+               GArray              *others,
+               GError             **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT thread_id FROM thread_ids WHERE msgid = ?1", error);
+  gint64 thread = 0;
+
+  if (stmt == NULL)
+    return -1;
+  for (guint i = 0; i < msgids->len; i++)
+    {
+      int rc;
+
+      sqlite3_bind_text (stmt, 1, g_ptr_array_index (msgids, i), -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          gint64 found = sqlite3_column_int64 (stmt, 0);
+
+          if (thread == 0)
+            thread = found;
+          else if (found != thread)
+            {
+              g_array_append_val (others, found);
+              thread = MIN (thread, found);
+            }
+        }
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        {
+          _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot read the mail cache");
+          return -1;
+        }
+    }
+  return thread;
+}
+
+static gboolean
+assign_thread (HyStoreTransaction  *self,
+               HyStoreMessage      *message,
+               GError             **error)
+{
+  g_autoptr(GPtrArray) msgids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) others = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+  gint64 thread;
+
+  if (message->message_id != NULL && *message->message_id != '\0')
+    {
+      const char *id = message->message_id;
+      gsize len = strlen (id);
+
+      if (id[0] == '<' && len > 2 && id[len - 1] == '>')
+        g_ptr_array_add (msgids, g_strndup (id + 1, len - 2));
+      else
+        g_ptr_array_add (msgids, g_strdup (id));
+    }
+  collect_msgids (message->references, msgids);
+  collect_msgids (message->in_reply_to, msgids);
+
+  thread = lookup_thread (self, msgids, others, error);
+  if (thread < 0)
+    return FALSE;
+  if (thread == 0)
+    thread = message->id;
+
+  /* A message that joins two threads merges them. */
+  for (guint i = 0; i < others->len; i++)
+    {
+      gint64 other = g_array_index (others, gint64, i);
+
+      if (other == thread)
+        continue;
+      stmt = prepare (self, "UPDATE messages SET thread_id = ?1 WHERE thread_id = ?2", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, thread);
+      sqlite3_bind_int64 (stmt, 2, other);
+      if (!run (self, stmt, error))
+        return FALSE;
+      stmt = prepare (self, "UPDATE thread_ids SET thread_id = ?1 WHERE thread_id = ?2", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, thread);
+      sqlite3_bind_int64 (stmt, 2, other);
+      if (!run (self, stmt, error))
+        return FALSE;
+    }
+
+  stmt = prepare (self, "INSERT OR IGNORE INTO thread_ids (msgid, thread_id) VALUES (?1, ?2)", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < msgids->len; i++)
+    {
+      sqlite3_bind_text (stmt, 1, g_ptr_array_index (msgids, i), -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, thread);
+      if (!run (self, stmt, error))
+        return FALSE;
+    }
+
+  message->thread_id = thread;
+  return TRUE;
+}
+
+/* New messages get their ids here, so that a message that starts a
+ * thread can be inserted with its thread id in one statement. */
+static gint64
+allocate_id (HyStoreTransaction  *self,
+             GError             **error)
+{
+  if (self->next_id == 0)
+    {
+      sqlite3_stmt *stmt = prepare (self, "SELECT coalesce (max (id), 0) + 1 FROM messages", error);
+
+      if (stmt == NULL)
+        return 0;
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        {
+          _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot read the mail cache");
+          sqlite3_reset (stmt);
+          return 0;
+        }
+      self->next_id = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+  return self->next_id++;
+}
+
+static void
+count_address (HyStoreTransaction *self,
+               InternetAddress    *address,
+               gint64              date)
+{
+  AddressSeen *seen;
+  const char *addr;
+  const char *name;
+  g_autofree char *key = NULL;
+
+  if (!INTERNET_ADDRESS_IS_MAILBOX (address))
+    {
+      if (INTERNET_ADDRESS_IS_GROUP (address))
+        {
+          InternetAddressList *members = internet_address_group_get_members (INTERNET_ADDRESS_GROUP (address));
+
+          for (int i = 0; members && i < internet_address_list_length (members); i++)
+            count_address (self, internet_address_list_get_address (members, i), date);
+        }
+      return;
+    }
+  addr = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address));
+  if (addr == NULL || strchr (addr, '@') == NULL || !g_utf8_validate (addr, -1, NULL))
+    return;
+  name = internet_address_get_name (address);
+  if (name != NULL && (*name == '\0' || !g_utf8_validate (name, -1, NULL)))
+    name = NULL;
+
+  key = g_utf8_casefold (addr, -1);
+  seen = g_hash_table_lookup (self->addresses, key);
+  if (seen == NULL)
+    {
+      seen = g_new0 (AddressSeen, 1);
+      seen->address = g_strdup (addr);
+      seen->last_seen = G_MININT64;
+      seen->name_date = G_MININT64;
+      g_hash_table_insert (self->addresses, g_steal_pointer (&key), seen);
+    }
+  seen->seen++;
+  seen->last_seen = MAX (seen->last_seen, date);
+  /* The newest message's spelling of the name wins. */
+  if (name != NULL && date >= seen->name_date)
+    {
+      g_free (seen->name);
+      seen->name = g_strdup (name);
+      seen->name_date = date;
+    }
+}
+
+static void
+count_addresses (HyStoreTransaction  *self,
+                 InternetAddressList *list,
+                 gint64               date)
+{
+  for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
+    count_address (self, internet_address_list_get_address (list, i), date);
+}
+
+/* Words for the index: names and addresses of a list. */
+static void
+append_index_addresses (GString             *out,
+                        InternetAddressList *list)
+{
+  for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
+    {
+      InternetAddress *address = internet_address_list_get_address (list, i);
+      const char *name = internet_address_get_name (address);
+
+      if (name != NULL)
+        g_string_append_printf (out, "%s ", name);
+      if (INTERNET_ADDRESS_IS_MAILBOX (address))
+        g_string_append_printf (out, "%s ", internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address)));
+      else if (INTERNET_ADDRESS_IS_GROUP (address))
+        append_index_addresses (out, internet_address_group_get_members (INTERNET_ADDRESS_GROUP (address)));
+    }
+}
+
+static char *
+make_preview (const char *text)
+{
+  GString *out;
+  gboolean space = FALSE;
+  guint n = 0;
+
+  if (text == NULL)
+    return NULL;
+  out = g_string_new (NULL);
+  for (const char *p = text; *p != '\0' && n < PREVIEW_CHARS; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isspace (c))
+        {
+          space = out->len > 0;
+          continue;
+        }
+      if (space)
+        {
+          g_string_append_c (out, ' ');
+          n++;
+          space = FALSE;
+        }
+      g_string_append_unichar (out, c);
+      n++;
+    }
+  return g_string_free (out, FALSE);
+}
+
+static gint64
+existing_message (HyStoreTransaction  *self,
+                  gint64               folder_id,
+                  guint32              uid,
+                  GError             **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT id FROM messages WHERE folder_id = ?1 AND uid = ?2", error);
+  gint64 id = 0;
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  sqlite3_bind_int64 (stmt, 2, uid);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot read the mail cache");
+      return -1;
+    }
+  return id;
+}
+
+gint64
+hy_store_transaction_add_message (HyStoreTransaction  *self,
+                                  HyStoreMessage      *message,
+                                  GError             **error)
+{
+  g_autoptr(GObject) from_list = NULL;
+  InternetAddressList *from = NULL;
+  g_autoptr(GObject) to_list = NULL;
+  InternetAddressList *to = NULL;
+  g_autoptr(GObject) cc_list = NULL;
+  InternetAddressList *cc = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *recipients = NULL;
+  g_autofree char *preview = NULL;
+  g_autofree char *message_id = NULL;
+  g_autoptr(GString) index_sender = NULL;
+  g_autoptr(GString) index_recipients = NULL;
+  const char *sender_name = NULL;
+  const char *sender_address = NULL;
+  sqlite3_stmt *stmt;
+  gint64 id;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (message != NULL, 0);
+  g_return_val_if_fail (message->folder_id > 0, 0);
+
+  id = existing_message (self, message->folder_id, message->uid, error);
+  if (id < 0)
+    return 0;
+  if (id > 0)
+    {
+      message->id = id;
+      if (!hy_store_transaction_set_flags (self, id, message->flags, message->keywords, message->modseq, error))
+        return 0;
+      return id;
+    }
+
+  subject = decode_header (message->subject);
+  from = parse_addresses (message->from);
+  from_list = (GObject *) from;
+  to = parse_addresses (message->to);
+  to_list = (GObject *) to;
+  cc = parse_addresses (message->cc);
+  cc_list = (GObject *) cc;
+
+  if (from != NULL && internet_address_list_length (from) > 0)
+    {
+      InternetAddress *first = internet_address_list_get_address (from, 0);
+
+      sender_name = internet_address_get_name (first);
+      if (INTERNET_ADDRESS_IS_MAILBOX (first))
+        sender_address = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (first));
+    }
+  {
+    GString *r = g_string_new (NULL);
+
+    for (int pass = 0; pass < 2; pass++)
+      {
+        InternetAddressList *list = pass == 0 ? to : cc;
+
+        for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
+          {
+            InternetAddress *address = internet_address_list_get_address (list, i);
+            const char *name = internet_address_get_name (address);
+
+            if (r->len > 0)
+              g_string_append (r, ", ");
+            if (name != NULL && *name != '\0')
+              g_string_append (r, name);
+            else if (INTERNET_ADDRESS_IS_MAILBOX (address))
+              g_string_append (r, internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address)));
+          }
+      }
+    recipients = g_string_free (r, FALSE);
+  }
+  preview = make_preview (message->preview);
+  if (message->message_id != NULL)
+    {
+      const char *mid = message->message_id;
+      gsize len = strlen (mid);
+
+      message_id = (mid[0] == '<' && len > 2 && mid[len - 1] == '>') ? g_strndup (mid + 1, len - 2) : g_strdup (mid);
+    }
+
+  message->id = allocate_id (self, error);
+  if (message->id == 0 || !assign_thread (self, message, error))
+    return 0;
+
+  stmt = prepare (self, "INSERT INTO messages (folder_id, uid, flags, keywords, modseq, date, received, size, "
+                  "message_id, in_reply_to, refs, subject, sender_name, sender_address, recipients, "
+                  "has_attachment, preview, id, thread_id) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, message->folder_id);
+  sqlite3_bind_int64 (stmt, 2, message->uid);
+  sqlite3_bind_int64 (stmt, 3, message->flags);
+  bind_text (stmt, 4, message->keywords);
+  sqlite3_bind_int64 (stmt, 5, (gint64) message->modseq);
+  sqlite3_bind_int64 (stmt, 6, message->date);
+  sqlite3_bind_int64 (stmt, 7, message->received);
+  sqlite3_bind_int64 (stmt, 8, message->size);
+  bind_text (stmt, 9, message_id);
+  bind_text (stmt, 10, message->in_reply_to);
+  bind_text (stmt, 11, message->references);
+  bind_text (stmt, 12, subject);
+  bind_text (stmt, 13, sender_name);
+  bind_text (stmt, 14, sender_address);
+  bind_text (stmt, 15, recipients);
+  sqlite3_bind_int (stmt, 16, message->has_attachment ? 1 : 0);
+  bind_text (stmt, 17, preview);
+  sqlite3_bind_int64 (stmt, 18, message->id);
+  sqlite3_bind_int64 (stmt, 19, message->thread_id);
+  if (!run (self, stmt, error))
+    return 0;
+
+  index_sender = g_string_new (NULL);
+  append_index_addresses (index_sender, from);
+  index_recipients = g_string_new (NULL);
+  append_index_addresses (index_recipients, to);
+  append_index_addresses (index_recipients, cc);
+
+  stmt = prepare (self, "INSERT INTO message_fts (rowid, subject, sender, recipients, body) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5)", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, message->id);
+  bind_text (stmt, 2, subject);
+  bind_text (stmt, 3, index_sender->str);
+  bind_text (stmt, 4, index_recipients->str);
+  bind_text (stmt, 5, preview);
+  if (!run (self, stmt, error))
+    return 0;
+
+  count_addresses (self, from, message->date);
+  count_addresses (self, to, message->date);
+  count_addresses (self, cc, message->date);
+
+  count (self, message->folder_id, 1, (message->flags & HY_STORE_FLAG_SEEN) ? 0 : 1);
+  mark_changed (self, message->folder_id);
+  return message->id;
+}
+
+/* The folder and flags of a message; folder 0 when there is none. */
+static gint64
+folder_of (HyStoreTransaction *self,
+           gint64              message_id,
+           guint32            *flags)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT folder_id, flags FROM messages WHERE id = ?1", NULL);
+  gint64 folder = 0;
+
+  *flags = 0;
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      folder = sqlite3_column_int64 (stmt, 0);
+      *flags = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  return folder;
+}
+
+gboolean
+hy_store_transaction_set_flags (HyStoreTransaction  *self,
+                                gint64               message_id,
+                                guint32              flags,
+                                const char          *keywords,
+                                guint64              modseq,
+                                GError             **error)
+{
+  sqlite3_stmt *stmt;
+  guint32 old_flags;
+  gint64 folder;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  folder = folder_of (self, message_id, &old_flags);
+  stmt = prepare (self, "UPDATE messages SET flags = ?2, keywords = ?3, modseq = max (modseq, ?4) "
+                  "WHERE id = ?1 AND (flags <> ?2 OR keywords IS NOT ?3 OR modseq < ?4)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  sqlite3_bind_int64 (stmt, 2, flags);
+  bind_text (stmt, 3, keywords);
+  sqlite3_bind_int64 (stmt, 4, (gint64) modseq);
+  if (!run (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (self->store->writer) > 0 && folder != 0)
+    {
+      gboolean was_unread = (old_flags & HY_STORE_FLAG_SEEN) == 0;
+      gboolean unread = (flags & HY_STORE_FLAG_SEEN) == 0;
+
+      count (self, folder, 0, (gint64) unread - (gint64) was_unread);
+      mark_changed (self, folder);
+    }
+  return TRUE;
+}
+
+gboolean
+hy_store_transaction_remove_message (HyStoreTransaction  *self,
+                                     gint64               message_id,
+                                     GError             **error)
+{
+  sqlite3_stmt *stmt;
+  guint32 flags;
+  gint64 folder;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  folder = folder_of (self, message_id, &flags);
+  if (folder == 0)
+    return TRUE;
+  if (!doom_body_files (self, "m.id = ?1", message_id, error))
+    return FALSE;
+  stmt = prepare (self, "DELETE FROM message_fts WHERE rowid = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  if (!run (self, stmt, error))
+    return FALSE;
+  stmt = prepare (self, "DELETE FROM messages WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  if (!run (self, stmt, error))
+    return FALSE;
+  count (self, folder, -1, (flags & HY_STORE_FLAG_SEEN) ? 0 : -1);
+  mark_changed (self, folder);
+  return TRUE;
+}
+
+gboolean
+hy_store_transaction_set_body (HyStoreTransaction  *self,
+                               gint64               message_id,
+                               GBytes              *raw,
+                               const char          *text,
+                               GError             **error)
+{
+  g_autofree guint8 *compressed = NULL;
+  g_autofree char *file = NULL;
+  sqlite3_stmt *stmt;
+  const guint8 *data;
+  gsize size;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (raw != NULL, FALSE);
+
+  data = g_bytes_get_data (raw, &size);
+
+  if (!doom_body_files (self, "m.id = ?1", message_id, error))
+    return FALSE;
+
+  if (size >= HY_STORE_BODY_FILE_THRESHOLD)
+    {
+      g_autofree char *path = NULL;
+      GError *local_error = NULL;
+
+      if (g_mkdir_with_parents (self->store->bodies_dir, 0700) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_IO,
+                       "Cannot create the folder “%s” for large messages: %s",
+                       self->store->bodies_dir, g_strerror (saved));
+          return FALSE;
+        }
+      /* A new name each time, so that a rollback never loses the old file. */
+      file = g_strdup_printf ("%" G_GINT64_FORMAT "-%08x.eml", message_id, g_random_int ());
+      path = g_build_filename (self->store->bodies_dir, file, NULL);
+      if (!g_file_set_contents_full (path, (const char *) data, size,
+                                     G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local_error))
+        {
+          g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_IO,
+                       "Cannot keep a large message in the mail cache: %s", local_error->message);
+          g_error_free (local_error);
+          return FALSE;
+        }
+      /* This file is no longer doomed if it was there already. */
+      g_ptr_array_add (self->written_files, g_steal_pointer (&path));
+    }
+  else
+    {
+      uLongf length = compressBound (size);
+
+      compressed = g_malloc (length);
+      if (compress2 (compressed, &length, data, size, 1) != Z_OK || length >= size)
+        {
+          g_clear_pointer (&compressed, g_free);
+        }
+      else
+        {
+          data = compressed;
+          size = length;
+        }
+    }
+
+  stmt = prepare (self, "INSERT OR REPLACE INTO bodies (message, size, data, file) VALUES (?1, ?2, ?3, ?4)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  sqlite3_bind_int64 (stmt, 2, g_bytes_get_size (raw));
+  if (file == NULL)
+    sqlite3_bind_blob64 (stmt, 3, data, size, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, 3);
+  bind_text (stmt, 4, file);
+  if (!run (self, stmt, error))
+    return FALSE;
+
+  if (text != NULL)
+    {
+      g_autofree char *valid = g_utf8_make_valid (text, -1);
+
+      stmt = prepare (self, "UPDATE message_fts SET body = ?2 WHERE rowid = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, message_id);
+      bind_text (stmt, 2, valid);
+      if (!run (self, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,73 @@
+/* hy-store-transaction.h — a batch of writes to the store, committed at once
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "store/hy-store.h"
+
+G_BEGIN_DECLS
+
+/* A transaction holds the store's write lock from hy_store_begin() until
+ * it is committed or freed; freeing it uncommitted rolls it back.  Writes
+ * use cached prepared statements, so that tens of thousands of messages
+ * fit in one transaction of well under a second.  After a commit the
+ * store emits HyStore::folder-changed on its main context for every
+ * folder that changed. */
+
+/* Adds the folder or updates its role and delimiter; returns its id. */
+gint64   hy_store_transaction_add_folder       (HyStoreTransaction    *self,
+                                                const char            *name,
+                                                HyFolderRole           role,
+                                                const char            *delimiter,
+                                                GError               **error);
+gboolean hy_store_transaction_set_folder_state (HyStoreTransaction    *self,
+                                                gint64                 folder_id,
+                                                guint32                uidvalidity,
+                                                guint32                uidnext,
+                                                guint64                highestmodseq,
+                                                GError               **error);
+gboolean hy_store_transaction_rename_folder    (HyStoreTransaction    *self,
+                                                gint64                 folder_id,
+                                                const char            *name,
+                                                GError               **error);
+/* Removes the folder with its messages and bodies. */
+gboolean hy_store_transaction_remove_folder    (HyStoreTransaction    *self,
+                                                gint64                 folder_id,
+                                                GError               **error);
+/* Removes every message of the folder (UIDVALIDITY changed). */
+gboolean hy_store_transaction_clear_folder     (HyStoreTransaction    *self,
+                                                gint64                 folder_id,
+                                                GError               **error);
+
+/* Adds @message (by folder and UID), assigning its thread, indexing its
+ * subject and addresses and counting its addresses as seen; a message
+ * already there only has its flags updated.  Sets @message->id and
+ * ->thread_id and returns the id, or 0 on error. */
+gint64   hy_store_transaction_add_message      (HyStoreTransaction    *self,
+                                                HyStoreMessage        *message,
+                                                GError               **error);
+gboolean hy_store_transaction_set_flags        (HyStoreTransaction    *self,
+                                                gint64                 message_id,
+                                                guint32                flags,
+                                                const char            *keywords,
+                                                guint64                modseq,
+                                                GError               **error);
+gboolean hy_store_transaction_remove_message   (HyStoreTransaction    *self,
+                                                gint64                 message_id,
+                                                GError               **error);
+/* Keeps @raw (compressed, or as a file beside the database when large)
+ * and indexes @text, the message's readable text, for search. */
+gboolean hy_store_transaction_set_body         (HyStoreTransaction    *self,
+                                                gint64                 message_id,
+                                                GBytes                *raw,
+                                                const char            *text,
+                                                GError               **error);
+
+gboolean hy_store_transaction_commit           (HyStoreTransaction    *self,
+                                                GError               **error);
+void     hy_store_transaction_free             (HyStoreTransaction    *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HyStoreTransaction, hy_store_transaction_free)
+
+G_END_DECLS

@@ -1,0 +1,150 @@
+/* hy-store.h — one account's offline store: an SQLite database with FTS5
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "store/hy-store-error.h"
+#include "store/hy-store-folder.h"
+#include "store/hy-store-message.h"
+
+G_BEGIN_DECLS
+
+#define HY_TYPE_STORE (hy_store_get_type ())
+
+G_DECLARE_FINAL_TYPE (HyStore, hy_store, HY, STORE, GObject)
+
+typedef struct _HyStoreTransaction HyStoreTransaction;
+
+/* A row of the message list; strings point into the query's memory and
+ * are valid only during the callback. */
+typedef struct {
+  gint64      id;
+  gint64      folder_id;
+  guint32     uid;
+  guint32     flags;
+  gint64      date;
+  gint64      thread_id;
+  gboolean    has_attachment;
+  const char *subject;
+  const char *sender_name;
+  const char *sender_address;
+  const char *recipients;
+  const char *preview;
+} HyStoreSummaryRow;
+
+typedef void (*HyStoreSummaryFunc) (const HyStoreSummaryRow *row,
+                                    gpointer                 user_data);
+
+/* Opening creates the file (and its directory) and brings the schema up
+ * to date.  Blocking; the main thread uses hy_store_open_async(). */
+HyStore            *hy_store_open                    (const char           *path,
+                                                      GError              **error);
+void                hy_store_open_async              (const char           *path,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+HyStore            *hy_store_open_finish             (GAsyncResult         *result,
+                                                      GError              **error);
+
+const char         *hy_store_get_path                (HyStore              *self);
+/* The schema version (the number of the last migration applied). */
+int                 hy_store_get_schema_version      (HyStore              *self);
+
+/* Writing: one transaction at a time (others wait), from any thread but
+ * the main one.  Free an uncommitted transaction to roll it back. */
+HyStoreTransaction *hy_store_begin                   (HyStore              *self,
+                                                      GError              **error);
+
+/* Reading: blocking, from any thread; each thread gets a connection of
+ * its own, so readers never wait for a writer. */
+GPtrArray          *hy_store_list_folders            (HyStore              *self,
+                                                      GError              **error);
+HyStoreFolder      *hy_store_get_folder              (HyStore              *self,
+                                                      gint64                folder_id,
+                                                      GError              **error);
+HyStoreFolder      *hy_store_find_folder             (HyStore              *self,
+                                                      const char           *name,
+                                                      GError              **error);
+HyStoreMessage     *hy_store_get_message             (HyStore              *self,
+                                                      gint64                message_id,
+                                                      GError              **error);
+/* The store id of (@folder_id, @uid), or 0 when it is not cached. */
+gint64              hy_store_find_message            (HyStore              *self,
+                                                      gint64                folder_id,
+                                                      guint32               uid,
+                                                      GError              **error);
+/* The UIDs of a folder's cached messages, ascending (guint32 array), for
+ * comparing with the server's after a reconnect. */
+GArray             *hy_store_list_uids               (HyStore              *self,
+                                                      gint64                folder_id,
+                                                      GError              **error);
+/* Ids of a folder's messages, newest first (gint64 array). */
+GArray             *hy_store_list_message_ids        (HyStore              *self,
+                                                      gint64                folder_id,
+                                                      GError              **error);
+/* The ids of a folder's @limit newest messages. */
+GArray             *hy_store_list_recent_message_ids (HyStore              *self,
+                                                      gint64                folder_id,
+                                                      guint                 limit,
+                                                      GError              **error);
+/* Ids of the messages matching @query (see hy-store-query.h), newest first. */
+GArray             *hy_store_search                  (HyStore              *self,
+                                                      const char           *query,
+                                                      GError              **error);
+/* Calls @func for each of @ids that exists, in the order of @ids. */
+gboolean            hy_store_foreach_summary         (HyStore              *self,
+                                                      const gint64         *ids,
+                                                      guint                 n_ids,
+                                                      HyStoreSummaryFunc    func,
+                                                      gpointer              user_data,
+                                                      GError              **error);
+/* The raw RFC 5322 bytes, or NULL with HY_STORE_ERROR_NOT_FOUND when the
+ * body is not cached. */
+GBytes             *hy_store_get_body                (HyStore              *self,
+                                                      gint64                message_id,
+                                                      GError              **error);
+/* "Name <address>" of addresses seen that start with @prefix (address or
+ * name), most used first. */
+GStrv               hy_store_complete_address        (HyStore              *self,
+                                                      const char           *prefix,
+                                                      guint                 limit,
+                                                      GError              **error);
+
+/* The same for the main thread: they run in a thread and call back on the
+ * thread-default main context of the caller. */
+void                hy_store_list_folders_async      (HyStore              *self,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+GPtrArray          *hy_store_list_folders_finish     (HyStore              *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+void                hy_store_list_message_ids_async  (HyStore              *self,
+                                                      gint64                folder_id,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+GArray             *hy_store_list_message_ids_finish (HyStore              *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+void                hy_store_search_async            (HyStore              *self,
+                                                      const char           *query,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+GArray             *hy_store_search_finish           (HyStore              *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+void                hy_store_get_body_async          (HyStore              *self,
+                                                      gint64                message_id,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+GBytes             *hy_store_get_body_finish         (HyStore              *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+G_END_DECLS

@@ -1,0 +1,730 @@
+/* test-imap-client.c — HyImapClient against scripted servers: the session,
+ * pipelining, literals, IDLE, broken servers and every STARTTLS rule
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "hy-test"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "imap/hy-imap-client.h"
+#include "imap/hy-imap-error.h"
+#include "net/hy-net-error.h"
+#include "hy-test-server.h"
+
+#define PASSWORD "s3cr3t-pw"
+
+static HyImapClient *
+client_for (HyTestServer  *server,
+            HyNetSecurity  security)
+{
+  g_autoptr(HyConnection) conn = hy_connection_new ("127.0.0.1", hy_test_server_get_port (server), security);
+  g_autofree char *ca = hy_test_cert_path ("ca");
+
+  hy_connection_set_ca_file (conn, ca);
+  hy_connection_set_timeout (conn, 5);
+  hy_connection_set_allow_plaintext_auth (conn, security == HY_NET_SECURITY_NONE);
+  return hy_imap_client_new (conn);
+}
+
+static gboolean
+do_connect (HyImapClient *client,
+            GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  hy_imap_client_connect_async (client, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  return hy_imap_client_connect_finish (client, result, error);
+}
+
+static gboolean
+do_login (HyImapClient *client,
+          const char   *password,
+          GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  hy_imap_client_login_async (client, "alice", password, FALSE, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  return hy_imap_client_login_finish (client, result, error);
+}
+
+static HyImapSelectResult *
+do_select (HyImapClient *client,
+           const char   *mailbox,
+           GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  hy_imap_client_select_async (client, mailbox, FALSE, 0, 0, NULL, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  return hy_imap_client_select_finish (client, result, error);
+}
+
+static void
+assert_no_credentials (HyTestServer *server)
+{
+  const char *received = hy_test_server_get_received (server);
+
+  g_assert_null (strstr (received, PASSWORD));
+  g_assert_null (strstr (received, "LOGIN"));
+  g_assert_null (strstr (received, "AUTHENTICATE"));
+}
+
+/* A whole session over implicit TLS: greeting with capabilities, LOGIN,
+ * SELECT, a FETCH with a literal, LOGOUT. */
+static void
+test_session (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyImapSelectResult) selected = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) fetches = NULL;
+
+  hy_test_server_start_tls (server, "server");
+  hy_test_server_send (server, "* OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS] ready\r\n");
+  hy_test_server_expect (server, "H1 LOGIN alice " PASSWORD);
+  hy_test_server_send (server, "H1 OK [CAPABILITY IMAP4rev1 IDLE UIDPLUS MOVE] Logged in\r\n");
+  hy_test_server_expect (server, "H2 SELECT INBOX");
+  hy_test_server_send (server,
+                       "* FLAGS (\\Answered \\Seen)\r\n"
+                       "* OK [PERMANENTFLAGS (\\Seen \\*)] Flags permitted.\r\n"
+                       "* 2 EXISTS\r\n"
+                       "* OK [UIDVALIDITY 1700000000] UIDs valid\r\n"
+                       "* OK [UIDNEXT 12] Predicted next UID\r\n"
+                       "H2 OK [READ-WRITE] Select completed.\r\n");
+  hy_test_server_expect (server, "H3 UID FETCH 10:11 (UID FLAGS BODY.PEEK[HEADER])");
+  /* the second response is malformed: a quoted string cannot hold CR LF */
+  hy_test_server_send (server,
+                       "* 1 FETCH (UID 10 FLAGS (\\Seen) BODY[HEADER] {20}\r\nSubject: a\r\nX: {5}\r\n\r\n)\r\n"
+                       "* 2 FETCH (UID 11 FLAGS () BODY[HEADER] \"Subject: b\r\n\")\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_TLS);
+  g_assert_true (do_connect (client, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (hy_imap_client_get_state (client), ==, HY_IMAP_STATE_NOT_AUTHENTICATED);
+  g_assert_true (hy_imap_client_has_capability (client, "idle"));
+  g_assert_true (do_login (client, PASSWORD, &error));
+  g_assert_no_error (error);
+  g_assert_true (hy_imap_client_has_capability (client, "MOVE"));
+
+  selected = do_select (client, "INBOX", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (selected->exists, ==, 2);
+  g_assert_cmpuint (selected->uidvalidity, ==, 1700000000);
+  g_assert_cmpuint (selected->uidnext, ==, 12);
+  g_assert_false (selected->read_only);
+  g_assert_cmpuint (g_strv_length (selected->permanent_flags), ==, 2);
+  g_assert_cmpint (hy_imap_client_get_state (client), ==, HY_IMAP_STATE_SELECTED);
+
+  {
+    static const char * const sections[] = { "HEADER", NULL };
+
+    hy_imap_client_fetch_async (client, "10:11", HY_IMAP_FETCH_FLAGS, sections, 0, NULL, NULL,
+                                NULL, hy_test_store_result, &result);
+    hy_test_wait_result (&result);
+    fetches = hy_imap_client_fetch_finish (client, result, &error);
+  }
+  /* The second response is not valid IMAP (CR LF in a quoted string): the
+   * client must report a protocol violation, not hang or crash. */
+  g_assert_null (fetches);
+  g_assert_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_PROTOCOL);
+  g_assert_cmpint (hy_imap_client_get_state (client), ==, HY_IMAP_STATE_DISCONNECTED);
+  hy_test_server_wait (server, NULL);
+}
+
+static void
+test_fetch_literals (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyImapSelectResult) selected = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) fetches = NULL;
+  static const char * const sections[] = { "HEADER", "TEXT<0.4>", NULL };
+  HyImapFetch *f;
+  const HyImapFetchSection *s;
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1 CONDSTORE] welcome back\r\n");
+  hy_test_server_expect (server, "H1 SELECT INBOX (CONDSTORE)");
+  hy_test_server_send (server, "* 2 EXISTS\r\n* OK [HIGHESTMODSEQ 90] x\r\nH1 OK [READ-ONLY] done\r\n");
+  hy_test_server_expect (server, "H2 UID FETCH 1:* (UID FLAGS MODSEQ BODY.PEEK[HEADER] BODY.PEEK[TEXT]<0.4>)");
+  hy_test_server_send (server,
+                       "* 1 FETCH (UID 10 MODSEQ (77) FLAGS (\\Seen) BODY[HEADER] {21}\r\n"
+                       "Subject: {5}\r\n a)\r\n\r\n BODY[TEXT]<0> {4}\r\nab\r\n)\r\n"
+                       /* an unsolicited FETCH without UID: not ours */
+                       "* 2 FETCH (FLAGS (\\Deleted))\r\n"
+                       "* 2 FETCH (UID 11 FLAGS () BODY[HEADER] {0}\r\n BODY[TEXT]<0> NIL)\r\n"
+                       "H2 OK done\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  g_assert_true (do_connect (client, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (hy_imap_client_get_state (client), ==, HY_IMAP_STATE_AUTHENTICATED);
+  selected = do_select (client, "INBOX", &error);
+  g_assert_no_error (error);
+  g_assert_true (selected->read_only);
+  g_assert_cmpuint (selected->highestmodseq, ==, 90);
+
+  hy_imap_client_fetch_async (client, "1:*", HY_IMAP_FETCH_FLAGS | HY_IMAP_FETCH_MODSEQ, sections, 0,
+                              NULL, NULL, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  fetches = hy_imap_client_fetch_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fetches->len, ==, 2);
+  f = fetches->pdata[0];
+  g_assert_cmpuint (f->uid, ==, 10);
+  g_assert_cmpuint (f->modseq, ==, 77);
+  s = hy_imap_fetch_get_section (f, "HEADER");
+  g_assert_nonnull (s);
+  g_assert_cmpmem (g_bytes_get_data (s->data, NULL), g_bytes_get_size (s->data),
+                   "Subject: {5}\r\n a)\r\n\r\n", 21);
+  s = hy_imap_fetch_get_section (f, "TEXT");
+  g_assert_cmpint (s->origin, ==, 0);
+  g_assert_cmpuint (g_bytes_get_size (s->data), ==, 4);
+  f = fetches->pdata[1];
+  g_assert_cmpuint (f->uid, ==, 11);
+  g_assert_cmpuint (g_bytes_get_size (hy_imap_fetch_get_section (f, "HEADER")->data), ==, 0);
+  g_assert_null (hy_imap_fetch_get_section (f, "TEXT")->data);
+  g_assert_true (hy_test_server_wait (server, &error));
+}
+
+/* Independent commands go out before the first answer comes back. */
+static void
+test_pipelining (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) r1 = NULL;
+  g_autoptr(GAsyncResult) r2 = NULL;
+  g_autoptr(GAsyncResult) r3 = NULL;
+  g_autoptr(HyImapStatus) s1 = NULL;
+  g_autoptr(HyImapStatus) s2 = NULL;
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+  hy_test_server_expect (server, "H1 STATUS INBOX (MESSAGES UIDNEXT)");
+  hy_test_server_expect (server, "H2 STATUS &U,BTFw- (MESSAGES UIDNEXT)");
+  hy_test_server_expect (server, "H3 NOOP");
+  /* answers out of order, as a server may */
+  hy_test_server_send (server,
+                       "* STATUS &U,BTFw- (MESSAGES 2 UIDNEXT 3)\r\n"
+                       "H3 OK noop\r\n"
+                       "* STATUS inbox (MESSAGES 7 UIDNEXT 8)\r\n"
+                       "H2 OK s2\r\nH1 OK s1\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  g_assert_true (do_connect (client, &error));
+  hy_imap_client_status_async (client, "INBOX", HY_IMAP_STATUS_MESSAGES | HY_IMAP_STATUS_UIDNEXT,
+                               NULL, hy_test_store_result, &r1);
+  hy_imap_client_status_async (client, "台北", HY_IMAP_STATUS_MESSAGES | HY_IMAP_STATUS_UIDNEXT,
+                               NULL, hy_test_store_result, &r2);
+  hy_imap_client_noop_async (client, NULL, hy_test_store_result, &r3);
+  hy_test_wait_result (&r1);
+  hy_test_wait_result (&r2);
+  hy_test_wait_result (&r3);
+  g_assert_true (hy_imap_client_noop_finish (client, r3, &error));
+  s1 = hy_imap_client_status_finish (client, r1, &error);
+  g_assert_no_error (error);
+  s2 = hy_imap_client_status_finish (client, r2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (s1->messages, ==, 7);
+  g_assert_cmpstr (s2->name, ==, "台北");
+  g_assert_cmpuint (s2->messages, ==, 2);
+  g_assert_true (hy_test_server_wait (server, &error));
+}
+
+/* A password that cannot be quoted goes as a literal: the client waits for
+ * "+" before sending it, since the server has no LITERAL+. */
+static void
+test_login_literal (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *password = "pa\"ss 密码";
+
+  hy_test_server_send (server, "* OK [CAPABILITY IMAP4rev1] hi\r\n");
+  hy_test_server_expect (server, "H1 LOGIN alice {12}");
+  hy_test_server_send (server, "+ go ahead\r\n");
+  hy_test_server_expect (server, "pa\"ss 密码");
+  hy_test_server_send (server, "H1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  g_assert_true (do_connect (client, &error));
+  g_assert_false (do_login (client, password, &error));
+  g_assert_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_AUTH_FAILED);
+  g_assert_nonnull (strstr (error->message, "Authentication failed."));
+  g_assert_cmpint (hy_imap_client_get_state (client), ==, HY_IMAP_STATE_NOT_AUTHENTICATED);
+  g_assert_true (hy_test_server_wait (server, &error));
+}
+
+/* AUTHENTICATE PLAIN with SASL-IR, and the SASL payload is what PLAIN says. */
+static void
+test_authenticate (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ir = g_base64_encode ((const guchar *) "\0alice\0" PASSWORD, 7 + strlen (PASSWORD));
+  g_autofree char *expect = g_strdup_printf ("H1 AUTHENTICATE PLAIN %s", ir);
+
+  hy_test_server_send (server, "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] hi\r\n");
+  hy_test_server_expect (server, expect);
+  hy_test_server_send (server, "H1 OK done\r\n");
+  hy_test_server_expect (server, "H2 CAPABILITY");
+  hy_test_server_send (server, "* CAPABILITY IMAP4rev1 ENABLE\r\nH2 OK\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  g_assert_true (do_connect (client, &error));
+  g_assert_true (do_login (client, PASSWORD, &error));
+  g_assert_no_error (error);
+  g_assert_true (hy_imap_client_has_capability (client, "ENABLE"));
+  g_assert_false (hy_imap_client_has_capability (client, "AUTH=PLAIN"));
+  g_assert_true (hy_test_server_wait (server, &error));
+}
+
+static void
+test_idle (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyImapSelectResult) selected = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) changes = NULL;
+  HyImapResponse *r;
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1 IDLE] hi\r\n");
+  hy_test_server_expect (server, "H1 SELECT INBOX");
+  hy_test_server_send (server, "* 1 EXISTS\r\nH1 OK done\r\n");
+  hy_test_server_expect (server, "H2 IDLE");
+  hy_test_server_send (server, "+ idling\r\n");
+  hy_test_server_sleep (server, 200);
+  hy_test_server_send (server, "* 2 EXISTS\r\n");
+  hy_test_server_expect (server, "DONE");
+  hy_test_server_send (server, "H2 OK Idle completed.\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  g_assert_true (do_connect (client, &error));
+  selected = do_select (client, "INBOX", &error);
+  g_assert_no_error (error);
+  hy_imap_client_idle_async (client, 30, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  changes = hy_imap_client_idle_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (changes->len, ==, 1);
+  r = changes->pdata[0];
+  g_assert_cmpint (r->data, ==, HY_IMAP_DATA_EXISTS);
+  g_assert_cmpuint (r->number, ==, 2);
+  g_assert_true (hy_test_server_wait (server, &error));
+}
+
+/* IDLE with a timeout and no changes ends with DONE after the timeout. */
+static void
+test_idle_timeout (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) changes = NULL;
+  gint64 start;
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1 IDLE] hi\r\n");
+  hy_test_server_expect (server, "H1 IDLE");
+  hy_test_server_send (server, "+ idling\r\n");
+  hy_test_server_expect (server, "DONE");
+  hy_test_server_send (server, "H1 OK Idle completed.\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  g_assert_true (do_connect (client, &error));
+  start = g_get_monotonic_time ();
+  hy_imap_client_idle_async (client, 1, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  changes = hy_imap_client_idle_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (changes->len, ==, 0);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, G_USEC_PER_SEC * 9 / 10);
+  g_assert_true (hy_test_server_wait (server, &error));
+}
+
+static void
+test_disconnect_mid_fetch (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyImapSelectResult) selected = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) after = NULL;
+  g_autoptr(GPtrArray) fetches = NULL;
+  static const char * const sections[] = { "", NULL };
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+  hy_test_server_expect (server, "H1 SELECT INBOX");
+  hy_test_server_send (server, "H1 OK done\r\n");
+  hy_test_server_expect (server, "H2 UID FETCH 1 (UID BODY.PEEK[])");
+  hy_test_server_send (server, "* 1 FETCH (UID 1 BODY[] {1000}\r\nFrom: cut short\r\n");
+  hy_test_server_close (server);
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  g_assert_true (do_connect (client, &error));
+  selected = do_select (client, "INBOX", &error);
+  g_assert_no_error (error);
+  hy_imap_client_fetch_async (client, "1", 0, sections, 0, NULL, NULL, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  fetches = hy_imap_client_fetch_finish (client, result, &error);
+  g_assert_null (fetches);
+  g_assert_error (error, HY_NET_ERROR, HY_NET_ERROR_CLOSED);
+  g_clear_error (&error);
+  g_assert_cmpint (hy_imap_client_get_state (client), ==, HY_IMAP_STATE_DISCONNECTED);
+
+  /* later commands fail at once, with a reason */
+  hy_imap_client_noop_async (client, NULL, hy_test_store_result, &after);
+  hy_test_wait_result (&after);
+  g_assert_false (hy_imap_client_noop_finish (client, after, &error));
+  g_assert_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_STATE);
+  hy_test_server_wait (server, NULL);
+}
+
+static void
+test_bye (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+  hy_test_server_expect (server, "H1 NOOP");
+  hy_test_server_send (server, "* BYE Server shutting down\r\n");
+  hy_test_server_close (server);
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  g_assert_true (do_connect (client, &error));
+  hy_imap_client_noop_async (client, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  g_assert_false (hy_imap_client_noop_finish (client, result, &error));
+  g_assert_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_BYE);
+  g_assert_nonnull (strstr (error->message, "Server shutting down"));
+  hy_test_server_wait (server, NULL);
+}
+
+static void
+test_unknown_tag (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+  hy_test_server_expect (server, "H1 NOOP");
+  hy_test_server_send (server, "X99 OK what\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  g_assert_true (do_connect (client, &error));
+  hy_imap_client_noop_async (client, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  g_assert_false (hy_imap_client_noop_finish (client, result, &error));
+  g_assert_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_PROTOCOL);
+  hy_test_server_wait (server, NULL);
+}
+
+static void
+test_timeout (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+  hy_test_server_expect (server, "H1 NOOP");
+  hy_test_server_sleep (server, 2500);
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  hy_connection_set_timeout (hy_imap_client_get_connection (client), 1);
+  g_assert_true (do_connect (client, &error));
+  hy_imap_client_noop_async (client, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  g_assert_false (hy_imap_client_noop_finish (client, result, &error));
+  g_assert_error (error, HY_NET_ERROR, HY_NET_ERROR_TIMEOUT);
+  hy_test_server_wait (server, NULL);
+}
+
+static void
+test_cancel_queued (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) r1 = NULL;
+  g_autoptr(GAsyncResult) r2 = NULL;
+  g_autoptr(GAsyncResult) r3 = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(HyImapSelectResult) sel = NULL;
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+  hy_test_server_expect (server, "H1 SELECT INBOX");
+  hy_test_server_sleep (server, 300);
+  hy_test_server_send (server, "H1 OK done\r\n");
+  hy_test_server_expect (server, "H3 NOOP");
+  hy_test_server_send (server, "H3 OK done\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  g_assert_true (do_connect (client, &error));
+  /* SELECT is exclusive, so the EXPUNGE waits behind it and can still be
+   * withdrawn. */
+  hy_imap_client_select_async (client, "INBOX", FALSE, 0, 0, NULL, NULL, hy_test_store_result, &r1);
+  hy_imap_client_expunge_async (client, NULL, cancellable, hy_test_store_result, &r2);
+  hy_imap_client_noop_async (client, NULL, hy_test_store_result, &r3);
+  g_cancellable_cancel (cancellable);
+  hy_test_wait_result (&r2);
+  g_assert_false (hy_imap_client_expunge_finish (client, r2, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  hy_test_wait_result (&r1);
+  sel = hy_imap_client_select_finish (client, r1, &error);
+  g_assert_no_error (error);
+  hy_test_wait_result (&r3);
+  hy_imap_client_noop_finish (client, r3, &error);
+  g_assert_no_error (error);
+  g_assert_true (hy_test_server_wait (server, &error));
+  g_assert_null (strstr (hy_test_server_get_received (server), "EXPUNGE"));
+}
+
+/* ---- STARTTLS ------------------------------------------------------------ */
+
+static void
+count_alert (HyImapClient *client,
+             const char   *text,
+             gpointer      data)
+{
+  (*(guint *) data)++;
+}
+
+static void
+test_starttls_ok (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  guint alerts = 0;
+
+  hy_test_server_send (server, "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED X-EVIL] hi\r\n");
+  hy_test_server_expect (server, "H1 STARTTLS");
+  hy_test_server_send (server, "* OK [ALERT] Untrusted alert\r\n* CAPABILITY IMAP4rev1 X-INJECTED\r\nH1 OK Begin TLS\r\n");
+  hy_test_server_start_tls (server, "server");
+  hy_test_server_expect (server, "H2 CAPABILITY");
+  hy_test_server_send (server, "* OK [ALERT] Trusted alert\r\n* CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR\r\nH2 OK\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_STARTTLS);
+  g_signal_connect (client, "alert", G_CALLBACK (count_alert), &alerts);
+  g_assert_true (do_connect (client, &error));
+  g_assert_no_error (error);
+  g_assert_true (hy_connection_is_encrypted (hy_imap_client_get_connection (client)));
+  g_assert_true (hy_imap_client_has_capability (client, "AUTH=PLAIN"));
+  g_assert_false (hy_imap_client_has_capability (client, "X-EVIL"));
+  g_assert_false (hy_imap_client_has_capability (client, "X-INJECTED"));
+  g_assert_false (hy_imap_client_has_capability (client, "LOGINDISABLED"));
+  /* the alert sent before TLS is dropped, the one after it is shown */
+  g_assert_cmpuint (alerts, ==, 1);
+  g_assert_true (hy_test_server_wait (server, &error));
+}
+
+static void
+test_starttls_stripped (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  hy_test_server_send (server, "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_STARTTLS);
+  g_assert_false (do_connect (client, &error));
+  g_assert_error (error, HY_NET_ERROR, HY_NET_ERROR_STARTTLS_UNAVAILABLE);
+  g_clear_error (&error);
+  /* and a login attempt afterwards sends nothing either */
+  hy_imap_client_login_async (client, "alice", PASSWORD, FALSE, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  g_assert_false (hy_imap_client_login_finish (client, result, &error));
+  hy_test_server_wait (server, NULL);
+  assert_no_credentials (server);
+  g_assert_null (strstr (hy_test_server_get_received (server), "STARTTLS"));
+}
+
+static void
+test_starttls_stripped_capability (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* no capabilities in the greeting: the client asks, and the answer lacks
+   * STARTTLS */
+  hy_test_server_send (server, "* OK hi\r\n");
+  hy_test_server_expect (server, "H1 CAPABILITY");
+  hy_test_server_send (server, "* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\nH1 OK\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_STARTTLS);
+  g_assert_false (do_connect (client, &error));
+  g_assert_error (error, HY_NET_ERROR, HY_NET_ERROR_STARTTLS_UNAVAILABLE);
+  hy_test_server_wait (server, NULL);
+  assert_no_credentials (server);
+}
+
+static void
+test_starttls_refused (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+
+  hy_test_server_send (server, "* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n");
+  hy_test_server_expect (server, "H1 STARTTLS");
+  hy_test_server_send (server, "H1 NO TLS not available today\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_STARTTLS);
+  g_assert_false (do_connect (client, &error));
+  g_assert_error (error, HY_NET_ERROR, HY_NET_ERROR_STARTTLS_REFUSED);
+  hy_test_server_wait (server, NULL);
+  assert_no_credentials (server);
+}
+
+static void
+test_starttls_injection (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+
+  hy_test_server_send (server, "* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n");
+  hy_test_server_expect (server, "H1 STARTTLS");
+  /* the tagged OK and an injected response in one segment */
+  hy_test_server_send (server, "H1 OK Begin TLS\r\n* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_STARTTLS);
+  g_assert_false (do_connect (client, &error));
+  g_assert_error (error, HY_NET_ERROR, HY_NET_ERROR_STARTTLS_INJECTION);
+  hy_test_server_wait (server, NULL);
+  assert_no_credentials (server);
+}
+
+static void
+test_starttls_preauth (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] logged in already\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_STARTTLS);
+  g_assert_false (do_connect (client, &error));
+  g_assert_error (error, HY_NET_ERROR, HY_NET_ERROR_STARTTLS_UNAVAILABLE);
+  g_assert_cmpint (hy_imap_client_get_state (client), ==, HY_IMAP_STATE_DISCONNECTED);
+  hy_test_server_wait (server, NULL);
+  g_assert_cmpuint (hy_test_server_get_received_length (server), ==, 0);
+}
+
+static void
+test_starttls_bad_certificate (void)
+{
+  static const char * const certs[] = { "selfsigned", "wronghost", "expired" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (certs); i++)
+    {
+      g_autoptr(HyTestServer) server = hy_test_server_new ();
+      g_autoptr(HyImapClient) client = NULL;
+      g_autoptr(GError) error = NULL;
+
+      hy_test_server_send (server, "* OK [CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN] hi\r\n");
+      hy_test_server_expect (server, "H1 STARTTLS");
+      hy_test_server_send (server, "H1 OK Begin TLS\r\n");
+      hy_test_server_start_tls (server, certs[i]);
+      hy_test_server_run (server);
+
+      client = client_for (server, HY_NET_SECURITY_STARTTLS);
+      g_assert_false (do_connect (client, &error));
+      g_assert_error (error, HY_NET_ERROR, HY_NET_ERROR_CERTIFICATE);
+      hy_test_server_wait (server, NULL);
+      assert_no_credentials (server);
+    }
+}
+
+static void
+test_plaintext_refused (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+
+  hy_test_server_send (server, "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  hy_connection_set_allow_plaintext_auth (hy_imap_client_get_connection (client), FALSE);
+  g_assert_true (do_connect (client, &error));
+  g_assert_false (do_login (client, PASSWORD, &error));
+  g_assert_error (error, HY_NET_ERROR, HY_NET_ERROR_PLAINTEXT_AUTH);
+  hy_test_server_wait (server, NULL);
+  assert_no_credentials (server);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/engine/imap/client/session", test_session);
+  g_test_add_func ("/engine/imap/client/fetch-literals", test_fetch_literals);
+  g_test_add_func ("/engine/imap/client/pipelining", test_pipelining);
+  g_test_add_func ("/engine/imap/client/login-literal", test_login_literal);
+  g_test_add_func ("/engine/imap/client/authenticate", test_authenticate);
+  g_test_add_func ("/engine/imap/client/idle", test_idle);
+  g_test_add_func ("/engine/imap/client/idle-timeout", test_idle_timeout);
+  g_test_add_func ("/engine/imap/client/disconnect-mid-fetch", test_disconnect_mid_fetch);
+  g_test_add_func ("/engine/imap/client/bye", test_bye);
+  g_test_add_func ("/engine/imap/client/unknown-tag", test_unknown_tag);
+  g_test_add_func ("/engine/imap/client/timeout", test_timeout);
+  g_test_add_func ("/engine/imap/client/cancel-queued", test_cancel_queued);
+  g_test_add_func ("/engine/imap/client/starttls/ok", test_starttls_ok);
+  g_test_add_func ("/engine/imap/client/starttls/stripped", test_starttls_stripped);
+  g_test_add_func ("/engine/imap/client/starttls/stripped-capability", test_starttls_stripped_capability);
+  g_test_add_func ("/engine/imap/client/starttls/refused", test_starttls_refused);
+  g_test_add_func ("/engine/imap/client/starttls/injection", test_starttls_injection);
+  g_test_add_func ("/engine/imap/client/starttls/preauth", test_starttls_preauth);
+  g_test_add_func ("/engine/imap/client/starttls/bad-certificate", test_starttls_bad_certificate);
+  g_test_add_func ("/engine/imap/client/plaintext-refused", test_plaintext_refused);
+
+  return g_test_run ();
+}

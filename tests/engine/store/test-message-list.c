@@ -1,0 +1,274 @@
+/* test-message-list.c — tests of the lazily paged message list model
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "hy-test-store"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <gmime/gmime.h>
+
+#include "api/hy-message-list.h"
+#include "store/hy-store.h"
+#include "store/hy-store-transaction.h"
+
+#define N_MESSAGES 3000
+
+typedef struct {
+  char *dir;
+  HyStore *store;
+  gint64 inbox;
+  gint64 other;
+} Fixture;
+
+static void
+add (HyStoreTransaction *txn,
+     gint64              folder,
+     guint32             uid,
+     guint32             flags)
+{
+  g_autoptr(HyStoreMessage) m = hy_store_message_new ();
+  g_autoptr(GError) error = NULL;
+
+  m->folder_id = folder;
+  m->uid = uid;
+  m->flags = flags;
+  m->date = 1700000000 + uid * 60;
+  m->subject = g_strdup_printf ("Message %u", uid);
+  m->from = g_strdup_printf ("Sender %u <s%u@example.com>", uid % 7, uid % 7);
+  m->to = g_strdup ("me@example.com");
+  m->message_id = g_strdup_printf ("<%u@example.com>", uid);
+  hy_store_transaction_add_message (txn, m, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(HyStoreTransaction) txn = NULL;
+
+  f->dir = g_dir_make_tmp ("hy-list-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (f->dir, "store.db", NULL);
+  f->store = hy_store_open (path, &error);
+  g_assert_no_error (error);
+
+  txn = hy_store_begin (f->store, &error);
+  f->inbox = hy_store_transaction_add_folder (txn, "INBOX", HY_FOLDER_ROLE_INBOX, "/", &error);
+  f->other = hy_store_transaction_add_folder (txn, "Other", HY_FOLDER_ROLE_NONE, "/", &error);
+  for (guint uid = 1; uid <= N_MESSAGES; uid++)
+    add (txn, f->inbox, uid, uid % 10 == 0 ? 0 : HY_STORE_FLAG_SEEN);
+  add (txn, f->other, 1, 0);
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  g_assert_no_error (error);
+  /* Let the change signals of the fill pass before a list exists. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *db = g_build_filename (f->dir, "store.db", NULL);
+  g_autofree char *wal = g_build_filename (f->dir, "store.db-wal", NULL);
+  g_autofree char *shm = g_build_filename (f->dir, "store.db-shm", NULL);
+
+  g_clear_object (&f->store);
+  g_remove (db);
+  g_remove (wal);
+  g_remove (shm);
+  g_rmdir (f->dir);
+  g_free (f->dir);
+}
+
+static void
+wait_loaded (HyMessageList *list)
+{
+  while (!hy_message_list_get_loaded (list))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+typedef struct {
+  guint position, removed, added, count, total_added;
+} Change;
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  Change     *change)
+{
+  change->position = position;
+  change->removed = removed;
+  change->added = added;
+  change->total_added += added;
+  change->count++;
+}
+
+static guint alive;
+
+static void
+on_finalized (gpointer  data,
+              GObject  *where)
+{
+  alive--;
+}
+
+static void
+test_folder (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(HyMessageList) list = hy_message_list_new_for_folder (f->store, f->inbox);
+  g_autoptr(HyMessageSummary) first = NULL;
+  g_autoptr(HyMessageSummary) again = NULL;
+  g_autoptr(HyMessageSummary) last = NULL;
+  Change change = { 0 };
+
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed), &change);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
+  /* The newest rows come before the whole folder. */
+  while (change.count == 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (hy_message_list_get_loaded (list));
+  g_assert_cmpuint (change.position, ==, 0);
+  g_assert_cmpuint (change.added, ==, 100);
+  wait_loaded (list);
+  g_assert_cmpuint (change.count, ==, 2);
+  g_assert_cmpuint (change.position, ==, 100);
+  g_assert_cmpuint (change.total_added, ==, N_MESSAGES);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, N_MESSAGES);
+  g_assert_true (g_list_model_get_item_type (G_LIST_MODEL (list)) == HY_TYPE_MESSAGE_SUMMARY);
+
+  /* Newest first; the same object while it is in memory. */
+  first = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_cmpstr (hy_message_summary_get_subject (first), ==, "Message 3000");
+  g_assert_cmpstr (hy_message_summary_get_sender (first), ==, "Sender 4");
+  g_assert_cmpstr (hy_message_summary_get_sender_address (first), ==, "s4@example.com");
+  g_assert_true (hy_message_summary_get_unread (first));
+  again = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_true (first == again);
+  last = g_list_model_get_item (G_LIST_MODEL (list), N_MESSAGES - 1);
+  g_assert_cmpstr (hy_message_summary_get_subject (last), ==, "Message 1");
+  g_assert_null (g_list_model_get_item (G_LIST_MODEL (list), N_MESSAGES));
+}
+
+static void
+test_lazy (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(HyMessageList) list = hy_message_list_new_for_folder (f->store, f->inbox);
+  HyMessageList *weak = list;
+  GObject *item;
+
+  wait_loaded (list);
+  /* Reading one row makes one page of objects, not a folder's worth. */
+  item = g_list_model_get_item (G_LIST_MODEL (list), 120);
+  g_object_unref (item);
+  alive = 0;
+  for (guint i = 100; i < 150; i++)
+    {
+      item = g_list_model_get_item (G_LIST_MODEL (list), i);
+      g_object_weak_ref (item, on_finalized, NULL);
+      alive++;
+      g_object_unref (item);
+    }
+  g_assert_cmpuint (alive, ==, 50);
+  /* A worker thread may hold the list a moment longer. */
+  g_object_add_weak_pointer (G_OBJECT (list), (gpointer *) &weak);
+  g_clear_object (&list);
+  for (guint i = 0; weak != NULL && i < 2000; i++)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_assert_null (weak);
+  /* All of them went with the list: at most one page was made. */
+  g_assert_cmpuint (alive, ==, 0);
+}
+
+static gpointer
+change_in_thread (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+  gint64 newest = hy_store_find_message (f->store, f->inbox, N_MESSAGES, &error);
+
+  add (txn, f->inbox, N_MESSAGES + 1, 0);
+  hy_store_transaction_set_flags (txn, newest, HY_STORE_FLAG_SEEN, NULL, 0, &error);
+  g_assert_no_error (error);
+  hy_store_transaction_commit (txn, &error);
+  g_assert_no_error (error);
+  return NULL;
+}
+
+static void
+test_follows_changes (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(HyMessageList) list = hy_message_list_new_for_folder (f->store, f->inbox);
+  g_autoptr(HyMessageSummary) newest = NULL;
+  g_autoptr(HyMessageSummary) added = NULL;
+  Change change = { 0 };
+
+  wait_loaded (list);
+  newest = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_true (hy_message_summary_get_unread (newest));
+  g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed), &change);
+
+  g_thread_join (g_thread_new ("sync", change_in_thread, f));
+  while (change.count == 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* One row inserted at the top, the rest untouched; the flag change
+   * reaches the object the view already shows. */
+  g_assert_cmpuint (change.position, ==, 0);
+  g_assert_cmpuint (change.removed, ==, 0);
+  g_assert_cmpuint (change.added, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, N_MESSAGES + 1);
+  g_assert_false (hy_message_summary_get_unread (newest));
+  added = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_cmpuint (hy_message_summary_get_uid (added), ==, N_MESSAGES + 1);
+}
+
+static void
+test_search (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(HyMessageList) list = hy_message_list_new_for_search (f->store, "is:unread in:inbox");
+  g_autoptr(HyMessageList) bad = hy_message_list_new_for_search (f->store, "is:nonsense");
+  g_autoptr(HyMessageSummary) first = NULL;
+
+  wait_loaded (list);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, N_MESSAGES / 10);
+  first = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_cmpstr (hy_message_summary_get_subject (first), ==, "Message 3000");
+  g_assert_null (hy_message_list_get_error (list));
+
+  wait_loaded (bad);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (bad)), ==, 0);
+  g_assert_error ((GError *) hy_message_list_get_error (bad), HY_STORE_ERROR, HY_STORE_ERROR_BAD_QUERY);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_mime_init ();
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/engine/api/message-list/folder", test_folder);
+  ADD ("/engine/api/message-list/lazy", test_lazy);
+  ADD ("/engine/api/message-list/follows-changes", test_follows_changes);
+  ADD ("/engine/api/message-list/search", test_search);
+#undef ADD
+
+  return g_test_run ();
+}

@@ -1,0 +1,681 @@
+/* test-store.c — tests of the offline store: schema, messages, threads, bodies, search
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "hy-test-store"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <gmime/gmime.h>
+
+#include "store/hy-store.h"
+#include "store/hy-store-private.h"
+#include "store/hy-store-query.h"
+#include "store/hy-store-tokenizer.h"
+#include "store/hy-store-transaction.h"
+
+typedef struct {
+  char *dir;
+  char *path;
+  HyStore *store;
+  gint64 inbox;
+  gint64 sent;
+} Fixture;
+
+static void
+remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_tree (child);
+        }
+      g_dir_close (dir);
+    }
+  g_remove (path);
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("hy-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "account", "store.db", NULL);
+  f->store = hy_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (f->store);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_clear_object (&f->store);
+  remove_tree (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static gint64
+add_message (HyStoreTransaction *txn,
+             gint64              folder,
+             guint32             uid,
+             const char         *message_id,
+             const char         *references,
+             const char         *from,
+             const char         *to,
+             const char         *subject,
+             const char         *text,
+             const char         *date,
+             guint32             flags,
+             gboolean            attachment)
+{
+  g_autoptr(HyStoreMessage) message = hy_store_message_new ();
+  g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601 (date, NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  g_assert_nonnull (dt);
+  message->folder_id = folder;
+  message->uid = uid;
+  message->flags = flags;
+  message->message_id = g_strdup (message_id);
+  message->references = g_strdup (references);
+  message->from = g_strdup (from);
+  message->to = g_strdup (to);
+  message->subject = g_strdup (subject);
+  message->preview = g_strdup (text);
+  message->date = g_date_time_to_unix (dt);
+  message->has_attachment = attachment;
+  id = hy_store_transaction_add_message (txn, message, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+
+  if (text != NULL)
+    {
+      g_autofree char *raw = g_strdup_printf ("From: %s\r\nSubject: %s\r\n\r\n%s\r\n", from, subject, text);
+      g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&raw), strlen (raw));
+
+      g_assert_true (hy_store_transaction_set_body (txn, id, bytes, text, &error));
+      g_assert_no_error (error);
+    }
+  return id;
+}
+
+static void
+fill_mailbox (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+
+  g_assert_no_error (error);
+  f->inbox = hy_store_transaction_add_folder (txn, "INBOX", HY_FOLDER_ROLE_INBOX, "/", &error);
+  g_assert_no_error (error);
+  f->sent = hy_store_transaction_add_folder (txn, "已发送", HY_FOLDER_ROLE_SENT, "/", &error);
+  g_assert_no_error (error);
+
+  add_message (txn, f->inbox, 1, "<a1@example.com>", NULL,
+               "Alice Liddell <alice@example.com>", "Bob <bob@example.org>",
+               "Quarterly report", "Please find the quarterly report attached. Café prices rose.",
+               "2024-03-01T10:00:00Z", 0, TRUE);
+  add_message (txn, f->inbox, 2, "<c1@example.cn>", NULL,
+               "=?UTF-8?B?5p2O5Zub?= <lisi@example.cn>", "Bob <bob@example.org>",
+               "=?UTF-8?B?5piO5aSp55qE5Lya6K6u?=", "我们明天下午三点开会议，请准时参加。",
+               "2024-03-02T09:00:00Z", HY_STORE_FLAG_SEEN, FALSE);
+  add_message (txn, f->inbox, 3, "<c2@example.cn>", NULL,
+               "Wang Wu <wangwu@example.cn>", "Bob <bob@example.org>",
+               "会场安排", "会场议程另行通知。",
+               "2024-03-03T09:00:00Z", HY_STORE_FLAG_SEEN | HY_STORE_FLAG_FLAGGED, FALSE);
+  add_message (txn, f->sent, 1, "<a2@example.org>", "<a1@example.com>",
+               "Bob <bob@example.org>", "Alice Liddell <alice@example.com>",
+               "Re: Quarterly report", "Thanks, the numbers look good.",
+               "2024-03-04T12:00:00Z", HY_STORE_FLAG_SEEN, FALSE);
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  g_assert_no_error (error);
+}
+
+typedef struct {
+  GPtrArray *tokens;
+} Tokens;
+
+static gboolean
+collect_token (const char *token,
+               gsize       length,
+               gpointer    user_data)
+{
+  g_ptr_array_add (user_data, g_strndup (token, length));
+  return TRUE;
+}
+
+static char *
+tokens_in (const char *text,
+           gboolean    query)
+{
+  g_autoptr(GPtrArray) tokens = g_ptr_array_new_with_free_func (g_free);
+
+  hy_store_tokenize (text, -1, query, collect_token, tokens);
+  g_ptr_array_add (tokens, NULL);
+  return g_strjoinv ("|", (char **) tokens->pdata);
+}
+
+static void
+test_tokenizer (void)
+{
+  g_autofree char *latin = tokens_in ("Über CAFÉ naïve hello-world x2", FALSE);
+  g_autofree char *cjk = tokens_in ("明天的会议，ｶﾀｶﾅ 한국어ok", FALSE);
+  g_autofree char *cjk_query = tokens_in ("明天的会议，ｶﾀｶﾅ 한 国", TRUE);
+  g_autofree char *mixed = tokens_in ("Hongyan鸿雁v2", FALSE);
+  g_autofree char *junk = tokens_in ("\xff\xfe" "abc\xc3", FALSE);
+
+  g_assert_cmpstr (latin, ==, "uber|cafe|naive|hello|world|x2");
+  /* Documents: each character, and each pair at the same position. */
+  g_assert_cmpstr (cjk, ==, "明|明天|天|天的|的|的会|会|会议|议|カ|カタ|タ|タカ|カ|カナ|ナ|한|한국|국|국어|어|ok");
+  /* Searches: the pairs of a run, or a lone character. */
+  g_assert_cmpstr (cjk_query, ==, "明天|天的|的会|会议|カタ|タカ|カナ|한|国");
+  g_assert_cmpstr (mixed, ==, "hongyan|鸿|鸿雁|雁|v2");
+  g_assert_cmpstr (junk, ==, "abc");
+}
+
+static void
+test_folders (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) folders = NULL;
+  g_autoptr(HyStoreFolder) inbox = NULL;
+  g_autoptr(HyStoreFolder) sent = NULL;
+
+  fill_mailbox (f);
+  folders = hy_store_list_folders (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (folders->len, ==, 2);
+  inbox = hy_store_find_folder (f->store, "inbox", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (inbox->id, ==, f->inbox);
+  g_assert_cmpuint (inbox->total, ==, 3);
+  g_assert_cmpuint (inbox->unread, ==, 1);
+  sent = hy_store_find_folder (f->store, "已发送", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sent->role, ==, HY_FOLDER_ROLE_SENT);
+  g_assert_null (hy_store_find_folder (f->store, "Nowhere", &error));
+  g_assert_error (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND);
+}
+
+static void
+test_flags_and_counts (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStoreTransaction) txn = NULL;
+  g_autoptr(HyStoreFolder) inbox = NULL;
+  g_autoptr(HyStoreMessage) message = NULL;
+  gint64 id;
+
+  fill_mailbox (f);
+  id = hy_store_find_message (f->store, f->inbox, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+
+  txn = hy_store_begin (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_true (hy_store_transaction_set_flags (txn, id, HY_STORE_FLAG_SEEN | HY_STORE_FLAG_FLAGGED,
+                                                 "$Important", 17, &error));
+  g_assert_no_error (error);
+  g_assert_true (hy_store_transaction_remove_message (txn, hy_store_find_message (f->store, f->inbox, 3, NULL), &error));
+  g_assert_no_error (error);
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  g_assert_no_error (error);
+
+  inbox = hy_store_get_folder (f->store, f->inbox, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (inbox->total, ==, 2);
+  g_assert_cmpuint (inbox->unread, ==, 0);
+  {
+    g_autoptr(GArray) uids = hy_store_list_uids (f->store, f->inbox, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (uids->len, ==, 2);
+    g_assert_cmpuint (g_array_index (uids, guint32, 0), ==, 1);
+    g_assert_cmpuint (g_array_index (uids, guint32, 1), ==, 2);
+  }
+
+  message = hy_store_get_message (f->store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (message->flags, ==, HY_STORE_FLAG_SEEN | HY_STORE_FLAG_FLAGGED);
+  g_assert_cmpstr (message->keywords, ==, "$Important");
+  g_assert_cmpuint (message->modseq, ==, 17);
+  g_assert_cmpstr (message->subject, ==, "Quarterly report");
+  g_assert_cmpint (hy_store_find_message (f->store, f->inbox, 3, &error), ==, 0);
+  g_assert_no_error (error);
+}
+
+static void
+test_rollback (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStoreFolder) inbox = NULL;
+
+  fill_mailbox (f);
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+
+    g_assert_no_error (error);
+    add_message (txn, f->inbox, 99, "<x@y>", NULL, "x@y", "z@y", "dropped", NULL,
+                 "2024-01-01T00:00:00Z", 0, FALSE);
+    /* freed without commit */
+  }
+  inbox = hy_store_get_folder (f->store, f->inbox, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (inbox->total, ==, 3);
+  g_assert_cmpint (hy_store_find_message (f->store, f->inbox, 99, NULL), ==, 0);
+}
+
+static void
+test_threads (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStoreTransaction) txn = NULL;
+  g_autoptr(HyStoreMessage) root = NULL;
+  g_autoptr(HyStoreMessage) reply = NULL;
+  g_autoptr(HyStoreMessage) other = NULL;
+  gint64 late_child, late_parent, bridge, a, b;
+  g_autoptr(HyStoreMessage) m1 = NULL;
+  g_autoptr(HyStoreMessage) m2 = NULL;
+  g_autoptr(HyStoreMessage) m3 = NULL;
+
+  fill_mailbox (f);
+  root = hy_store_get_message (f->store, hy_store_find_message (f->store, f->inbox, 1, NULL), &error);
+  g_assert_no_error (error);
+  reply = hy_store_get_message (f->store, hy_store_find_message (f->store, f->sent, 1, NULL), &error);
+  g_assert_no_error (error);
+  other = hy_store_get_message (f->store, hy_store_find_message (f->store, f->inbox, 2, NULL), &error);
+  g_assert_no_error (error);
+  /* A reply in another folder is in the thread of its parent. */
+  g_assert_cmpint (reply->thread_id, ==, root->thread_id);
+  g_assert_cmpint (other->thread_id, !=, root->thread_id);
+
+  txn = hy_store_begin (f->store, &error);
+  g_assert_no_error (error);
+  /* A child that arrives before its parent, then the parent. */
+  late_child = add_message (txn, f->inbox, 10, "<t2@x>", "<t1@x>", "a@x", "b@x", "Re: t", NULL,
+                            "2024-02-02T00:00:00Z", 0, FALSE);
+  late_parent = add_message (txn, f->inbox, 11, "<t1@x>", NULL, "b@x", "a@x", "t", NULL,
+                             "2024-02-01T00:00:00Z", 0, FALSE);
+  /* Two separate threads joined by a message that refers to both. */
+  a = add_message (txn, f->inbox, 12, "<j1@x>", NULL, "a@x", "b@x", "j1", NULL, "2024-02-03T00:00:00Z", 0, FALSE);
+  b = add_message (txn, f->inbox, 13, "<k1@x>", NULL, "a@x", "b@x", "k1", NULL, "2024-02-04T00:00:00Z", 0, FALSE);
+  bridge = add_message (txn, f->inbox, 14, "<jk@x>", "<j1@x> <k1@x>", "a@x", "b@x", "jk", NULL,
+                        "2024-02-05T00:00:00Z", 0, FALSE);
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  g_assert_no_error (error);
+
+  m1 = hy_store_get_message (f->store, late_child, &error);
+  m2 = hy_store_get_message (f->store, late_parent, &error);
+  g_assert_cmpint (m1->thread_id, ==, m2->thread_id);
+  g_clear_pointer (&m1, hy_store_message_free);
+  g_clear_pointer (&m2, hy_store_message_free);
+  m1 = hy_store_get_message (f->store, a, &error);
+  m2 = hy_store_get_message (f->store, b, &error);
+  m3 = hy_store_get_message (f->store, bridge, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (m1->thread_id, ==, m2->thread_id);
+  g_assert_cmpint (m1->thread_id, ==, m3->thread_id);
+}
+
+static char *
+search_subjects (HyStore    *store,
+                 const char *query)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) ids = hy_store_search (store, query, &error);
+  g_autoptr(GPtrArray) subjects = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(HyStoreMessage) m = hy_store_get_message (store, g_array_index (ids, gint64, i), &error);
+
+      g_assert_no_error (error);
+      g_ptr_array_add (subjects, g_strdup (m->subject));
+    }
+  g_ptr_array_add (subjects, NULL);
+  return g_strjoinv ("|", (char **) subjects->pdata);
+}
+
+#define assert_search(store, query, expected) \
+  G_STMT_START { \
+    g_autofree char *_got = search_subjects (store, query); \
+    g_assert_cmpstr (_got, ==, expected); \
+  } G_STMT_END
+
+static void
+test_clear_folder (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStoreFolder) inbox = NULL;
+  g_autoptr(GPtrArray) folders = NULL;
+
+  fill_mailbox (f);
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+
+    /* UIDVALIDITY changed: the folder is emptied and its state reset. */
+    g_assert_true (hy_store_transaction_clear_folder (txn, f->inbox, &error));
+    g_assert_true (hy_store_transaction_set_folder_state (txn, f->inbox, 777, 1, 0, &error));
+    g_assert_true (hy_store_transaction_commit (txn, &error));
+    g_assert_no_error (error);
+  }
+  inbox = hy_store_get_folder (f->store, f->inbox, &error);
+  g_assert_cmpuint (inbox->total, ==, 0);
+  g_assert_cmpuint (inbox->unread, ==, 0);
+  g_assert_cmpuint (inbox->uidvalidity, ==, 777);
+  assert_search (f->store, "quarterly", "Re: Quarterly report");
+  assert_search (f->store, "会议", "");
+
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+
+    g_assert_true (hy_store_transaction_remove_folder (txn, f->sent, &error));
+    g_assert_true (hy_store_transaction_commit (txn, &error));
+    g_assert_no_error (error);
+  }
+  folders = hy_store_list_folders (f->store, &error);
+  g_assert_cmpuint (folders->len, ==, 1);
+  assert_search (f->store, "quarterly", "");
+}
+
+static void
+test_search (Fixture       *f,
+             gconstpointer  data)
+{
+  fill_mailbox (f);
+
+  /* English words, diacritics and case folded; newest first. */
+  assert_search (f->store, "quarterly", "Re: Quarterly report|Quarterly report");
+  assert_search (f->store, "REPORT numbers", "Re: Quarterly report");
+  assert_search (f->store, "cafe", "Quarterly report");
+  assert_search (f->store, "\"report attached\"", "Quarterly report");
+  assert_search (f->store, "\"attached report\"", "");
+  assert_search (f->store, "quarterly -numbers", "Quarterly report");
+
+  /* Chinese: a two-character word, also in a decoded subject; characters
+   * that are only near each other do not match. */
+  assert_search (f->store, "会议", "明天的会议");
+  assert_search (f->store, "会场", "会场安排");
+  assert_search (f->store, "议程", "会场安排");
+  assert_search (f->store, "会", "会场安排|明天的会议");
+  assert_search (f->store, "三点开会", "明天的会议");
+  assert_search (f->store, "会安", "");
+
+  /* Fields. */
+  assert_search (f->store, "from:alice", "Quarterly report");
+  assert_search (f->store, "from:alice@example.com", "Quarterly report");
+  assert_search (f->store, "from:李四", "明天的会议");
+  assert_search (f->store, "to:alice", "Re: Quarterly report");
+  assert_search (f->store, "subject:numbers", "");
+  assert_search (f->store, "subject:\"quarterly report\"", "Re: Quarterly report|Quarterly report");
+  assert_search (f->store, "has:attachment", "Quarterly report");
+  assert_search (f->store, "is:unread", "Quarterly report");
+  assert_search (f->store, "is:flagged", "会场安排");
+  assert_search (f->store, "in:已发送", "Re: Quarterly report");
+  assert_search (f->store, "in:sent", "Re: Quarterly report");
+  assert_search (f->store, "in:inbox is:read", "会场安排|明天的会议");
+  assert_search (f->store, "after:2024-03-02 before:2024-03-04", "会场安排|明天的会议");
+  assert_search (f->store, "after:2024/03/04", "Re: Quarterly report");
+  assert_search (f->store, "-from:bob", "会场安排|明天的会议|Quarterly report");
+  assert_search (f->store, "!!!", "Re: Quarterly report|会场安排|明天的会议|Quarterly report");
+}
+
+static void
+test_query_errors (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStoreQuery) query = NULL;
+
+  query = hy_store_query_parse ("is:sleepy", &error);
+  g_assert_error (error, HY_STORE_ERROR, HY_STORE_ERROR_BAD_QUERY);
+  g_assert_null (query);
+  g_clear_error (&error);
+  query = hy_store_query_parse ("before:2024-02-30", &error);
+  g_assert_error (error, HY_STORE_ERROR, HY_STORE_ERROR_BAD_QUERY);
+  g_clear_error (&error);
+  query = hy_store_query_parse ("has:pets", &error);
+  g_assert_error (error, HY_STORE_ERROR, HY_STORE_ERROR_BAD_QUERY);
+  g_clear_error (&error);
+
+  /* Quotes in a word cannot break out of the FTS5 string. */
+  query = hy_store_query_parse ("from:\"a\"\" OR b\" re:hello", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (hy_store_query_get_match (query), ==, "sender : \"a\"\" OR b\" AND \"re:hello\"");
+}
+
+static void
+test_bodies (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) small = NULL;
+  g_autoptr(GBytes) large = NULL;
+  g_autoptr(GBytes) got = NULL;
+  g_autofree char *bodies_dir = NULL;
+  g_autofree char *base = NULL;
+  GString *big;
+  gint64 id1, id2;
+  GDir *dir;
+  guint files = 0;
+
+  fill_mailbox (f);
+  id1 = hy_store_find_message (f->store, f->inbox, 1, NULL);
+  id2 = hy_store_find_message (f->store, f->inbox, 2, NULL);
+
+  small = hy_store_get_body (f->store, id1, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_strstr_len (g_bytes_get_data (small, NULL), g_bytes_get_size (small), "Café prices") != NULL);
+
+  big = g_string_new ("Subject: big\r\n\r\n");
+  while (big->len < 2 * HY_STORE_BODY_FILE_THRESHOLD)
+    g_string_append_printf (big, "line %u of a large attachment\r\n", (guint) big->len);
+  large = g_string_free_to_bytes (big);
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+
+    g_assert_true (hy_store_transaction_set_body (txn, id2, large, "big text", &error));
+    g_assert_no_error (error);
+    g_assert_true (hy_store_transaction_commit (txn, &error));
+  }
+  got = hy_store_get_body (f->store, id2, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (got, large));
+
+  base = g_path_get_basename (f->path);
+  bodies_dir = g_strdup_printf ("%s/account/%s.bodies", f->dir, base);
+  dir = g_dir_open (bodies_dir, 0, &error);
+  g_assert_no_error (error);
+  while (g_dir_read_name (dir) != NULL)
+    files++;
+  g_dir_close (dir);
+  g_assert_cmpuint (files, ==, 1);
+
+  /* Removing the message removes its file. */
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+
+    g_assert_true (hy_store_transaction_remove_message (txn, id2, &error));
+    g_assert_true (hy_store_transaction_commit (txn, &error));
+    g_assert_no_error (error);
+  }
+  dir = g_dir_open (bodies_dir, 0, &error);
+  g_assert_no_error (error);
+  g_assert_null (g_dir_read_name (dir));
+  g_dir_close (dir);
+  g_clear_pointer (&got, g_bytes_unref);
+  got = hy_store_get_body (f->store, id2, &error);
+  g_assert_error (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND);
+  g_assert_null (got);
+  /* Its text is no longer found. */
+  assert_search (f->store, "会议", "");
+}
+
+static void
+test_addresses (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) found = NULL;
+
+  fill_mailbox (f);
+  found = hy_store_complete_address (f->store, "ali", 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (found), ==, 1);
+  g_assert_cmpstr (found[0], ==, "Alice Liddell <alice@example.com>");
+  g_strfreev (found);
+  /* bob is on every message and comes first. */
+  found = hy_store_complete_address (f->store, "b", 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found[0], ==, "Bob <bob@example.org>");
+  g_strfreev (found);
+  found = hy_store_complete_address (f->store, "李", 10, &error);
+  g_assert_cmpstr (found[0], ==, "李四 <lisi@example.cn>");
+}
+
+static void
+test_upgrade (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("hy-store-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "old.db", NULL);
+  g_autoptr(HyStore) store = NULL;
+  g_autoptr(GArray) ids = NULL;
+  g_auto(GStrv) found = NULL;
+  sqlite3 *db;
+
+  /* A database as the first version of the schema left it. */
+  db = _hy_store_open_connection (path, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_true (_hy_store_migrate (db, 1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_exec (db,
+    "INSERT INTO folders (id, name, role) VALUES (1, 'INBOX', 1);"
+    "INSERT INTO messages (id, folder_id, uid, date, subject, sender_name, sender_address, thread_id) "
+    "  VALUES (1, 1, 7, 1700000000, 'Old mail', 'Carol', 'carol@example.net', 1);"
+    "INSERT INTO message_fts (rowid, subject, sender, recipients, body) "
+    "  VALUES (1, 'Old mail', 'Carol carol@example.net', '', 'kept across upgrades');"
+    "CREATE TABLE probe AS SELECT * FROM sqlite_master WHERE name = 'addresses';",
+    NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = hy_store_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (hy_store_get_schema_version (store), ==, 2);
+  ids = hy_store_search (store, "upgrades", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ids->len, ==, 1);
+  found = hy_store_complete_address (store, "car", 5, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found[0], ==, "Carol <carol@example.net>");
+  g_clear_object (&store);
+
+  /* A database from a newer version is refused, not damaged. */
+  db = _hy_store_open_connection (path, TRUE, &error);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 999", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  store = hy_store_open (path, &error);
+  g_assert_error (error, HY_STORE_ERROR, HY_STORE_ERROR_SCHEMA);
+  g_assert_null (store);
+
+  remove_tree (dir);
+}
+
+static void
+on_folder_changed (HyStore *store,
+                   gint64   folder_id,
+                   gpointer user_data)
+{
+  g_array_append_val ((GArray *) user_data, folder_id);
+}
+
+static void
+on_search_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GArray **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = hy_store_search_finish (HY_STORE (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static gpointer
+write_in_thread (gpointer data)
+{
+  Fixture *f = data;
+
+  fill_mailbox (f);
+  return NULL;
+}
+
+static void
+test_async (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GArray) changed = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) ids = NULL;
+  GThread *thread;
+
+  g_signal_connect (f->store, "folder-changed", G_CALLBACK (on_folder_changed), changed);
+  /* The writer runs in another thread; the signal comes on this one. */
+  thread = g_thread_new ("writer", write_in_thread, f);
+  g_thread_join (thread);
+  g_assert_cmpuint (changed->len, ==, 0);
+  while (changed->len < 2)
+    g_main_context_iteration (NULL, TRUE);
+
+  hy_store_search_async (f->store, "会议 OR nothing", NULL, on_search_done, &ids);
+  while (ids == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (ids->len, ==, 0);
+  g_clear_pointer (&ids, g_array_unref);
+  hy_store_search_async (f->store, "is:unread", NULL, on_search_done, &ids);
+  while (ids == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (ids->len, ==, 1);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_mime_init ();
+
+  g_test_add_func ("/engine/store/tokenizer", test_tokenizer);
+  g_test_add_func ("/engine/store/query/errors", test_query_errors);
+  g_test_add_func ("/engine/store/schema/upgrade", test_upgrade);
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/engine/store/folders", test_folders);
+  ADD ("/engine/store/flags-and-counts", test_flags_and_counts);
+  ADD ("/engine/store/rollback", test_rollback);
+  ADD ("/engine/store/clear-folder", test_clear_folder);
+  ADD ("/engine/store/threads", test_threads);
+  ADD ("/engine/store/search", test_search);
+  ADD ("/engine/store/bodies", test_bodies);
+  ADD ("/engine/store/addresses", test_addresses);
+  ADD ("/engine/store/async", test_async);
+#undef ADD
+
+  return g_test_run ();
+}
