@@ -310,18 +310,24 @@ _hy_imap_command_add_literal (HyImapClient  *self,
   gsize size = g_bytes_get_size (data);
   gboolean non_sync = hy_imap_client_has_capability (self, "LITERAL+") ||
                       (hy_imap_client_has_capability (self, "LITERAL-") && size <= LITERAL_MINUS_MAX);
+  Chunk *chunk;
 
-  if (non_sync)
+  g_string_append_printf (cmd->cur, non_sync ? "{%" G_GSIZE_FORMAT "+}\r\n" : "{%" G_GSIZE_FORMAT "}\r\n", size);
+  if (size <= 4096)
     {
-      g_string_append_printf (cmd->cur, "{%" G_GSIZE_FORMAT "+}\r\n", size);
+      if (!non_sync)
+        close_chunk (cmd, TRUE);
       g_string_append_len (cmd->cur, g_bytes_get_data (data, NULL), size);
+      return;
     }
-  else
-    {
-      g_string_append_printf (cmd->cur, "{%" G_GSIZE_FORMAT "}\r\n", size);
-      close_chunk (cmd, TRUE);
-      g_string_append_len (cmd->cur, g_bytes_get_data (data, NULL), size);
-    }
+
+  /* A large literal (a message being appended) goes out as its own chunk,
+   * sharing the caller's bytes instead of copying them. */
+  close_chunk (cmd, !non_sync);
+  chunk = g_new0 (Chunk, 1);
+  chunk->data = g_bytes_ref (data);
+  chunk->trace = g_strdup_printf ("[%" G_GSIZE_FORMAT " bytes of literal data]", size);
+  g_ptr_array_add (cmd->chunks, chunk);
 }
 
 void
@@ -2150,6 +2156,8 @@ hy_imap_client_login_async (HyImapClient        *self,
 
       data->sasl = hy_sasl_new (mechanism, user, secret);
       cmd = _hy_imap_command_new (self, "AUTHENTICATE", inner);
+      g_free (cmd->name);
+      cmd->name = g_strdup_printf ("AUTHENTICATE %s", mechanism);
       cmd->op_data = data;
       cmd->op_data_free = (GDestroyNotify) login_data_free;
       cmd->on_continue = authenticate_continue;

@@ -65,6 +65,15 @@ do_select (HyImapClient *client,
 }
 
 static void
+collect_trace (HyConnection *conn,
+               const char   *direction,
+               const char   *text,
+               gpointer      data)
+{
+  g_string_append_printf (data, "%s: %s\n", direction, text);
+}
+
+static void
 assert_no_credentials (HyTestServer *server)
 {
   const char *received = hy_test_server_get_received (server);
@@ -251,6 +260,7 @@ test_login_literal (void)
   g_autoptr(HyTestServer) server = hy_test_server_new ();
   g_autoptr(HyImapClient) client = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GString) trace = g_string_new (NULL);
   const char *password = "pa\"ss 密码";
 
   hy_test_server_send (server, "* OK [CAPABILITY IMAP4rev1] hi\r\n");
@@ -261,9 +271,14 @@ test_login_literal (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
+  hy_connection_set_trace (hy_imap_client_get_connection (client), TRUE);
+  g_signal_connect (hy_imap_client_get_connection (client), "trace", G_CALLBACK (collect_trace), trace);
   g_assert_true (do_connect (client, &error));
   g_assert_false (do_login (client, password, &error));
   g_assert_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_AUTH_FAILED);
+  /* the trace shows the command, never the password */
+  g_assert_nonnull (strstr (trace->str, "H1 LOGIN ***"));
+  g_assert_null (strstr (trace->str, "pa\"ss"));
   g_assert_nonnull (strstr (error->message, "Authentication failed."));
   g_assert_cmpint (hy_imap_client_get_state (client), ==, HY_IMAP_STATE_NOT_AUTHENTICATED);
   g_assert_true (hy_test_server_wait (server, &error));
@@ -278,6 +293,7 @@ test_authenticate (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *ir = g_base64_encode ((const guchar *) "\0alice\0" PASSWORD, 7 + strlen (PASSWORD));
   g_autofree char *expect = g_strdup_printf ("H1 AUTHENTICATE PLAIN %s", ir);
+  g_autoptr(GString) trace = g_string_new (NULL);
 
   hy_test_server_send (server, "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] hi\r\n");
   hy_test_server_expect (server, expect);
@@ -287,10 +303,14 @@ test_authenticate (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
+  hy_connection_set_trace (hy_imap_client_get_connection (client), TRUE);
+  g_signal_connect (hy_imap_client_get_connection (client), "trace", G_CALLBACK (collect_trace), trace);
   g_assert_true (do_connect (client, &error));
   g_assert_true (do_login (client, PASSWORD, &error));
   g_assert_no_error (error);
   g_assert_true (hy_imap_client_has_capability (client, "ENABLE"));
+  g_assert_nonnull (strstr (trace->str, "H1 AUTHENTICATE PLAIN ***"));
+  g_assert_null (strstr (trace->str, ir));
   g_assert_false (hy_imap_client_has_capability (client, "AUTH=PLAIN"));
   g_assert_true (hy_test_server_wait (server, &error));
 }
@@ -513,6 +533,151 @@ test_cancel_queued (void)
   g_assert_null (strstr (hy_test_server_get_received (server), "EXPUNGE"));
 }
 
+/* A large APPEND without LITERAL+ waits for "+" and then sends the whole
+ * message; APPENDUID comes back. */
+static void
+test_append_sync_literal (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GString) message = g_string_new ("Subject: big\r\n\r\n");
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *expect = NULL;
+  guint32 uidvalidity = 0, uid = 0;
+  static const char * const flags[] = { "\\Seen", NULL };
+
+  for (guint i = 0; i < 200; i++)
+    g_string_append_printf (message, "line %03u of a message that is long enough to need a literal\r\n", i);
+  g_string_append (message, "END");
+  bytes = g_bytes_new (message->str, message->len);
+  expect = g_strdup_printf ("H1 APPEND &g0l6Pw- (\\Seen) {%" G_GSIZE_FORMAT "}", message->len);
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1 UIDPLUS] hi\r\n");
+  hy_test_server_expect (server, expect);
+  hy_test_server_send (server, "+ Ready for literal data\r\n");
+  hy_test_server_expect_until (server, "END");
+  hy_test_server_send (server, "H1 OK [APPENDUID 7 42] Append completed.\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  g_assert_true (do_connect (client, &error));
+  hy_imap_client_append_async (client, "草稿", bytes, flags, NULL, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  g_assert_true (hy_imap_client_append_finish (client, result, &uidvalidity, &uid, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (uidvalidity, ==, 7);
+  g_assert_cmpuint (uid, ==, 42);
+  g_assert_true (hy_test_server_wait (server, &error));
+  g_assert_nonnull (strstr (hy_test_server_get_received (server), "line 199 of a message"));
+}
+
+/* With UTF8=ACCEPT enabled, mailbox names travel as UTF-8, both ways. */
+static void
+test_utf8_accept (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) mailboxes = NULL;
+  g_autoptr(HyImapStatus) status = NULL;
+  g_auto(GStrv) enabled = NULL;
+  static const char * const want[] = { "UTF8=ACCEPT", "QRESYNC", NULL };
+  HyImapMailbox *m;
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1 ENABLE UTF8=ACCEPT] hi\r\n");
+  /* QRESYNC is not offered, so it is not asked for */
+  hy_test_server_expect (server, "H1 ENABLE UTF8=ACCEPT");
+  hy_test_server_send (server, "* ENABLED UTF8=ACCEPT\r\nH1 OK enabled\r\n");
+  hy_test_server_expect (server, "H2 LIST \"\" *");
+  hy_test_server_send (server, "* LIST () \"/\" \"日本語/台北\"\r\n* LIST () \"/\" \"A&B\"\r\nH2 OK\r\n");
+  hy_test_server_expect (server, "H3 STATUS \"日本語/台北\" (MESSAGES)");
+  hy_test_server_send (server, "* STATUS \"日本語/台北\" (MESSAGES 4)\r\nH3 OK\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  g_assert_true (do_connect (client, &error));
+  hy_imap_client_enable_async (client, want, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  enabled = hy_imap_client_enable_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (enabled[0], ==, "UTF8=ACCEPT");
+  g_clear_object (&result);
+
+  hy_imap_client_list_async (client, "", "*", 0, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  mailboxes = hy_imap_client_list_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (mailboxes->len, ==, 2);
+  m = mailboxes->pdata[0];
+  g_assert_cmpstr (m->name, ==, "日本語/台北");
+  m = mailboxes->pdata[1];
+  /* "&" is not an escape any more */
+  g_assert_cmpstr (m->name, ==, "A&B");
+  g_clear_object (&result);
+
+  hy_imap_client_status_async (client, "日本語/台北", HY_IMAP_STATUS_MESSAGES, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  status = hy_imap_client_status_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (status->messages, ==, 4);
+  g_assert_true (hy_test_server_wait (server, &error));
+}
+
+/* A FETCH with a callback hands over each message as it arrives. */
+static void
+count_fetch (HyImapFetch *fetch,
+             gpointer     data)
+{
+  GArray *uids = data;
+
+  g_array_append_val (uids, fetch->uid);
+}
+
+static void
+test_fetch_streaming (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) sel = NULL;
+  g_autoptr(HyImapSelectResult) selected = NULL;
+  g_autoptr(GPtrArray) fetches = NULL;
+  g_autoptr(GArray) uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr(GString) answer = g_string_new (NULL);
+
+  for (guint i = 1; i <= 500; i++)
+    g_string_append_printf (answer, "* %u FETCH (UID %u FLAGS (\\Seen))\r\n", i, i * 2);
+  g_string_append (answer, "H2 OK done\r\n");
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+  hy_test_server_expect (server, "H1 SELECT INBOX");
+  hy_test_server_send (server, "H1 OK done\r\n");
+  hy_test_server_expect (server, "H2 UID FETCH 1:* (UID FLAGS)");
+  hy_test_server_send (server, answer->str);
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  g_assert_true (do_connect (client, &error));
+  /* queued behind the SELECT without waiting for it */
+  hy_imap_client_select_async (client, "INBOX", FALSE, 0, 0, NULL, NULL, hy_test_store_result, &sel);
+  hy_imap_client_fetch_async (client, "1:*", HY_IMAP_FETCH_FLAGS, NULL, 0, count_fetch, uids,
+                              NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  fetches = hy_imap_client_fetch_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fetches->len, ==, 0);
+  g_assert_cmpuint (uids->len, ==, 500);
+  g_assert_cmpuint (g_array_index (uids, guint32, 499), ==, 1000);
+  hy_test_wait_result (&sel);
+  selected = hy_imap_client_select_finish (client, sel, &error);
+  g_assert_no_error (error);
+  g_assert_true (hy_test_server_wait (server, &error));
+}
+
 /* ---- STARTTLS ------------------------------------------------------------ */
 
 static void
@@ -717,6 +882,9 @@ main (int    argc,
   g_test_add_func ("/engine/imap/client/unknown-tag", test_unknown_tag);
   g_test_add_func ("/engine/imap/client/timeout", test_timeout);
   g_test_add_func ("/engine/imap/client/cancel-queued", test_cancel_queued);
+  g_test_add_func ("/engine/imap/client/append-sync-literal", test_append_sync_literal);
+  g_test_add_func ("/engine/imap/client/utf8-accept", test_utf8_accept);
+  g_test_add_func ("/engine/imap/client/fetch-streaming", test_fetch_streaming);
   g_test_add_func ("/engine/imap/client/starttls/ok", test_starttls_ok);
   g_test_add_func ("/engine/imap/client/starttls/stripped", test_starttls_stripped);
   g_test_add_func ("/engine/imap/client/starttls/stripped-capability", test_starttls_stripped_capability);
