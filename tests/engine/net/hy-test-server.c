@@ -195,7 +195,7 @@ read_line (HyTestServer  *server,
 
   for (;;)
     {
-      guint8 *nl = memchr (server->inbuf->data, '\n', server->inbuf->len);
+      guint8 *nl = server->inbuf->len > 0 ? memchr (server->inbuf->data, '\n', server->inbuf->len) : NULL;
       guint8 chunk[4096];
       gssize n;
 

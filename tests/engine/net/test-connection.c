@@ -27,7 +27,7 @@ connect_to (HyTestServer  *server,
       g_autofree char *path = hy_test_cert_path (ca);
       hy_connection_set_ca_file (conn, path);
     }
-  hy_connection_set_timeout (conn, 5);
+  hy_connection_set_timeout (conn, 20);
   hy_connection_connect_async (conn, NULL, hy_test_store_result, &result);
   hy_test_wait_result (&result);
   if (!hy_connection_connect_finish (conn, result, error))
@@ -473,6 +473,76 @@ test_trace_redacts (void)
   g_assert_no_error (error);
 }
 
+
+/* One conversion step; the test data is small enough for one call. */
+static GBytes *
+convert_all (GConverter   *converter,
+             const void   *data,
+             gsize         length,
+             gboolean      flush)
+{
+  g_autoptr(GError) error = NULL;
+  guint8 buf[4096];
+  gsize read = 0, written = 0;
+
+  g_converter_convert (converter, data, length, buf, sizeof buf,
+                       flush ? G_CONVERTER_FLUSH : G_CONVERTER_NO_FLAGS,
+                       &read, &written, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (read, ==, length);
+  return g_bytes_new (buf, written);
+}
+
+static void
+test_compression (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GZlibCompressor) server_deflate = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW, -1);
+  g_autoptr(GZlibDecompressor) server_inflate = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW);
+  g_autoptr(GZlibDecompressor) inflate = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW);
+  g_autoptr(GZlibCompressor) deflate = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW, -1);
+  g_autoptr(GBytes) packed = NULL;
+  g_autoptr(GBytes) sent = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *second = NULL;
+  const char *received;
+  const char *text = "* 1 EXISTS\r\nA2 OK compressed\r\n";
+
+  packed = convert_all (G_CONVERTER (server_deflate), text, strlen (text), TRUE);
+  hy_test_server_send (server, "A1 OK DEFLATE active\r\n");
+  hy_test_server_sleep (server, 300);
+  hy_test_server_send_bytes (server, g_bytes_get_data (packed, NULL), g_bytes_get_size (packed));
+  hy_test_server_run (server);
+
+  conn = connect_to (server, HY_NET_SECURITY_NONE, NULL, &error);
+  g_assert_no_error (error);
+  line = read_line (conn, &error);
+  g_assert_cmpstr (line, ==, "A1 OK DEFLATE active");
+  g_assert_true (hy_connection_start_compression (conn, G_CONVERTER (inflate),
+                                                  G_CONVERTER (deflate), &error));
+  /* The server script does not inflate: it sees the compressed bytes, which
+   * never start with the plain command. */
+  write_text (conn, "A2 NOOP\r\n", NULL, &error);
+  g_assert_no_error (error);
+  g_free (line);
+  line = read_line (conn, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "* 1 EXISTS");
+  second = read_line (conn, &error);
+  g_assert_cmpstr (second, ==, "A2 OK compressed");
+  g_clear_object (&conn);
+  hy_test_server_wait (server, NULL);
+
+  /* What the client sent after compression inflates back to the command. */
+  received = hy_test_server_get_received (server);
+  g_assert_null (strstr (received, "A2 NOOP"));
+  sent = convert_all (G_CONVERTER (server_inflate), received,
+                      hy_test_server_get_received_length (server), FALSE);
+  g_assert_cmpmem (g_bytes_get_data (sent, NULL), g_bytes_get_size (sent), "A2 NOOP\r\n", 9);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -485,6 +555,7 @@ main (int    argc,
   g_test_add_func ("/engine/net/connection/closed-mid-literal", test_closed);
   g_test_add_func ("/engine/net/connection/cannot-connect", test_cannot_connect);
   g_test_add_func ("/engine/net/connection/trace-redacts", test_trace_redacts);
+  g_test_add_func ("/engine/net/connection/compression", test_compression);
   g_test_add_func ("/engine/net/tls/trusted-ca", test_tls_trusted);
   g_test_add_func ("/engine/net/tls/self-signed", test_tls_self_signed);
   g_test_add_func ("/engine/net/tls/wrong-host", test_tls_wrong_host);

@@ -24,7 +24,7 @@ make_client (HyTestServer  *server,
   g_autofree char *ca = hy_test_cert_path ("ca");
 
   hy_connection_set_ca_file (conn, ca);
-  hy_connection_set_timeout (conn, 5);
+  hy_connection_set_timeout (conn, 20);
   return hy_pop3_client_new (conn);
 }
 
@@ -108,6 +108,10 @@ test_session (void)
   hy_test_server_send (server, "+OK 120 octets\r\nSubject: hi\r\n\r\n..leading dot\r\n...\r\nend\r\n.\r\n");
   hy_test_server_expect (server, "TOP 2 0");
   hy_test_server_send (server, "+OK\r\nSubject: two\r\n\r\n.\r\n");
+  hy_test_server_expect (server, "NOOP");
+  hy_test_server_send (server, "+OK\r\n");
+  hy_test_server_expect (server, "RSET");
+  hy_test_server_send (server, "-ERR [SYS/TEMP] try again\r\n");
   hy_test_server_expect (server, "DELE 1");
   hy_test_server_expect (server, "DELE 2");
   hy_test_server_send (server, "+OK deleted\r\n+OK deleted\r\n");
@@ -153,6 +157,14 @@ test_session (void)
        ok = hy_pop3_client_retr_finish (client, result, NULL, &error));
   g_assert_true (ok);
 
+  RUN (hy_pop3_client_noop_async (client, NULL, hy_test_store_result, &result),
+       ok = hy_pop3_client_simple_finish (client, result, &error));
+  g_assert_true (ok);
+  RUN (hy_pop3_client_rset_async (client, NULL, hy_test_store_result, &result),
+       ok = hy_pop3_client_simple_finish (client, result, &error));
+  g_assert_false (ok);
+  g_assert_error (error, HY_POP3_ERROR, HY_POP3_ERROR_TEMPORARY);
+  g_clear_error (&error);
   RUN (hy_pop3_client_dele_async (client, dele, 2, NULL, hy_test_store_result, &result),
        ok = hy_pop3_client_dele_finish (client, result, &error));
   g_assert_no_error (error);

@@ -24,7 +24,7 @@ make_client (HyTestServer  *server,
   g_autofree char *ca = hy_test_cert_path ("ca");
 
   hy_connection_set_ca_file (conn, ca);
-  hy_connection_set_timeout (conn, 5);
+  hy_connection_set_timeout (conn, 20);
   return hy_smtp_client_new (conn);
 }
 
@@ -499,6 +499,53 @@ test_slow_greeting (void)
   hy_test_server_wait (server, NULL);
 }
 
+
+static void
+test_extensions (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HySmtpClient) client = make_client (server, HY_NET_SECURITY_NONE);
+  g_autoptr(HySmtpEnvelope) env = hy_smtp_envelope_new ("a@example.org");
+  g_autoptr(HySmtpEnvelope) intl = hy_smtp_envelope_new ("a@example.org");
+  g_autoptr(HySmtpSendResult) sent = NULL;
+  g_autoptr(GError) error = NULL;
+
+  hy_test_server_send (server, "220 fake ESMTP\r\n");
+  hy_test_server_expect (server, "EHLO *");
+  hy_test_server_send (server, "250-fake\r\n250-DSN\r\n250-8BITMIME\r\n250 SIZE\r\n");
+  hy_test_server_expect (server, "MAIL FROM:<a@example.org> SIZE=42 BODY=8BITMIME RET=HDRS ENVID=id+2B1+20x");
+  hy_test_server_send (server, "250 ok\r\n");
+  hy_test_server_expect (server, "RCPT TO:<b@example.org> NOTIFY=FAILURE,DELAY");
+  hy_test_server_send (server, "250 ok\r\n");
+  hy_test_server_expect (server, "DATA");
+  hy_test_server_send (server, "354 go\r\n");
+  hy_test_server_expect_until (server, ".");
+  hy_test_server_send (server, "250 ok\r\n");
+  hy_test_server_run (server);
+
+  g_assert_true (client_connect (client, &error));
+  /* SIZE without a number announces no limit. */
+  g_assert_cmpuint (hy_smtp_client_get_max_size (client), ==, 0);
+  hy_smtp_envelope_add_recipient (env, "b@example.org");
+  env->size = 42;
+  env->eight_bit = TRUE;
+  env->dsn_ret = g_strdup ("HDRS");
+  env->dsn_notify = g_strdup ("FAILURE,DELAY");
+  env->dsn_envid = g_strdup ("id+1 x");
+  sent = client_send (client, env, "Subject: caf\xc3\xa9\r\n\r\n\xc3\xa9\r\n", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sent->n_accepted, ==, 1);
+  g_clear_pointer (&sent, hy_smtp_send_result_free);
+
+  /* An internationalised address needs SMTPUTF8, which this server lacks. */
+  hy_smtp_envelope_add_recipient (intl, "\xe7\x8e\x8b@example.org");
+  sent = client_send (client, intl, "x\r\n", &error);
+  g_assert_null (sent);
+  g_assert_error (error, HY_SMTP_ERROR, HY_SMTP_ERROR_UNSUPPORTED);
+  g_clear_object (&client);
+  g_assert_true (hy_test_server_wait (server, NULL));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -519,6 +566,7 @@ main (int    argc,
   g_test_add_func ("/engine/smtp/client/address-injection", test_malformed_and_injection_addresses);
   g_test_add_func ("/engine/smtp/client/malformed-greeting", test_malformed_greeting);
   g_test_add_func ("/engine/smtp/client/slow-greeting", test_slow_greeting);
+  g_test_add_func ("/engine/smtp/client/extensions", test_extensions);
 
   return g_test_run ();
 }
