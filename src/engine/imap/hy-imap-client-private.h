@@ -50,6 +50,7 @@ struct _HyImapCommand {
   gulong              cancelled_id;
   gboolean            deselect_on_failure; /* SELECT/EXAMINE */
   char               *match;           /* STATUS: collect only this mailbox */
+  gboolean            uid_fetch_only;  /* UID FETCH/STORE: only FETCH data with a UID */
 };
 
 HyImapCommand *_hy_imap_command_new        (HyImapClient  *self,

@@ -745,8 +745,10 @@ find_collector (HyImapClient   *self,
 
       if ((cmd->collect & HY_IMAP_COLLECT (response->data)) == 0)
         continue;
-      /* UID FETCH results carry a UID; an unsolicited FETCH may not. */
-      if (response->data == HY_IMAP_DATA_FETCH && (response->fetch->items & HY_IMAP_FETCH_UID) == 0)
+      /* UID FETCH results carry a UID; an unsolicited FETCH (another
+       * client changed flags) may not, and is not theirs. */
+      if (cmd->uid_fetch_only && response->data == HY_IMAP_DATA_FETCH &&
+          (response->fetch->items & HY_IMAP_FETCH_UID) == 0)
         continue;
       if (cmd->match != NULL && response->data == HY_IMAP_DATA_STATUS &&
           !_hy_imap_mailbox_names_equal (cmd->match, response->status->raw_name))

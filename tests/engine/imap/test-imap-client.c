@@ -332,9 +332,10 @@ test_idle (void)
   hy_test_server_expect (server, "H2 IDLE");
   hy_test_server_send (server, "+ idling\r\n");
   hy_test_server_sleep (server, 200);
-  hy_test_server_send (server, "* 2 EXISTS\r\n");
+  /* another client marked a message read: a FETCH without UID */
+  hy_test_server_send (server, "* 1 FETCH (FLAGS (\\Seen))\r\n");
   hy_test_server_expect (server, "DONE");
-  hy_test_server_send (server, "H2 OK Idle completed.\r\n");
+  hy_test_server_send (server, "* 2 EXISTS\r\nH2 OK Idle completed.\r\n");
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
@@ -345,8 +346,12 @@ test_idle (void)
   hy_test_wait_result (&result);
   changes = hy_imap_client_idle_finish (client, result, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (changes->len, ==, 1);
+  g_assert_cmpuint (changes->len, ==, 2);
   r = changes->pdata[0];
+  g_assert_cmpint (r->data, ==, HY_IMAP_DATA_FETCH);
+  g_assert_cmpuint (r->fetch->seq, ==, 1);
+  g_assert_true (hy_imap_fetch_has_flag (r->fetch, "\\Seen"));
+  r = changes->pdata[1];
   g_assert_cmpint (r->data, ==, HY_IMAP_DATA_EXISTS);
   g_assert_cmpuint (r->number, ==, 2);
   g_assert_true (hy_test_server_wait (server, &error));
