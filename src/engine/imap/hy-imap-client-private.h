@@ -51,6 +51,7 @@ struct _HyImapCommand {
   gboolean            deselect_on_failure; /* SELECT/EXAMINE */
   char               *match;           /* STATUS: collect only this mailbox */
   gboolean            uid_fetch_only;  /* UID FETCH/STORE: only FETCH data with a UID */
+  GArray             *uid_set;         /* UID FETCH/STORE: HyImapRange, only these UIDs */
 };
 
 HyImapCommand *_hy_imap_command_new        (HyImapClient  *self,

@@ -255,6 +255,7 @@ _hy_imap_command_unref (HyImapCommand *cmd)
   g_free (cmd->tag);
   g_free (cmd->name);
   g_free (cmd->match);
+  g_clear_pointer (&cmd->uid_set, g_array_unref);
   g_ptr_array_unref (cmd->chunks);
   if (cmd->cur != NULL)
     g_string_free (cmd->cur, TRUE);
@@ -515,6 +516,22 @@ _hy_imap_client_submit (HyImapClient  *self,
 /* ---- writing ------------------------------------------------------------ */
 
 static gboolean
+uid_sets_overlap (GArray *a,
+                  GArray *b)
+{
+  for (guint i = 0; i < a->len; i++)
+    for (guint j = 0; j < b->len; j++)
+      {
+        HyImapRange *x = &g_array_index (a, HyImapRange, i);
+        HyImapRange *y = &g_array_index (b, HyImapRange, j);
+
+        if (x->first <= y->last && y->first <= x->last)
+          return TRUE;
+      }
+  return FALSE;
+}
+
+static gboolean
 can_send (HyImapClient  *self,
           HyImapCommand *cmd)
 {
@@ -532,7 +549,15 @@ can_send (HyImapClient  *self,
        * mailbox. */
       if ((other->collect & cmd->collect) != 0 &&
           (other->match == NULL || cmd->match == NULL || _hy_imap_mailbox_names_equal (other->match, cmd->match)))
-        return FALSE;
+        {
+          /* UID FETCHes of disjoint UID sets can share the wire too: each
+           * result names its UID. */
+          if (other->uid_set != NULL && cmd->uid_set != NULL &&
+              (other->collect & ~HY_IMAP_COLLECT (HY_IMAP_DATA_FETCH) & cmd->collect) == 0 &&
+              !uid_sets_overlap (other->uid_set, cmd->uid_set))
+            continue;
+          return FALSE;
+        }
     }
   return TRUE;
 }
@@ -749,6 +774,10 @@ find_collector (HyImapClient   *self,
        * client changed flags) may not, and is not theirs. */
       if (cmd->uid_fetch_only && response->data == HY_IMAP_DATA_FETCH &&
           (response->fetch->items & HY_IMAP_FETCH_UID) == 0)
+        continue;
+      if (cmd->uid_set != NULL && response->data == HY_IMAP_DATA_FETCH &&
+          !hy_imap_seqset_contains ((HyImapRange *) cmd->uid_set->data, cmd->uid_set->len,
+                                    response->fetch->uid))
         continue;
       if (cmd->match != NULL && response->data == HY_IMAP_DATA_STATUS &&
           !_hy_imap_mailbox_names_equal (cmd->match, response->status->raw_name))

@@ -252,6 +252,68 @@ test_pipelining (void)
   g_assert_true (hy_test_server_wait (server, &error));
 }
 
+/* FETCHes of disjoint UID sets are pipelined and their interleaved results
+ * go to the right caller; an overlapping one waits. */
+static void
+test_pipelined_fetches (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) sel = NULL;
+  g_autoptr(GAsyncResult) r1 = NULL;
+  g_autoptr(GAsyncResult) r2 = NULL;
+  g_autoptr(GAsyncResult) r3 = NULL;
+  g_autoptr(HyImapSelectResult) selected = NULL;
+  g_autoptr(GPtrArray) f1 = NULL;
+  g_autoptr(GPtrArray) f2 = NULL;
+  g_autoptr(GPtrArray) f3 = NULL;
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+  hy_test_server_expect (server, "H1 SELECT INBOX");
+  hy_test_server_send (server, "H1 OK done\r\n");
+  hy_test_server_expect (server, "H2 UID FETCH 1:2 (UID FLAGS)");
+  hy_test_server_expect (server, "H3 UID FETCH 3,4 (UID FLAGS)");
+  hy_test_server_send (server,
+                       "* 3 FETCH (UID 3 FLAGS ())\r\n"
+                       "* 1 FETCH (UID 1 FLAGS (\\Seen))\r\n"
+                       "* 4 FETCH (UID 4 FLAGS ())\r\n"
+                       "H3 OK done\r\n"
+                       "* 2 FETCH (UID 2 FLAGS ())\r\n"
+                       "H2 OK done\r\n");
+  /* 2:3 overlaps both: it went out only after both were answered */
+  hy_test_server_expect (server, "H4 UID FETCH 2:3 (UID FLAGS)");
+  hy_test_server_send (server, "* 2 FETCH (UID 2 FLAGS ())\r\n* 3 FETCH (UID 3 FLAGS ())\r\nH4 OK done\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  g_assert_true (do_connect (client, &error));
+  hy_imap_client_select_async (client, "INBOX", FALSE, 0, 0, NULL, NULL, hy_test_store_result, &sel);
+  hy_imap_client_fetch_async (client, "1:2", HY_IMAP_FETCH_FLAGS, NULL, 0, NULL, NULL, NULL, hy_test_store_result, &r1);
+  hy_imap_client_fetch_async (client, "3,4", HY_IMAP_FETCH_FLAGS, NULL, 0, NULL, NULL, NULL, hy_test_store_result, &r2);
+  hy_imap_client_fetch_async (client, "2:3", HY_IMAP_FETCH_FLAGS, NULL, 0, NULL, NULL, NULL, hy_test_store_result, &r3);
+  hy_test_wait_result (&r1);
+  hy_test_wait_result (&r2);
+  hy_test_wait_result (&r3);
+  hy_test_wait_result (&sel);
+  selected = hy_imap_client_select_finish (client, sel, &error);
+  g_assert_no_error (error);
+  f1 = hy_imap_client_fetch_finish (client, r1, &error);
+  g_assert_no_error (error);
+  f2 = hy_imap_client_fetch_finish (client, r2, &error);
+  g_assert_no_error (error);
+  f3 = hy_imap_client_fetch_finish (client, r3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f1->len, ==, 2);
+  g_assert_cmpuint (((HyImapFetch *) f1->pdata[0])->uid, ==, 1);
+  g_assert_cmpuint (((HyImapFetch *) f1->pdata[1])->uid, ==, 2);
+  g_assert_cmpuint (f2->len, ==, 2);
+  g_assert_cmpuint (((HyImapFetch *) f2->pdata[0])->uid, ==, 3);
+  g_assert_cmpuint (((HyImapFetch *) f2->pdata[1])->uid, ==, 4);
+  g_assert_cmpuint (f3->len, ==, 2);
+  g_assert_true (hy_test_server_wait (server, &error));
+}
+
 /* A password that cannot be quoted goes as a literal: the client waits for
  * "+" before sending it, since the server has no LITERAL+. */
 static void
@@ -878,6 +940,7 @@ main (int    argc,
   g_test_add_func ("/engine/imap/client/session", test_session);
   g_test_add_func ("/engine/imap/client/fetch-literals", test_fetch_literals);
   g_test_add_func ("/engine/imap/client/pipelining", test_pipelining);
+  g_test_add_func ("/engine/imap/client/pipelined-fetches", test_pipelined_fetches);
   g_test_add_func ("/engine/imap/client/login-literal", test_login_literal);
   g_test_add_func ("/engine/imap/client/authenticate", test_authenticate);
   g_test_add_func ("/engine/imap/client/idle", test_idle);
