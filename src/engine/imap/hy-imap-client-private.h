@@ -93,7 +93,6 @@ gboolean       _hy_imap_client_utf8_enabled (HyImapClient *self);
 gboolean       _hy_imap_mailbox_names_equal (const char *a,
                                             const char *b);
 gboolean       _hy_imap_client_qresync_enabled (HyImapClient *self);
-guint32        _hy_imap_client_get_exists  (HyImapClient  *self);
 void           _hy_imap_client_set_selected (HyImapClient *self,
                                             const char    *mailbox);
 

@@ -154,9 +154,16 @@ _hy_imap_client_qresync_enabled (HyImapClient *self)
   return self->qresync_enabled;
 }
 
+/**
+ * hy_imap_client_get_exists:
+ *
+ * Returns: the number of messages in the selected mailbox, kept up to date
+ *   with the EXISTS, EXPUNGE and VANISHED the server sends
+ */
 guint32
-_hy_imap_client_get_exists (HyImapClient *self)
+hy_imap_client_get_exists (HyImapClient *self)
 {
+  g_return_val_if_fail (HY_IS_IMAP_CLIENT (self), 0);
   return self->exists;
 }
 
@@ -1974,6 +1981,27 @@ connect_cb (GObject      *source,
  * requires it (refusing a server that does not offer it, or that sends
  * PREAUTH), and learns the capabilities over the secured connection.
  */
+/* Whatever stops the connect sequence half-way (a refused STARTTLS, a
+ * cancelled command) leaves a session that must not be used. */
+static void
+connect_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  HyImapClient *self = HY_IMAP_CLIENT (source);
+  g_autoptr(GTask) outer = data;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (self->broken == NULL)
+        fail_all (self, g_error_copy (error));
+      g_task_return_error (outer, error);
+      return;
+    }
+  g_task_return_boolean (outer, TRUE);
+}
+
 void
 hy_imap_client_connect_async (HyImapClient        *self,
                               GCancellable        *cancellable,
@@ -1981,6 +2009,7 @@ hy_imap_client_connect_async (HyImapClient        *self,
                               gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  GTask *inner;
 
   g_return_if_fail (HY_IS_IMAP_CLIENT (self));
 
@@ -1992,7 +2021,9 @@ hy_imap_client_connect_async (HyImapClient        *self,
                                "The IMAP session with %s was already started.", host (self));
       return;
     }
-  hy_connection_connect_async (self->connection, cancellable, connect_cb, g_steal_pointer (&task));
+  inner = g_task_new (self, cancellable, connect_done_cb, g_steal_pointer (&task));
+  g_task_set_source_tag (inner, connect_done_cb);
+  hy_connection_connect_async (self->connection, cancellable, connect_cb, inner);
 }
 
 gboolean

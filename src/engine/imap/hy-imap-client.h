@@ -113,6 +113,7 @@ const char * const *hy_imap_client_get_capabilities (HyImapClient  *self);
 gboolean      hy_imap_client_has_capability   (HyImapClient        *self,
                                                const char          *capability);
 const char   *hy_imap_client_get_selected     (HyImapClient        *self);
+guint32       hy_imap_client_get_exists       (HyImapClient        *self);
 void          hy_imap_client_set_idle_timeout (HyImapClient        *self,
                                                guint                seconds);
 

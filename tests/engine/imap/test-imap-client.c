@@ -416,6 +416,7 @@ test_idle (void)
   r = changes->pdata[1];
   g_assert_cmpint (r->data, ==, HY_IMAP_DATA_EXISTS);
   g_assert_cmpuint (r->number, ==, 2);
+  g_assert_cmpuint (hy_imap_client_get_exists (client), ==, 2);
   g_assert_true (hy_test_server_wait (server, &error));
 }
 
