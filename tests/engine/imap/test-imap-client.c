@@ -115,7 +115,7 @@ test_session (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_TLS);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
   g_assert_no_error (error);
   g_assert_cmpint (hy_imap_client_get_state (client), ==, HY_IMAP_STATE_NOT_AUTHENTICATED);
   g_assert_true (hy_imap_client_has_capability (client, "idle"));
@@ -175,7 +175,7 @@ test_fetch_literals (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
   g_assert_no_error (error);
   g_assert_cmpint (hy_imap_client_get_state (client), ==, HY_IMAP_STATE_AUTHENTICATED);
   selected = do_select (client, "INBOX", &error);
@@ -232,7 +232,8 @@ test_pipelining (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   hy_imap_client_status_async (client, "INBOX", HY_IMAP_STATUS_MESSAGES | HY_IMAP_STATUS_UIDNEXT,
                                NULL, hy_test_store_result, &r1);
   hy_imap_client_status_async (client, "台北", HY_IMAP_STATUS_MESSAGES | HY_IMAP_STATUS_UIDNEXT,
@@ -287,7 +288,8 @@ test_pipelined_fetches (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   hy_imap_client_select_async (client, "INBOX", FALSE, 0, 0, NULL, NULL, hy_test_store_result, &sel);
   hy_imap_client_fetch_async (client, "1:2", HY_IMAP_FETCH_FLAGS, NULL, 0, NULL, NULL, NULL, hy_test_store_result, &r1);
   hy_imap_client_fetch_async (client, "3,4", HY_IMAP_FETCH_FLAGS, NULL, 0, NULL, NULL, NULL, hy_test_store_result, &r2);
@@ -335,7 +337,8 @@ test_login_literal (void)
   client = client_for (server, HY_NET_SECURITY_NONE);
   hy_connection_set_trace (hy_imap_client_get_connection (client), TRUE);
   g_signal_connect (hy_imap_client_get_connection (client), "trace", G_CALLBACK (collect_trace), trace);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   g_assert_false (do_login (client, password, &error));
   g_assert_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_AUTH_FAILED);
   /* the trace shows the command, never the password */
@@ -367,7 +370,8 @@ test_authenticate (void)
   client = client_for (server, HY_NET_SECURITY_NONE);
   hy_connection_set_trace (hy_imap_client_get_connection (client), TRUE);
   g_signal_connect (hy_imap_client_get_connection (client), "trace", G_CALLBACK (collect_trace), trace);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   g_assert_true (do_login (client, PASSWORD, &error));
   g_assert_no_error (error);
   g_assert_true (hy_imap_client_has_capability (client, "ENABLE"));
@@ -401,7 +405,8 @@ test_idle (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   selected = do_select (client, "INBOX", &error);
   g_assert_no_error (error);
   hy_imap_client_idle_async (client, 30, NULL, hy_test_store_result, &result);
@@ -439,7 +444,8 @@ test_idle_timeout (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   start = g_get_monotonic_time ();
   hy_imap_client_idle_async (client, 1, NULL, hy_test_store_result, &result);
   hy_test_wait_result (&result);
@@ -471,7 +477,8 @@ test_disconnect_mid_fetch (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   selected = do_select (client, "INBOX", &error);
   g_assert_no_error (error);
   hy_imap_client_fetch_async (client, "1", 0, sections, 0, NULL, NULL, NULL, hy_test_store_result, &result);
@@ -505,7 +512,8 @@ test_bye (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   hy_imap_client_noop_async (client, NULL, hy_test_store_result, &result);
   hy_test_wait_result (&result);
   g_assert_false (hy_imap_client_noop_finish (client, result, &error));
@@ -528,7 +536,8 @@ test_unknown_tag (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   hy_imap_client_noop_async (client, NULL, hy_test_store_result, &result);
   hy_test_wait_result (&result);
   g_assert_false (hy_imap_client_noop_finish (client, result, &error));
@@ -551,7 +560,8 @@ test_timeout (void)
 
   client = client_for (server, HY_NET_SECURITY_NONE);
   hy_connection_set_timeout (hy_imap_client_get_connection (client), 1);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   hy_imap_client_noop_async (client, NULL, hy_test_store_result, &result);
   hy_test_wait_result (&result);
   g_assert_false (hy_imap_client_noop_finish (client, result, &error));
@@ -580,7 +590,8 @@ test_cancel_queued (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   /* SELECT is exclusive, so the EXPUNGE waits behind it and can still be
    * withdrawn. */
   hy_imap_client_select_async (client, "INBOX", FALSE, 0, 0, NULL, NULL, hy_test_store_result, &r1);
@@ -630,7 +641,8 @@ test_append_sync_literal (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   hy_imap_client_append_async (client, "草稿", bytes, flags, NULL, NULL, hy_test_store_result, &result);
   hy_test_wait_result (&result);
   g_assert_true (hy_imap_client_append_finish (client, result, &uidvalidity, &uid, &error));
@@ -666,7 +678,8 @@ test_utf8_accept (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   hy_imap_client_enable_async (client, want, NULL, hy_test_store_result, &result);
   hy_test_wait_result (&result);
   enabled = hy_imap_client_enable_finish (client, result, &error);
@@ -729,7 +742,8 @@ test_fetch_streaming (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   /* queued behind the SELECT without waiting for it */
   hy_imap_client_select_async (client, "INBOX", FALSE, 0, 0, NULL, NULL, hy_test_store_result, &sel);
   hy_imap_client_fetch_async (client, "1:*", HY_IMAP_FETCH_FLAGS, NULL, 0, count_fetch, uids,
@@ -774,7 +788,7 @@ test_starttls_ok (void)
 
   client = client_for (server, HY_NET_SECURITY_STARTTLS);
   g_signal_connect (client, "alert", G_CALLBACK (count_alert), &alerts);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
   g_assert_no_error (error);
   g_assert_true (hy_connection_is_encrypted (hy_imap_client_get_connection (client)));
   g_assert_true (hy_imap_client_has_capability (client, "AUTH=PLAIN"));
@@ -925,7 +939,8 @@ test_plaintext_refused (void)
 
   client = client_for (server, HY_NET_SECURITY_NONE);
   hy_connection_set_allow_plaintext_auth (hy_imap_client_get_connection (client), FALSE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   g_assert_false (do_login (client, PASSWORD, &error));
   g_assert_error (error, HY_NET_ERROR, HY_NET_ERROR_PLAINTEXT_AUTH);
   hy_test_server_wait (server, NULL);
