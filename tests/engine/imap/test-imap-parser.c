@@ -426,6 +426,31 @@ test_fetch_sections (void)
   g_assert_cmpstr (s->section, ==, "HEADER");
 }
 
+/* A large body is handed over as it is, and survives the parser's
+ * temporary memory. */
+static void
+test_fetch_large_body (void)
+{
+  g_autoptr(GString) text = g_string_new ("* 9 FETCH (UID 90 BODY[] {100000}\r\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyImapResponse) r = NULL;
+  const HyImapFetchSection *s;
+  const guint8 *data;
+  gsize size;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, (char) ('a' + i % 26));
+  g_string_append (text, " FLAGS (\\Seen))\r\n");
+  r = hy_imap_response_parse ((const guint8 *) text->str, text->len, HY_IMAP_PARSE_DEFAULT, &error);
+  g_assert_no_error (error);
+  s = hy_imap_fetch_get_section (r->fetch, "");
+  data = g_bytes_get_data (s->data, &size);
+  g_assert_cmpuint (size, ==, 100000);
+  g_assert_cmpint (data[0], ==, 'a');
+  g_assert_cmpint (data[99999], ==, 'a' + 99999 % 26);
+  g_assert_true (hy_imap_fetch_has_flag (r->fetch, "\\Seen"));
+}
+
 static void
 test_fetch_quirks (void)
 {
@@ -696,6 +721,7 @@ main (int    argc,
   g_test_add_func ("/engine/imap/parser/fetch/bodystructure", test_fetch_bodystructure);
   g_test_add_func ("/engine/imap/parser/fetch/body-quirks", test_fetch_body_quirks);
   g_test_add_func ("/engine/imap/parser/fetch/sections", test_fetch_sections);
+  g_test_add_func ("/engine/imap/parser/fetch/large-body", test_fetch_large_body);
   g_test_add_func ("/engine/imap/parser/fetch/quirks", test_fetch_quirks);
   g_test_add_func ("/engine/imap/parser/odd-literals", test_odd_literals);
   g_test_add_func ("/engine/imap/parser/malformed", test_malformed);
