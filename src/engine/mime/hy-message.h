@@ -89,6 +89,9 @@ GPtrArray    *hy_message_get_inline_parts      (HyMessage *self);
 /* What was wrong with the input, one sentence each (strings). */
 GPtrArray    *hy_message_get_defects           (HyMessage *self);
 
+/* The parsed GMime message, for code that needs GMime itself. Use it
+ * while the HyMessage lives: its parser warnings report into this
+ * model's defect list. */
 GMimeMessage *hy_message_get_gmime_message     (HyMessage *self);
 
 G_END_DECLS
