@@ -1178,6 +1178,14 @@ hy_message_get_part_by_content_id (HyMessage  *self,
       if (len > 1 && id[len - 2] == '>')
         id[len - 2] = '\0';
     }
+  return g_hash_table_lookup (hy_message_get_content_ids (self), id);
+}
+
+GHashTable *
+hy_message_get_content_ids (HyMessage *self)
+{
+  g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+
   if (self->by_cid == NULL)
     {
       self->by_cid = g_hash_table_new (g_str_hash, g_str_equal);
@@ -1191,7 +1199,7 @@ hy_message_get_part_by_content_id (HyMessage  *self,
             g_hash_table_insert (self->by_cid, (gpointer) content_id, part);
         }
     }
-  return g_hash_table_lookup (self->by_cid, id);
+  return self->by_cid;
 }
 
 GPtrArray *

@@ -268,6 +268,9 @@ test_sample_chinese_newsletter (void)
   g_assert_cmpstr (hy_mime_part_get_content_type (banner), ==, "image/png");
   g_assert_cmpint (hy_mime_part_get_size (banner), ==, 8 + 256);
   g_assert_true (hy_message_get_part_by_content_id (message, "<banner001>") == banner);
+  g_assert_true (hy_message_get_part_by_content_id (message, "cid:banner%30%30%31") == banner);
+  g_assert_null (hy_message_get_part_by_content_id (message, "cid:nothing"));
+  g_assert_cmpuint (g_hash_table_size (hy_message_get_content_ids (message)), ==, 1);
   g_assert_cmpuint (hy_message_get_inline_parts (message)->len, ==, 1);
   g_assert_cmpuint (hy_message_get_attachments (message)->len, ==, 0);
 
