@@ -27,7 +27,8 @@ G_BEGIN_DECLS
  * A command that needs a selected mailbox may be queued right behind the
  * SELECT.  Cancelling a queued command withdraws it; cancelling one already
  * sent only stops waiting for it (the session stays in step with the
- * server); cancelling IDLE ends it cleanly.
+ * server); cancelling IDLE ends it cleanly with DONE, and the call then
+ * returns G_IO_ERROR_CANCELLED.
  *
  * Errors: HY_NET_ERROR for the connection, TLS and STARTTLS (passed through
  * from the connection layer), HY_IMAP_ERROR for what the server answered or

@@ -456,6 +456,52 @@ test_idle_timeout (void)
   g_assert_true (hy_test_server_wait (server, &error));
 }
 
+static gboolean
+cancel_later (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Cancelling IDLE ends it cleanly with DONE (the caller gets CANCELLED),
+ * and the session goes on. */
+static void
+test_idle_cancel (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) noop = NULL;
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1 IDLE] hi\r\n");
+  hy_test_server_expect (server, "H1 IDLE");
+  hy_test_server_send (server, "+ idling\r\n");
+  hy_test_server_expect (server, "DONE");
+  hy_test_server_send (server, "H1 OK Idle completed.\r\n");
+  hy_test_server_expect (server, "H2 NOOP");
+  hy_test_server_send (server, "H2 OK\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  do_connect (client, &error);
+  g_assert_no_error (error);
+  hy_imap_client_idle_async (client, 0, cancellable, hy_test_store_result, &result);
+  g_timeout_add (300, cancel_later, cancellable);
+  hy_test_wait_result (&result);
+  changes = hy_imap_client_idle_finish (client, result, &error);
+  g_assert_null (changes);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  hy_imap_client_noop_async (client, NULL, hy_test_store_result, &noop);
+  hy_test_wait_result (&noop);
+  g_assert_true (hy_imap_client_noop_finish (client, noop, &error));
+  g_assert_no_error (error);
+  g_assert_true (hy_test_server_wait (server, &error));
+}
+
 static void
 test_disconnect_mid_fetch (void)
 {
@@ -961,6 +1007,7 @@ main (int    argc,
   g_test_add_func ("/engine/imap/client/authenticate", test_authenticate);
   g_test_add_func ("/engine/imap/client/idle", test_idle);
   g_test_add_func ("/engine/imap/client/idle-timeout", test_idle_timeout);
+  g_test_add_func ("/engine/imap/client/idle-cancel", test_idle_cancel);
   g_test_add_func ("/engine/imap/client/disconnect-mid-fetch", test_disconnect_mid_fetch);
   g_test_add_func ("/engine/imap/client/bye", test_bye);
   g_test_add_func ("/engine/imap/client/unknown-tag", test_unknown_tag);
