@@ -48,6 +48,8 @@ class Proxy:
         self.serving = True
         self.stopped = threading.Event()
         self.connections = []
+        self.accepted = 0
+        self.client_bytes = b''
         threading.Thread(target=self._accept, daemon=True).start()
 
     def set_down(self, down):
@@ -77,6 +79,7 @@ class Proxy:
                 raw, _ = self.listener.accept()
             except OSError:
                 return
+            self.accepted += 1
             threading.Thread(target=self._serve, args=(raw,), daemon=True).start()
 
     def _stop(self):
@@ -113,6 +116,8 @@ class Proxy:
                     break
                 if halted.is_set():
                     return
+                if direction == 'client':
+                    self.client_bytes += data
                 cut = trigger(direction, data, state) if trigger is not None else None
                 if cut is not None:
                     halted.set()
@@ -337,6 +342,51 @@ def scenario(env, name, smtp_trigger=None, imap_trigger=None, server_down=False,
     return mids, expected, bob, sent
 
 
+def refused(env):
+    """A 5xx keeps the message with the server's words; the others go out
+    over the same SMTP session, RSET between them."""
+    home = tempfile.mkdtemp(prefix='hy-outbox-refused.')
+    env_vars = dict(os.environ)
+    env_vars.update(XDG_CONFIG_HOME=os.path.join(home, 'config'),
+                    XDG_DATA_HOME=os.path.join(home, 'data'),
+                    XDG_CACHE_HOME=os.path.join(home, 'cache'),
+                    HY_OUTBOX_TEST_PASSWORD=env.alice[1])
+    account_id = 'outbox-refused'
+    cli(env_vars, 'account', 'add', '--id', account_id, '--address', env.alice[2],
+        '--name', 'Alice', '--imap-host', '127.0.0.1', '--port', str(env.imap.port),
+        '--security', 'tls', '--user', env.alice[0],
+        '--smtp-host', '127.0.0.1', '--smtp-port', str(env.smtp.port), '--smtp-security', 'tls',
+        '--password-env', 'HY_OUTBOX_TEST_PASSWORD')
+    mids = []
+    ids = []
+    for n in range(3):
+        mid, text = make_message(env, 'refused', n)
+        if n == 1:
+            text = text.replace('To: Bob <%s>' % env.bob[2], 'To: Nobody <nobody@elsewhere.invalid>')
+        path = os.path.join(home, 'm%d.eml' % n)
+        with open(path, 'w') as f:
+            f.write(text)
+        ids.append(cli(env_vars, 'queue', '--account', account_id, path).stdout.strip())
+        mids.append(mid)
+    env.smtp.accepted = 0
+    env.smtp.client_bytes = b''
+    r = cli(env_vars, 'outbox', 'flush', '--account', account_id, '--ca-file', env.ca, check=False)
+    assert r.returncode == 6, 'flush with a refused recipient: exit %d (%s)' % (r.returncode, r.stderr)
+    assert 'sent 2, refused 1' in r.stdout, r.stdout
+    assert env.smtp.accepted == 1, 'messages sent over %d SMTP connections' % env.smtp.accepted
+    wire = env.smtp.client_bytes.upper()
+    assert wire.count(b'MAIL FROM') == 3 and wire.count(b'RSET') >= 1, wire
+    listing = cli(env_vars, 'outbox', 'list', '--account', account_id, '--json').stdout
+    assert '"id":%s,"state":"failed"' % ids[1] in listing and '550' in listing, listing
+    bob = wait_counts(env, env.bob, 'INBOX', {mids[0]: 1, mids[2]: 1})
+    assert bob == {mids[0]: 1, mids[2]: 1}, bob
+    # the user takes it back to fix it
+    back = cli(env_vars, 'outbox', 'cancel', '--account', account_id, ids[1]).stdout
+    assert 'nobody@elsewhere.invalid' in back
+    assert cli(env_vars, 'outbox', 'list', '--account', account_id).stdout == ''
+    print('ok refused: 550 kept with the server\'s words, the other two sent over one session')
+
+
 def main():
     if not os.environ.get('HY_TEST_HOST'):
         if os.environ.get('HY_REQUIRE_MAILSTACK') == '1':
@@ -372,6 +422,12 @@ def main():
         except Exception as e:  # report and go on with the other steps
             failures += 1
             print('FAIL %s: %s' % (name, e))
+    if not only or 'refused' in only:
+        try:
+            refused(env)
+        except Exception as e:
+            failures += 1
+            print('FAIL refused: %s' % e)
     print('%d scenario(s) failed; %d deliveries counted' % (failures, total_delivered))
     return 1 if failures else 0
 
