@@ -22,6 +22,7 @@
 #define BACKOFF_FIRST 30        /* seconds */
 #define BACKOFF_MAX   3600
 #define SENT_RETRY    60        /* seconds before a failed Sent copy is tried again */
+#define KEEP_DONE     (7 * 24 * 3600)  /* seconds a sent and filed row is kept */
 
 struct _HyOutbox {
   GObject          parent_instance;
@@ -1003,6 +1004,15 @@ send_one (HyOutbox            *self,
 
   hy_smtp_client_send_async (client, envelope, in, cancellable, _hy_outbox_store_result, &result);
   sent = hy_smtp_client_send_finish (client, _hy_outbox_wait (&result), &error);
+  if (sent == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* Stopped, not failed: back in the queue, no attempt counted.  (If
+       * the server had already taken it, this is the documented window.) */
+      g_mutex_lock (&self->db_lock);
+      update_row (self, "UPDATE outbox SET state = 0 WHERE id = ? AND state = 1", id, 0, NULL, NULL);
+      g_mutex_unlock (&self->db_lock);
+      return FALSE;
+    }
   if (sent == NULL)
     {
       gboolean permanent = is_permanent (error);
@@ -1203,6 +1213,10 @@ flush_locked (HyOutbox            *self,
   recovered = update_row (self, "UPDATE outbox SET state = 0 WHERE state = 1 AND id > ?", 0, 0, NULL, error);
   if (recovered > 0)
     g_message ("%d message(s) were interrupted while being sent; sending them again", recovered);
+  /* Sent and filed a week ago: the bytes are in Sent, the row can go. */
+  if (recovered >= 0)
+    update_row (self, "DELETE FROM outbox WHERE state = 3 AND sent < ? AND sent > 0",
+                now_seconds () - KEEP_DONE, 0, NULL, NULL);
   if (recovered >= 0)
     due = select_ids (self, "state = 0 AND send_after <= ?", now_seconds (), error);
   if (due != NULL)
