@@ -1,4 +1,4 @@
--- 003-outbox.sql — the durable outbox and locally saved drafts
+-- 004-outbox.sql — the durable outbox and locally saved drafts
 -- SPDX-License-Identifier: GPL-3.0-or-later
 
 -- A message the user sent, kept until the SMTP server has it and Sent has
