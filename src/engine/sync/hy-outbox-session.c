@@ -383,6 +383,14 @@ _hy_outbox_parse_header (GBytes     *message,
   GMimeMessage *parsed;
   char *from;
 
+  /* Only the header block matters here: do not parse a large body. */
+  for (gsize i = 0; i + 1 < size; i++)
+    if (data[i] == '\n' && (data[i + 1] == '\n'
+                            || (data[i + 1] == '\r' && i + 2 < size && data[i + 2] == '\n')))
+      {
+        size = i + 1;
+        break;
+      }
   stream = g_mime_stream_mem_new_with_buffer ((const char *) data, size);
   parser = g_mime_parser_new_with_stream (stream);
   parsed = g_mime_parser_construct_message (parser, NULL);
