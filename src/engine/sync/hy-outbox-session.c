@@ -9,6 +9,7 @@
 #include <string.h>
 #include <gmime/gmime.h>
 
+#include "imap/hy-imap-error.h"
 #include "imap/hy-imap-quote.h"
 #include "sync/hy-outbox-error.h"
 #include "sync/hy-outbox-private.h"
@@ -310,6 +311,40 @@ _hy_outbox_imap_find_folder (HyImapClient *client,
   if (!hy_imap_client_mailbox_op_finish (client, _hy_outbox_wait (&result), error))
     return NULL;
   return g_strdup (name);
+}
+
+HyImapSelectResult *
+_hy_outbox_imap_select (HyImapClient *client,
+                        const char   *folder,
+                        GCancellable *cancellable,
+                        GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  HyImapSelectResult *selected;
+
+  hy_imap_client_select_async (client, folder, FALSE, 0, 0, NULL, cancellable,
+                               _hy_outbox_store_result, &result);
+  selected = hy_imap_client_select_finish (client, _hy_outbox_wait (&result), &local_error);
+  if (selected != NULL)
+    return selected;
+  if (!g_error_matches (local_error, HY_IMAP_ERROR, HY_IMAP_ERROR_REFUSED))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  g_clear_object (&result);
+  hy_imap_client_create_async (client, folder, cancellable, _hy_outbox_store_result, &result);
+  if (!hy_imap_client_mailbox_op_finish (client, _hy_outbox_wait (&result), NULL))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  g_debug ("created the folder %s", folder);
+  g_clear_object (&result);
+  hy_imap_client_select_async (client, folder, FALSE, 0, 0, NULL, cancellable,
+                               _hy_outbox_store_result, &result);
+  return hy_imap_client_select_finish (client, _hy_outbox_wait (&result), error);
 }
 
 GArray *

@@ -1199,10 +1199,7 @@ file_sent (HyOutbox     *self,
                                           cancellable, &error);
   if (folder != NULL)
     {
-      hy_imap_client_select_async (client, folder, FALSE, 0, 0, NULL, cancellable,
-                                   _hy_outbox_store_result, &result);
-      selected = hy_imap_client_select_finish (client, _hy_outbox_wait (&result), &error);
-      g_clear_object (&result);
+      selected = _hy_outbox_imap_select (client, folder, cancellable, &error);
     }
 
   for (guint i = 0; selected != NULL && i < ids->len; i++)
