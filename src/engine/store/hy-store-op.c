@@ -436,3 +436,32 @@ hy_store_transaction_remove_pop3_uidl (HyStoreTransaction  *self,
   bind_text (stmt, 1, uidl);
   return _hy_store_transaction_run (self, stmt, error);
 }
+
+GArray *
+hy_store_transaction_find_message_id (HyStoreTransaction  *self,
+                                      const char          *message_id,
+                                      GError             **error)
+{
+  g_autoptr(GArray) ids = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (message_id != NULL, NULL);
+
+  stmt = _hy_store_transaction_prepare (self, "SELECT id FROM messages WHERE message_id = ?1 ORDER BY date DESC, id",
+                                        error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, message_id);
+  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (ids, id);
+    }
+  if (!step_done (self, stmt, rc, error))
+    return NULL;
+  return g_steal_pointer (&ids);
+}

@@ -103,6 +103,11 @@ GArray    *hy_store_transaction_list_missing_bodies (HyStoreTransaction  *self,
                                                      gint64               since,
                                                      guint                limit,
                                                      GError             **error);
+/* The ids of the messages whose Message-ID is @message_id (without angle
+ * brackets), in any folder, newest first. */
+GArray    *hy_store_transaction_find_message_id (HyStoreTransaction  *self,
+                                                 const char          *message_id,
+                                                 GError             **error);
 
 /* POP3: the UIDLs already downloaded, mapped to when they were first
  * seen (Unix time, as a gint64 stored in a pointer-sized box: use
