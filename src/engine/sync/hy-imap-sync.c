@@ -23,7 +23,7 @@
 /* Without CONDSTORE, flags are compared in batches of this many UIDs. */
 #define FLAG_BATCH 5000
 /* Bodies downloaded per FETCH in the background. */
-#define BODY_BATCH 100
+#define BODY_BATCH 500
 #define REFERENCES_SECTION "HEADER.FIELDS (REFERENCES)"
 
 /* ---- flags ---------------------------------------------------------------- */
@@ -709,17 +709,166 @@ hy_imap_sync_folder_list (HyImapClient  *client,
   return hy_store_transaction_commit (txn, error);
 }
 
-/* ---- one folder ------------------------------------------------------------ */
+/* ---- the store writer ---------------------------------------------------- */
+
+/* Writing to the store (parsing bodies, compressing them, indexing text)
+ * runs in a thread of its own while the sync thread reads the next
+ * responses off the network, so that a big sync uses two cores. */
+
+typedef enum {
+  ITEM_MESSAGE,
+  ITEM_BODY,
+  ITEM_FLUSH,
+  ITEM_QUIT,
+} ItemKind;
+
+typedef struct {
+  ItemKind        kind;
+  HyStoreMessage *message;
+  gint64          id;
+  GBytes         *raw;
+} WriterItem;
 
 typedef struct {
   HyStore            *store;
+  GAsyncQueue        *items;
+  GAsyncQueue        *replies;   /* a GError * or a non-NULL sentinel per flush */
+  GThread            *thread;
   HyStoreTransaction *txn;
-  gint64              folder_id;
-  guint32             start;       /* lowest UID wanted */
-  guint               added;
-  guint               unread;
-  guint               batch;
+  guint               pending;
+  guint               commit_every;
   GError             *error;
+} Writer;
+
+static void
+writer_item_free (WriterItem *item)
+{
+  g_clear_pointer (&item->message, hy_store_message_free);
+  g_clear_pointer (&item->raw, g_bytes_unref);
+  g_free (item);
+}
+
+static gboolean
+writer_commit (Writer *w)
+{
+  if (w->txn != NULL && w->error == NULL)
+    hy_store_transaction_commit (w->txn, &w->error);
+  g_clear_pointer (&w->txn, hy_store_transaction_free);
+  w->pending = 0;
+  return w->error == NULL;
+}
+
+static gpointer
+writer_thread (gpointer user_data)
+{
+  Writer *w = user_data;
+
+  while (TRUE)
+    {
+      WriterItem *item = g_async_queue_pop (w->items);
+      ItemKind kind = item->kind;
+
+      if (kind == ITEM_FLUSH || kind == ITEM_QUIT)
+        {
+          writer_commit (w);
+          writer_item_free (item);
+          if (kind == ITEM_QUIT)
+            return NULL;
+          g_async_queue_push (w->replies, w->error != NULL ? g_error_copy (w->error)
+                                                          : g_error_new_literal (G_IO_ERROR, 0, ""));
+          continue;
+        }
+      if (w->error == NULL && w->txn == NULL)
+        w->txn = hy_store_begin (w->store, &w->error);
+      if (w->error == NULL && kind == ITEM_MESSAGE)
+        hy_store_transaction_add_message (w->txn, item->message, &w->error);
+      else if (w->error == NULL && kind == ITEM_BODY)
+        {
+          g_autoptr(HyMessage) parsed = hy_message_new_from_bytes (item->raw);
+
+          hy_store_transaction_set_body (w->txn, item->id, item->raw,
+                                         parsed != NULL ? hy_message_get_text (parsed) : NULL, &w->error);
+        }
+      writer_item_free (item);
+      if (w->error == NULL && ++w->pending >= w->commit_every)
+        writer_commit (w);
+    }
+}
+
+static Writer *
+writer_new (HyStore *store,
+            guint    commit_every)
+{
+  Writer *w = g_new0 (Writer, 1);
+
+  w->store = store;
+  w->commit_every = commit_every;
+  w->items = g_async_queue_new ();
+  w->replies = g_async_queue_new ();
+  w->thread = g_thread_new ("hy-store-writer", writer_thread, w);
+  return w;
+}
+
+static void
+writer_push (Writer         *w,
+             ItemKind        kind,
+             HyStoreMessage *message,
+             gint64          id,
+             GBytes         *raw)
+{
+  WriterItem *item = g_new0 (WriterItem, 1);
+
+  item->kind = kind;
+  item->message = message;
+  item->id = id;
+  item->raw = raw != NULL ? g_bytes_ref (raw) : NULL;
+  g_async_queue_push (w->items, item);
+}
+
+/* Commits what was pushed; FALSE with the first error of the writer. */
+static gboolean
+writer_flush (Writer  *w,
+              GError **error)
+{
+  GError *reply;
+
+  writer_push (w, ITEM_FLUSH, NULL, 0, NULL);
+  reply = g_async_queue_pop (w->replies);
+  if (reply->domain == G_IO_ERROR && reply->code == 0 && *reply->message == '\0')
+    {
+      g_error_free (reply);
+      return TRUE;
+    }
+  g_propagate_error (error, reply);
+  return FALSE;
+}
+
+/* Commits what was pushed and ends the thread. */
+static gboolean
+writer_finish (Writer  *w,
+               GError **error)
+{
+  gboolean ok;
+
+  writer_push (w, ITEM_QUIT, NULL, 0, NULL);
+  g_thread_join (w->thread);
+  ok = w->error == NULL;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&w->error));
+  g_async_queue_unref (w->items);
+  g_async_queue_unref (w->replies);
+  g_free (w);
+  return ok;
+}
+
+/* ---- one folder ------------------------------------------------------------ */
+
+typedef struct {
+  Writer  *writer;
+  gint64   folder_id;
+  guint32  start;       /* lowest UID wanted */
+  guint    added;
+  guint    unread;
 } NewData;
 
 static void
@@ -727,26 +876,16 @@ new_each (HyImapFetch *fetch,
           gpointer     user_data)
 {
   NewData *data = user_data;
-  g_autoptr(HyStoreMessage) message = NULL;
+  HyStoreMessage *message;
 
   /* "UID n:*" also returns the last message when it is below n. */
-  if (data->error != NULL || fetch->uid < data->start)
+  if (fetch->uid < data->start)
     return;
   message = message_from_fetch (fetch, data->folder_id);
-  if (data->txn == NULL && (data->txn = hy_store_begin (data->store, &data->error)) == NULL)
-    return;
-  if (hy_store_transaction_add_message (data->txn, message, &data->error) == 0)
-    return;
   data->added++;
   if ((message->flags & (HY_STORE_FLAG_SEEN | HY_STORE_FLAG_DELETED)) == 0)
     data->unread++;
-  if (++data->batch >= COMMIT_EVERY)
-    {
-      data->batch = 0;
-      if (!hy_store_transaction_commit (data->txn, &data->error))
-        return;
-      g_clear_pointer (&data->txn, hy_store_transaction_free);
-    }
+  writer_push (data->writer, ITEM_MESSAGE, message, 0, NULL);
 }
 
 typedef struct {
@@ -990,33 +1129,26 @@ hy_imap_sync_folder (HyImapClient  *client,
       static const char * const sections[] = { REFERENCES_SECTION, NULL };
       g_autofree char *set = g_strdup_printf ("%u:*", start);
       g_autoptr(GPtrArray) unused = NULL;
-      NewData data = { store, NULL, folder_id, start, 0, 0, 0, NULL };
+      NewData data = { writer_new (store, COMMIT_EVERY), folder_id, start, 0, 0 };
       HyImapFetchItems items = HY_IMAP_FETCH_FLAGS | HY_IMAP_FETCH_INTERNALDATE | HY_IMAP_FETCH_SIZE |
                                HY_IMAP_FETCH_ENVELOPE | HY_IMAP_FETCH_BODYSTRUCTURE | HY_IMAP_FETCH_SECTIONS;
+      g_autoptr(GError) write_error = NULL;
 
       if (condstore)
         items |= HY_IMAP_FETCH_MODSEQ;
       hy_imap_client_fetch_async (client, set, items, sections, 0, new_each, &data,
                                   cancellable, hy_sync_wait_cb, wait);
       unused = hy_imap_client_fetch_finish (client, hy_sync_wait (wait), error);
-      if (data.error != NULL)
+      /* What arrived is kept, also after a dropped connection: the next
+       * sync continues after it. */
+      if (!writer_finish (data.writer, &write_error))
         {
-          g_clear_pointer (&data.txn, hy_store_transaction_free);
           if (unused != NULL)
-            g_propagate_error (error, data.error);
-          else
-            g_error_free (data.error);
+            g_propagate_error (error, g_steal_pointer (&write_error));
           return FALSE;
         }
       if (unused == NULL)
-        {
-          /* Keep what arrived: the next sync continues after it. */
-          if (data.txn != NULL)
-            hy_store_transaction_commit (data.txn, NULL);
-          g_clear_pointer (&data.txn, hy_store_transaction_free);
-          return FALSE;
-        }
-      txn = data.txn;
+        return FALSE;
       if (!first)
         *new_unread = data.unread;
     }
@@ -1049,9 +1181,8 @@ hy_imap_sync_store_body (HyStore  *store,
 }
 
 typedef struct {
-  HyStore    *store;
+  Writer     *writer;
   GHashTable *ids;      /* uid -> message id */
-  GError     *error;
 } BodyData;
 
 static void
@@ -1062,12 +1193,16 @@ body_each (HyImapFetch *fetch,
   const HyImapFetchSection *section = hy_imap_fetch_get_section (fetch, "");
   gpointer id;
 
-  if (data->error != NULL || section == NULL || section->data == NULL)
+  if (section == NULL || section->data == NULL)
     return;
   if (!g_hash_table_lookup_extended (data->ids, GUINT_TO_POINTER (fetch->uid), NULL, &id))
     return;
-  hy_imap_sync_store_body (data->store, *(gint64 *) id, section->data, &data->error);
+  writer_push (data->writer, ITEM_BODY, NULL, *(gint64 *) id, section->data);
 }
+
+static gboolean download_batches (HyImapClient *client, HySyncWait *wait, HyStore *store, HyStoreFolder *folder,
+                                  Writer *writer, gint64 since, gboolean *selected_once_p,
+                                  GCancellable *cancellable, GError **error);
 
 gboolean
 hy_imap_sync_download_bodies (HyImapClient  *client,
@@ -1078,12 +1213,35 @@ hy_imap_sync_download_bodies (HyImapClient  *client,
                               GCancellable  *cancellable,
                               GError       **error)
 {
-  static const char * const sections[] = { "", NULL };
   g_autoptr(HyStoreFolder) folder = hy_store_get_folder (store, folder_id, error);
   gboolean selected_once = FALSE;
+  Writer *writer;
+  gboolean ok;
 
   if (folder == NULL)
     return FALSE;
+  writer = writer_new (store, BODY_BATCH);
+  ok = download_batches (client, wait, store, folder, writer, since, &selected_once, cancellable, error);
+  if (!writer_finish (writer, ok ? error : NULL))
+    return FALSE;
+  return ok;
+}
+
+static gboolean
+download_batches (HyImapClient   *client,
+                  HySyncWait     *wait,
+                  HyStore        *store,
+                  HyStoreFolder  *folder,
+                  Writer         *writer,
+                  gint64          since,
+                  gboolean       *selected_once_p,
+                  GCancellable   *cancellable,
+                  GError        **error)
+{
+  static const char * const sections[] = { "", NULL };
+  gint64 folder_id = folder->id;
+  gboolean selected_once = *selected_once_p;
+
   while (TRUE)
     {
       g_autoptr(GArray) missing = NULL;
@@ -1091,7 +1249,7 @@ hy_imap_sync_download_bodies (HyImapClient  *client,
       g_autoptr(GHashTable) ids = NULL;
       g_autoptr(GPtrArray) unused = NULL;
       g_autofree char *set = NULL;
-      BodyData data = { store, NULL, NULL };
+      BodyData data = { writer, NULL };
 
       {
         g_autoptr(HyStoreTransaction) txn = hy_store_begin (store, error);
@@ -1131,16 +1289,9 @@ hy_imap_sync_download_bodies (HyImapClient  *client,
       hy_imap_client_fetch_async (client, set, 0, sections, 0, body_each, &data,
                                   cancellable, hy_sync_wait_cb, wait);
       unused = hy_imap_client_fetch_finish (client, hy_sync_wait (wait), error);
-      if (unused == NULL)
-        {
-          g_clear_error (&data.error);
-          return FALSE;
-        }
-      if (data.error != NULL)
-        {
-          g_propagate_error (error, data.error);
-          return FALSE;
-        }
+      /* Keep what arrived, also when the connection dropped midway. */
+      if (!writer_flush (writer, unused != NULL ? error : NULL) || unused == NULL)
+        return FALSE;
       /* Messages expunged meanwhile return nothing: drop them from the
        * next round by checking that progress was made. */
       {
