@@ -137,9 +137,16 @@ def main():
     os.makedirs(env["HOME"])
     env["HONGYAN_CA_FILE"] = os.environ.get("HY_TEST_CA_FILE", "")
 
+    # The cache is filled here, not by a sync (alice's server mailbox is
+    # empty in the test stack): the account's IMAP port is one where
+    # nothing listens, so the app is offline and keeps the cache as it is.
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
     run(CLI, "account", "add", "--id", "reader", "--address", os.environ["HY_TEST_ALICE_ADDRESS"],
-        "--name", "Alice Wang", "--imap-host", "localhost",
-        "--port", os.environ["HY_TEST_IMAPS_PORT"], "--security", "tls",
+        "--name", "Alice Wang", "--imap-host", "127.0.0.1",
+        "--port", str(closed_port), "--security", "tls",
         "--user", os.environ["HY_TEST_ALICE_USER"], "--password-env", "HY_TEST_ALICE_PASSWORD",
         "--smtp-host", "localhost", "--smtp-port", os.environ["HY_TEST_SUBMISSION_PORT"],
         "--smtp-security", "starttls", env=env)
