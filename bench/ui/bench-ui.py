@@ -75,8 +75,14 @@ def main():
                HONGYAN_CA_FILE=os.environ.get("HY_TEST_CA_FILE", ""))
     for name in ("CONFIG", "DATA", "CACHE", "STATE"):
         env[f"XDG_{name}_HOME"] = os.path.join(profile, name.lower())
+    # The cache is filled here; the account points at a port where nothing
+    # listens so that the app's sync (offline) leaves it as it is.
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
     subprocess.run([cli, "account", "add", "--id", "bench", "--address", os.environ["HY_TEST_ALICE_ADDRESS"],
-                    "--imap-host", "localhost", "--port", os.environ["HY_TEST_IMAPS_PORT"],
+                    "--imap-host", "127.0.0.1", "--port", str(closed_port),
                     "--user", os.environ["HY_TEST_ALICE_USER"], "--password-env", "HY_TEST_ALICE_PASSWORD",
                     "--smtp-host", "localhost", "--smtp-port", os.environ["HY_TEST_SUBMISSION_PORT"],
                     "--smtp-security", "starttls"], env=env, check=True, stdout=subprocess.DEVNULL)
