@@ -587,14 +587,72 @@ hy_mime_part_open_input_stream (HyMimePart *self)
   return hy_mime_input_stream_new (stream);
 }
 
+/* The still-encoded content of a leaf when it is in memory (a message
+ * parsed from bytes): a view into the parsed buffer, no copy. */
+static gboolean
+peek_raw (HyMimePart           *self,
+          const guint8        **data,
+          gsize                *len,
+          GMimeContentEncoding *encoding)
+{
+  GMimeDataWrapper *wrapper;
+  GMimeStream *stream;
+  GByteArray *buffer;
+  gint64 start, end;
+
+  wrapper = g_mime_part_get_content (GMIME_PART (self->object));
+  if (wrapper == NULL)
+    return FALSE;
+  stream = g_mime_data_wrapper_get_stream (wrapper);
+  if (stream == NULL || !GMIME_IS_STREAM_MEM (stream))
+    return FALSE;
+  buffer = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (stream));
+  if (buffer == NULL)
+    return FALSE;
+  start = stream->bound_start;
+  end = stream->bound_end < 0 ? (gint64) buffer->len : MIN (stream->bound_end, (gint64) buffer->len);
+  if (start < 0 || start > end)
+    return FALSE;
+  *data = buffer->data + start;
+  *len = end - start;
+  *encoding = g_mime_data_wrapper_get_encoding (wrapper);
+  return TRUE;
+}
+
+/* Decodes @len bytes of @data in @encoding onto the end of @array. */
+static void
+decode_append (GByteArray           *array,
+               const guint8         *data,
+               gsize                 len,
+               GMimeContentEncoding  encoding)
+{
+  GMimeEncoding state;
+  gsize before, used;
+
+  g_mime_encoding_init_decode (&state, encoding);
+  before = array->len;
+  g_byte_array_set_size (array, before + g_mime_encoding_outlen (&state, len));
+  used = g_mime_encoding_step (&state, (const char *) data, len, (char *) array->data + before);
+  g_byte_array_set_size (array, before + used);
+
+  before = array->len;
+  g_byte_array_set_size (array, before + g_mime_encoding_outlen (&state, 0) + 16);
+  used = g_mime_encoding_flush (&state, "", 0, (char *) array->data + before);
+  g_byte_array_set_size (array, before + used);
+}
+
 /* The decoded content in one buffer, decoding straight from the parsed
- * bytes (no filter stream: this is the hot path of opening a message). */
+ * bytes (no filter stream: this is the hot path of opening a message).
+ * @extra bytes more are allocated for the caller to append. */
 static GByteArray *
-read_decoded (HyMimePart *self)
+read_decoded (HyMimePart *self,
+              gsize       extra)
 {
   GByteArray *array;
   g_autoptr(GMimeStream) raw = NULL;
   GMimeContentEncoding encoding = GMIME_CONTENT_ENCODING_DEFAULT;
+  const guint8 *data;
+  gsize len;
   char inbuf[16384];
   ssize_t n;
 
@@ -608,6 +666,22 @@ read_decoded (HyMimePart *self)
       return array;
     }
 
+  if (peek_raw (self, &data, &len, &encoding))
+    {
+      if (!needs_decoding (encoding))
+        {
+          array = g_byte_array_sized_new (MIN (len + extra, G_MAXUINT));
+          g_byte_array_append (array, data, len);
+        }
+      else
+        {
+          /* Decoded is never longer than encoded, plus a final flush. */
+          array = g_byte_array_sized_new (MIN (len + 16 + extra, G_MAXUINT));
+          decode_append (array, data, len, encoding);
+        }
+      return array;
+    }
+
   raw = open_raw_stream (self, &encoding);
   if (raw == NULL)
     return g_byte_array_new ();
@@ -615,7 +689,7 @@ read_decoded (HyMimePart *self)
   {
     gint64 length = g_mime_stream_length (raw);
 
-    array = g_byte_array_sized_new (length > 0 && length < G_MAXINT32 ? (guint) length + 16 : 4096);
+    array = g_byte_array_sized_new (length > 0 && length < G_MAXINT32 ? (guint) length + 16 + extra : 4096);
   }
   if (!needs_decoding (encoding))
     {
@@ -652,7 +726,7 @@ hy_mime_part_get_content_bytes (HyMimePart *self)
 {
   g_return_val_if_fail (HY_IS_MIME_PART (self), NULL);
 
-  return g_byte_array_free_to_bytes (read_decoded (self));
+  return g_byte_array_free_to_bytes (read_decoded (self, 0));
 }
 
 gboolean
@@ -741,6 +815,29 @@ normalize_newlines_in_place (guint8 *data,
   return out - data;
 }
 
+/* Whether @data is UTF-8 without NUL bytes, as text must be. Mail is
+ * mostly ASCII: that is checked a word at a time, and only the rest goes
+ * through the full UTF-8 check. */
+static gboolean
+is_valid_text (const guint8 *data,
+               gsize         len)
+{
+  const guint64 high = G_GUINT64_CONSTANT (0x8080808080808080);
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  gsize i = 0;
+
+  for (; i + 8 <= len; i += 8)
+    {
+      guint64 word;
+
+      memcpy (&word, data + i, sizeof word);
+      /* A byte >= 0x80, or a zero byte. */
+      if ((word & high) != 0 || ((word - ones) & ~word & high) != 0)
+        break;
+    }
+  return g_utf8_validate ((const char *) data + i, len - i, NULL);
+}
+
 static gboolean
 is_utf8_label (const char *charset)
 {
@@ -764,7 +861,7 @@ hy_mime_part_get_text (HyMimePart *self)
   if (!GMIME_IS_PART (self->object) || strcmp (self->media_type, "text") != 0)
     return NULL;
 
-  array = read_decoded (self);
+  array = read_decoded (self, 1);
   if (array->len == 0)
     return g_strdup ("");
   charset = self->charset;
@@ -778,8 +875,7 @@ hy_mime_part_get_text (HyMimePart *self)
   if (!wide)
     g_byte_array_set_size (array, normalize_newlines_in_place (array->data, array->len));
 
-  if (is_utf8_label (charset) && g_utf8_validate ((const char *) array->data, array->len, NULL) &&
-      memchr (array->data, '\0', array->len) == NULL)
+  if (is_utf8_label (charset) && is_valid_text (array->data, array->len))
     {
       /* The common case: already UTF-8, no copy. */
       g_byte_array_append (array, (const guint8 *) "", 1);
