@@ -186,13 +186,31 @@ static char *
 child_path (const char *parent,
             guint       index)
 {
+  char digits[16];
+  char *number = digits + sizeof digits;
   gsize len = strlen (parent);
+  guint value = index + 1;
+  gsize n;
+  char *path;
 
+  /* Part numbers are made for every part of every message opened: no
+   * printf machinery for them. */
+  *--number = '\0';
+  do
+    *--number = '0' + value % 10;
+  while ((value /= 10) > 0);
+  n = digits + sizeof digits - 1 - number;
+  /* "0" (a multipart at the top) and a trailing ".0" (a multipart inside
+   * a message/rfc822) stand for the container itself, not a level. */
   if (strcmp (parent, "0") == 0)
-    return g_strdup_printf ("%u", index + 1);
+    return g_strndup (number, n);
   if (len > 2 && g_str_has_suffix (parent, ".0"))
-    return g_strdup_printf ("%.*s.%u", (int) (len - 2), parent, index + 1);
-  return g_strdup_printf ("%s.%u", parent, index + 1);
+    len -= 2;
+  path = g_malloc (len + 1 + n + 1);
+  memcpy (path, parent, len);
+  path[len] = '.';
+  memcpy (path + len + 1, number, n + 1);
+  return path;
 }
 
 HyMimePart *
@@ -613,7 +631,8 @@ peek_raw (HyMimePart           *self,
   end = stream->bound_end < 0 ? (gint64) buffer->len : MIN (stream->bound_end, (gint64) buffer->len);
   if (start < 0 || start > end)
     return FALSE;
-  *data = buffer->data + start;
+  /* An empty array may have no storage at all. */
+  *data = start < end ? buffer->data + start : (const guint8 *) "";
   *len = end - start;
   *encoding = g_mime_data_wrapper_get_encoding (wrapper);
   return TRUE;
@@ -783,34 +802,40 @@ sniff_html_charset (const char *data,
   return g_strndup (p, end - p);
 }
 
-/* CRLF and lone CR to LF, in place; returns the new length. */
+/* CRLF and lone CR to LF, in place; returns the new length. The text
+ * between line breaks moves as whole blocks. */
 static gsize
 normalize_newlines_in_place (guint8 *data,
                              gsize   len)
 {
-  guint8 *out;
-  const guint8 *in, *end;
-  const guint8 *cr;
+  guint8 *out, *end;
+  const guint8 *in, *cr;
 
   if (len == 0)
     return 0;
   cr = memchr (data, '\r', len);
   if (cr == NULL)
     return len;
+  end = data + len;
   out = (guint8 *) cr;
   in = cr;
-  end = data + len;
-  while (in < end)
+  while (cr != NULL)
     {
-      if (*in == '\r')
-        {
-          *out++ = '\n';
-          in++;
-          if (in < end && *in == '\n')
-            in++;
-        }
-      else
-        *out++ = *in++;
+      gsize block = cr - in;
+
+      if (out != in && block > 0)
+        memmove (out, in, block);
+      out += block;
+      *out++ = '\n';
+      in = cr + 1;
+      if (in < end && *in == '\n')
+        in++;
+      cr = in < end ? memchr (in, '\r', end - in) : NULL;
+    }
+  if (in < end)
+    {
+      memmove (out, in, end - in);
+      out += end - in;
     }
   return out - data;
 }
