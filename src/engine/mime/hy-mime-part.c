@@ -465,6 +465,39 @@ open_raw_stream (HyMimePart           *self,
   return g_mime_stream_substream (stream, stream->bound_start, stream->bound_end);
 }
 
+/* The still-encoded content of a leaf when it is in memory (a message
+ * parsed from bytes): a view into the parsed buffer, no copy. */
+static gboolean
+peek_raw (HyMimePart           *self,
+          const guint8        **data,
+          gsize                *len,
+          GMimeContentEncoding *encoding)
+{
+  GMimeDataWrapper *wrapper;
+  GMimeStream *stream;
+  GByteArray *buffer;
+  gint64 start, end;
+
+  wrapper = g_mime_part_get_content (GMIME_PART (self->object));
+  if (wrapper == NULL)
+    return FALSE;
+  stream = g_mime_data_wrapper_get_stream (wrapper);
+  if (stream == NULL || !GMIME_IS_STREAM_MEM (stream))
+    return FALSE;
+  buffer = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (stream));
+  if (buffer == NULL)
+    return FALSE;
+  start = stream->bound_start;
+  end = stream->bound_end < 0 ? (gint64) buffer->len : MIN (stream->bound_end, (gint64) buffer->len);
+  if (start < 0 || start > end)
+    return FALSE;
+  /* An empty array may have no storage at all. */
+  *data = start < end ? buffer->data + start : (const guint8 *) "";
+  *len = end - start;
+  *encoding = g_mime_data_wrapper_get_encoding (wrapper);
+  return TRUE;
+}
+
 static gboolean
 needs_decoding (GMimeContentEncoding encoding)
 {
@@ -495,16 +528,22 @@ hy_mime_part_get_size (HyMimePart *self)
       GMimeEncoding state;
       char inbuf[4096];
       char *outbuf;
+      const guint8 *mem = NULL;
+      gsize mem_len = 0, mem_pos = 0;
+      gboolean in_memory;
       gint64 total = 0;
       guint64 bad = 0, data_chars = 0;
       ssize_t n;
 
-      raw = open_raw_stream (self, &encoding);
-      if (raw == NULL)
+      /* In memory, the encoded bytes are read where they are. */
+      in_memory = peek_raw (self, &mem, &mem_len, &encoding);
+      if (!in_memory && (raw = open_raw_stream (self, &encoding)) == NULL)
         return self->size = 0;
 
       if (!needs_decoding (encoding))
         {
+          if (in_memory)
+            return self->size = mem_len;
           while ((n = g_mime_stream_read (raw, inbuf, sizeof inbuf)) > 0)
             total += n;
           return self->size = total;
@@ -512,19 +551,34 @@ hy_mime_part_get_size (HyMimePart *self)
 
       g_mime_encoding_init_decode (&state, encoding);
       outbuf = g_malloc (g_mime_encoding_outlen (&state, sizeof inbuf) + 16);
-      while ((n = g_mime_stream_read (raw, inbuf, sizeof inbuf)) > 0)
+      for (;;)
         {
+          const char *chunk;
+
+          if (in_memory)
+            {
+              n = MIN (sizeof inbuf, mem_len - mem_pos);
+              chunk = (const char *) mem + mem_pos;
+              mem_pos += n;
+            }
+          else
+            {
+              n = g_mime_stream_read (raw, inbuf, sizeof inbuf);
+              chunk = inbuf;
+            }
+          if (n <= 0)
+            break;
           if (encoding == GMIME_CONTENT_ENCODING_BASE64)
             for (ssize_t i = 0; i < n; i++)
               {
-                guchar c = (guchar) inbuf[i];
+                guchar c = (guchar) chunk[i];
 
                 if (!is_base64_char (c))
                   bad++;
                 else if (c != '=' && !g_ascii_isspace (c))
                   data_chars++;
               }
-          total += g_mime_encoding_step (&state, inbuf, n, outbuf);
+          total += g_mime_encoding_step (&state, chunk, n, outbuf);
         }
       total += g_mime_encoding_flush (&state, inbuf, 0, outbuf);
       g_free (outbuf);
@@ -603,39 +657,6 @@ hy_mime_part_open_input_stream (HyMimePart *self)
 
   stream = hy_mime_part_open_stream (self);
   return hy_mime_input_stream_new (stream);
-}
-
-/* The still-encoded content of a leaf when it is in memory (a message
- * parsed from bytes): a view into the parsed buffer, no copy. */
-static gboolean
-peek_raw (HyMimePart           *self,
-          const guint8        **data,
-          gsize                *len,
-          GMimeContentEncoding *encoding)
-{
-  GMimeDataWrapper *wrapper;
-  GMimeStream *stream;
-  GByteArray *buffer;
-  gint64 start, end;
-
-  wrapper = g_mime_part_get_content (GMIME_PART (self->object));
-  if (wrapper == NULL)
-    return FALSE;
-  stream = g_mime_data_wrapper_get_stream (wrapper);
-  if (stream == NULL || !GMIME_IS_STREAM_MEM (stream))
-    return FALSE;
-  buffer = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (stream));
-  if (buffer == NULL)
-    return FALSE;
-  start = stream->bound_start;
-  end = stream->bound_end < 0 ? (gint64) buffer->len : MIN (stream->bound_end, (gint64) buffer->len);
-  if (start < 0 || start > end)
-    return FALSE;
-  /* An empty array may have no storage at all. */
-  *data = start < end ? buffer->data + start : (const guint8 *) "";
-  *len = end - start;
-  *encoding = g_mime_data_wrapper_get_encoding (wrapper);
-  return TRUE;
 }
 
 /* Decodes @len bytes of @data in @encoding onto the end of @array. */
