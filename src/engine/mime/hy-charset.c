@@ -166,6 +166,9 @@ convert (const char *data,
       g_string_free (out, TRUE);
       return NULL;
     }
+  /* Strict output was checked just above. */
+  if (strict)
+    return g_string_free (out, FALSE);
   for (gsize i = 0; i < out->len; i++)
     if (out->str[i] == '\0')
       out->str[i] = ' ';

@@ -16,11 +16,20 @@
 /* Larger input is refused rather than read into memory. */
 #define HY_MESSAGE_MAX_SIZE ((gsize) 1024 * 1024 * 1024)
 
+/* GMime's own defect checks cost time on every parse, so a message is
+ * parsed without them; when a caller asks for the defects, the same bytes
+ * are parsed once more with the checks on. Shared by a message and the
+ * messages nested in it, which report into the same list. */
+typedef struct {
+  GMimeStream *source;         /* the bytes as parsed; NULL once scanned */
+} HyDefectScan;
+
 struct _HyMessage {
   GObject       parent_instance;
 
   GMimeMessage *message;
   GPtrArray    *defects;       /* of char*, shared with parts */
+  HyDefectScan *scan;          /* NULL when GMime was not the parser */
   GPtrArray    *parts;         /* of HyMimePart, tree order */
   HyMimePart   *root;
   guint         depth;
@@ -37,8 +46,10 @@ struct _HyMessage {
   GPtrArray    *headers;       /* of GMimeHeader, message and root part merged */
   gboolean      envelope_done; /* the fields above are read on first use */
 
-  /* The body, worked out on first use. */
+  /* The body, worked out on first use; its text decoded only when asked for. */
   gboolean      body_done;
+  gboolean      text_done;
+  GPtrArray    *text_parts;    /* of HyMimePart, the plain-text body in order */
   char         *text;
   HyMimePart   *html_part;
   GPtrArray    *attachments;
@@ -73,6 +84,21 @@ static GParamSpec *properties[N_PROPS];
 
 static void ensure_envelope (HyMessage *self);
 static void ensure_body     (HyMessage *self);
+static void ensure_text     (HyMessage *self);
+
+static void
+defect_scan_clear (gpointer data)
+{
+  HyDefectScan *scan = data;
+
+  g_clear_object (&scan->source);
+}
+
+static void
+defect_scan_unref (HyDefectScan *scan)
+{
+  g_rc_box_release_full (scan, defect_scan_clear);
+}
 
 static void
 hy_message_finalize (GObject *object)
@@ -80,12 +106,14 @@ hy_message_finalize (GObject *object)
   HyMessage *self = HY_MESSAGE (object);
 
   g_clear_pointer (&self->by_cid, g_hash_table_unref);
+  g_clear_pointer (&self->text_parts, g_ptr_array_unref);
   g_clear_pointer (&self->attachments, g_ptr_array_unref);
   g_clear_pointer (&self->inline_parts, g_ptr_array_unref);
   g_clear_object (&self->root);
   g_clear_pointer (&self->parts, g_ptr_array_unref);
   g_clear_pointer (&self->headers, g_ptr_array_unref);
   g_clear_pointer (&self->defects, g_ptr_array_unref);
+  g_clear_pointer (&self->scan, defect_scan_unref);
   for (guint i = 0; i < G_N_ELEMENTS (self->addresses); i++)
     g_clear_pointer (&self->addresses[i], g_ptr_array_unref);
   g_clear_pointer (&self->date, g_date_time_unref);
@@ -565,38 +593,87 @@ _hy_message_new_nested (GMimeMessage *message,
   return self;
 }
 
+/* Moves the parser's findings in front of the defects found since: that
+ * is the order they would have had if found while parsing. The list keeps
+ * its limit and lists no sentence twice. */
+static void
+merge_parser_defects (GPtrArray *defects,
+                      GPtrArray *found)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < found->len; i++)
+    {
+      const char *text = g_ptr_array_index (found, i);
+
+      for (guint j = n; j < defects->len; j++)
+        if (strcmp (g_ptr_array_index (defects, j), text) == 0)
+          {
+            g_ptr_array_remove_index (defects, j);
+            break;
+          }
+      g_ptr_array_insert (defects, n++, g_steal_pointer (&found->pdata[i]));
+    }
+  if (defects->len > HY_MIME_MAX_DEFECTS)
+    g_ptr_array_set_size (defects, HY_MIME_MAX_DEFECTS);
+}
+
+/* Parses the message's bytes again, this time with GMime's warnings on,
+ * and adds what GMime found to the defect list (once per message tree). */
+static void
+ensure_parser_defects (HyMessage *self)
+{
+  g_autoptr(GMimeStream) source = NULL;
+  g_autoptr(GMimeStream) stream = NULL;
+  g_autoptr(GMimeParser) parser = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  GMimeParserOptions *options;
+  GMimeMessage *message;
+
+  if (self->scan == NULL || self->scan->source == NULL)
+    return;
+  source = g_steal_pointer (&self->scan->source);
+
+  found = g_ptr_array_new_with_free_func (g_free);
+  options = g_mime_parser_options_clone (hy_charset_get_parser_options ());
+  g_mime_parser_options_set_warning_callback (options, warning_cb, found);
+
+  stream = g_mime_stream_substream (source, source->bound_start, source->bound_end);
+  parser = g_mime_parser_new_with_stream (stream);
+  g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
+  message = g_mime_parser_construct_message (parser, options);
+  /* The objects keep a pointer to the options: free them after. */
+  g_clear_object (&message);
+  g_clear_object (&parser);
+  g_mime_parser_options_free (options);
+
+  merge_parser_defects (self->defects, found);
+}
+
 static HyMessage *
 new_from_stream (GMimeStream *stream)
 {
   g_autoptr(GPtrArray) defects = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GMimeParser) parser = NULL;
   g_autoptr(GMimeMessage) message = NULL;
-  GMimeParserOptions *options;
+  HyDefectScan *scan;
   HyMessage *self;
 
-  options = g_mime_parser_options_clone (hy_charset_get_parser_options ());
-  g_mime_parser_options_set_warning_callback (options, warning_cb, defects);
+  scan = g_rc_box_new0 (HyDefectScan);
+  scan->source = g_object_ref (stream);
 
+  /* Without a warning callback: see HyDefectScan. The engine's options
+   * live as long as the process, as the parsed objects require. */
   parser = g_mime_parser_new_with_stream (stream);
   g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
-  message = g_mime_parser_construct_message (parser, options);
+  message = g_mime_parser_construct_message (parser, hy_charset_get_parser_options ());
 
-  if (message != NULL)
-    {
-      /* GMime objects keep a pointer to the options they were parsed with
-       * (and may warn later): they live exactly as long as the message. */
-      g_object_set_data_full (G_OBJECT (message), "hy-defects",
-                              g_ptr_array_ref (defects), (GDestroyNotify) g_ptr_array_unref);
-      g_object_set_data_full (G_OBJECT (message), "hy-parser-options",
-                              options, (GDestroyNotify) g_mime_parser_options_free);
-    }
-  else
+  if (message == NULL)
     {
       g_autoptr(GMimeTextPart) part = g_mime_text_part_new_with_subtype ("plain");
       g_autoptr(GMimeStream) all = g_mime_stream_substream (stream, 0, -1);
       g_autoptr(GMimeDataWrapper) wrapper = NULL;
 
-      g_mime_parser_options_free (options);
       _hy_mime_add_defect (defects, "not a MIME message; all of it is kept as the text");
       message = g_mime_message_new (FALSE);
       g_mime_stream_reset (all);
@@ -607,6 +684,15 @@ new_from_stream (GMimeStream *stream)
 
   self = g_object_new (HY_TYPE_MESSAGE, NULL);
   init_from_gmime (self, message, NULL, 0, defects);
+  self->scan = scan;
+  /* Every message in the tree reports into the same list. */
+  for (guint i = 0; i < self->parts->len; i++)
+    {
+      HyMessage *nested = hy_mime_part_get_message (g_ptr_array_index (self->parts, i));
+
+      if (nested != NULL && nested->scan == NULL)
+        nested->scan = g_rc_box_acquire (scan);
+    }
   return self;
 }
 
@@ -856,9 +942,11 @@ hy_message_get_defects (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
   /* Everything that can find a defect without reading attachments. */
+  ensure_parser_defects (self);
   collect_headers (self);
   ensure_envelope (self);
   ensure_body (self);
+  ensure_text (self);
   return self->defects;
 }
 
@@ -1104,8 +1192,28 @@ ensure_body (HyMessage *self)
     _hy_mime_part_set_body (g_ptr_array_index (texts, i));
   if (self->html_part != NULL)
     _hy_mime_part_set_body (self->html_part);
+  self->text_parts = g_steal_pointer (&texts);
 
-  if (texts->len > 0)
+  classify (self, self->root, NULL, NULL);
+}
+
+static void
+ensure_text (HyMessage *self)
+{
+  GPtrArray *texts;
+
+  ensure_body (self);
+  if (self->text_done)
+    return;
+  self->text_done = TRUE;
+
+  texts = self->text_parts;
+  if (texts != NULL && texts->len == 1)
+    {
+      /* The common case: the part's text is the message's, no copy. */
+      self->text = hy_mime_part_get_text (g_ptr_array_index (texts, 0));
+    }
+  else if (texts != NULL && texts->len > 1)
     {
       GString *text = g_string_new (NULL);
 
@@ -1125,15 +1233,13 @@ ensure_body (HyMessage *self)
 
       self->text = hy_text_html_to_plain (html);
     }
-
-  classify (self, self->root, NULL, NULL);
 }
 
 const char *
 hy_message_get_text (HyMessage *self)
 {
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
-  ensure_body (self);
+  ensure_text (self);
   return self->text;
 }
 

@@ -89,12 +89,15 @@ GPtrArray    *hy_message_get_attachments       (HyMessage *self);
 /* Parts shown inside the body (related images, inline images). */
 GPtrArray    *hy_message_get_inline_parts      (HyMessage *self);
 
-/* What was wrong with the input, one sentence each (strings). */
+/* What was wrong with the input, one sentence each (strings). The first
+ * call (on a message or any message nested in it) parses the bytes once
+ * more with GMime's checks on, and decodes the body text: a reader that
+ * never shows defects does not pay for them. */
 GPtrArray    *hy_message_get_defects           (HyMessage *self);
 
 /* The parsed GMime message, for code that needs GMime itself. Use it
- * while the HyMessage lives: its parser warnings report into this
- * model's defect list. */
+ * while the HyMessage lives. It was parsed without a warning callback;
+ * GMime's warnings reach hy_message_get_defects() only. */
 GMimeMessage *hy_message_get_gmime_message     (HyMessage *self);
 
 G_END_DECLS

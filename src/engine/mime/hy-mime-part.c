@@ -186,13 +186,31 @@ static char *
 child_path (const char *parent,
             guint       index)
 {
+  char digits[16];
+  char *number = digits + sizeof digits;
   gsize len = strlen (parent);
+  guint value = index + 1;
+  gsize n;
+  char *path;
 
+  /* Part numbers are made for every part of every message opened: no
+   * printf machinery for them. */
+  *--number = '\0';
+  do
+    *--number = '0' + value % 10;
+  while ((value /= 10) > 0);
+  n = digits + sizeof digits - 1 - number;
+  /* "0" (a multipart at the top) and a trailing ".0" (a multipart inside
+   * a message/rfc822) stand for the container itself, not a level. */
   if (strcmp (parent, "0") == 0)
-    return g_strdup_printf ("%u", index + 1);
+    return g_strndup (number, n);
   if (len > 2 && g_str_has_suffix (parent, ".0"))
-    return g_strdup_printf ("%.*s.%u", (int) (len - 2), parent, index + 1);
-  return g_strdup_printf ("%s.%u", parent, index + 1);
+    len -= 2;
+  path = g_malloc (len + 1 + n + 1);
+  memcpy (path, parent, len);
+  path[len] = '.';
+  memcpy (path + len + 1, number, n + 1);
+  return path;
 }
 
 HyMimePart *
@@ -447,6 +465,39 @@ open_raw_stream (HyMimePart           *self,
   return g_mime_stream_substream (stream, stream->bound_start, stream->bound_end);
 }
 
+/* The still-encoded content of a leaf when it is in memory (a message
+ * parsed from bytes): a view into the parsed buffer, no copy. */
+static gboolean
+peek_raw (HyMimePart           *self,
+          const guint8        **data,
+          gsize                *len,
+          GMimeContentEncoding *encoding)
+{
+  GMimeDataWrapper *wrapper;
+  GMimeStream *stream;
+  GByteArray *buffer;
+  gint64 start, end;
+
+  wrapper = g_mime_part_get_content (GMIME_PART (self->object));
+  if (wrapper == NULL)
+    return FALSE;
+  stream = g_mime_data_wrapper_get_stream (wrapper);
+  if (stream == NULL || !GMIME_IS_STREAM_MEM (stream))
+    return FALSE;
+  buffer = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (stream));
+  if (buffer == NULL)
+    return FALSE;
+  start = stream->bound_start;
+  end = stream->bound_end < 0 ? (gint64) buffer->len : MIN (stream->bound_end, (gint64) buffer->len);
+  if (start < 0 || start > end)
+    return FALSE;
+  /* An empty array may have no storage at all. */
+  *data = start < end ? buffer->data + start : (const guint8 *) "";
+  *len = end - start;
+  *encoding = g_mime_data_wrapper_get_encoding (wrapper);
+  return TRUE;
+}
+
 static gboolean
 needs_decoding (GMimeContentEncoding encoding)
 {
@@ -477,16 +528,22 @@ hy_mime_part_get_size (HyMimePart *self)
       GMimeEncoding state;
       char inbuf[4096];
       char *outbuf;
+      const guint8 *mem = NULL;
+      gsize mem_len = 0, mem_pos = 0;
+      gboolean in_memory;
       gint64 total = 0;
       guint64 bad = 0, data_chars = 0;
       ssize_t n;
 
-      raw = open_raw_stream (self, &encoding);
-      if (raw == NULL)
+      /* In memory, the encoded bytes are read where they are. */
+      in_memory = peek_raw (self, &mem, &mem_len, &encoding);
+      if (!in_memory && (raw = open_raw_stream (self, &encoding)) == NULL)
         return self->size = 0;
 
       if (!needs_decoding (encoding))
         {
+          if (in_memory)
+            return self->size = mem_len;
           while ((n = g_mime_stream_read (raw, inbuf, sizeof inbuf)) > 0)
             total += n;
           return self->size = total;
@@ -494,19 +551,34 @@ hy_mime_part_get_size (HyMimePart *self)
 
       g_mime_encoding_init_decode (&state, encoding);
       outbuf = g_malloc (g_mime_encoding_outlen (&state, sizeof inbuf) + 16);
-      while ((n = g_mime_stream_read (raw, inbuf, sizeof inbuf)) > 0)
+      for (;;)
         {
+          const char *chunk;
+
+          if (in_memory)
+            {
+              n = MIN (sizeof inbuf, mem_len - mem_pos);
+              chunk = (const char *) mem + mem_pos;
+              mem_pos += n;
+            }
+          else
+            {
+              n = g_mime_stream_read (raw, inbuf, sizeof inbuf);
+              chunk = inbuf;
+            }
+          if (n <= 0)
+            break;
           if (encoding == GMIME_CONTENT_ENCODING_BASE64)
             for (ssize_t i = 0; i < n; i++)
               {
-                guchar c = (guchar) inbuf[i];
+                guchar c = (guchar) chunk[i];
 
                 if (!is_base64_char (c))
                   bad++;
                 else if (c != '=' && !g_ascii_isspace (c))
                   data_chars++;
               }
-          total += g_mime_encoding_step (&state, inbuf, n, outbuf);
+          total += g_mime_encoding_step (&state, chunk, n, outbuf);
         }
       total += g_mime_encoding_flush (&state, inbuf, 0, outbuf);
       g_free (outbuf);
@@ -587,14 +659,40 @@ hy_mime_part_open_input_stream (HyMimePart *self)
   return hy_mime_input_stream_new (stream);
 }
 
+/* Decodes @len bytes of @data in @encoding onto the end of @array. */
+static void
+decode_append (GByteArray           *array,
+               const guint8         *data,
+               gsize                 len,
+               GMimeContentEncoding  encoding)
+{
+  GMimeEncoding state;
+  gsize before, used;
+
+  g_mime_encoding_init_decode (&state, encoding);
+  before = array->len;
+  g_byte_array_set_size (array, before + g_mime_encoding_outlen (&state, len));
+  used = g_mime_encoding_step (&state, (const char *) data, len, (char *) array->data + before);
+  g_byte_array_set_size (array, before + used);
+
+  before = array->len;
+  g_byte_array_set_size (array, before + g_mime_encoding_outlen (&state, 0) + 16);
+  used = g_mime_encoding_flush (&state, "", 0, (char *) array->data + before);
+  g_byte_array_set_size (array, before + used);
+}
+
 /* The decoded content in one buffer, decoding straight from the parsed
- * bytes (no filter stream: this is the hot path of opening a message). */
+ * bytes (no filter stream: this is the hot path of opening a message).
+ * @extra bytes more are allocated for the caller to append. */
 static GByteArray *
-read_decoded (HyMimePart *self)
+read_decoded (HyMimePart *self,
+              gsize       extra)
 {
   GByteArray *array;
   g_autoptr(GMimeStream) raw = NULL;
   GMimeContentEncoding encoding = GMIME_CONTENT_ENCODING_DEFAULT;
+  const guint8 *data;
+  gsize len;
   char inbuf[16384];
   ssize_t n;
 
@@ -608,6 +706,22 @@ read_decoded (HyMimePart *self)
       return array;
     }
 
+  if (peek_raw (self, &data, &len, &encoding))
+    {
+      if (!needs_decoding (encoding))
+        {
+          array = g_byte_array_sized_new (MIN (len + extra, G_MAXUINT));
+          g_byte_array_append (array, data, len);
+        }
+      else
+        {
+          /* Decoded is never longer than encoded, plus a final flush. */
+          array = g_byte_array_sized_new (MIN (len + 16 + extra, G_MAXUINT));
+          decode_append (array, data, len, encoding);
+        }
+      return array;
+    }
+
   raw = open_raw_stream (self, &encoding);
   if (raw == NULL)
     return g_byte_array_new ();
@@ -615,7 +729,7 @@ read_decoded (HyMimePart *self)
   {
     gint64 length = g_mime_stream_length (raw);
 
-    array = g_byte_array_sized_new (length > 0 && length < G_MAXINT32 ? (guint) length + 16 : 4096);
+    array = g_byte_array_sized_new (length > 0 && length < G_MAXINT32 ? (guint) length + 16 + extra : 4096);
   }
   if (!needs_decoding (encoding))
     {
@@ -652,7 +766,7 @@ hy_mime_part_get_content_bytes (HyMimePart *self)
 {
   g_return_val_if_fail (HY_IS_MIME_PART (self), NULL);
 
-  return g_byte_array_free_to_bytes (read_decoded (self));
+  return g_byte_array_free_to_bytes (read_decoded (self, 0));
 }
 
 gboolean
@@ -709,36 +823,65 @@ sniff_html_charset (const char *data,
   return g_strndup (p, end - p);
 }
 
-/* CRLF and lone CR to LF, in place; returns the new length. */
+/* CRLF and lone CR to LF, in place; returns the new length. The text
+ * between line breaks moves as whole blocks. */
 static gsize
 normalize_newlines_in_place (guint8 *data,
                              gsize   len)
 {
-  guint8 *out;
-  const guint8 *in, *end;
-  const guint8 *cr;
+  guint8 *out, *end;
+  const guint8 *in, *cr;
 
   if (len == 0)
     return 0;
   cr = memchr (data, '\r', len);
   if (cr == NULL)
     return len;
+  end = data + len;
   out = (guint8 *) cr;
   in = cr;
-  end = data + len;
-  while (in < end)
+  while (cr != NULL)
     {
-      if (*in == '\r')
-        {
-          *out++ = '\n';
-          in++;
-          if (in < end && *in == '\n')
-            in++;
-        }
-      else
-        *out++ = *in++;
+      gsize block = cr - in;
+
+      if (out != in && block > 0)
+        memmove (out, in, block);
+      out += block;
+      *out++ = '\n';
+      in = cr + 1;
+      if (in < end && *in == '\n')
+        in++;
+      cr = in < end ? memchr (in, '\r', end - in) : NULL;
+    }
+  if (in < end)
+    {
+      memmove (out, in, end - in);
+      out += end - in;
     }
   return out - data;
+}
+
+/* Whether @data is UTF-8 without NUL bytes, as text must be. Mail is
+ * mostly ASCII: that is checked a word at a time, and only the rest goes
+ * through the full UTF-8 check. */
+static gboolean
+is_valid_text (const guint8 *data,
+               gsize         len)
+{
+  const guint64 high = G_GUINT64_CONSTANT (0x8080808080808080);
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  gsize i = 0;
+
+  for (; i + 8 <= len; i += 8)
+    {
+      guint64 word;
+
+      memcpy (&word, data + i, sizeof word);
+      /* A byte >= 0x80, or a zero byte. */
+      if ((word & high) != 0 || ((word - ones) & ~word & high) != 0)
+        break;
+    }
+  return g_utf8_validate ((const char *) data + i, len - i, NULL);
 }
 
 static gboolean
@@ -764,7 +907,7 @@ hy_mime_part_get_text (HyMimePart *self)
   if (!GMIME_IS_PART (self->object) || strcmp (self->media_type, "text") != 0)
     return NULL;
 
-  array = read_decoded (self);
+  array = read_decoded (self, 1);
   if (array->len == 0)
     return g_strdup ("");
   charset = self->charset;
@@ -778,8 +921,7 @@ hy_mime_part_get_text (HyMimePart *self)
   if (!wide)
     g_byte_array_set_size (array, normalize_newlines_in_place (array->data, array->len));
 
-  if (is_utf8_label (charset) && g_utf8_validate ((const char *) array->data, array->len, NULL) &&
-      memchr (array->data, '\0', array->len) == NULL)
+  if (is_utf8_label (charset) && is_valid_text (array->data, array->len))
     {
       /* The common case: already UTF-8, no copy. */
       g_byte_array_append (array, (const guint8 *) "", 1);

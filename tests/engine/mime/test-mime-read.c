@@ -394,6 +394,67 @@ test_sample_8bit_headers (void)
   g_assert_true (has_defect (message, "8-bit"));
 }
 
+/* GMime's findings come first, whenever the list is first asked for, and
+ * a message nested in another reports into the same list. */
+static void
+test_defects_on_demand (void)
+{
+  static const char raw[] =
+    "From: a@example.org\r\n"
+    "Subject: caf\xe9 raw\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"b\"\r\n"
+    "\r\n"
+    "--b\r\n"
+    "Content-Type: application/octet-stream\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "aGVsbG8*!\r\n"
+    "--b\r\n"
+    "Content-Type: message/rfc822\r\n"
+    "\r\n"
+    "Subject: inner\r\n"
+    "To: \xe7\x8e\x8b <w@example.org>\r\n"
+    "\r\n"
+    "inner body\r\n"
+    "--b--\r\n";
+  g_autoptr(HyMessage) message = hy_message_new_from_data (raw, sizeof raw - 1);
+  g_autoptr(HyMessage) again = hy_message_new_from_data (raw, sizeof raw - 1);
+  GPtrArray *parts = hy_message_get_parts (message);
+  GPtrArray *defects;
+  HyMessage *nested = NULL;
+  guint n;
+
+  /* A defect found by reading a part before the list is asked for. */
+  for (guint i = 0; i < parts->len; i++)
+    if (g_strcmp0 (hy_mime_part_get_content_type (g_ptr_array_index (parts, i)),
+                   "application/octet-stream") == 0)
+      g_assert_cmpint (hy_mime_part_get_size (g_ptr_array_index (parts, i)), >, 0);
+  for (guint i = 0; i < parts->len && nested == NULL; i++)
+    nested = hy_mime_part_get_message (g_ptr_array_index (parts, i));
+  g_assert_nonnull (nested);
+
+  defects = hy_message_get_defects (message);
+  n = defects->len;
+  g_assert_cmpuint (n, >=, 2);
+  g_assert_nonnull (strstr (g_ptr_array_index (defects, 0), "8-bit"));
+  g_assert_nonnull (strstr (g_ptr_array_index (defects, n - 1), "invalid Base64"));
+  /* Asking again, or through the nested message, adds nothing twice. */
+  g_assert_true (hy_message_get_defects (message) == defects);
+  g_assert_true (hy_message_get_defects (nested) == defects);
+  g_assert_cmpuint (defects->len, ==, n);
+
+  /* Asked first through the nested message: the whole message is scanned. */
+  parts = hy_message_get_parts (again);
+  nested = NULL;
+  for (guint i = 0; i < parts->len && nested == NULL; i++)
+    nested = hy_mime_part_get_message (g_ptr_array_index (parts, i));
+  g_assert_nonnull (nested);
+  defects = hy_message_get_defects (nested);
+  g_assert_nonnull (strstr (g_ptr_array_index (defects, 0), "8-bit"));
+  g_assert_true (hy_message_get_defects (again) == defects);
+}
+
 static void
 test_sample_deep_nesting (void)
 {
@@ -636,6 +697,7 @@ main (int    argc,
   g_test_add_func ("/engine/mime/read/save-and-stream", test_save_and_stream);
   g_test_add_func ("/engine/mime/read/load-async", test_load_async);
   g_test_add_func ("/engine/mime/read/hostile-headers", test_hostile_headers);
+  g_test_add_func ("/engine/mime/read/defects-on-demand", test_defects_on_demand);
 
   return g_test_run ();
 }
