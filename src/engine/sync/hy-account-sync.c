@@ -47,6 +47,7 @@ struct _HyAccountSync {
   gboolean             continuous;
   gboolean             kick;
   GCancellable        *wake;         /* interrupts IDLE and waits */
+  GCancellable        *cancel;       /* stops the work when the thread ends */
   GPtrArray           *waiters;      /* GTask, completed after the next pass */
   HyAccountSyncStatus  status;
   GError              *error;
@@ -75,6 +76,8 @@ stop_thread (HyAccountSync *self)
   self->quit = TRUE;
   if (self->wake != NULL)
     g_cancellable_cancel (self->wake);
+  if (self->cancel != NULL)
+    g_cancellable_cancel (self->cancel);
   g_cond_broadcast (&self->cond);
   thread = g_steal_pointer (&self->thread);
   g_mutex_unlock (&self->lock);
@@ -102,6 +105,7 @@ hy_account_sync_finalize (GObject *object)
 
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
   g_clear_object (&self->wake);
+  g_clear_object (&self->cancel);
   g_clear_object (&self->pool);
   g_clear_object (&self->account);
   g_clear_object (&self->store);
@@ -170,9 +174,9 @@ hy_account_sync_set_ca_file (HyAccountSync *self,
 }
 
 static gboolean
-is_pop3 (HyAccountSync *self)
+is_pop3 (HyAccount *account)
 {
-  const HyServerConfig *incoming = hy_account_get_incoming (self->account);
+  const HyServerConfig *incoming = hy_account_get_incoming (account);
 
   return incoming != NULL && incoming->protocol == HY_SERVER_PROTOCOL_POP3;
 }
@@ -275,6 +279,8 @@ ensure_thread (HyAccountSync *self)
       g_autofree char *name = g_strdup_printf ("hy-sync-%s", hy_account_get_id (self->account));
 
       self->quit = FALSE;
+      g_clear_object (&self->cancel);
+      self->cancel = g_cancellable_new ();
       self->thread = g_thread_new (name, sync_thread, g_object_ref (self));
     }
 }
@@ -404,11 +410,12 @@ classify (const GError *error)
  * was asked for meanwhile), not the rest. */
 static gboolean
 imap_pass (HyAccountSync  *self,
+           HyAccount      *account,
            HySyncWait     *wait,
            GCancellable   *interrupt,
            GError        **error)
 {
-  GCancellable *cancellable = NULL;
+  GCancellable *cancellable = self->cancel;
   g_autoptr(HyImapClient) client = NULL;
   g_autoptr(GPtrArray) folders = NULL;
   gboolean changed = FALSE;
@@ -422,7 +429,7 @@ imap_pass (HyAccountSync  *self,
 
   if (!hy_imap_sync_replay (client, wait, self->store, cancellable, error))
     goto out;
-  if (!hy_imap_sync_folder_list (client, wait, self->store, self->account, &changed, cancellable, error))
+  if (!hy_imap_sync_folder_list (client, wait, self->store, account, &changed, cancellable, error))
     goto out;
   if (changed)
     emit_later (self, SIGNAL_FOLDERS_CHANGED, 0, 0);
@@ -446,7 +453,7 @@ imap_pass (HyAccountSync  *self,
       }
 
   /* Then the bodies of the sync window, for reading offline. */
-  days = hy_account_get_sync_window_days (self->account);
+  days = hy_account_get_sync_window_days (account);
   since = days == 0 ? 0 : g_get_real_time () / G_USEC_PER_SEC - (gint64) days * 24 * 3600;
   for (guint i = 0; i < folders->len; i++)
     {
@@ -551,6 +558,7 @@ sync_thread (gpointer data)
       g_autoptr(GPtrArray) waiters = NULL;
       g_autoptr(GCancellable) wake = NULL;
       g_autoptr(GError) error = NULL;
+      g_autoptr(HyAccount) account = NULL;
       Failure failure;
       gboolean ok;
 
@@ -568,22 +576,23 @@ sync_thread (gpointer data)
       g_mutex_unlock (&self->lock);
 
       set_status (self, HY_ACCOUNT_SYNC_SYNCING, NULL);
-      if (is_pop3 (self))
+      account = hy_connection_pool_get_account (self->pool);
+      if (is_pop3 (account))
         {
           guint new_messages = 0;
           gint64 inbox = 0;
 
           g_autofree char *ca_file = hy_connection_pool_get_ca_file (self->pool);
 
-          ok = hy_pop3_sync_run (self->account, self->store, self->credentials, ca_file, &wait,
-                                 &inbox, &new_messages, NULL, &error);
+          ok = hy_pop3_sync_run (account, self->store, self->credentials, ca_file, &wait,
+                                 &inbox, &new_messages, self->cancel, &error);
           if (ok && new_messages > 0 && self->synced_once)
             emit_later (self, SIGNAL_NEW_MAIL, inbox, new_messages);
           if (ok && inbox != 0 && !self->synced_once)
             emit_later (self, SIGNAL_FOLDERS_CHANGED, 0, 0);
         }
       else
-        ok = imap_pass (self, &wait, wake, &error);
+        ok = imap_pass (self, account, &wait, wake, &error);
 
       failure = ok ? FAILURE_NONE : classify (error);
       if (ok)
@@ -627,7 +636,7 @@ sync_thread (gpointer data)
 
       /* In step: wait for the inbox to change, or poll. */
       g_mutex_unlock (&self->lock);
-      if (is_pop3 (self) || !idle_inbox (self, &wait, &idle_client, POLL_SECONDS, wake))
+      if (is_pop3 (account) || !idle_inbox (self, &wait, &idle_client, POLL_SECONDS, wake))
         {
           g_mutex_lock (&self->lock);
           sleep_locked (self, POLL_SECONDS);
@@ -657,12 +666,14 @@ hy_account_sync_fetch_body (HyAccountSync  *self,
                             GError        **error)
 {
   g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(HyAccount) account = NULL;
   HySyncWait wait;
   GBytes *raw = NULL;
 
   g_return_val_if_fail (HY_IS_ACCOUNT_SYNC (self), NULL);
 
-  if (is_pop3 (self))
+  account = hy_connection_pool_get_account (self->pool);
+  if (is_pop3 (account))
     {
       /* POP3 messages are stored whole when they arrive. */
       g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,

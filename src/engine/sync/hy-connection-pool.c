@@ -20,6 +20,7 @@ struct _HyConnectionPool {
   GObject        parent_instance;
 
   HyAccount     *account;
+  HyAccount     *snapshot;    /* a copy never changed: read by sync threads */
   HyCredentials *credentials;
 
   GMutex         lock;
@@ -42,6 +43,7 @@ hy_connection_pool_finalize (GObject *object)
   g_clear_pointer (&self->secret, hy_credentials_secret_free);
   g_free (self->ca_file);
   g_clear_object (&self->account);
+  g_clear_object (&self->snapshot);
   g_clear_object (&self->credentials);
   g_mutex_clear (&self->lock);
 
@@ -63,9 +65,41 @@ hy_connection_pool_init (HyConnectionPool *self)
 
 /* New settings (server, user, password): sessions made with the old ones
  * are not reused. */
+HyAccount *
+hy_connection_pool_copy_account (HyAccount *account)
+{
+  g_autoptr(GKeyFile) key_file = hy_account_to_key_file (account);
+  g_autoptr(GError) error = NULL;
+  HyAccount *copy = hy_account_new_from_key_file (hy_account_get_id (account), key_file, &error);
+
+  if (copy == NULL)
+    {
+      g_warning ("Cannot copy the settings of %s: %s", hy_account_get_id (account), error->message);
+      copy = hy_account_new (hy_account_get_id (account));
+    }
+  return copy;
+}
+
+static HyAccount *
+get_snapshot (HyConnectionPool *self)
+{
+  HyAccount *snapshot;
+
+  g_mutex_lock (&self->lock);
+  snapshot = g_object_ref (self->snapshot);
+  g_mutex_unlock (&self->lock);
+  return snapshot;
+}
+
 static void
 account_changed (HyConnectionPool *self)
 {
+  HyAccount *snapshot = hy_connection_pool_copy_account (self->account);
+
+  g_mutex_lock (&self->lock);
+  g_clear_object (&self->snapshot);
+  self->snapshot = snapshot;
+  g_mutex_unlock (&self->lock);
   hy_connection_pool_clear (self);
   hy_connection_pool_forget_secret (self);
 }
@@ -80,6 +114,7 @@ hy_connection_pool_new (HyAccount     *account,
 
   self = g_object_new (HY_TYPE_CONNECTION_POOL, NULL);
   self->account = g_object_ref (account);
+  self->snapshot = hy_connection_pool_copy_account (account);
   self->credentials = credentials != NULL ? g_object_ref (credentials) : NULL;
   self->changed_id = g_signal_connect_swapped (account, "changed", G_CALLBACK (account_changed), self);
   return self;
@@ -96,6 +131,14 @@ hy_connection_pool_set_ca_file (HyConnectionPool *self,
   self->ca_file = g_strdup (ca_file);
   g_mutex_unlock (&self->lock);
   hy_connection_pool_clear (self);
+}
+
+HyAccount *
+hy_connection_pool_get_account (HyConnectionPool *self)
+{
+  g_return_val_if_fail (HY_IS_CONNECTION_POOL (self), NULL);
+
+  return get_snapshot (self);
 }
 
 char *
@@ -146,6 +189,7 @@ usable (HyImapClient *client)
 /* The secret, read from the keyring once; a copy for the caller. */
 static char *
 get_secret (HyConnectionPool  *self,
+            HyAccount         *account,
             HySyncWait        *wait,
             const HyServerConfig *config,
             GCancellable      *cancellable,
@@ -165,7 +209,7 @@ get_secret (HyConnectionPool  *self,
                    "No password is stored for %s on %s.", config->user, config->host);
       return NULL;
     }
-  hy_credentials_lookup_async (self->credentials, hy_account_get_id (self->account), "imap",
+  hy_credentials_lookup_async (self->credentials, hy_account_get_id (account), "imap",
                                config->host, config->user, cancellable, hy_sync_wait_cb, wait);
   secret = hy_credentials_lookup_finish (self->credentials, hy_sync_wait (wait), error);
   if (secret == NULL)
@@ -189,7 +233,8 @@ open_session (HyConnectionPool  *self,
               GCancellable      *cancellable,
               GError           **error)
 {
-  const HyServerConfig *config = hy_account_get_incoming (self->account);
+  g_autoptr(HyAccount) account = get_snapshot (self);
+  const HyServerConfig *config = hy_account_get_incoming (account);
   g_autoptr(HyConnection) connection = NULL;
   g_autoptr(HyImapClient) client = NULL;
   g_autofree char *ca_file = NULL;
@@ -200,7 +245,7 @@ open_session (HyConnectionPool  *self,
   if (config == NULL || config->protocol != HY_SERVER_PROTOCOL_IMAP || config->host == NULL)
     {
       g_set_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_STATE,
-                   "The account %s has no IMAP server.", hy_account_get_id (self->account));
+                   "The account %s has no IMAP server.", hy_account_get_id (account));
       return NULL;
     }
   switch (config->security)
@@ -227,7 +272,7 @@ open_session (HyConnectionPool  *self,
   if (!hy_imap_client_connect_finish (client, hy_sync_wait (wait), error))
     return NULL;
 
-  secret = get_secret (self, wait, config, cancellable, error);
+  secret = get_secret (self, account, wait, config, cancellable, error);
   if (secret == NULL)
     return NULL;
   hy_imap_client_login_async (client, config->user, secret,

@@ -27,6 +27,11 @@ HyConnectionPool *hy_connection_pool_new         (HyAccount         *account,
                                                   HyCredentials     *credentials);
 void              hy_connection_pool_set_ca_file (HyConnectionPool  *self,
                                                   const char        *ca_file);
+/* The account's settings as they are now, in an object that never
+ * changes (safe to read from any thread); unref it when done. */
+HyAccount        *hy_connection_pool_get_account (HyConnectionPool  *self);
+/* A copy of @account that is never changed. */
+HyAccount        *hy_connection_pool_copy_account (HyAccount        *account);
 /* A copy of the extra CA file, or NULL. */
 char             *hy_connection_pool_get_ca_file (HyConnectionPool  *self);
 HyImapClient     *hy_connection_pool_acquire     (HyConnectionPool  *self,

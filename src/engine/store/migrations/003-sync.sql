@@ -27,3 +27,8 @@ CREATE TABLE pop3_uidls (
   uidl          TEXT PRIMARY KEY,
   seen          INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+-- Threads are merged by thread id (a reply that joins two threads): without
+-- this index every merge scanned the whole table, and a sync of a mailbox
+-- with many replies grew with the square of its size.
+CREATE INDEX thread_ids_thread ON thread_ids (thread_id);
