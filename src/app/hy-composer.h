@@ -1,0 +1,74 @@
+/* hy-composer.h — the window for writing a message
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "account/hy-identity.h"
+#include "hy-application.h"
+#include "hy-mailto.h"
+#include "mime/hy-message-builder.h"
+
+G_BEGIN_DECLS
+
+#define HY_TYPE_COMPOSER (hy_composer_get_type ())
+
+G_DECLARE_FINAL_TYPE (HyComposer, hy_composer, HY, COMPOSER, AdwWindow)
+
+/* Signals:
+ *  gboolean send (HyComposer *composer, HyMessageBuilder *message,
+ *                 const char *account_id)
+ *    The person asked to send @message (checked: recipients, forgotten
+ *    attachment, size) from @account_id. A handler that takes the message
+ *    (queues it) returns TRUE and the composer closes; when no handler
+ *    does, the composer stays open with what was written. */
+
+HyComposer       *hy_composer_new              (HyApplication     *application);
+
+/* Offers @identity of account @account_id in the From chooser; the first
+ * one added is chosen. Its signature is put under the body. */
+void              hy_composer_add_identity     (HyComposer        *self,
+                                                const char        *account_id,
+                                                const HyIdentity  *identity);
+/* The account of the chosen identity, or NULL when there is none. */
+const char       *hy_composer_get_account_id   (HyComposer        *self);
+
+/* Fills in what a mailto: link asks for. */
+void              hy_composer_apply_mailto     (HyComposer        *self,
+                                                const HyMailto    *mailto);
+/* Fills the fields from a reply or forward made by the engine's
+ * builders; its threading headers are kept for the message sent. */
+void              hy_composer_load_builder     (HyComposer        *self,
+                                                HyMessageBuilder  *builder);
+
+void              hy_composer_set_rich_text    (HyComposer        *self,
+                                                gboolean           rich);
+gboolean          hy_composer_get_rich_text    (HyComposer        *self);
+
+/* Adds a file as an attachment; it is read only when the message is
+ * written out. */
+void              hy_composer_add_attachment   (HyComposer        *self,
+                                                GFile             *file);
+/* Adds data (a pasted image) as an attachment. */
+void              hy_composer_add_attachment_bytes (HyComposer    *self,
+                                                    GBytes        *bytes,
+                                                    const char    *content_type,
+                                                    const char    *filename);
+guint             hy_composer_get_n_attachments (HyComposer       *self);
+
+/* The body as the person wrote it, as plain text. */
+char             *hy_composer_get_body_text    (HyComposer        *self);
+
+/* The message as it would be sent now. Fails (HY_MIME_ERROR) with a
+ * message for the person when a field is not valid. */
+HyMessageBuilder *hy_composer_build_message    (HyComposer        *self,
+                                                GError           **error);
+
+/* The largest message the outgoing server accepts (its SIZE), 0 when
+ * unknown; sending something larger asks first. */
+void              hy_composer_set_size_limit   (HyComposer        *self,
+                                                guint64            size_limit);
+
+G_END_DECLS
