@@ -23,7 +23,8 @@ typedef struct
 typedef struct
 {
   GFile      *file;          /* or … */
-  GBytes     *bytes;         /* … pasted data */
+  GBytes     *bytes;         /* … pasted data, or … */
+  HyMessage  *message;       /* … a forwarded message */
   char       *name;
   char       *content_type;
   guint64     size;
@@ -93,6 +94,7 @@ attachment_free (gpointer data)
 
   g_clear_object (&attachment->file);
   g_clear_pointer (&attachment->bytes, g_bytes_unref);
+  g_clear_object (&attachment->message);
   g_free (attachment->name);
   g_free (attachment->content_type);
   g_free (attachment);
@@ -126,6 +128,7 @@ put_signature (HyComposer *self)
   const FromEntry *from = chosen_from (self);
   GtkTextIter start, end;
   gboolean modified = self->modified;
+  int cursor;
 
   if (self->signature_mark != NULL)
     {
@@ -139,6 +142,8 @@ put_signature (HyComposer *self)
   if (from == NULL || from->identity->signature == NULL || *from->identity->signature == '\0')
     return;
 
+  gtk_text_buffer_get_iter_at_mark (self->buffer, &start, gtk_text_buffer_get_insert (self->buffer));
+  cursor = gtk_text_iter_get_offset (&start);
   gtk_text_buffer_get_end_iter (self->buffer, &end);
   self->signature_mark = gtk_text_buffer_create_mark (self->buffer, NULL, &end, TRUE);
   {
@@ -147,6 +152,9 @@ put_signature (HyComposer *self)
 
     gtk_text_buffer_insert (self->buffer, &end, text, -1);
   }
+  /* The person writes above the signature. */
+  gtk_text_buffer_get_iter_at_offset (self->buffer, &start, cursor);
+  gtk_text_buffer_place_cursor (self->buffer, &start);
   self->modified = modified;
 }
 
@@ -299,7 +307,8 @@ add_attachment_row (HyComposer *self,
 {
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *remove = gtk_button_new_from_icon_name ("edit-delete-symbolic");
-  g_autofree char *size = g_format_size (attachment->size);
+  g_autofree char *size = attachment->message != NULL ? g_strdup (_("Forwarded message"))
+                                                      : g_format_size (attachment->size);
   g_autofree char *remove_label = g_strdup_printf (_("Remove “%s”"), attachment->name);
   g_autoptr(GIcon) icon = g_content_type_get_symbolic_icon (attachment->content_type);
   GtkWidget *image = gtk_image_new_from_gicon (icon);
@@ -388,6 +397,27 @@ hy_composer_add_attachment_bytes (HyComposer *self,
   g_ptr_array_add (self->attachments, attachment);
   add_attachment_row (self, attachment);
   self->modified = TRUE;
+}
+
+void
+hy_composer_add_message_attachment (HyComposer *self,
+                                    HyMessage  *message)
+{
+  Attachment *attachment;
+  const char *subject;
+
+  g_return_if_fail (HY_IS_COMPOSER (self));
+  g_return_if_fail (HY_IS_MESSAGE (message));
+
+  subject = hy_message_get_subject (message);
+  attachment = g_new0 (Attachment, 1);
+  attachment->message = g_object_ref (message);
+  attachment->name = g_strdup_printf ("%s.eml", subject != NULL && *subject != '\0'
+                                                ? subject : _("Message"));
+  attachment->content_type = g_strdup ("message/rfc822");
+  attachment->size = 0;
+  g_ptr_array_add (self->attachments, attachment);
+  add_attachment_row (self, attachment);
 }
 
 guint
@@ -906,7 +936,11 @@ hy_composer_build_message (HyComposer  *self,
       g_autofree char *mime_type = g_content_type_get_mime_type (attachment->content_type);
       gboolean ok;
 
-      if (attachment->file != NULL)
+      if (attachment->message != NULL)
+        ok = hy_message_builder_add_message_attachment (builder,
+                                                        hy_message_get_gmime_message (attachment->message),
+                                                        error);
+      else if (attachment->file != NULL)
         ok = hy_message_builder_add_attachment_file (builder, attachment->file, mime_type,
                                                      attachment->name, error);
       else
@@ -974,6 +1008,15 @@ on_size_response (AdwMessageDialog *dialog,
     }
 }
 
+static gboolean
+reminder_enabled (HyComposer *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  GSettings *settings = HY_IS_APPLICATION (app) ? hy_application_get_settings (HY_APPLICATION (app)) : NULL;
+
+  return settings == NULL || g_settings_get_boolean (settings, "attachment-reminder");
+}
+
 static void
 send_action (GtkWidget  *widget,
              const char *action_name,
@@ -1007,7 +1050,7 @@ send_action (GtkWidget  *widget,
     }
 
   body = hy_rich_text_to_plain (self->buffer);
-  if (!self->reminder_confirmed && self->attachments->len == 0 &&
+  if (!self->reminder_confirmed && self->attachments->len == 0 && reminder_enabled (self) &&
       hy_attachment_reminder_mentions (body))
     {
       GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Send Without Attachment?"),
@@ -1130,7 +1173,7 @@ on_subject_changed (HyComposer *self)
 HyComposer *
 hy_composer_new (HyApplication *application)
 {
-  g_return_val_if_fail (HY_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (application == NULL || HY_IS_APPLICATION (application), NULL);
 
   return g_object_new (HY_TYPE_COMPOSER, "application", application, NULL);
 }

@@ -25,6 +25,7 @@ G_DECLARE_FINAL_TYPE (HyComposer, hy_composer, HY, COMPOSER, AdwWindow)
  *    (queues it) returns TRUE and the composer closes; when no handler
  *    does, the composer stays open with what was written. */
 
+/* @application may be NULL for a composer outside a running application. */
 HyComposer       *hy_composer_new              (HyApplication     *application);
 
 /* Offers @identity of account @account_id in the From chooser; the first
@@ -56,6 +57,9 @@ void              hy_composer_add_attachment_bytes (HyComposer    *self,
                                                     GBytes        *bytes,
                                                     const char    *content_type,
                                                     const char    *filename);
+/* Attaches a whole message (forward as attachment) as message/rfc822. */
+void              hy_composer_add_message_attachment (HyComposer  *self,
+                                                      HyMessage   *message);
 guint             hy_composer_get_n_attachments (HyComposer       *self);
 
 /* The body as the person wrote it, as plain text. */

@@ -302,7 +302,7 @@ hy_rich_text_setup (GtkTextBuffer *buffer)
   gtk_text_buffer_create_tag (buffer, HY_RICH_TEXT_BULLET, "left-margin", 24, NULL);
   gtk_text_buffer_create_tag (buffer, HY_RICH_TEXT_NUMBER, "left-margin", 24, NULL);
   gtk_text_buffer_create_tag (buffer, HY_RICH_TEXT_QUOTE,
-                              "left-margin", 24, "foreground", "#62a0ea", NULL);
+                              "left-margin", 24, "foreground", "#77767b", "style", PANGO_STYLE_ITALIC, NULL);
   gtk_text_buffer_create_tag (buffer, MARKER_TAG, NULL);
 
   g_signal_connect_after (buffer, "insert-text", G_CALLBACK (on_insert_text), NULL);
