@@ -1341,22 +1341,31 @@ build_message (HyMessageBuilder  *self,
   return g_steal_pointer (&message);
 }
 
-GBytes *
-hy_message_builder_to_bytes (HyMessageBuilder  *self,
-                             GError           **error)
+static GBytes *
+serialize (HyMessageBuilder  *self,
+           gboolean           with_bcc,
+           GError           **error)
 {
   g_autoptr(GMimeMessage) message = NULL;
   g_autoptr(GMimeFormatOptions) options = NULL;
   g_autoptr(GMimeStream) stream = NULL;
   GByteArray *array;
 
-  g_return_val_if_fail (HY_IS_MESSAGE_BUILDER (self), NULL);
-
   message = build_message (self, error);
   if (message == NULL)
     return NULL;
 
-  options = wire_format ();
+  if (with_bcc)
+    {
+      if (self->bcc->len > 0)
+        add_mailboxes (message, GMIME_ADDRESS_TYPE_BCC, self->bcc);
+      options = g_mime_format_options_new ();
+      g_mime_format_options_set_newline_format (options, GMIME_NEWLINE_FORMAT_DOS);
+      g_mime_format_options_set_param_encoding_method (options, GMIME_PARAM_ENCODING_METHOD_RFC2231);
+    }
+  else
+    options = wire_format ();
+
   stream = g_mime_stream_mem_new ();
   if (g_mime_object_write_to_stream (GMIME_OBJECT (message), options, stream) < 0)
     {
@@ -1369,6 +1378,24 @@ hy_message_builder_to_bytes (HyMessageBuilder  *self,
   array = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (stream));
   g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (stream), FALSE);
   return g_byte_array_free_to_bytes (array);
+}
+
+GBytes *
+hy_message_builder_to_bytes (HyMessageBuilder  *self,
+                             GError           **error)
+{
+  g_return_val_if_fail (HY_IS_MESSAGE_BUILDER (self), NULL);
+
+  return serialize (self, FALSE, error);
+}
+
+GBytes *
+hy_message_builder_to_bytes_with_bcc (HyMessageBuilder  *self,
+                                      GError           **error)
+{
+  g_return_val_if_fail (HY_IS_MESSAGE_BUILDER (self), NULL);
+
+  return serialize (self, TRUE, error);
 }
 
 gboolean

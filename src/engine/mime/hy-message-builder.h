@@ -125,6 +125,11 @@ gboolean  hy_message_builder_add_inline_bytes     (HyMessageBuilder  *self,
 /* The message as it goes on the wire (CRLF, 7-bit clean, no Bcc). */
 GBytes   *hy_message_builder_to_bytes       (HyMessageBuilder    *self,
                                              GError             **error);
+/* The same with the Bcc header kept: for the outbox, drafts and the Sent
+ * copy, which must remember every recipient. Never hand these bytes to an
+ * SMTP server as they are; the outbox removes Bcc before sending. */
+GBytes   *hy_message_builder_to_bytes_with_bcc (HyMessageBuilder *self,
+                                                GError          **error);
 gboolean  hy_message_builder_write_to_file  (HyMessageBuilder    *self,
                                              GFile               *file,
                                              GCancellable        *cancellable,
