@@ -46,4 +46,19 @@ sqlite3_stmt  *_hy_store_prepare_writer      (HyStore       *self,
 void           _hy_store_emit_folders_changed (HyStore      *self,
                                               GArray        *folder_ids);
 
+/* For the files that add kinds of writes to HyStoreTransaction. */
+HyStore       *_hy_store_transaction_get_store (HyStoreTransaction *self);
+sqlite3_stmt  *_hy_store_transaction_prepare (HyStoreTransaction *self,
+                                              const char         *sql,
+                                              GError            **error);
+/* Steps a write statement to its end and resets it. */
+gboolean       _hy_store_transaction_run     (HyStoreTransaction *self,
+                                              sqlite3_stmt       *stmt,
+                                              GError            **error);
+/* Records that @folder_id changed, with deltas to its counts. */
+void           _hy_store_transaction_changed (HyStoreTransaction *self,
+                                              gint64              folder_id,
+                                              gint64              total,
+                                              gint64              unread);
+
 G_END_DECLS

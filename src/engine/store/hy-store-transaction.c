@@ -273,6 +273,39 @@ bind_text (sqlite3_stmt *stmt,
     sqlite3_bind_null (stmt, index);
 }
 
+HyStore *
+_hy_store_transaction_get_store (HyStoreTransaction *self)
+{
+  return self->store;
+}
+
+sqlite3_stmt *
+_hy_store_transaction_prepare (HyStoreTransaction  *self,
+                               const char          *sql,
+                               GError             **error)
+{
+  return prepare (self, sql, error);
+}
+
+gboolean
+_hy_store_transaction_run (HyStoreTransaction  *self,
+                           sqlite3_stmt        *stmt,
+                           GError             **error)
+{
+  return run (self, stmt, error);
+}
+
+void
+_hy_store_transaction_changed (HyStoreTransaction *self,
+                               gint64              folder_id,
+                               gint64              total,
+                               gint64              unread)
+{
+  if (total != 0 || unread != 0)
+    count (self, folder_id, total, unread);
+  mark_changed (self, folder_id);
+}
+
 /* Folders. */
 
 gint64

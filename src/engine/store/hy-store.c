@@ -718,7 +718,7 @@ hy_store_list_uids (HyStore  *self,
 
   if ((db = acquire_reader (self, error)) == NULL)
     return NULL;
-  stmt = prepare_reader (db, "SELECT uid FROM messages WHERE folder_id = ?1 ORDER BY uid", error);
+  stmt = prepare_reader (db, "SELECT uid FROM messages WHERE folder_id = ?1 AND uid > 0 ORDER BY uid", error);
   if (stmt == NULL)
     {
       release_reader (self, db);

@@ -77,7 +77,8 @@ gint64              hy_store_find_message            (HyStore              *self
                                                       guint32               uid,
                                                       GError              **error);
 /* The UIDs of a folder's cached messages, ascending (guint32 array), for
- * comparing with the server's after a reconnect. */
+ * comparing with the server's after a reconnect.  Messages moved here
+ * offline have no UID yet and are not listed. */
 GArray             *hy_store_list_uids               (HyStore              *self,
                                                       gint64                folder_id,
                                                       GError              **error);
