@@ -26,6 +26,8 @@ static const HyCliCommand commands[] = {
   { "folders", "List the folders of an account's offline store", hy_cli_folders_run },
   { "list", "List a folder's messages from the offline store", hy_cli_list_run },
   { "search", "Search the offline store", hy_cli_search_run },
+  { "queue", "Put message files in an account's outbox", hy_cli_queue_run },
+  { "outbox", "List, send, retry or cancel the messages in the outbox", hy_cli_outbox_run },
   { NULL, NULL, NULL }
 };
 

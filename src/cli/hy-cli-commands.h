@@ -19,5 +19,7 @@ int hy_cli_account_run (int argc, char **argv);
 int hy_cli_folders_run (int argc, char **argv);
 int hy_cli_list_run (int argc, char **argv);
 int hy_cli_search_run (int argc, char **argv);
+int hy_cli_queue_run (int argc, char **argv);
+int hy_cli_outbox_run (int argc, char **argv);
 
 G_END_DECLS
