@@ -7,11 +7,13 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <gmime/gmime.h>
 
 #include "hy-application.h"
 #include "hy-compose-actions.h"
 #include "hy-preferences-window.h"
 #include "hy-screenshot.h"
+#include "hy-secret-credentials.h"
 #include "hy-window.h"
 #include "net/hy-tls-backend.h"
 
@@ -20,6 +22,7 @@ struct _HyApplication
   AdwApplication  parent_instance;
 
   GSettings      *settings;
+  HyEngine       *engine;
   char           *screenshot_path;
   gboolean        exit_after_screenshot;
   gboolean        compose_on_activate;
@@ -53,6 +56,24 @@ hy_application_get_settings (HyApplication *self)
   g_return_val_if_fail (HY_IS_APPLICATION (self), NULL);
 
   return self->settings;
+}
+
+HyEngine *
+hy_application_get_engine (HyApplication *self)
+{
+  g_return_val_if_fail (HY_IS_APPLICATION (self), NULL);
+
+  if (self->engine == NULL)
+    {
+      g_autoptr(HyCredentials) credentials = hy_secret_credentials_new ();
+      g_autoptr(HyAccountManager) manager = hy_account_manager_new (credentials);
+      const char *ca_file = g_getenv ("HONGYAN_CA_FILE");
+
+      self->engine = hy_engine_new (manager);
+      if (ca_file != NULL && *ca_file != '\0')
+        hy_engine_set_ca_file (self->engine, ca_file);
+    }
+  return self->engine;
 }
 
 static int
@@ -184,6 +205,8 @@ hy_application_startup (GApplication *app)
   G_APPLICATION_CLASS (hy_application_parent_class)->startup (app);
 
   g_set_application_name (_("Hongyan"));
+  /* Messages are parsed with GMime, in worker threads too. */
+  g_mime_init ();
   gtk_window_set_default_icon_name (APP_ID);
 
   self->settings = g_settings_new ("io.github.hongyan.Hongyan");
@@ -308,10 +331,22 @@ hy_application_init (HyApplication *self)
 }
 
 static void
+hy_application_shutdown (GApplication *app)
+{
+  HyApplication *self = HY_APPLICATION (app);
+
+  if (self->engine != NULL)
+    hy_engine_stop (self->engine);
+
+  G_APPLICATION_CLASS (hy_application_parent_class)->shutdown (app);
+}
+
+static void
 hy_application_finalize (GObject *object)
 {
   HyApplication *self = HY_APPLICATION (object);
 
+  g_clear_object (&self->engine);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->screenshot_path, g_free);
 
@@ -328,5 +363,6 @@ hy_application_class_init (HyApplicationClass *klass)
   app_class->activate = hy_application_activate;
   app_class->startup = hy_application_startup;
   app_class->open = hy_application_open;
+  app_class->shutdown = hy_application_shutdown;
   app_class->handle_local_options = hy_application_handle_local_options;
 }

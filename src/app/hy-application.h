@@ -6,6 +6,8 @@
 
 #include <adwaita.h>
 
+#include "api/hy-engine.h"
+
 G_BEGIN_DECLS
 
 #define HY_TYPE_APPLICATION (hy_application_get_type ())
@@ -14,5 +16,8 @@ G_DECLARE_FINAL_TYPE (HyApplication, hy_application, HY, APPLICATION, AdwApplica
 
 HyApplication *hy_application_new          (void);
 GSettings     *hy_application_get_settings (HyApplication *self);
+/* The process's one HyEngine, made on first use over the accounts in the
+ * desktop keyring; HONGYAN_CA_FILE names an extra CA (PEM) to trust. */
+HyEngine      *hy_application_get_engine   (HyApplication *self);
 
 G_END_DECLS

@@ -14,6 +14,15 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (HyWindow, hy_window, HY, WINDOW, AdwApplicationWindow)
 
-HyWindow *hy_window_new (HyApplication *application);
+HyWindow *hy_window_new          (HyApplication *application);
+/* Shows @toast over the window's content; takes ownership of it
+ * (transfer full), like adw_toast_overlay_add_toast(). */
+void      hy_window_add_toast    (HyWindow      *self,
+                                  AdwToast      *toast);
+/* Shows message @message_id of account @account_id in the reader,
+ * selecting its folder; does nothing visible if it is not cached. */
+void      hy_window_show_message (HyWindow      *self,
+                                  const char    *account_id,
+                                  gint64         message_id);
 
 G_END_DECLS

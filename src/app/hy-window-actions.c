@@ -1,0 +1,436 @@
+/* hy-window-actions.c — the main window's actions: flags, reply, print, navigation
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "hy-app"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "hy-window-private.h"
+
+/* ------------------------------------------------------------------ */
+/* Flags, moves and deletions go through the engine: the store changes at
+ * once (lists and counts follow by themselves) and the server later. */
+
+typedef struct {
+  HyWindow        *window;
+  HyWindowAccount *entry;
+  GArray          *ids;       /* gint64 */
+  guint32          add;
+  guint32          remove;
+  gboolean         undoable;
+  const char      *what;      /* "flags", "delete", "archive" */
+} Operation;
+
+static void
+operation_free (Operation *op)
+{
+  g_clear_object (&op->window);
+  g_clear_pointer (&op->ids, g_array_unref);
+  g_free (op);
+}
+
+static gboolean
+entry_is_alive (HyWindow        *self,
+                HyWindowAccount *entry)
+{
+  return self->accounts != NULL && g_ptr_array_find (self->accounts, entry, NULL);
+}
+
+static void
+on_undo (AdwToast  *toast,
+         Operation *op)
+{
+  if (entry_is_alive (op->window, op->entry))
+    _hy_window_set_flags (op->window, op->entry, op->ids, op->remove, op->add, FALSE);
+}
+
+static void
+on_operation_done (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Operation *op = user_data;
+  HyWindow *self = op->window;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint n = op->ids->len;
+  AdwToast *toast;
+
+  if (!hy_engine_operation_finish (HY_ENGINE (object), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          text = g_strdup_printf (_("Could not change the messages: %s"), error->message);
+          hy_window_add_toast (self, adw_toast_new (text));
+        }
+      operation_free (op);
+      return;
+    }
+
+  if (g_strcmp0 (op->what, "delete") == 0)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message deleted",
+                                         "%u messages deleted", n), n);
+  else if (g_strcmp0 (op->what, "archive") == 0)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message archived",
+                                         "%u messages archived", n), n);
+  else if (!op->undoable)
+    {
+      operation_free (op);
+      return;
+    }
+  else if (op->add & HY_STORE_FLAG_SEEN)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message marked as read",
+                                         "%u messages marked as read", n), n);
+  else if (op->remove & HY_STORE_FLAG_SEEN)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message marked as unread",
+                                         "%u messages marked as unread", n), n);
+  else if (op->add & HY_STORE_FLAG_FLAGGED)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message flagged",
+                                         "%u messages flagged", n), n);
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Flag removed from %u message",
+                                         "Flag removed from %u messages", n), n);
+
+  toast = adw_toast_new (text);
+  if (op->undoable)
+    {
+      adw_toast_set_button_label (toast, _("_Undo"));
+      g_signal_connect_data (toast, "button-clicked", G_CALLBACK (on_undo), op,
+                             (GClosureNotify) operation_free, 0);
+    }
+  else
+    operation_free (op);
+  hy_window_add_toast (self, toast);
+}
+
+static Operation *
+operation_new (HyWindow        *self,
+               HyWindowAccount *entry,
+               GArray          *ids,
+               const char      *what)
+{
+  Operation *op = g_new0 (Operation, 1);
+
+  op->window = g_object_ref (self);
+  op->entry = entry;
+  op->ids = g_array_ref (ids);
+  op->what = what;
+  return op;
+}
+
+void
+_hy_window_set_flags (HyWindow        *self,
+                      HyWindowAccount *entry,
+                      GArray          *ids,
+                      guint32          add,
+                      guint32          remove,
+                      gboolean         undoable)
+{
+  Operation *op;
+
+  if (ids->len == 0)
+    return;
+
+  op = operation_new (self, entry, ids, "flags");
+  op->add = add;
+  op->remove = remove;
+  op->undoable = undoable;
+  hy_engine_set_flags_async (self->engine, entry->account, (const gint64 *) ids->data, ids->len,
+                             add, remove, self->cancellable, on_operation_done, op);
+}
+
+/* Applies add/remove to the selection, one job per account. */
+static void
+change_selection (HyWindow *self,
+                  guint32   add,
+                  guint32   remove)
+{
+  g_autoptr(GPtrArray) items = _hy_window_list_get_selected (self);
+  g_autoptr(GHashTable) by_account = g_hash_table_new_full (NULL, NULL, NULL,
+                                                            (GDestroyNotify) g_array_unref);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      HyWindowAccount *entry = _hy_window_account_of_summary (self, items->pdata[i]);
+      guint32 flags = hy_message_summary_get_flags (items->pdata[i]);
+      GArray *ids;
+      gint64 id = hy_message_summary_get_id (items->pdata[i]);
+
+      /* Only the messages that change, so that undo restores exactly. */
+      if (entry == NULL || ((flags | add) & ~remove) == flags)
+        continue;
+      ids = g_hash_table_lookup (by_account, entry);
+      if (ids == NULL)
+        {
+          ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+          g_hash_table_insert (by_account, entry, ids);
+        }
+      g_array_append_val (ids, id);
+    }
+
+  g_hash_table_iter_init (&iter, by_account);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    _hy_window_set_flags (self, key, value, add, remove, TRUE);
+}
+
+static void
+move_selection (HyWindow   *self,
+                const char *what)
+{
+  g_autoptr(GPtrArray) items = _hy_window_list_get_selected (self);
+  g_autoptr(GHashTable) by_account = g_hash_table_new_full (NULL, NULL, NULL,
+                                                            (GDestroyNotify) g_array_unref);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      HyWindowAccount *entry = _hy_window_account_of_summary (self, items->pdata[i]);
+      gint64 id = hy_message_summary_get_id (items->pdata[i]);
+      GArray *ids;
+
+      if (entry == NULL)
+        continue;
+      ids = g_hash_table_lookup (by_account, entry);
+      if (ids == NULL)
+        {
+          ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+          g_hash_table_insert (by_account, entry, ids);
+        }
+      g_array_append_val (ids, id);
+    }
+
+  hy_reader_clear (self->reader);
+  g_hash_table_iter_init (&iter, by_account);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      HyWindowAccount *entry = key;
+      GArray *ids = value;
+      Operation *op = operation_new (self, entry, ids, what);
+
+      if (g_strcmp0 (what, "delete") == 0)
+        hy_engine_delete_async (self->engine, entry->account, (const gint64 *) ids->data, ids->len,
+                                self->cancellable, on_operation_done, op);
+      else
+        hy_engine_archive_async (self->engine, entry->account, (const gint64 *) ids->data, ids->len,
+                                 self->cancellable, on_operation_done, op);
+    }
+}
+
+static void
+delete (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  move_selection (HY_WINDOW (widget), "delete");
+}
+
+static void
+archive (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  move_selection (HY_WINDOW (widget), "archive");
+}
+
+static void
+mark_read (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  change_selection (HY_WINDOW (widget), HY_STORE_FLAG_SEEN, 0);
+}
+
+static void
+mark_unread (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  HyWindow *self = HY_WINDOW (widget);
+
+  /* Do not mark it read again right away. */
+  g_clear_handle_id (&self->mark_read_source, g_source_remove);
+  change_selection (self, 0, HY_STORE_FLAG_SEEN);
+}
+
+static void
+flag (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  change_selection (HY_WINDOW (widget), HY_STORE_FLAG_FLAGGED, 0);
+}
+
+static void
+unflag (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  change_selection (HY_WINDOW (widget), 0, HY_STORE_FLAG_FLAGGED);
+}
+
+static void
+toggle_flag (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  HyWindow *self = HY_WINDOW (widget);
+  g_autoptr(GPtrArray) items = _hy_window_list_get_selected (self);
+  gboolean all_flagged = items->len > 0;
+
+  for (guint i = 0; i < items->len; i++)
+    all_flagged &= hy_message_summary_get_flagged (items->pdata[i]);
+  if (all_flagged)
+    change_selection (self, 0, HY_STORE_FLAG_FLAGGED);
+  else
+    change_selection (self, HY_STORE_FLAG_FLAGGED, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reply and forward: the composer's application actions take (sx). */
+
+static void
+activate_compose (HyWindow   *self,
+                  const char *app_action)
+{
+  g_autoptr(HyMessageSummary) summary = _hy_window_list_get_single (self);
+  HyWindowAccount *entry;
+
+  if (summary == NULL)
+    return;
+  entry = _hy_window_account_of_summary (self, summary);
+  if (entry == NULL)
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self), app_action, "(sx)",
+                              hy_account_get_id (entry->account),
+                              hy_message_summary_get_id (summary));
+}
+
+static void
+reply (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  activate_compose (HY_WINDOW (widget), "app.reply");
+}
+
+static void
+reply_all (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  activate_compose (HY_WINDOW (widget), "app.reply-all");
+}
+
+static void
+forward (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  activate_compose (HY_WINDOW (widget), "app.forward");
+}
+
+static void
+forward_as_attachment (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  activate_compose (HY_WINDOW (widget), "app.forward-as-attachment");
+}
+
+static void
+print (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  hy_reader_print (HY_WINDOW (widget)->reader);
+}
+
+/* ------------------------------------------------------------------ */
+/* Navigation */
+
+static void
+search (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  HyWindow *self = HY_WINDOW (widget);
+
+  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+show_folders (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  HyWindow *self = HY_WINDOW (widget);
+
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar_pane);
+  gtk_widget_grab_focus (GTK_WIDGET (self->folder_list));
+}
+
+static void
+show_list (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  HyWindow *self = HY_WINDOW (widget);
+
+  adw_leaflet_set_visible_child (self->leaflet, self->list_pane);
+  gtk_widget_grab_focus (GTK_WIDGET (self->message_view));
+}
+
+static void
+show_reader (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  HyWindow *self = HY_WINDOW (widget);
+
+  adw_leaflet_set_visible_child (self->leaflet, self->reader_pane);
+  gtk_widget_child_focus (GTK_WIDGET (self->reader), GTK_DIR_TAB_FORWARD);
+}
+
+static void
+on_synced (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(HyWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Failures show through the sync status (a toast with details). */
+  if (!hy_engine_sync_finish (HY_ENGINE (object), result, &error))
+    g_debug ("Sync failed: %s", error->message);
+  _hy_window_update_sync_status (self);
+}
+
+static void
+refresh (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  HyWindow *self = HY_WINDOW (widget);
+
+  gtk_stack_set_visible_child_name (self->status_stack, "busy");
+  gtk_spinner_start (self->status_spinner);
+  hy_engine_sync_async (self->engine, NULL, self->cancellable, on_synced, g_object_ref (self));
+}
+
+void
+_hy_window_actions_update (HyWindow *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  g_autoptr(GtkBitset) set = self->selection != NULL
+    ? gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection)) : NULL;
+  guint64 n = set != NULL ? gtk_bitset_get_size (set) : 0;
+
+  gtk_widget_action_set_enabled (widget, "win.mark-read", n > 0);
+  gtk_widget_action_set_enabled (widget, "win.mark-unread", n > 0);
+  gtk_widget_action_set_enabled (widget, "win.flag", n > 0);
+  gtk_widget_action_set_enabled (widget, "win.unflag", n > 0);
+  gtk_widget_action_set_enabled (widget, "win.toggle-flag", n > 0);
+  gtk_widget_action_set_enabled (widget, "win.delete", n > 0);
+  gtk_widget_action_set_enabled (widget, "win.archive", n > 0);
+  gtk_widget_action_set_enabled (widget, "win.reply", n == 1);
+  gtk_widget_action_set_enabled (widget, "win.reply-all", n == 1);
+  gtk_widget_action_set_enabled (widget, "win.forward", n == 1);
+  gtk_widget_action_set_enabled (widget, "win.forward-as-attachment", n == 1);
+  gtk_widget_action_set_enabled (widget, "win.print", n == 1);
+}
+
+void
+_hy_window_actions_class_init (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.mark-read", NULL, mark_read);
+  gtk_widget_class_install_action (widget_class, "win.mark-unread", NULL, mark_unread);
+  gtk_widget_class_install_action (widget_class, "win.flag", NULL, flag);
+  gtk_widget_class_install_action (widget_class, "win.unflag", NULL, unflag);
+  gtk_widget_class_install_action (widget_class, "win.toggle-flag", NULL, toggle_flag);
+  gtk_widget_class_install_action (widget_class, "win.delete", NULL, delete);
+  gtk_widget_class_install_action (widget_class, "win.archive", NULL, archive);
+  gtk_widget_class_install_action (widget_class, "win.reply", NULL, reply);
+  gtk_widget_class_install_action (widget_class, "win.reply-all", NULL, reply_all);
+  gtk_widget_class_install_action (widget_class, "win.forward", NULL, forward);
+  gtk_widget_class_install_action (widget_class, "win.forward-as-attachment", NULL, forward_as_attachment);
+  gtk_widget_class_install_action (widget_class, "win.print", NULL, print);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search);
+  gtk_widget_class_install_action (widget_class, "win.show-folders", NULL, show_folders);
+  gtk_widget_class_install_action (widget_class, "win.show-list", NULL, show_list);
+  gtk_widget_class_install_action (widget_class, "win.show-reader", NULL, show_reader);
+  gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh);
+}

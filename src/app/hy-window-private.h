@@ -1,0 +1,94 @@
+/* hy-window-private.h — what the files of HyWindow share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "api/hy-engine.h"
+#include "hy-reader.h"
+#include "hy-window.h"
+
+G_BEGIN_DECLS
+
+/* One account of the sidebar. */
+typedef struct {
+  HyAccount     *account;
+  GListModel    *folders;       /* HyFolder, kept current by the engine */
+  HyMessageList *unified_list;  /* its inbox in "All Inboxes", or NULL */
+} HyWindowAccount;
+
+struct _HyWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  GSettings            *settings;
+  GCancellable         *cancellable;
+  HyEngine             *engine;
+  GPtrArray            *accounts;         /* HyWindowAccount */
+  gboolean              loaded;
+
+  /* What the message list shows. */
+  HyWindowAccount      *current;          /* NULL for the unified inbox */
+  HyFolder             *current_folder;   /* NULL for a search or all inboxes */
+  GListModel           *model;
+  GtkMultiSelection    *selection;
+  gint64                select_when_loaded;
+  gulong                loaded_id;
+  guint                 mark_read_source;
+  guint                 search_source;
+
+  /* Template children */
+  AdwToastOverlay      *toast_overlay;
+  AdwLeaflet           *leaflet;
+  GtkWidget            *sidebar_pane;
+  GtkWidget            *list_pane;
+  GtkWidget            *reader_pane;
+  GtkStack             *status_stack;
+  GtkSpinner           *status_spinner;
+  GtkListBox           *folder_list;
+  AdwWindowTitle       *list_title;
+  GtkToggleButton      *search_button;
+  GtkSearchBar         *search_bar;
+  GtkSearchEntry       *search_entry;
+  GtkStack             *list_stack;
+  GtkListView          *message_view;
+  AdwStatusPage        *empty_folder_page;
+  GtkSpinner           *list_spinner;
+  GMenuModel           *message_menu;
+  HyReader             *reader;
+};
+
+/* hy-window-sidebar.c */
+void              _hy_window_sidebar_init          (HyWindow        *self);
+void              _hy_window_sidebar_rebuild       (HyWindow        *self);
+gboolean          _hy_window_sidebar_select        (HyWindow        *self,
+                                                    HyWindowAccount *entry,
+                                                    gint64           folder_id);
+const char       *_hy_window_folder_icon           (HyFolderRole     role);
+
+/* hy-window-list.c */
+void              _hy_window_list_init             (HyWindow        *self);
+void              _hy_window_list_show_folder      (HyWindow        *self,
+                                                    HyWindowAccount *entry,
+                                                    HyFolder        *folder,
+                                                    const char      *title);
+void              _hy_window_list_show_unified     (HyWindow        *self);
+void              _hy_window_list_search           (HyWindow        *self,
+                                                    const char      *query);
+HyMessageSummary *_hy_window_list_get_single       (HyWindow        *self);
+GPtrArray        *_hy_window_list_get_selected     (HyWindow        *self);
+HyWindowAccount  *_hy_window_account_of_summary    (HyWindow        *self,
+                                                    HyMessageSummary *summary);
+
+/* hy-window-actions.c */
+void              _hy_window_actions_class_init    (GtkWidgetClass  *widget_class);
+void              _hy_window_actions_update        (HyWindow        *self);
+void              _hy_window_set_flags             (HyWindow        *self,
+                                                    HyWindowAccount *entry,
+                                                    GArray          *ids,
+                                                    guint32          add,
+                                                    guint32          remove,
+                                                    gboolean         undoable);
+void              _hy_window_update_sync_status    (HyWindow        *self);
+
+G_END_DECLS
