@@ -10,11 +10,11 @@
 
 #include "account/hy-account-manager.h"
 #include "hy-compose-actions.h"
-#include "hy-secret-credentials.h"
+#include "hy-window.h"
 #include "mime/hy-message.h"
-#include "store/hy-store.h"
+#include "sync/hy-outbox.h"
 
-#define MANAGER_DATA "hy-compose-account-manager"
+#define OUTBOXES_DATA "hy-compose-outboxes"
 
 typedef enum {
   KIND_REPLY,
@@ -29,14 +29,12 @@ typedef struct
   char          *account_id;
   gint64         message_id;
   Kind           kind;
-  HyStore       *store;
 } OpenData;
 
 static void
 open_data_free (OpenData *data)
 {
   g_clear_object (&data->app);
-  g_clear_object (&data->store);
   g_free (data->account_id);
   g_free (data);
 }
@@ -46,25 +44,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenData, open_data_free)
 static HyAccountManager *
 get_account_manager (HyApplication *app)
 {
-  HyAccountManager *manager = g_object_get_data (G_OBJECT (app), MANAGER_DATA);
-  g_autoptr(GError) error = NULL;
+  HyAccountManager *manager = hy_engine_get_account_manager (hy_application_get_engine (app));
 
-  if (manager != NULL)
+  /* The main window loads the accounts; a composer opened on its own
+   * (hongyan mailto:…) reads them itself. */
+  if (g_list_model_get_n_items (hy_account_manager_get_accounts (manager)) == 0)
     {
-      /* Accounts may have been added since; reading the files is cheap. */
+      g_autoptr(GError) error = NULL;
+
       if (!hy_account_manager_load (manager, &error))
         g_warning ("Could not read the accounts: %s", error->message);
-      return manager;
     }
-
-  {
-    g_autoptr(HyCredentials) credentials = hy_secret_credentials_new ();
-
-    manager = hy_account_manager_new (credentials);
-  }
-  if (!hy_account_manager_load (manager, &error))
-    g_warning ("Could not read the accounts: %s", error->message);
-  g_object_set_data_full (G_OBJECT (app), MANAGER_DATA, manager, g_object_unref);
   return manager;
 }
 
@@ -88,6 +78,11 @@ add_account_identities (HyComposer *composer,
       }
 }
 
+static gboolean on_composer_send (HyComposer       *composer,
+                                  HyMessageBuilder *builder,
+                                  const char       *account_id,
+                                  HyApplication    *app);
+
 static HyComposer *
 new_composer_for (HyApplication *app,
                   HyAccount     *first,
@@ -109,7 +104,402 @@ new_composer_for (HyApplication *app,
 
   if (settings != NULL)
     hy_composer_set_rich_text (composer, g_settings_get_boolean (settings, "compose-rich-text"));
+  g_signal_connect_object (composer, "send", G_CALLBACK (on_composer_send), app, 0);
   return composer;
+}
+
+
+/* Sending: the message goes to the account's outbox at once; a toast
+ * offers Undo while the outbox holds it back, and a notification says
+ * when it has left or why the server refused it. */
+
+typedef struct
+{
+  HyApplication *app;
+  HyOutbox      *outbox;
+  char          *account_id;
+  GBytes        *bytes;
+  guint          delay;
+  gint64         id;
+} SendData;
+
+static void
+send_data_free (SendData *data)
+{
+  g_clear_object (&data->app);
+  g_clear_object (&data->outbox);
+  g_free (data->account_id);
+  g_clear_pointer (&data->bytes, g_bytes_unref);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SendData, send_data_free)
+
+static void
+reopen_bytes (HyApplication *app,
+              HyAccount     *account,
+              GBytes        *bytes,
+              const char    *problem)
+{
+  g_autoptr(HyMessage) message = hy_message_new_from_bytes (bytes);
+  HyComposer *composer = new_composer_for (app, account, NULL);
+
+  hy_composer_load_message (composer, message);
+  gtk_window_present (GTK_WINDOW (composer));
+
+  if (problem != NULL)
+    {
+      GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (composer), _("The Message Was Not Sent"),
+                                                  problem);
+
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
+}
+
+#define HELD_DATA "hy-compose-held"
+
+/* The application is held once for each message this process queued (or
+ * retried) until the message has left or failed for good, so that it
+ * keeps running to send it when the composer was its last window. */
+static GHashTable *
+held_ids (HyApplication *app)
+{
+  GHashTable *held = g_object_get_data (G_OBJECT (app), HELD_DATA);
+
+  if (held == NULL)
+    {
+      held = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+      g_object_set_data_full (G_OBJECT (app), HELD_DATA, held, (GDestroyNotify) g_hash_table_unref);
+    }
+  return held;
+}
+
+/* Records that the hold already taken for a message belongs to @id. */
+static void
+keep_hold_for (HyApplication *app,
+               gint64         id)
+{
+  if (g_hash_table_contains (held_ids (app), &id))
+    g_application_release (G_APPLICATION (app));
+  else
+    g_hash_table_add (held_ids (app), g_memdup2 (&id, sizeof id));
+}
+
+static void
+release_hold_for (HyApplication *app,
+                  gint64         id)
+{
+  if (g_hash_table_remove (held_ids (app), &id))
+    g_application_release (G_APPLICATION (app));
+}
+
+static void
+withdraw_notifications (HyApplication *app,
+                        gint64         id)
+{
+  g_autofree char *sent_id = g_strdup_printf ("outbox-%" G_GINT64_FORMAT, id);
+
+  g_application_withdraw_notification (G_APPLICATION (app), sent_id);
+}
+
+static void
+on_outbox_sent (HyOutbox      *outbox,
+                gint64         id,
+                HyOutboxEntry *entry,
+                HyApplication *app)
+{
+  g_autoptr(GNotification) notification = g_notification_new (_("Message sent"));
+  g_autofree char *notification_id = g_strdup_printf ("outbox-%" G_GINT64_FORMAT, id);
+
+  if (entry->subject != NULL && *entry->subject != '\0')
+    g_notification_set_body (notification, entry->subject);
+  g_application_send_notification (G_APPLICATION (app), notification_id, notification);
+  release_hold_for (app, id);
+}
+
+static void
+on_outbox_failed (HyOutbox      *outbox,
+                  gint64         id,
+                  HyOutboxEntry *entry,
+                  GError        *error,
+                  gboolean       permanent,
+                  HyApplication *app)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *notification_id = NULL;
+  g_autofree char *body = NULL;
+  HyAccount *account = hy_outbox_get_account (outbox);
+
+  if (!permanent)
+    {
+      g_debug ("Sending message %" G_GINT64_FORMAT " failed for now, retried later: %s",
+               id, error->message);
+      return;
+    }
+
+  notification = g_notification_new (_("Message not sent"));
+  notification_id = g_strdup_printf ("outbox-%" G_GINT64_FORMAT, id);
+  /* Translators: %s is the subject, then the server's words. */
+  body = g_strdup_printf (_("“%s”: %s"), entry->subject != NULL ? entry->subject : "", error->message);
+  g_notification_set_body (notification, body);
+  g_notification_add_button_with_target (notification, _("Edit"), "app.outbox-edit", "(sx)",
+                                         hy_account_get_id (account), id);
+  g_notification_add_button_with_target (notification, _("Retry"), "app.outbox-retry", "(sx)",
+                                         hy_account_get_id (account), id);
+  g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
+  g_application_send_notification (G_APPLICATION (app), notification_id, notification);
+  release_hold_for (app, id);
+}
+
+/* The account's outbox, made and started on first use; NULL while the
+ * account's store is not open yet. */
+static HyOutbox *
+get_outbox (HyApplication *app,
+            HyAccount     *account)
+{
+  GHashTable *outboxes = g_object_get_data (G_OBJECT (app), OUTBOXES_DATA);
+  HyEngine *engine = hy_application_get_engine (app);
+  HyOutbox *outbox;
+  HyStore *store;
+  const char *ca_file = g_getenv ("HONGYAN_CA_FILE");
+
+  if (outboxes == NULL)
+    {
+      outboxes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+      g_object_set_data_full (G_OBJECT (app), OUTBOXES_DATA, outboxes,
+                              (GDestroyNotify) g_hash_table_unref);
+    }
+  outbox = g_hash_table_lookup (outboxes, hy_account_get_id (account));
+  if (outbox != NULL)
+    return outbox;
+
+  store = hy_engine_get_store (engine, account);
+  if (store == NULL)
+    return NULL;
+
+  outbox = hy_outbox_new (account, hy_account_manager_get_credentials (get_account_manager (app)), store);
+  if (ca_file != NULL && *ca_file != '\0')
+    hy_outbox_set_ca_file (outbox, ca_file);
+  g_signal_connect_object (outbox, "sent", G_CALLBACK (on_outbox_sent), app, 0);
+  g_signal_connect_object (outbox, "failed", G_CALLBACK (on_outbox_failed), app, 0);
+  hy_outbox_start (outbox);
+  g_hash_table_insert (outboxes, g_strdup (hy_account_get_id (account)), outbox);
+  return outbox;
+}
+
+static void
+on_undo_done (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(SendData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = hy_outbox_cancel_finish (HY_OUTBOX (object), result, &error);
+
+  if (bytes == NULL)
+    {
+      GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (data->app));
+
+      if (HY_IS_WINDOW (window))
+        {
+          /* Too late: the server has it already. */
+          AdwToast *toast = adw_toast_new (_("Too late to undo: the message is already on its way"));
+
+          hy_window_add_toast (HY_WINDOW (window), toast);
+        }
+      g_debug ("Undo failed: %s", error->message);
+      return;
+    }
+
+  release_hold_for (data->app, data->id);
+  reopen_bytes (data->app, hy_outbox_get_account (data->outbox), bytes, NULL);
+}
+
+static void
+on_undo_clicked (AdwToast *toast,
+                 SendData *data)
+{
+  g_autoptr(SendData) copy = g_new0 (SendData, 1);
+
+  copy->app = g_object_ref (data->app);
+  copy->outbox = g_object_ref (data->outbox);
+  copy->id = data->id;
+  hy_outbox_cancel_async (data->outbox, data->id, NULL, on_undo_done, g_steal_pointer (&copy));
+}
+
+static void
+on_queued (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(SendData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  GtkWindow *window;
+
+  data->id = hy_outbox_queue_finish (HY_OUTBOX (object), result, &error);
+  if (data->id == 0)
+    {
+      g_autofree char *problem = g_strdup_printf (_("It could not be put in the outbox: %s"),
+                                                  error->message);
+
+      g_application_release (G_APPLICATION (data->app));
+      reopen_bytes (data->app, hy_outbox_get_account (data->outbox), data->bytes, problem);
+      return;
+    }
+  withdraw_notifications (data->app, data->id);
+  keep_hold_for (data->app, data->id);
+
+  window = NULL;
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (data->app)); l != NULL; l = l->next)
+    if (HY_IS_WINDOW (l->data))
+      {
+        window = l->data;
+        break;
+      }
+  if (window != NULL && data->delay > 0)
+    {
+      AdwToast *toast = adw_toast_new (_("Sending message…"));
+
+      adw_toast_set_button_label (toast, _("_Undo"));
+      adw_toast_set_timeout (toast, data->delay);
+      g_signal_connect_data (toast, "button-clicked", G_CALLBACK (on_undo_clicked),
+                             g_steal_pointer (&data), (GClosureNotify) send_data_free, 0);
+      hy_window_add_toast (HY_WINDOW (window), toast);
+    }
+}
+
+static void queue_message (SendData *data);
+
+static void
+on_engine_loaded (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(SendData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  HyAccount *account;
+
+  if (!hy_engine_load_finish (HY_ENGINE (object), result, &error))
+    g_warning ("Could not open the accounts: %s", error->message);
+
+  account = hy_account_manager_find (get_account_manager (data->app), data->account_id);
+  data->outbox = account != NULL ? get_outbox (data->app, account) : NULL;
+  if (data->outbox != NULL)
+    g_object_ref (data->outbox);
+  else
+    {
+      g_application_release (G_APPLICATION (data->app));
+      reopen_bytes (data->app, account, data->bytes,
+                    _("The account’s mail store could not be opened; see the account’s settings."));
+      return;
+    }
+  queue_message (g_steal_pointer (&data));
+}
+
+static void
+queue_message (SendData *data)
+{
+  hy_outbox_queue_async (data->outbox, data->bytes, data->delay, NULL, on_queued, data);
+}
+
+static gboolean
+on_composer_send (HyComposer       *composer,
+                  HyMessageBuilder *builder,
+                  const char       *account_id,
+                  HyApplication    *app)
+{
+  g_autoptr(SendData) data = g_new0 (SendData, 1);
+  g_autoptr(GError) error = NULL;
+  HyAccount *account = hy_account_manager_find (get_account_manager (app), account_id);
+  GSettings *settings = hy_application_get_settings (app);
+
+  if (account == NULL)
+    return FALSE;
+
+  data->bytes = hy_message_builder_to_bytes_with_bcc (builder, &error);
+  if (data->bytes == NULL)
+    {
+      g_warning ("Could not write the message: %s", error->message);
+      return FALSE;
+    }
+  data->app = g_object_ref (app);
+  data->account_id = g_strdup (account_id);
+  data->delay = settings != NULL ? (guint) MAX (0, g_settings_get_int (settings, "undo-send-delay")) : 5;
+
+  /* Keep running until the message has left, even with no window open. */
+  g_application_hold (G_APPLICATION (app));
+
+  data->outbox = get_outbox (app, account);
+  if (data->outbox != NULL)
+    {
+      g_object_ref (data->outbox);
+      queue_message (g_steal_pointer (&data));
+    }
+  else
+    hy_engine_load_async (hy_application_get_engine (app), NULL, on_engine_loaded, g_steal_pointer (&data));
+  return TRUE;
+}
+
+static HyOutbox *
+outbox_for_parameter (HyApplication *app,
+                      GVariant      *parameter,
+                      gint64        *id)
+{
+  g_autofree char *account_id = NULL;
+  HyAccount *account;
+
+  g_variant_get (parameter, "(sx)", &account_id, id);
+  account = hy_account_manager_find (get_account_manager (app), account_id);
+  return account != NULL ? get_outbox (app, account) : NULL;
+}
+
+static void
+outbox_retry_activated (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  HyApplication *app = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+  HyOutbox *outbox = outbox_for_parameter (app, parameter, &id);
+
+  if (outbox == NULL)
+    return;
+  withdraw_notifications (app, id);
+  if (!hy_outbox_retry (outbox, id, &error))
+    {
+      g_warning ("Could not retry message %" G_GINT64_FORMAT ": %s", id, error->message);
+      return;
+    }
+  g_application_hold (G_APPLICATION (app));
+  keep_hold_for (app, id);
+  hy_outbox_start (outbox);
+}
+
+static void
+outbox_edit_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  HyApplication *app = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  gint64 id;
+  HyOutbox *outbox = outbox_for_parameter (app, parameter, &id);
+
+  if (outbox == NULL)
+    return;
+  withdraw_notifications (app, id);
+  /* Taken out of the outbox; sending it again queues a new one. */
+  bytes = hy_outbox_cancel (outbox, id, &error);
+  if (bytes == NULL)
+    {
+      g_warning ("Could not take message %" G_GINT64_FORMAT " back: %s", id, error->message);
+      return;
+    }
+  release_hold_for (app, id);
+  reopen_bytes (app, hy_outbox_get_account (outbox), bytes, NULL);
 }
 
 HyComposer *
@@ -218,40 +608,20 @@ open_with_message (OpenData  *data,
 }
 
 static void
-on_body_loaded (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+on_message_loaded (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
   g_autoptr(OpenData) data = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = hy_store_get_body_finish (HY_STORE (object), result, &error);
-  g_autoptr(HyMessage) message = NULL;
+  g_autoptr(HyMessage) message = hy_engine_get_message_finish (HY_ENGINE (object), result, &error);
 
-  if (bytes == NULL)
+  if (message == NULL)
     {
       report_failure (data, error->message);
       return;
     }
-  message = hy_message_new_from_bytes (bytes);
   open_with_message (data, message);
-}
-
-static void
-on_store_opened (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(OpenData) data = user_data;
-  g_autoptr(GError) error = NULL;
-
-  data->store = hy_store_open_finish (result, &error);
-  if (data->store == NULL)
-    {
-      report_failure (data, error->message);
-      return;
-    }
-  hy_store_get_body_async (data->store, data->message_id, NULL, on_body_loaded,
-                           g_steal_pointer (&data));
 }
 
 static void
@@ -260,15 +630,14 @@ open_message (HyApplication *app,
               Kind           kind)
 {
   g_autoptr(OpenData) data = g_new0 (OpenData, 1);
-  HyAccountManager *manager = get_account_manager (app);
+  HyEngine *engine = hy_application_get_engine (app);
   HyAccount *account;
-  g_autofree char *path = NULL;
 
   data->app = g_object_ref (app);
   data->kind = kind;
   g_variant_get (parameter, "(sx)", &data->account_id, &data->message_id);
 
-  account = hy_account_manager_find (manager, data->account_id);
+  account = hy_account_manager_find (get_account_manager (app), data->account_id);
   if (account == NULL)
     {
       g_autofree char *text = g_strdup_printf (_("there is no account “%s”"), data->account_id);
@@ -276,8 +645,8 @@ open_message (HyApplication *app,
       report_failure (data, text);
       return;
     }
-  path = hy_account_manager_get_store_path (manager, account);
-  hy_store_open_async (path, NULL, on_store_opened, g_steal_pointer (&data));
+  hy_engine_get_message_async (engine, account, data->message_id, NULL,
+                               on_message_loaded, g_steal_pointer (&data));
 }
 
 static void
@@ -318,6 +687,8 @@ static const GActionEntry compose_actions[] = {
   { .name = "reply-all", .activate = reply_all_activated, .parameter_type = "(sx)" },
   { .name = "forward", .activate = forward_activated, .parameter_type = "(sx)" },
   { .name = "forward-as-attachment", .activate = forward_as_attachment_activated, .parameter_type = "(sx)" },
+  { .name = "outbox-retry", .activate = outbox_retry_activated, .parameter_type = "(sx)" },
+  { .name = "outbox-edit", .activate = outbox_edit_activated, .parameter_type = "(sx)" },
 };
 
 void

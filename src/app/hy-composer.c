@@ -13,6 +13,8 @@
 #include "hy-composer.h"
 #include "hy-rich-text.h"
 #include "mime/hy-mime-error.h"
+#include "mime/hy-mime-part.h"
+#include "mime/hy-text-utils.h"
 
 typedef struct
 {
@@ -840,6 +842,99 @@ hy_composer_load_builder (HyComposer       *self,
 
   gtk_widget_grab_focus (GTK_WIDGET (self->body_view));
   self->modified = FALSE;
+}
+
+gboolean
+hy_composer_select_from (HyComposer *self,
+                         const char *address)
+{
+  g_return_val_if_fail (HY_IS_COMPOSER (self), FALSE);
+
+  for (guint i = 0; address != NULL && i < self->from_entries->len; i++)
+    {
+      FromEntry *entry = g_ptr_array_index (self->from_entries, i);
+
+      if (g_ascii_strcasecmp (entry->identity->address, address) == 0)
+        {
+          gtk_drop_down_set_selected (self->from_dropdown, i);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+void
+hy_composer_load_message (HyComposer *self,
+                          HyMessage  *message)
+{
+  GPtrArray *from = hy_message_get_from (message);
+  GPtrArray *attachments = hy_message_get_attachments (message);
+  const char *text = hy_message_get_text (message);
+  const char * const *references = hy_message_get_references (message);
+
+  g_return_if_fail (HY_IS_COMPOSER (self));
+  g_return_if_fail (HY_IS_MESSAGE (message));
+
+  if (from != NULL && from->len > 0)
+    hy_composer_select_from (self, hy_address_get_address (g_ptr_array_index (from, 0)));
+
+  /* The body already holds its signature. */
+  if (self->signature_mark != NULL)
+    {
+      gtk_text_buffer_delete_mark (self->buffer, self->signature_mark);
+      self->signature_mark = NULL;
+    }
+  gtk_text_buffer_set_text (self->buffer, "", -1);
+
+  append_addresses (self->to_entry, hy_message_get_to (message));
+  append_addresses (self->cc_entry, hy_message_get_cc (message));
+  append_addresses (self->bcc_entry, hy_message_get_bcc (message));
+  append_addresses (self->reply_to_entry, hy_message_get_reply_to (message));
+  gtk_toggle_button_set_active (self->cc_button, hy_message_get_cc (message)->len > 0);
+  gtk_toggle_button_set_active (self->bcc_button, hy_message_get_bcc (message)->len > 0);
+  gtk_toggle_button_set_active (self->reply_to_button, hy_message_get_reply_to (message)->len > 0);
+  if (hy_message_get_subject (message) != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->subject_entry), hy_message_get_subject (message));
+
+  /* A rich message comes back as rich text with its plain rendering
+   * (the HTML is not turned back into formatting). */
+  hy_composer_set_rich_text (self, hy_message_get_html_part (message) != NULL);
+  if (text != NULL)
+    {
+      g_autofree char *normalized = hy_text_normalize_newlines (text);
+      GtkTextIter start;
+
+      g_strchomp (normalized);
+      gtk_text_buffer_set_text (self->buffer, normalized, -1);
+      gtk_text_buffer_get_start_iter (self->buffer, &start);
+      gtk_text_buffer_place_cursor (self->buffer, &start);
+    }
+
+  for (guint i = 0; attachments != NULL && i < attachments->len; i++)
+    {
+      HyMimePart *part = g_ptr_array_index (attachments, i);
+      g_autoptr(GBytes) bytes = hy_mime_part_get_content_bytes (part);
+      const char *name = hy_mime_part_get_filename (part);
+      g_autofree char *content_type = g_strdup_printf ("%s/%s", hy_mime_part_get_media_type (part),
+                                                       hy_mime_part_get_media_subtype (part));
+
+      if (bytes == NULL)
+        continue;
+      if (hy_mime_part_get_message (part) != NULL)
+        {
+          hy_composer_add_message_attachment (self, hy_mime_part_get_message (part));
+          continue;
+        }
+      hy_composer_add_attachment_bytes (self, bytes, content_type,
+                                        name != NULL ? name : _("Attachment"));
+    }
+
+  g_free (self->in_reply_to);
+  self->in_reply_to = g_strdup (hy_message_get_in_reply_to (message));
+  g_strfreev (self->references);
+  self->references = g_strdupv ((GStrv) references);
+
+  self->modified = TRUE;
 }
 
 char *

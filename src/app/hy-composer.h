@@ -9,6 +9,7 @@
 #include "account/hy-identity.h"
 #include "hy-application.h"
 #include "hy-mailto.h"
+#include "mime/hy-message.h"
 #include "mime/hy-message-builder.h"
 
 G_BEGIN_DECLS
@@ -43,6 +44,15 @@ void              hy_composer_apply_mailto     (HyComposer        *self,
  * builders; its threading headers are kept for the message sent. */
 void              hy_composer_load_builder     (HyComposer        *self,
                                                 HyMessageBuilder  *builder);
+
+/* Chooses the identity with @address; FALSE when there is none. */
+gboolean          hy_composer_select_from      (HyComposer        *self,
+                                                const char        *address);
+/* Fills everything from a message written before (a draft, an unsent
+ * message taken back): recipients including Bcc, subject, text,
+ * attachments and threading headers. */
+void              hy_composer_load_message     (HyComposer        *self,
+                                                HyMessage         *message);
 
 void              hy_composer_set_rich_text    (HyComposer        *self,
                                                 gboolean           rich);
