@@ -329,7 +329,7 @@ _hy_outbox_imap_find_message_id (HyImapClient *client,
   search = hy_imap_client_search_finish (client, _hy_outbox_wait (&result), error);
   if (search == NULL)
     return NULL;
-  uids = g_array_ref (search->numbers);
+  uids = search->numbers != NULL ? g_array_ref (search->numbers) : g_array_new (FALSE, FALSE, sizeof (guint32));
   hy_imap_search_free (search);
   return uids;
 }
