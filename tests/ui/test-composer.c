@@ -17,6 +17,7 @@
 #include "hy-rich-text.h"
 #include "hy-screenshot.h"
 #include "mime/hy-message.h"
+#include "mime/hy-mime-part.h"
 #include "mime/hy-text-utils.h"
 
 typedef struct
@@ -533,6 +534,97 @@ test_mailto (Fixture       *fixture,
   g_assert_cmpuint (hy_message_get_cc (message)->len, ==, 1);
 }
 
+static const char original_text[] =
+  "From: Bob <bob@example.org>\r\n"
+  "To: Alice <alice@example.org>, Carol <carol@example.org>\r\n"
+  "Cc: dave@example.org, ALICE@Example.org\r\n"
+  "Subject: =?UTF-8?B?5Zue5aSNOiDorqHliJI=?=\r\n"
+  "Date: Mon, 02 Nov 2026 10:00:00 +0800\r\n"
+  "Message-ID: <orig.1@example.org>\r\n"
+  "References: <root.0@example.org>\r\n"
+  "In-Reply-To: <root.0@example.org>\r\n"
+  "MIME-Version: 1.0\r\n"
+  "Content-Type: text/plain; charset=utf-8\r\n"
+  "Content-Transfer-Encoding: quoted-printable\r\n"
+  "\r\n"
+  "The plan is attached to the wiki.\r\n"
+  "=E8=AE=A1=E5=88=92=E5=9C=A8=E7=BB=B4=E5=9F=BA=E4=B8=8A=E3=80=82\r\n";
+
+static void
+test_reply_all (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(HyMessage) original = hy_message_new_from_data (original_text, strlen (original_text));
+  static const char * const own[] = { "alice@example.org", NULL };
+  g_autoptr(HyMessageBuilder) reply = hy_message_builder_new_reply (original, TRUE, own);
+  g_autoptr(HyMessage) message = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) recipients = NULL;
+  const char * const *references;
+
+  hy_composer_load_builder (fixture->composer, reply);
+  text = hy_composer_get_body_text (fixture->composer);
+  /* The quote is there; the reply is written above it. */
+  g_assert_nonnull (strstr (text, "> The plan is attached to the wiki."));
+  g_assert_true (g_str_has_prefix (text, "\n"));
+  type_text (body (fixture), "Thanks!");
+
+  /* Quoted text mentioning attachments does not ask. */
+  send (fixture);
+  g_assert_null (find_dialog ());
+  g_assert_nonnull (fixture->sent);
+
+  recipients = hy_message_builder_get_envelope_recipients (fixture->sent);
+  for (guint i = 0; recipients[i] != NULL; i++)
+    g_assert_cmpint (g_ascii_strcasecmp (recipients[i], "alice@example.org"), !=, 0);
+  g_assert_cmpuint (g_strv_length (recipients), ==, 3);
+
+  message = sent_message (fixture);
+  /* "回复: 计划" is understood: one prefix, not "Re: 回复: 计划". */
+  g_assert_cmpstr (hy_message_get_subject (message), ==, "Re: 计划");
+  g_assert_cmpstr (hy_message_get_in_reply_to (message), ==, "orig.1@example.org");
+  references = hy_message_get_references (message);
+  g_assert_nonnull (references);
+  g_assert_cmpstr (references[0], ==, "root.0@example.org");
+  g_assert_cmpstr (references[1], ==, "orig.1@example.org");
+  g_assert_true (g_str_has_prefix (hy_message_get_text (message), "Thanks!"));
+}
+
+static void
+test_forward_as_attachment (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(HyMessage) original = hy_message_new_from_data (original_text, strlen (original_text));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyMessageBuilder) forward = hy_message_builder_new_forward (original, HY_FORWARD_AS_ATTACHMENT, &error);
+  g_autoptr(HyMessage) message = NULL;
+  GPtrArray *attachments;
+  HyMimePart *part;
+
+  g_assert_no_error (error);
+  hy_composer_load_builder (fixture->composer, forward);
+  hy_composer_add_message_attachment (fixture->composer, original);
+  gtk_editable_set_text (child (fixture, "to_entry"), "erin@example.org");
+  send (fixture);
+
+  message = sent_message (fixture);
+  g_assert_true (g_str_has_prefix (hy_message_get_subject (message), "Fwd: "));
+  g_assert_true (g_str_has_suffix (hy_message_get_subject (message), "计划"));
+  attachments = hy_message_get_attachments (message);
+  g_assert_cmpuint (attachments->len, ==, 1);
+  part = g_ptr_array_index (attachments, 0);
+  g_assert_cmpstr (hy_mime_part_get_content_type (part), ==, "message/rfc822");
+  /* The original travels byte for byte inside what goes on the wire. */
+  {
+    g_autoptr(GBytes) wire = hy_message_builder_to_bytes (fixture->sent, &error);
+    gsize size;
+    const char *data_ptr = g_bytes_get_data (wire, &size);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (g_strstr_len (data_ptr, size, original_text));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -551,6 +643,8 @@ main (int   argc,
   ADD ("reminder/quoted", test_no_reminder_for_quote);
   ADD ("invalid-address", test_invalid_address);
   ADD ("mailto", test_mailto);
+  ADD ("reply-all", test_reply_all);
+  ADD ("forward-as-attachment", test_forward_as_attachment);
 #undef ADD
 
   return g_test_run ();
