@@ -12,9 +12,11 @@
 #include "hy-compose-actions.h"
 #include "hy-window.h"
 #include "mime/hy-message.h"
+#include "sync/hy-drafts.h"
 #include "sync/hy-outbox.h"
 
 #define OUTBOXES_DATA "hy-compose-outboxes"
+#define DRAFTS_DATA   "hy-compose-drafts"
 
 typedef enum {
   KIND_REPLY,
@@ -82,6 +84,14 @@ static gboolean on_composer_send (HyComposer       *composer,
                                   HyMessageBuilder *builder,
                                   const char       *account_id,
                                   HyApplication    *app);
+static void     on_save_draft    (HyComposer       *composer,
+                                  HyMessageBuilder *builder,
+                                  const char       *account_id,
+                                  HyApplication    *app);
+static void     on_discard_draft (HyComposer       *composer,
+                                  const char       *account_id,
+                                  gint64            draft_id,
+                                  HyApplication    *app);
 
 static HyComposer *
 new_composer_for (HyApplication *app,
@@ -105,6 +115,8 @@ new_composer_for (HyApplication *app,
   if (settings != NULL)
     hy_composer_set_rich_text (composer, g_settings_get_boolean (settings, "compose-rich-text"));
   g_signal_connect_object (composer, "send", G_CALLBACK (on_composer_send), app, 0);
+  g_signal_connect_object (composer, "save-draft", G_CALLBACK (on_save_draft), app, 0);
+  g_signal_connect_object (composer, "discard-draft", G_CALLBACK (on_discard_draft), app, 0);
   return composer;
 }
 
@@ -502,6 +514,169 @@ outbox_edit_activated (GSimpleAction *action,
   reopen_bytes (app, hy_outbox_get_account (outbox), bytes, NULL);
 }
 
+
+/* Drafts: saved in the account's store at once, then pushed to the
+ * server's Drafts folder. */
+
+static HyDrafts *
+get_drafts (HyApplication *app,
+            HyAccount     *account)
+{
+  GHashTable *all = g_object_get_data (G_OBJECT (app), DRAFTS_DATA);
+  HyDrafts *drafts;
+  HyStore *store;
+  const char *ca_file = g_getenv ("HONGYAN_CA_FILE");
+
+  if (account == NULL)
+    return NULL;
+  if (all == NULL)
+    {
+      all = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+      g_object_set_data_full (G_OBJECT (app), DRAFTS_DATA, all, (GDestroyNotify) g_hash_table_unref);
+    }
+  drafts = g_hash_table_lookup (all, hy_account_get_id (account));
+  if (drafts != NULL)
+    return drafts;
+
+  store = hy_engine_get_store (hy_application_get_engine (app), account);
+  if (store == NULL)
+    return NULL;
+  drafts = hy_drafts_new (account, hy_account_manager_get_credentials (get_account_manager (app)), store);
+  if (ca_file != NULL && *ca_file != '\0')
+    hy_drafts_set_ca_file (drafts, ca_file);
+  g_hash_table_insert (all, g_strdup (hy_account_get_id (account)), drafts);
+  return drafts;
+}
+
+static void
+on_drafts_synced (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Kept locally either way; the next save or start tries again. */
+  if (!hy_drafts_sync_finish (HY_DRAFTS (object), result, &error))
+    g_debug ("Drafts not on the server yet: %s", error->message);
+}
+
+typedef struct
+{
+  HyComposer *composer;
+  char       *account_id;
+} DraftData;
+
+static void
+draft_data_free (DraftData *data)
+{
+  g_clear_object (&data->composer);
+  g_free (data->account_id);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DraftData, draft_data_free)
+
+static void
+on_draft_saved (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(DraftData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 id = hy_drafts_save_finish (HY_DRAFTS (object), result, &error);
+
+  if (id == 0)
+    {
+      g_warning ("Could not save the draft: %s", error->message);
+      return;
+    }
+  hy_composer_set_draft_id (data->composer, data->account_id, id);
+  hy_drafts_sync_async (HY_DRAFTS (object), NULL, on_drafts_synced, NULL);
+}
+
+static void
+on_save_draft (HyComposer       *composer,
+               HyMessageBuilder *builder,
+               const char       *account_id,
+               HyApplication    *app)
+{
+  HyAccount *account = hy_account_manager_find (get_account_manager (app), account_id);
+  HyDrafts *drafts = get_drafts (app, account);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  DraftData *data;
+
+  if (drafts == NULL)
+    {
+      g_warning ("Could not save the draft: the store of “%s” is not open", account_id);
+      return;
+    }
+  bytes = hy_message_builder_to_draft_bytes (builder, &error);
+  if (bytes == NULL)
+    {
+      g_warning ("Could not save the draft: %s", error->message);
+      return;
+    }
+  data = g_new0 (DraftData, 1);
+  data->composer = g_object_ref (composer);
+  data->account_id = g_strdup (account_id);
+  hy_drafts_save_async (drafts, hy_composer_get_draft_id (composer), bytes, NULL,
+                        on_draft_saved, data);
+}
+
+static void
+on_discard_draft (HyComposer    *composer,
+                  const char    *account_id,
+                  gint64         draft_id,
+                  HyApplication *app)
+{
+  HyAccount *account = hy_account_manager_find (get_account_manager (app), account_id);
+  HyDrafts *drafts = get_drafts (app, account);
+  g_autoptr(GError) error = NULL;
+
+  if (drafts == NULL)
+    return;
+  if (!hy_drafts_delete (drafts, draft_id, &error))
+    {
+      g_warning ("Could not delete the draft: %s", error->message);
+      return;
+    }
+  hy_drafts_sync_async (drafts, NULL, on_drafts_synced, NULL);
+}
+
+static void
+open_draft_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  HyApplication *app = user_data;
+  g_autofree char *account_id = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyMessage) message = NULL;
+  HyAccount *account;
+  HyDrafts *drafts;
+  HyComposer *composer;
+  gint64 id;
+
+  g_variant_get (parameter, "(sx)", &account_id, &id);
+  account = hy_account_manager_find (get_account_manager (app), account_id);
+  drafts = get_drafts (app, account);
+  if (drafts == NULL)
+    return;
+  bytes = hy_drafts_get_message (drafts, id, &error);
+  if (bytes == NULL)
+    {
+      g_warning ("Could not open draft %" G_GINT64_FORMAT ": %s", id, error->message);
+      return;
+    }
+  message = hy_message_new_from_bytes (bytes);
+  composer = new_composer_for (app, account, NULL);
+  hy_composer_load_message (composer, message);
+  hy_composer_set_draft_id (composer, account_id, id);
+  gtk_window_present (GTK_WINDOW (composer));
+}
+
 HyComposer *
 hy_compose_actions_new_composer (HyApplication *app)
 {
@@ -689,6 +864,7 @@ static const GActionEntry compose_actions[] = {
   { .name = "forward-as-attachment", .activate = forward_as_attachment_activated, .parameter_type = "(sx)" },
   { .name = "outbox-retry", .activate = outbox_retry_activated, .parameter_type = "(sx)" },
   { .name = "outbox-edit", .activate = outbox_edit_activated, .parameter_type = "(sx)" },
+  { .name = "open-draft", .activate = open_draft_activated, .parameter_type = "(sx)" },
 };
 
 void

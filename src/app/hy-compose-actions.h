@@ -11,7 +11,9 @@ G_BEGIN_DECLS
 
 /* Adds app.compose, app.reply, app.reply-all, app.forward and
  * app.forward-as-attachment (the latter four take "(sx)": account id and
- * message id) to @app, with Ctrl+N for app.compose. */
+ * message id), app.outbox-retry and app.outbox-edit ("(sx)": account id
+ * and outbox row id) and app.open-draft ("(sx)": account id and draft id)
+ * to @app, with Ctrl+N for app.compose. */
 void        hy_compose_actions_install      (HyApplication *app);
 
 /* A new composer offering every identity of every account. */

@@ -65,6 +65,10 @@ struct _HyComposer
   GCancellable      *cancellable;
   guint64            size_limit;
   gboolean           modified;
+  gboolean           draft_dirty;      /* changed since the draft was saved */
+  gint64             draft_id;
+  char              *draft_account;    /* the account the draft is saved in */
+  guint              autosave_id;
   gboolean           updating_buttons;
   gboolean           reminder_confirmed;
   gboolean           size_confirmed;
@@ -74,8 +78,13 @@ G_DEFINE_FINAL_TYPE (HyComposer, hy_composer, ADW_TYPE_WINDOW)
 
 enum {
   SIGNAL_SEND,
+  SIGNAL_SAVE_DRAFT,
+  SIGNAL_DISCARD_DRAFT,
   N_SIGNALS
 };
+
+/* Seconds without changes after which the draft is saved. */
+#define AUTOSAVE_SECONDS 3
 
 static guint signals[N_SIGNALS];
 
@@ -110,6 +119,86 @@ show_toast (HyComposer *self,
 
   adw_toast_set_timeout (toast, 6);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* Drafts */
+
+static gboolean has_content (HyComposer *self);
+static void discard_draft (HyComposer *self);
+static HyMessageBuilder *build (HyComposer *self, gboolean lenient, GError **error);
+
+static void
+save_draft_now (HyComposer *self)
+{
+  g_autoptr(HyMessageBuilder) builder = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *account_id = hy_composer_get_account_id (self);
+
+  g_clear_handle_id (&self->autosave_id, g_source_remove);
+  if (!self->draft_dirty || account_id == NULL || !has_content (self))
+    return;
+
+  builder = build (self, TRUE, &error);
+  if (builder == NULL)
+    {
+      g_debug ("Draft not saved: %s", error->message);
+      return;
+    }
+  /* Sent from another account now: its draft moves there. */
+  if (self->draft_id > 0 && g_strcmp0 (self->draft_account, account_id) != 0)
+    discard_draft (self);
+  self->draft_dirty = FALSE;
+  g_signal_emit (self, signals[SIGNAL_SAVE_DRAFT], 0, builder, account_id);
+}
+
+static gboolean
+autosave_cb (gpointer user_data)
+{
+  HyComposer *self = user_data;
+
+  self->autosave_id = 0;
+  save_draft_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+mark_changed (HyComposer *self)
+{
+  self->modified = TRUE;
+  self->draft_dirty = TRUE;
+  /* Restarted on every change: saved once typing pauses. */
+  g_clear_handle_id (&self->autosave_id, g_source_remove);
+  self->autosave_id = g_timeout_add_seconds (AUTOSAVE_SECONDS, autosave_cb, self);
+}
+
+void
+hy_composer_set_draft_id (HyComposer *self,
+                          const char *account_id,
+                          gint64      draft_id)
+{
+  g_return_if_fail (HY_IS_COMPOSER (self));
+
+  self->draft_id = draft_id;
+  g_free (self->draft_account);
+  self->draft_account = g_strdup (account_id);
+}
+
+gint64
+hy_composer_get_draft_id (HyComposer *self)
+{
+  g_return_val_if_fail (HY_IS_COMPOSER (self), 0);
+
+  return self->draft_id;
+}
+
+static void
+discard_draft (HyComposer *self)
+{
+  g_clear_handle_id (&self->autosave_id, g_source_remove);
+  self->draft_dirty = FALSE;
+  if (self->draft_id > 0)
+    g_signal_emit (self, signals[SIGNAL_DISCARD_DRAFT], 0, self->draft_account, self->draft_id);
+  self->draft_id = 0;
 }
 
 /* Identities and signatures */
@@ -221,7 +310,7 @@ static void
 on_address_changed (GtkEntry   *entry,
                     HyComposer *self)
 {
-  self->modified = TRUE;
+  mark_changed (self);
   if (entry_is_valid (entry))
     gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
 }
@@ -299,7 +388,7 @@ on_remove_attachment (GtkButton  *button,
           break;
         }
     }
-  self->modified = TRUE;
+  mark_changed (self);
   update_attachments_visibility (self);
 }
 
@@ -377,7 +466,7 @@ hy_composer_add_attachment (HyComposer *self,
   attachment->size = g_file_info_get_size (info);
   g_ptr_array_add (self->attachments, attachment);
   add_attachment_row (self, attachment);
-  self->modified = TRUE;
+  mark_changed (self);
 }
 
 void
@@ -398,7 +487,7 @@ hy_composer_add_attachment_bytes (HyComposer *self,
   attachment->size = g_bytes_get_size (bytes);
   g_ptr_array_add (self->attachments, attachment);
   add_attachment_row (self, attachment);
-  self->modified = TRUE;
+  mark_changed (self);
 }
 
 void
@@ -585,7 +674,7 @@ toggle_format (HyComposer *self,
   if (!hy_composer_get_rich_text (self))
     hy_composer_set_rich_text (self, TRUE);
   hy_rich_text_toggle_inline (self->buffer, format);
-  self->modified = TRUE;
+  mark_changed (self);
   update_format_buttons (self);
 }
 
@@ -627,7 +716,7 @@ block_action (GtkWidget  *widget,
   if (!hy_composer_get_rich_text (self))
     hy_composer_set_rich_text (self, TRUE);
   hy_rich_text_toggle_block (self->buffer, g_variant_get_string (parameter, NULL));
-  self->modified = TRUE;
+  mark_changed (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->body_view));
 }
 
@@ -669,7 +758,7 @@ on_link_response (AdwMessageDialog *dialog,
           gtk_text_iter_forward_chars (&end, g_utf8_strlen (href, -1));
         }
       hy_rich_text_set_link (self->buffer, &start, &end, href);
-      self->modified = TRUE;
+      mark_changed (self);
     }
 
   gtk_text_buffer_delete_mark (self->buffer, start_mark);
@@ -934,7 +1023,7 @@ hy_composer_load_message (HyComposer *self,
   g_strfreev (self->references);
   self->references = g_strdupv ((GStrv) references);
 
-  self->modified = TRUE;
+  mark_changed (self);
 }
 
 char *
@@ -951,9 +1040,19 @@ set_addresses (HyComposer  *self,
                gboolean   (*setter) (HyMessageBuilder *, const char * const *, GError **),
                HyMessageBuilder *builder,
                const char  *field,
+               gboolean     lenient,
                GError     **error)
 {
-  g_auto(GStrv) tokens = hy_address_tokens_split (gtk_editable_get_text (GTK_EDITABLE (entry)));
+  g_auto(GStrv) all = hy_address_tokens_split (gtk_editable_get_text (GTK_EDITABLE (entry)));
+  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+  const char * const *tokens;
+
+  /* A draft keeps what is valid so far; sending needs all of it. */
+  for (guint i = 0; all[i] != NULL; i++)
+    if (!lenient || hy_address_token_is_valid (all[i]))
+      g_ptr_array_add (kept, all[i]);
+  g_ptr_array_add (kept, NULL);
+  tokens = (const char * const *) kept->pdata;
 
   for (guint i = 0; tokens[i] != NULL; i++)
     {
@@ -970,7 +1069,7 @@ set_addresses (HyComposer  *self,
     }
   if (tokens[0] == NULL)
     return TRUE;
-  if (!setter (builder, (const char * const *) tokens, error))
+  if (!setter (builder, tokens, error))
     {
       gtk_widget_add_css_class (GTK_WIDGET (entry), "error");
       return FALSE;
@@ -982,11 +1081,19 @@ HyMessageBuilder *
 hy_composer_build_message (HyComposer  *self,
                            GError     **error)
 {
+  g_return_val_if_fail (HY_IS_COMPOSER (self), NULL);
+
+  return build (self, FALSE, error);
+}
+
+static HyMessageBuilder *
+build (HyComposer  *self,
+       gboolean     lenient,
+       GError     **error)
+{
   g_autoptr(HyMessageBuilder) builder = NULL;
   const FromEntry *from;
   g_autofree char *plain = NULL;
-
-  g_return_val_if_fail (HY_IS_COMPOSER (self), NULL);
 
   builder = hy_message_builder_new ();
 
@@ -1003,10 +1110,10 @@ hy_composer_build_message (HyComposer  *self,
     hy_message_builder_set_from_address (builder, address);
   }
 
-  if (!set_addresses (self, self->to_entry, hy_message_builder_set_to, builder, _("To"), error) ||
-      !set_addresses (self, self->cc_entry, hy_message_builder_set_cc, builder, _("Cc"), error) ||
-      !set_addresses (self, self->bcc_entry, hy_message_builder_set_bcc, builder, _("Bcc"), error) ||
-      !set_addresses (self, self->reply_to_entry, hy_message_builder_set_reply_to, builder, _("Reply-To"), error))
+  if (!set_addresses (self, self->to_entry, hy_message_builder_set_to, builder, _("To"), lenient, error) ||
+      !set_addresses (self, self->cc_entry, hy_message_builder_set_cc, builder, _("Cc"), lenient, error) ||
+      !set_addresses (self, self->bcc_entry, hy_message_builder_set_bcc, builder, _("Bcc"), lenient, error) ||
+      !set_addresses (self, self->reply_to_entry, hy_message_builder_set_reply_to, builder, _("Reply-To"), lenient, error))
     return NULL;
 
   hy_message_builder_set_subject (builder, gtk_editable_get_text (GTK_EDITABLE (self->subject_entry)));
@@ -1194,6 +1301,8 @@ send_action (GtkWidget  *widget,
   g_signal_emit (self, signals[SIGNAL_SEND], 0, builder, hy_composer_get_account_id (self), &taken);
   if (taken)
     {
+      /* Sent: the draft has served its purpose. */
+      discard_draft (self);
       self->modified = FALSE;
       gtk_window_destroy (GTK_WINDOW (self));
     }
@@ -1208,18 +1317,32 @@ on_close_response (AdwMessageDialog *dialog,
                    const char       *response,
                    HyComposer       *self)
 {
-  if (g_str_equal (response, "discard"))
+  if (g_str_equal (response, "save"))
     {
-      self->modified = FALSE;
-      gtk_window_destroy (GTK_WINDOW (self));
+      self->draft_dirty = TRUE;
+      save_draft_now (self);
     }
+  else if (g_str_equal (response, "discard"))
+    discard_draft (self);
+  else
+    return;
+
+  self->modified = FALSE;
+  self->draft_dirty = FALSE;
+  gtk_window_destroy (GTK_WINDOW (self));
 }
 
 static gboolean
 has_content (HyComposer *self)
 {
-  g_autofree char *body = hy_rich_text_to_plain (self->buffer);
+  GtkTextIter start, end;
+  g_autofree char *body = NULL;
 
+  /* The signature alone is no content. */
+  gtk_text_buffer_get_bounds (self->buffer, &start, &end);
+  if (self->signature_mark != NULL)
+    gtk_text_buffer_get_iter_at_mark (self->buffer, &end, self->signature_mark);
+  body = gtk_text_buffer_get_text (self->buffer, &start, &end, FALSE);
   g_strstrip (body);
   return *body != '\0' || self->attachments->len > 0 ||
          *gtk_editable_get_text (GTK_EDITABLE (self->subject_entry)) != '\0' ||
@@ -1233,17 +1356,27 @@ hy_composer_close_request (GtkWindow *window)
   GtkWidget *dialog;
 
   if (!self->modified || !has_content (self))
-    return GTK_WINDOW_CLASS (hy_composer_parent_class)->close_request (window);
+    {
+      /* Emptied: no draft to keep. */
+      if (!has_content (self))
+        discard_draft (self);
+      g_clear_handle_id (&self->autosave_id, g_source_remove);
+      return GTK_WINDOW_CLASS (hy_composer_parent_class)->close_request (window);
+    }
 
-  dialog = adw_message_dialog_new (window, _("Discard This Message?"),
-                                   _("What you wrote will be lost."));
+  dialog = adw_message_dialog_new (window, _("Save This Message as a Draft?"),
+                                   _("A draft can be finished and sent later; discarded, "
+                                     "what you wrote is lost."));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Keep Editing"),
+                                    "cancel", _("_Cancel"),
                                     "discard", _("_Discard"),
+                                    "save", _("_Save Draft"),
                                     NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
                                               ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_close_response), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -1253,7 +1386,7 @@ hy_composer_close_request (GtkWindow *window)
 static void
 on_buffer_changed (HyComposer *self)
 {
-  self->modified = TRUE;
+  mark_changed (self);
 }
 
 static void
@@ -1261,7 +1394,7 @@ on_subject_changed (HyComposer *self)
 {
   const char *subject = gtk_editable_get_text (GTK_EDITABLE (self->subject_entry));
 
-  self->modified = TRUE;
+  mark_changed (self);
   gtk_window_set_title (GTK_WINDOW (self), *subject != '\0' ? subject : _("New Message"));
 }
 
@@ -1290,6 +1423,7 @@ hy_composer_dispose (GObject *object)
   HyComposer *self = HY_COMPOSER (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->autosave_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), HY_TYPE_COMPOSER);
 
   G_OBJECT_CLASS (hy_composer_parent_class)->dispose (object);
@@ -1306,6 +1440,7 @@ hy_composer_finalize (GObject *object)
   g_clear_pointer (&self->attachments, g_ptr_array_unref);
   g_clear_pointer (&self->in_reply_to, g_free);
   g_clear_pointer (&self->references, g_strfreev);
+  g_clear_pointer (&self->draft_account, g_free);
 
   G_OBJECT_CLASS (hy_composer_parent_class)->finalize (object);
 }
@@ -1347,6 +1482,8 @@ hy_composer_init (HyComposer *self)
 
   gtk_widget_grab_focus (GTK_WIDGET (self->to_entry));
   self->modified = FALSE;
+  self->draft_dirty = FALSE;
+  g_clear_handle_id (&self->autosave_id, g_source_remove);
 }
 
 static void
@@ -1373,6 +1510,31 @@ hy_composer_class_init (HyComposerClass *klass)
     g_signal_new ("send", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   g_signal_accumulator_true_handled, NULL, NULL,
                   G_TYPE_BOOLEAN, 2, HY_TYPE_MESSAGE_BUILDER, G_TYPE_STRING);
+
+  /**
+   * HyComposer::save-draft:
+   * @composer: the composer
+   * @message: the message as written so far
+   * @account_id: the account to keep the draft in
+   *
+   * Typing paused, or the person chose to keep the message: save it as
+   * a draft and tell the composer its id with hy_composer_set_draft_id().
+   */
+  signals[SIGNAL_SAVE_DRAFT] =
+    g_signal_new ("save-draft", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, HY_TYPE_MESSAGE_BUILDER, G_TYPE_STRING);
+
+  /**
+   * HyComposer::discard-draft:
+   * @composer: the composer
+   * @account_id: the account the draft is in
+   * @draft_id: the draft's id
+   *
+   * The message was sent or discarded: its draft is no longer wanted.
+   */
+  signals[SIGNAL_DISCARD_DRAFT] =
+    g_signal_new ("discard-draft", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT64);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hongyan/Hongyan/ui/hy-composer.ui");
   gtk_widget_class_bind_template_child (widget_class, HyComposer, toast_overlay);

@@ -24,7 +24,15 @@ G_DECLARE_FINAL_TYPE (HyComposer, hy_composer, HY, COMPOSER, AdwWindow)
  *    The person asked to send @message (checked: recipients, forgotten
  *    attachment, size) from @account_id. A handler that takes the message
  *    (queues it) returns TRUE and the composer closes; when no handler
- *    does, the composer stays open with what was written. */
+ *    does, the composer stays open with what was written.
+ *  void save-draft (HyComposer *composer, HyMessageBuilder *message,
+ *                   const char *account_id)
+ *    Typing paused for a few seconds, or the person chose Save on closing:
+ *    keep @message as a draft (replacing hy_composer_get_draft_id()) and
+ *    give the new id back with hy_composer_set_draft_id().
+ *  void discard-draft (HyComposer *composer, const char *account_id,
+ *                      gint64 draft_id)
+ *    The message was sent or discarded: delete the draft. */
 
 /* @application may be NULL for a composer outside a running application. */
 HyComposer       *hy_composer_new              (HyApplication     *application);
@@ -79,6 +87,12 @@ char             *hy_composer_get_body_text    (HyComposer        *self);
  * message for the person when a field is not valid. */
 HyMessageBuilder *hy_composer_build_message    (HyComposer        *self,
                                                 GError           **error);
+
+/* The draft this composer saves into (0: none yet) and its account. */
+void              hy_composer_set_draft_id     (HyComposer        *self,
+                                                const char        *account_id,
+                                                gint64             draft_id);
+gint64            hy_composer_get_draft_id     (HyComposer        *self);
 
 /* The largest message the outgoing server accepts (its SIZE), 0 when
  * unknown; sending something larger asks first. */

@@ -21,6 +21,7 @@
 #include "hy-rich-text.h"
 #include "mime/hy-message.h"
 #include "mime/hy-mime-part.h"
+#include "sync/hy-drafts.h"
 #include "sync/hy-outbox.h"
 #include "sync/hy-outbox-private.h"
 
@@ -522,6 +523,88 @@ test_undo (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (reopened));
 }
 
+static void
+on_save_draft (HyComposer       *composer,
+               HyMessageBuilder *builder,
+               const char       *account_id,
+               gpointer          user_data)
+{
+  GBytes **slot = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (slot, g_bytes_unref);
+  *slot = hy_message_builder_to_draft_bytes (builder, &error);
+  g_assert_no_error (error);
+}
+
+/* The composer saves by itself once typing pauses; what it saved comes
+ * back whole from a store opened anew, as after the app was killed. */
+static void
+test_draft_restores (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GBytes) saved = NULL;
+  g_autoptr(GBytes) back = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyDrafts) drafts = NULL;
+  g_autoptr(HyStore) store = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(HyMessage) message = NULL;
+  g_autoptr(HyComposer) reopened = NULL;
+  g_autoptr(GBytes) photo = g_bytes_new_static ("\x89PNG\r\n\x1a\n\0\1\2\3", 12);
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  gint64 id;
+  gint64 deadline;
+
+  if (skip_without_stack ())
+    return;
+
+  g_signal_connect (f->composer, "save-draft", G_CALLBACK (on_save_draft), &saved);
+  gtk_editable_set_text (child (f, "subject_entry"), "Half written 草稿");
+  type_text (f, "Dear Bob, more to come.");
+  hy_composer_add_attachment_bytes (f->composer, photo, "image/png", "照片.png");
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (saved == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (saved);
+
+  /* What the app does with it: into the store at once. */
+  drafts = hy_drafts_new (f->alice, f->credentials, f->store);
+  id = hy_drafts_save (drafts, 0, saved, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+  g_clear_object (&drafts);
+
+  path = g_strdup (hy_store_get_path (f->store));
+  store = hy_store_open (path, &error);
+  g_assert_no_error (error);
+  drafts = hy_drafts_new (f->alice, f->credentials, store);
+  list = hy_drafts_list (drafts, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  back = hy_drafts_get_message (drafts, id, &error);
+  g_assert_no_error (error);
+
+  message = hy_message_new_from_bytes (back);
+  reopened = g_object_ref_sink (hy_composer_new (NULL));
+  hy_composer_add_identity (reopened, "alice-test", g_ptr_array_index (hy_account_get_identities (f->alice), 0));
+  hy_composer_load_message (reopened, message);
+  text = hy_composer_get_body_text (reopened);
+  g_assert_true (g_str_has_prefix (text, "Dear Bob, more to come."));
+  g_assert_cmpuint (hy_composer_get_n_attachments (reopened), ==, 1);
+  g_assert_cmpstr (hy_message_get_subject (message), ==, "Half written 草稿");
+  {
+    GPtrArray *attachments = hy_message_get_attachments (message);
+    g_autoptr(GBytes) content = hy_mime_part_get_content_bytes (g_ptr_array_index (attachments, 0));
+
+    g_assert_cmpstr (hy_mime_part_get_filename (g_ptr_array_index (attachments, 0)), ==, "照片.png");
+    g_assert_true (g_bytes_equal (content, photo));
+  }
+  gtk_window_destroy (GTK_WINDOW (reopened));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -532,6 +615,7 @@ main (int   argc,
 
   g_test_add ("/ui/compose-send/rich-with-attachments", Fixture, NULL, setup, test_rich_with_attachments, teardown);
   g_test_add ("/ui/compose-send/undo", Fixture, NULL, setup, test_undo, teardown);
+  g_test_add ("/ui/compose-send/draft-restores", Fixture, NULL, setup, test_draft_restores, teardown);
 
   return g_test_run ();
 }

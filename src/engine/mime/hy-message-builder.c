@@ -1241,6 +1241,7 @@ wire_format (void)
 
 static GMimeMessage *
 build_message (HyMessageBuilder  *self,
+               gboolean           draft,
                GError           **error)
 {
   g_autoptr(GMimeMessage) message = NULL;
@@ -1253,7 +1254,7 @@ build_message (HyMessageBuilder  *self,
                            "The message has no sender: set a From address");
       return NULL;
     }
-  if (self->to->len + self->cc->len + self->bcc->len == 0)
+  if (!draft && self->to->len + self->cc->len + self->bcc->len == 0)
     {
       g_set_error_literal (error, HY_MIME_ERROR, HY_MIME_ERROR_MISSING_FIELD,
                            "The message has no recipients: add a To, Cc or Bcc address");
@@ -1344,6 +1345,7 @@ build_message (HyMessageBuilder  *self,
 static GBytes *
 serialize (HyMessageBuilder  *self,
            gboolean           with_bcc,
+           gboolean           draft,
            GError           **error)
 {
   g_autoptr(GMimeMessage) message = NULL;
@@ -1351,7 +1353,7 @@ serialize (HyMessageBuilder  *self,
   g_autoptr(GMimeStream) stream = NULL;
   GByteArray *array;
 
-  message = build_message (self, error);
+  message = build_message (self, draft, error);
   if (message == NULL)
     return NULL;
 
@@ -1386,7 +1388,7 @@ hy_message_builder_to_bytes (HyMessageBuilder  *self,
 {
   g_return_val_if_fail (HY_IS_MESSAGE_BUILDER (self), NULL);
 
-  return serialize (self, FALSE, error);
+  return serialize (self, FALSE, FALSE, error);
 }
 
 GBytes *
@@ -1395,7 +1397,16 @@ hy_message_builder_to_bytes_with_bcc (HyMessageBuilder  *self,
 {
   g_return_val_if_fail (HY_IS_MESSAGE_BUILDER (self), NULL);
 
-  return serialize (self, TRUE, error);
+  return serialize (self, TRUE, FALSE, error);
+}
+
+GBytes *
+hy_message_builder_to_draft_bytes (HyMessageBuilder  *self,
+                                   GError           **error)
+{
+  g_return_val_if_fail (HY_IS_MESSAGE_BUILDER (self), NULL);
+
+  return serialize (self, TRUE, TRUE, error);
 }
 
 gboolean

@@ -130,6 +130,10 @@ GBytes   *hy_message_builder_to_bytes       (HyMessageBuilder    *self,
  * SMTP server as they are; the outbox removes Bcc before sending. */
 GBytes   *hy_message_builder_to_bytes_with_bcc (HyMessageBuilder *self,
                                                 GError          **error);
+/* A draft: like hy_message_builder_to_bytes_with_bcc(), but a message
+ * without recipients yet is fine. */
+GBytes   *hy_message_builder_to_draft_bytes (HyMessageBuilder *self,
+                                             GError          **error);
 gboolean  hy_message_builder_write_to_file  (HyMessageBuilder    *self,
                                              GFile               *file,
                                              GCancellable        *cancellable,
