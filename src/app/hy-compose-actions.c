@@ -107,9 +107,12 @@ new_composer_for (HyApplication *app,
   for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
     {
       g_autoptr(HyAccount) account = g_list_model_get_item (accounts, i);
+      HyStore *store = hy_engine_get_store (hy_application_get_engine (app), account);
 
       if (account != first)
         add_account_identities (composer, account, NULL);
+      if (store != NULL)
+        hy_composer_add_address_store (composer, store);
     }
 
   if (settings != NULL)

@@ -15,6 +15,7 @@
 #include "mime/hy-mime-error.h"
 #include "mime/hy-mime-part.h"
 #include "mime/hy-text-utils.h"
+#include "store/hy-store.h"
 
 typedef struct
 {
@@ -64,6 +65,8 @@ struct _HyComposer
   GStrv              references;
   GCancellable      *cancellable;
   guint64            size_limit;
+  GPtrArray         *address_stores;   /* HyStore, for completion */
+  gboolean           completing;
   gboolean           modified;
   gboolean           draft_dirty;      /* changed since the draft was saved */
   gint64             draft_id;
@@ -124,6 +127,8 @@ show_toast (HyComposer *self,
 /* Drafts */
 
 static gboolean has_content (HyComposer *self);
+static void look_up_addresses (HyComposer *self,
+                               GtkEntry   *entry);
 static void discard_draft (HyComposer *self);
 static HyMessageBuilder *build (HyComposer *self, gboolean lenient, GError **error);
 
@@ -311,6 +316,13 @@ on_address_changed (GtkEntry   *entry,
                     HyComposer *self)
 {
   mark_changed (self);
+  /* Only while the person types there, not when the text is set. */
+  {
+    GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+    if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (entry)))
+      look_up_addresses (self, entry);
+  }
   if (entry_is_valid (entry))
     gtk_widget_remove_css_class (GTK_WIDGET (entry), "error");
 }
@@ -361,6 +373,160 @@ append_addresses (GtkEntry  *entry,
 
       append_to_entry (entry, text);
     }
+}
+
+/* Completion from the addresses seen in mail */
+
+#define COMPLETION_LIMIT 8
+
+/* Where the recipient being typed starts: after the last separator. */
+static const char *
+last_token (const char *text)
+{
+  const char *start = text;
+
+  for (const char *p = text; *p != '\0'; p++)
+    if (*p == ',' || *p == ';')
+      start = p + 1;
+  while (*start == ' ')
+    start++;
+  return start;
+}
+
+static void
+complete_in_thread (GTask        *task,
+                    gpointer      source,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  GPtrArray *stores = g_object_get_data (G_OBJECT (task), "hy-stores");
+  const char *prefix = task_data;
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < stores->len && found->len < COMPLETION_LIMIT; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_auto(GStrv) matches = hy_store_complete_address (g_ptr_array_index (stores, i), prefix,
+                                                         COMPLETION_LIMIT, &error);
+
+      if (matches == NULL)
+        {
+          g_debug ("Address completion failed: %s", error->message);
+          continue;
+        }
+      for (guint j = 0; matches[j] != NULL && found->len < COMPLETION_LIMIT; j++)
+        if (!g_hash_table_contains (seen, matches[j]))
+          {
+            char *copy = g_strdup (matches[j]);
+
+            g_ptr_array_add (found, copy);
+            g_hash_table_add (seen, copy);
+          }
+    }
+  g_ptr_array_add (found, NULL);
+  g_task_return_pointer (task, g_ptr_array_free (g_steal_pointer (&found), FALSE),
+                         (GDestroyNotify) g_strfreev);
+}
+
+static void
+on_completed (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GtkEntry) entry = user_data;
+  g_auto(GStrv) matches = g_task_propagate_pointer (G_TASK (result), NULL);
+  const char *prefix = g_task_get_task_data (G_TASK (result));
+  GtkEntryCompletion *completion = gtk_entry_get_completion (entry);
+  GtkListStore *model;
+
+  /* Only for what is still being typed. */
+  if (matches == NULL || completion == NULL ||
+      !g_str_equal (last_token (gtk_editable_get_text (GTK_EDITABLE (entry))), prefix))
+    return;
+
+  model = GTK_LIST_STORE (gtk_entry_completion_get_model (completion));
+  gtk_list_store_clear (model);
+  for (guint i = 0; matches[i] != NULL; i++)
+    gtk_list_store_insert_with_values (model, NULL, -1, 0, matches[i], -1);
+  gtk_entry_completion_complete (completion);
+}
+
+static void
+look_up_addresses (HyComposer *self,
+                   GtkEntry   *entry)
+{
+  const char *prefix = last_token (gtk_editable_get_text (GTK_EDITABLE (entry)));
+  g_autoptr(GTask) task = NULL;
+
+  if (self->address_stores->len == 0 || self->completing || g_utf8_strlen (prefix, -1) < 2)
+    return;
+
+  task = g_task_new (NULL, self->cancellable, on_completed, g_object_ref (entry));
+  g_task_set_source_tag (task, look_up_addresses);
+  g_task_set_task_data (task, g_strdup (prefix), g_free);
+  g_object_set_data_full (G_OBJECT (task), "hy-stores",
+                          g_ptr_array_copy (self->address_stores, (GCopyFunc) (void (*) (void)) g_object_ref, NULL),
+                          (GDestroyNotify) g_ptr_array_unref);
+  g_task_run_in_thread (task, complete_in_thread);
+}
+
+static gboolean
+match_everything (GtkEntryCompletion *completion,
+                  const char         *key,
+                  GtkTreeIter        *iter,
+                  gpointer            user_data)
+{
+  /* The store already matched names and addresses by prefix. */
+  return TRUE;
+}
+
+static gboolean
+on_match_selected (GtkEntryCompletion *completion,
+                   GtkTreeModel       *model,
+                   GtkTreeIter        *iter,
+                   HyComposer         *self)
+{
+  GtkEntry *entry = GTK_ENTRY (gtk_entry_completion_get_entry (completion));
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+  g_autofree char *chosen = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *joined = NULL;
+
+  gtk_tree_model_get (model, iter, 0, &chosen, -1);
+  head = g_strndup (text, last_token (text) - text);
+  joined = g_strconcat (head, chosen, ", ", NULL);
+  self->completing = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (entry), joined);
+  gtk_editable_set_position (GTK_EDITABLE (entry), -1);
+  self->completing = FALSE;
+  return TRUE;
+}
+
+static void
+add_completion (HyComposer *self,
+                GtkEntry   *entry)
+{
+  g_autoptr(GtkEntryCompletion) completion = gtk_entry_completion_new ();
+  g_autoptr(GtkListStore) model = gtk_list_store_new (1, G_TYPE_STRING);
+
+  gtk_entry_completion_set_model (completion, GTK_TREE_MODEL (model));
+  gtk_entry_completion_set_text_column (completion, 0);
+  gtk_entry_completion_set_match_func (completion, match_everything, NULL, NULL);
+  gtk_entry_completion_set_inline_completion (completion, FALSE);
+  gtk_entry_completion_set_popup_single_match (completion, TRUE);
+  g_signal_connect_object (completion, "match-selected", G_CALLBACK (on_match_selected), self, 0);
+  gtk_entry_set_completion (entry, completion);
+}
+
+void
+hy_composer_add_address_store (HyComposer *self,
+                               HyStore    *store)
+{
+  g_return_if_fail (HY_IS_COMPOSER (self));
+  g_return_if_fail (HY_IS_STORE (store));
+
+  g_ptr_array_add (self->address_stores, g_object_ref (store));
 }
 
 /* Attachments */
@@ -1415,6 +1581,7 @@ watch_address_entry (HyComposer *self,
   g_signal_connect (focus, "leave", G_CALLBACK (on_address_focus_leave), NULL);
   gtk_widget_add_controller (GTK_WIDGET (entry), focus);
   g_signal_connect_object (entry, "changed", G_CALLBACK (on_address_changed), self, 0);
+  add_completion (self, entry);
 }
 
 static void
@@ -1441,6 +1608,7 @@ hy_composer_finalize (GObject *object)
   g_clear_pointer (&self->in_reply_to, g_free);
   g_clear_pointer (&self->references, g_strfreev);
   g_clear_pointer (&self->draft_account, g_free);
+  g_clear_pointer (&self->address_stores, g_ptr_array_unref);
 
   G_OBJECT_CLASS (hy_composer_parent_class)->finalize (object);
 }
@@ -1455,6 +1623,7 @@ hy_composer_init (HyComposer *self)
   self->cancellable = g_cancellable_new ();
   self->from_entries = g_ptr_array_new_with_free_func (from_entry_free);
   self->attachments = g_ptr_array_new_with_free_func (attachment_free);
+  self->address_stores = g_ptr_array_new_with_free_func (g_object_unref);
   self->from_model = gtk_string_list_new (NULL);
   gtk_drop_down_set_model (self->from_dropdown, G_LIST_MODEL (self->from_model));
 

@@ -11,6 +11,7 @@
 #include "hy-mailto.h"
 #include "mime/hy-message.h"
 #include "mime/hy-message-builder.h"
+#include "store/hy-store.h"
 
 G_BEGIN_DECLS
 
@@ -87,6 +88,10 @@ char             *hy_composer_get_body_text    (HyComposer        *self);
  * message for the person when a field is not valid. */
 HyMessageBuilder *hy_composer_build_message    (HyComposer        *self,
                                                 GError           **error);
+
+/* Recipient fields complete from the addresses seen in @store's mail. */
+void              hy_composer_add_address_store (HyComposer       *self,
+                                                 HyStore          *store);
 
 /* The draft this composer saves into (0: none yet) and its account. */
 void              hy_composer_set_draft_id     (HyComposer        *self,
