@@ -523,6 +523,73 @@ test_undo (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (reopened));
 }
 
+/* The submission server cannot be reached: the message waits in the
+ * outbox, and leaves once the server answers again. */
+static void
+test_server_down (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GBytes) queued = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) waiting = NULL;
+  g_autoptr(GPtrArray) at_bob = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GSocketListener) closed = g_socket_listener_new ();
+  HyOutboxFlushResult counts = { 0 };
+  const HyServerConfig *real;
+  g_autoptr(HyServerConfig) down = NULL;
+  g_autofree char *subject = NULL;
+  guint16 dead_port;
+  gint64 id;
+
+  if (skip_without_stack ())
+    return;
+
+  /* A port nobody listens on: bind one, then let it go. */
+  dead_port = g_socket_listener_add_any_inet_port (closed, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (closed);
+
+  real = hy_account_get_outgoing (f->alice);
+  down = hy_server_config_new (HY_SERVER_PROTOCOL_SMTP, g_getenv ("HY_TEST_HOST"), dead_port,
+                               HY_SERVER_SECURITY_TLS, g_getenv ("HY_TEST_ALICE_USER"));
+  {
+    g_autoptr(HyServerConfig) saved = hy_server_config_copy (real);
+
+    hy_account_set_outgoing (f->alice, down);
+
+    subject = g_strdup_printf ("Offline %s", f->tag);
+    gtk_editable_set_text (child (f, "to_entry"), g_getenv ("HY_TEST_BOB_ADDRESS"));
+    gtk_editable_set_text (child (f, "subject_entry"), subject);
+    type_text (f, "Written on a train.");
+    send_now (f);
+    queued = hy_message_builder_to_bytes_with_bcc (f->sent, &error);
+    g_assert_no_error (error);
+    id = hy_outbox_queue (f->outbox, queued, 0, &error);
+    g_assert_no_error (error);
+
+    hy_outbox_flush_async (f->outbox, NULL, _hy_outbox_store_result, &result);
+    g_assert_true (hy_outbox_flush_finish (f->outbox, _hy_outbox_wait (&result), &counts, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (counts.n_sent, ==, 0);
+    g_assert_cmpuint (counts.n_failed, ==, 0);
+    waiting = hy_outbox_list (f->outbox, FALSE, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (waiting->len, ==, 1);
+    g_assert_cmpint (((HyOutboxEntry *) g_ptr_array_index (waiting, 0))->state, ==, HY_OUTBOX_STATE_QUEUED);
+    g_assert_nonnull (((HyOutboxEntry *) g_ptr_array_index (waiting, 0))->last_error);
+
+    /* The server is back. */
+    hy_account_set_outgoing (f->alice, saved);
+  }
+  g_assert_true (hy_outbox_retry (f->outbox, id, &error));
+  g_assert_no_error (error);
+  flush (f, 1);
+  at_bob = fetch_by_message_id (f, f->bob, HY_FOLDER_ROLE_INBOX,
+                                hy_message_builder_get_message_id (f->sent), 1);
+  g_assert_cmpuint (at_bob->len, ==, 1);
+}
+
 static void
 on_save_draft (HyComposer       *composer,
                HyMessageBuilder *builder,
@@ -615,6 +682,7 @@ main (int   argc,
 
   g_test_add ("/ui/compose-send/rich-with-attachments", Fixture, NULL, setup, test_rich_with_attachments, teardown);
   g_test_add ("/ui/compose-send/undo", Fixture, NULL, setup, test_undo, teardown);
+  g_test_add ("/ui/compose-send/server-down", Fixture, NULL, setup, test_server_down, teardown);
   g_test_add ("/ui/compose-send/draft-restores", Fixture, NULL, setup, test_draft_restores, teardown);
 
   return g_test_run ();
