@@ -25,6 +25,15 @@ typedef struct
 
 typedef struct
 {
+  GdkTexture *texture;       /* what the body shows */
+  GBytes     *bytes;         /* what the message carries */
+  char       *content_type;
+  char       *name;
+  char       *content_id;
+} InlineImage;
+
+typedef struct
+{
   GFile      *file;          /* or … */
   GBytes     *bytes;         /* … pasted data, or … */
   HyMessage  *message;       /* … a forwarded message */
@@ -60,6 +69,7 @@ struct _HyComposer
   GtkStringList     *from_model;
   GPtrArray         *from_entries;    /* FromEntry */
   GPtrArray         *attachments;     /* Attachment */
+  GPtrArray         *inline_images;   /* InlineImage */
   GtkTextMark       *signature_mark;  /* start of "-- \n…", or NULL */
   char              *in_reply_to;
   GStrv              references;
@@ -99,6 +109,19 @@ from_entry_free (gpointer data)
   g_free (entry->account_id);
   hy_identity_free (entry->identity);
   g_free (entry);
+}
+
+static void
+inline_image_free (gpointer data)
+{
+  InlineImage *image = data;
+
+  g_clear_object (&image->texture);
+  g_clear_pointer (&image->bytes, g_bytes_unref);
+  g_free (image->content_type);
+  g_free (image->name);
+  g_free (image->content_id);
+  g_free (image);
 }
 
 static void
@@ -656,6 +679,45 @@ hy_composer_add_attachment_bytes (HyComposer *self,
   mark_changed (self);
 }
 
+gboolean
+hy_composer_insert_inline_image (HyComposer *self,
+                                 GBytes     *bytes,
+                                 const char *content_type,
+                                 const char *name,
+                                 GError    **error)
+{
+  g_autoptr(GdkTexture) texture = NULL;
+  InlineImage *image;
+  GtkTextIter iter;
+
+  g_return_val_if_fail (HY_IS_COMPOSER (self), FALSE);
+  g_return_val_if_fail (bytes != NULL && content_type != NULL && name != NULL, FALSE);
+
+  texture = gdk_texture_new_from_bytes (bytes, error);
+  if (texture == NULL)
+    return FALSE;
+
+  if (!hy_composer_get_rich_text (self))
+    hy_composer_set_rich_text (self, TRUE);
+
+  image = g_new0 (InlineImage, 1);
+  image->texture = g_object_ref (texture);
+  image->bytes = g_bytes_ref (bytes);
+  image->content_type = g_strdup (content_type);
+  image->name = g_strdup (name);
+  {
+    g_autofree char *uuid = g_uuid_string_random ();
+
+    image->content_id = g_strdup_printf ("%s@hongyan", uuid);
+  }
+  g_ptr_array_add (self->inline_images, image);
+
+  gtk_text_buffer_get_iter_at_mark (self->buffer, &iter, gtk_text_buffer_get_insert (self->buffer));
+  hy_rich_text_insert_image (self->buffer, &iter, GDK_PAINTABLE (texture), image->content_id, name);
+  mark_changed (self);
+  return TRUE;
+}
+
 void
 hy_composer_add_message_attachment (HyComposer *self,
                                     HyMessage  *message)
@@ -782,7 +844,11 @@ on_pasted_texture (GObject      *object,
   png = gdk_texture_save_to_png_bytes (texture);
   /* Translators: the file name of a pasted image; %s is a date and time. */
   name = g_strdup_printf (_("Pasted image %s.png"), stamp);
-  hy_composer_add_attachment_bytes (self, png, "image/png", name);
+  /* In rich text the image goes where it was pasted; plain text can
+   * only carry it as an attachment. */
+  if (!hy_composer_get_rich_text (self) ||
+      !hy_composer_insert_inline_image (self, png, "image/png", name, &error))
+    hy_composer_add_attachment_bytes (self, png, "image/png", name);
 }
 
 static void
@@ -1296,6 +1362,19 @@ build (HyComposer  *self,
 
       if (!hy_message_builder_add_alternative (builder, html, error))
         return NULL;
+
+      /* The images still in the text go with the HTML (multipart/related). */
+      for (guint i = 0; i < self->inline_images->len; i++)
+        {
+          InlineImage *image = g_ptr_array_index (self->inline_images, i);
+          g_autofree char *reference = g_strdup_printf ("cid:%s\"", image->content_id);
+
+          if (strstr (html, reference) == NULL)
+            continue;
+          if (!hy_message_builder_add_inline_bytes (builder, image->bytes, image->content_type,
+                                                    image->name, image->content_id, error))
+            return NULL;
+        }
     }
 
   for (guint i = 0; i < self->attachments->len; i++)
@@ -1605,6 +1684,7 @@ hy_composer_finalize (GObject *object)
   g_clear_object (&self->from_model);
   g_clear_pointer (&self->from_entries, g_ptr_array_unref);
   g_clear_pointer (&self->attachments, g_ptr_array_unref);
+  g_clear_pointer (&self->inline_images, g_ptr_array_unref);
   g_clear_pointer (&self->in_reply_to, g_free);
   g_clear_pointer (&self->references, g_strfreev);
   g_clear_pointer (&self->draft_account, g_free);
@@ -1623,6 +1703,7 @@ hy_composer_init (HyComposer *self)
   self->cancellable = g_cancellable_new ();
   self->from_entries = g_ptr_array_new_with_free_func (from_entry_free);
   self->attachments = g_ptr_array_new_with_free_func (attachment_free);
+  self->inline_images = g_ptr_array_new_with_free_func (inline_image_free);
   self->address_stores = g_ptr_array_new_with_free_func (g_object_unref);
   self->from_model = gtk_string_list_new (NULL);
   gtk_drop_down_set_model (self->from_dropdown, G_LIST_MODEL (self->from_model));

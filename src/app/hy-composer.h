@@ -79,6 +79,13 @@ void              hy_composer_add_attachment_bytes (HyComposer    *self,
 /* Attaches a whole message (forward as attachment) as message/rfc822. */
 void              hy_composer_add_message_attachment (HyComposer  *self,
                                                       HyMessage   *message);
+/* Puts an image (PNG, JPEG, …) into the text at the cursor, switching to
+ * rich text; it is sent inline (multipart/related) while the text shows it. */
+gboolean          hy_composer_insert_inline_image (HyComposer     *self,
+                                                   GBytes         *bytes,
+                                                   const char     *content_type,
+                                                   const char     *name,
+                                                   GError        **error);
 guint             hy_composer_get_n_attachments (HyComposer       *self);
 
 /* The body as the person wrote it, as plain text. */

@@ -16,6 +16,8 @@
 #define MARKER_TAG "list-marker"
 #define LINK_DATA  "hy-rich-text-href"
 #define STATE_DATA "hy-rich-text-state"
+#define IMAGE_CID_DATA "hy-rich-text-cid"
+#define IMAGE_ALT_DATA "hy-rich-text-alt"
 
 static const char * const inline_formats[] = {
   HY_RICH_TEXT_BOLD, HY_RICH_TEXT_ITALIC, HY_RICH_TEXT_UNDERLINE, HY_RICH_TEXT_STRIKETHROUGH,
@@ -511,6 +513,64 @@ append_escaped (GString    *out,
   g_string_append (out, escaped);
 }
 
+/* Appends @text (a slice starting at @start) escaped, with <img> for the
+ * images inserted by hy_rich_text_insert_image(). */
+static void
+append_with_images (GtkTextBuffer     *buffer,
+                    const GtkTextIter *start,
+                    const char        *text,
+                    GString           *out)
+{
+  const char *run = text;
+  int offset = gtk_text_iter_get_offset (start);
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p), offset++)
+    {
+      GtkTextIter at;
+      GdkPaintable *paintable;
+      const char *cid;
+
+      if (g_utf8_get_char (p) != 0xFFFC)
+        continue;
+
+      {
+        g_autofree char *before = g_strndup (run, p - run);
+
+        append_escaped (out, before);
+      }
+      run = g_utf8_next_char (p);
+
+      gtk_text_buffer_get_iter_at_offset (buffer, &at, offset);
+      paintable = gtk_text_iter_get_paintable (&at);
+      cid = paintable != NULL ? g_object_get_data (G_OBJECT (paintable), IMAGE_CID_DATA) : NULL;
+      if (cid != NULL)
+        {
+          g_autofree char *escaped_cid = g_markup_escape_text (cid, -1);
+          g_autofree char *alt = g_markup_escape_text (g_object_get_data (G_OBJECT (paintable), IMAGE_ALT_DATA), -1);
+
+          g_string_append_printf (out, "<img src=\"cid:%s\" alt=\"%s\" style=\"max-width:100%%\">",
+                                  escaped_cid, alt);
+        }
+    }
+  append_escaped (out, run);
+}
+
+void
+hy_rich_text_insert_image (GtkTextBuffer *buffer,
+                           GtkTextIter   *iter,
+                           GdkPaintable  *image,
+                           const char    *content_id,
+                           const char    *alt)
+{
+  g_return_if_fail (GTK_IS_TEXT_BUFFER (buffer));
+  g_return_if_fail (GDK_IS_PAINTABLE (image));
+  g_return_if_fail (content_id != NULL);
+
+  g_object_set_data_full (G_OBJECT (image), IMAGE_CID_DATA, g_strdup (content_id), g_free);
+  g_object_set_data_full (G_OBJECT (image), IMAGE_ALT_DATA, g_strdup (alt != NULL ? alt : ""), g_free);
+  gtk_text_buffer_insert_paintable (buffer, iter, image);
+}
+
 /* Appends the content of @line (without its marker) as runs of equal style. */
 static void
 export_line (GtkTextBuffer *buffer,
@@ -540,7 +600,9 @@ export_line (GtkTextBuffer *buffer,
             next = end;
         }
 
-      text = gtk_text_buffer_get_text (buffer, &iter, &next, FALSE);
+      /* The slice keeps U+FFFC where images are, the text drops them. */
+      text = html ? gtk_text_buffer_get_slice (buffer, &iter, &next, FALSE)
+                  : gtk_text_buffer_get_text (buffer, &iter, &next, FALSE);
       if (html)
         {
           if (style.href != NULL)
@@ -552,7 +614,7 @@ export_line (GtkTextBuffer *buffer,
           for (guint i = 0; i < G_N_ELEMENTS (inline_formats); i++)
             if (style.mask & (1u << i))
               g_string_append (out, html_open[i]);
-          append_escaped (out, text);
+          append_with_images (buffer, &iter, text, out);
           for (int i = G_N_ELEMENTS (inline_formats) - 1; i >= 0; i--)
             if (style.mask & (1u << i))
               g_string_append (out, html_close[i]);

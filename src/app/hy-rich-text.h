@@ -41,6 +41,13 @@ void      hy_rich_text_set_link          (GtkTextBuffer *buffer,
 /* The link at @iter, or NULL. */
 const char *hy_rich_text_get_link        (GtkTextBuffer *buffer,
                                           const GtkTextIter *iter);
+/* Inserts @image at @iter; the HTML shows it as <img src="cid:@content_id">
+ * (the caller puts the image itself in the message). */
+void      hy_rich_text_insert_image      (GtkTextBuffer *buffer,
+                                          GtkTextIter   *iter,
+                                          GdkPaintable  *image,
+                                          const char    *content_id,
+                                          const char    *alt);
 /* TRUE when any formatting is used anywhere in the buffer. */
 gboolean  hy_rich_text_has_formatting    (GtkTextBuffer *buffer);
 /* Removes all formatting, keeping the text (list markers become text). */

@@ -534,6 +534,54 @@ test_mailto (Fixture       *fixture,
   g_assert_cmpuint (hy_message_get_cc (message)->len, ==, 1);
 }
 
+static void
+test_inline_image (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  static const guint8 pixels[16] = { 255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255 };
+  g_autoptr(GBytes) pixel_bytes = g_bytes_new_static (pixels, sizeof pixels);
+  g_autoptr(GdkTexture) texture = gdk_memory_texture_new (2, 2, GDK_MEMORY_R8G8B8A8, pixel_bytes, 8);
+  g_autoptr(GBytes) png = gdk_texture_save_to_png_bytes (texture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyMessage) message = NULL;
+  GMimeObject *root;
+  GMimeObject *related;
+  GMimeObject *image;
+  g_autofree char *html = NULL;
+  g_autofree char *reference = NULL;
+
+  gtk_editable_set_text (child (fixture, "to_entry"), "bob@example.org");
+  type_text (body (fixture), "Look: ");
+  g_assert_true (hy_composer_insert_inline_image (fixture->composer, png, "image/png", "dot.png", &error));
+  g_assert_no_error (error);
+  g_assert_true (hy_composer_get_rich_text (fixture->composer));
+  type_text (body (fixture), " nice.");
+  send (fixture);
+
+  message = sent_message (fixture);
+  root = g_mime_message_get_mime_part (hy_message_get_gmime_message (message));
+  g_assert_cmpstr (g_mime_content_type_get_media_subtype (g_mime_object_get_content_type (root)), ==, "alternative");
+  related = g_mime_multipart_get_part (GMIME_MULTIPART (root), 1);
+  g_assert_true (GMIME_IS_MULTIPART (related));
+  g_assert_cmpstr (g_mime_content_type_get_media_subtype (g_mime_object_get_content_type (related)), ==, "related");
+  html = g_mime_text_part_get_text (GMIME_TEXT_PART (g_mime_multipart_get_part (GMIME_MULTIPART (related), 0)));
+  image = g_mime_multipart_get_part (GMIME_MULTIPART (related), 1);
+  g_assert_true (g_mime_content_type_is_type (g_mime_object_get_content_type (image), "image", "png"));
+  reference = g_strdup_printf ("<img src=\"cid:%s\" alt=\"dot.png\"", g_mime_object_get_content_id (image));
+  g_assert_nonnull (strstr (html, reference));
+  g_assert_nonnull (strstr (html, "Look: <img"));
+  {
+    g_autoptr(GMimeStream) stream = g_mime_stream_mem_new ();
+    GByteArray *array;
+    g_autoptr(GBytes) content = NULL;
+
+    g_mime_data_wrapper_write_to_stream (g_mime_part_get_content (GMIME_PART (image)), stream);
+    array = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (stream));
+    content = g_bytes_new (array->data, array->len);
+    g_assert_true (g_bytes_equal (content, png));
+  }
+}
+
 static const char original_text[] =
   "From: Bob <bob@example.org>\r\n"
   "To: Alice <alice@example.org>, Carol <carol@example.org>\r\n"
@@ -644,6 +692,7 @@ main (int   argc,
   ADD ("invalid-address", test_invalid_address);
   ADD ("mailto", test_mailto);
   ADD ("reply-all", test_reply_all);
+  ADD ("inline-image", test_inline_image);
   ADD ("forward-as-attachment", test_forward_as_attachment);
 #undef ADD
 
