@@ -1355,7 +1355,12 @@ build (HyComposer  *self,
     hy_message_builder_set_references (builder, (const char * const *) self->references);
 
   plain = hy_rich_text_to_plain (self->buffer);
-  hy_message_builder_set_body (builder, plain);
+  /* Plain text flows (RFC 3676); the plain rendering of rich text is an
+   * alternative that keeps its line breaks as they are. */
+  if (hy_composer_get_rich_text (self))
+    hy_message_builder_set_body (builder, plain);
+  else
+    hy_message_builder_set_body_flowed (builder, plain);
   if (hy_composer_get_rich_text (self))
     {
       g_autofree char *html = hy_rich_text_to_html (self->buffer);

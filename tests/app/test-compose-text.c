@@ -9,6 +9,10 @@
 #include "hy-address-tokens.h"
 #include "hy-attachment-reminder.h"
 #include "hy-mailto.h"
+#include "mime/hy-message.h"
+#include "mime/hy-message-builder.h"
+#include "mime/hy-mime-part.h"
+#include "mime/hy-text-utils.h"
 
 static void
 assert_strv (GStrv               actual,
@@ -146,11 +150,62 @@ test_reminder_quoted (void)
   g_assert_true (hy_attachment_reminder_mentions ("Here it is, attached.\n\n> Can you send the file?\n"));
 }
 
+static void
+test_flowed (void)
+{
+  g_autoptr(HyMessageBuilder) builder = hy_message_builder_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(HyMessage) message = NULL;
+  g_autoptr(GString) paragraph = g_string_new (NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *raw = NULL;
+  g_autofree char *lf = NULL;
+  g_autofree char *decoded = NULL;
+  g_auto(GStrv) lines = NULL;
+  HyMimePart *root;
+
+  for (guint i = 0; i < 30; i++)
+    g_string_append (paragraph, "flowing words ");
+  g_string_append (paragraph, "end.");
+  text = g_strdup_printf ("%s\nFrom the start\n> quoted stays\n\n-- \nAlice", paragraph->str);
+
+  g_assert_true (hy_message_builder_set_from (builder, "alice@example.org", &error));
+  g_assert_true (hy_message_builder_set_to (builder, (const char *[]) { "bob@example.org", NULL }, &error));
+  hy_message_builder_set_body_flowed (builder, text);
+  bytes = hy_message_builder_to_bytes (builder, &error);
+  g_assert_no_error (error);
+  message = hy_message_new_from_bytes (bytes);
+  root = hy_message_get_root_part (message);
+  g_assert_cmpstr (hy_mime_part_get_parameter (root, "format"), ==, "flowed");
+
+  /* The body as it is on the wire (7-bit text, no transfer encoding). */
+  raw = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  lf = hy_text_normalize_newlines (strstr (raw, "\r\n\r\n") + 4);
+  lines = g_strsplit (lf, "\n", -1);
+  /* Soft-wrapped near 76 characters, each soft break a trailing space. */
+  g_assert_cmpuint (g_strv_length (lines), >, 6);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_assert_cmpuint (strlen (lines[i]), <=, 78);
+      if (g_str_has_prefix (lines[i], "flowing") && !g_str_has_suffix (lines[i], "end."))
+        g_assert_true (g_str_has_suffix (lines[i], " "));
+    }
+  g_assert_nonnull (strstr (lf, "\n From the start\n"));   /* space-stuffed */
+  g_assert_nonnull (strstr (lf, "\n-- \nAlice"));
+
+  /* A reader joins it back into the paragraph as written. */
+  decoded = hy_text_flowed_decode (lf, FALSE);
+  g_assert_nonnull (strstr (decoded, paragraph->str));
+  g_assert_nonnull (strstr (decoded, "\nFrom the start\n"));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  g_mime_init ();
 
   g_test_add_func ("/app/compose/tokens/separators", test_tokens_separators);
   g_test_add_func ("/app/compose/tokens/quoted", test_tokens_quoted);
@@ -162,6 +217,7 @@ main (int   argc,
   g_test_add_func ("/app/compose/reminder/english", test_reminder_english);
   g_test_add_func ("/app/compose/reminder/chinese", test_reminder_chinese);
   g_test_add_func ("/app/compose/reminder/quoted", test_reminder_quoted);
+  g_test_add_func ("/app/compose/flowed", test_flowed);
 
   return g_test_run ();
 }

@@ -615,6 +615,95 @@ new_text_part (const char *subtype,
   return GMIME_OBJECT (part);
 }
 
+#define FLOWED_WIDTH 76
+
+/* Appends one line of @text (without its line break) as RFC 3676
+ * format=flowed lines (DelSp=no): soft breaks after spaces keep lines
+ * near FLOWED_WIDTH characters; quoted lines and the signature separator
+ * are fixed lines. */
+static void
+append_flowed_line (GString    *out,
+                    const char *line)
+{
+  g_autofree char *trimmed = NULL;
+  const char *p;
+  const char *mark;
+
+  if (g_str_equal (line, "-- "))
+    {
+      g_string_append (out, "-- \n");
+      return;
+    }
+
+  /* Trailing spaces would make the line flow into the next one. */
+  trimmed = g_strdup (line);
+  g_strchomp (trimmed);
+
+  if (trimmed[0] == '>')
+    {
+      g_string_append (out, trimmed);
+      g_string_append_c (out, '\n');
+      return;
+    }
+
+  p = trimmed;
+  do
+    {
+      const char *cut = NULL;
+      glong width = 0;
+
+      /* Space-stuffing (RFC 3676 4.4). */
+      if (*p == ' ' || *p == '>' || g_str_has_prefix (p, "From "))
+        g_string_append_c (out, ' ');
+
+      for (mark = p; *mark != '\0'; mark = g_utf8_next_char (mark), width++)
+        {
+          if (*mark == ' ' && width < FLOWED_WIDTH)
+            cut = mark;
+          if (width >= FLOWED_WIDTH && cut != NULL)
+            break;
+        }
+      if (*mark == '\0' || cut == NULL)
+        {
+          g_string_append (out, p);
+          g_string_append_c (out, '\n');
+          return;
+        }
+      /* The space stays at the end of the line: a soft break. */
+      g_string_append_len (out, p, cut + 1 - p);
+      g_string_append_c (out, '\n');
+      p = cut + 1;
+    }
+  while (*p != '\0');
+}
+
+void
+hy_message_builder_set_body_flowed (HyMessageBuilder *self,
+                                    const char       *text)
+{
+  g_autofree char *lf = NULL;
+  g_auto(GStrv) lines = NULL;
+  GString *flowed = g_string_new (NULL);
+  g_autofree char *encoded = NULL;
+
+  g_return_if_fail (HY_IS_MESSAGE_BUILDER (self));
+
+  lf = hy_text_normalize_newlines (text != NULL ? text : "");
+  lines = g_strsplit (lf, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (lines[i + 1] == NULL && lines[i][0] == '\0')
+        break;
+      append_flowed_line (flowed, lines[i]);
+    }
+  encoded = g_string_free (flowed, FALSE);
+
+  hy_message_builder_set_body (self, encoded);
+  g_free (self->body_text);
+  self->body_text = g_strdup (text);
+  g_mime_object_set_content_type_parameter (self->body, "format", "flowed");
+}
+
 void
 hy_message_builder_set_body (HyMessageBuilder *self,
                              const char       *text)

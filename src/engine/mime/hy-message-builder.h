@@ -85,6 +85,10 @@ const char *hy_message_builder_get_message_id (HyMessageBuilder  *self);
  * multipart/related. */
 void      hy_message_builder_set_body       (HyMessageBuilder    *self,
                                              const char          *text);
+/* The same as text/plain; format=flowed (RFC 3676, DelSp=no): long lines
+ * are soft-wrapped so that every reader shows them well. */
+void      hy_message_builder_set_body_flowed (HyMessageBuilder   *self,
+                                              const char         *text);
 const char *hy_message_builder_get_body     (HyMessageBuilder    *self);
 gboolean  hy_message_builder_add_alternative (HyMessageBuilder   *self,
                                               const char         *html,
