@@ -102,6 +102,12 @@ gboolean            hy_store_foreach_summary         (HyStore              *self
                                                       HyStoreSummaryFunc    func,
                                                       gpointer              user_data,
                                                       GError              **error);
+/* How many of a folder's messages (of all folders when @folder_id is 0)
+ * have no cached body: a search of the store cannot see their text, so
+ * sync asks the server (UID SEARCH) when this is not 0. */
+guint               hy_store_count_missing_bodies    (HyStore              *self,
+                                                      gint64                folder_id,
+                                                      GError              **error);
 /* The raw RFC 5322 bytes, or NULL with HY_STORE_ERROR_NOT_FOUND when the
  * body is not cached. */
 GBytes             *hy_store_get_body                (HyStore              *self,
