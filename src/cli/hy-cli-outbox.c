@@ -40,6 +40,16 @@ failed_cb (HyOutbox      *outbox,
 }
 
 static void
+json_string_or_null (GString    *out,
+                     const char *text)
+{
+  if (text != NULL)
+    hy_json_append_string (out, text);
+  else
+    g_string_append (out, "null");
+}
+
+static void
 print_entry (const HyOutboxEntry *entry,
              gboolean             json)
 {
@@ -53,24 +63,21 @@ print_entry (const HyOutboxEntry *entry,
                               ",\"send_after\":%" G_GINT64_FORMAT ",\"attempts\":%u,\"sender\":",
                               entry->id, hy_outbox_state_to_string (entry->state), entry->queued,
                               entry->send_after, entry->attempts);
-      hy_cli_json_string (line, entry->sender);
+      hy_json_append_string (line, entry->sender);
       g_string_append (line, ",\"recipients\":[");
       for (guint i = 0; entry->recipients[i] != NULL; i++)
         {
           if (i > 0)
             g_string_append_c (line, ',');
-          hy_cli_json_string (line, entry->recipients[i]);
+          hy_json_append_string (line, entry->recipients[i]);
         }
       g_string_append (line, "],\"subject\":");
-      hy_cli_json_string (line, entry->subject);
+      json_string_or_null (line, entry->subject);
       g_string_append (line, ",\"message_id\":");
-      hy_cli_json_string (line, entry->message_id);
+      json_string_or_null (line, entry->message_id);
       g_string_append_printf (line, ",\"size\":%" G_GINT64_FORMAT ",\"sent\":%" G_GINT64_FORMAT ",\"error\":",
                               entry->size, entry->sent);
-      if (entry->last_error != NULL)
-        hy_cli_json_string (line, entry->last_error);
-      else
-        g_string_append (line, "null");
+      json_string_or_null (line, entry->last_error);
       g_string_append_c (line, '}');
       printf ("%s\n", line->str);
     }

@@ -581,10 +581,7 @@ sync_locked (HyDrafts      *self,
       _hy_outbox_imap_close (client);
       return FALSE;
     }
-  hy_imap_client_select_async (client, folder, FALSE, 0, 0, NULL, cancellable,
-                               _hy_outbox_store_result, &result);
-  selected = hy_imap_client_select_finish (client, _hy_outbox_wait (&result), error);
-  g_clear_object (&result);
+  selected = _hy_outbox_imap_select (client, folder, cancellable, error);
   if (selected == NULL)
     {
       _hy_outbox_imap_close (client);

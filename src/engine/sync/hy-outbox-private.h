@@ -57,6 +57,12 @@ char          *_hy_outbox_imap_find_folder (HyImapClient          *client,
                                             HyFolderRole           role,
                                             GCancellable          *cancellable,
                                             GError               **error);
+/* SELECTs @folder, creating it first if the server says it is not there
+ * (a folder the account names but someone deleted). */
+HyImapSelectResult *_hy_outbox_imap_select (HyImapClient          *client,
+                                            const char            *folder,
+                                            GCancellable          *cancellable,
+                                            GError               **error);
 /* UIDs in the selected mailbox of messages whose Message-ID is @message_id
  * (without brackets), ascending (guint32). */
 GArray        *_hy_outbox_imap_find_message_id (HyImapClient      *client,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <gmime/gmime.h>
 
+#include "imap/hy-imap-error.h"
 #include "imap/hy-imap-quote.h"
 #include "sync/hy-outbox-error.h"
 #include "sync/hy-outbox-private.h"
@@ -312,6 +313,40 @@ _hy_outbox_imap_find_folder (HyImapClient *client,
   return g_strdup (name);
 }
 
+HyImapSelectResult *
+_hy_outbox_imap_select (HyImapClient *client,
+                        const char   *folder,
+                        GCancellable *cancellable,
+                        GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  HyImapSelectResult *selected;
+
+  hy_imap_client_select_async (client, folder, FALSE, 0, 0, NULL, cancellable,
+                               _hy_outbox_store_result, &result);
+  selected = hy_imap_client_select_finish (client, _hy_outbox_wait (&result), &local_error);
+  if (selected != NULL)
+    return selected;
+  if (!g_error_matches (local_error, HY_IMAP_ERROR, HY_IMAP_ERROR_REFUSED))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  g_clear_object (&result);
+  hy_imap_client_create_async (client, folder, cancellable, _hy_outbox_store_result, &result);
+  if (!hy_imap_client_mailbox_op_finish (client, _hy_outbox_wait (&result), NULL))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  g_debug ("created the folder %s", folder);
+  g_clear_object (&result);
+  hy_imap_client_select_async (client, folder, FALSE, 0, 0, NULL, cancellable,
+                               _hy_outbox_store_result, &result);
+  return hy_imap_client_select_finish (client, _hy_outbox_wait (&result), error);
+}
+
 GArray *
 _hy_outbox_imap_find_message_id (HyImapClient *client,
                                  const char   *message_id,
@@ -383,6 +418,14 @@ _hy_outbox_parse_header (GBytes     *message,
   GMimeMessage *parsed;
   char *from;
 
+  /* Only the header block matters here: do not parse a large body. */
+  for (gsize i = 0; i + 1 < size; i++)
+    if (data[i] == '\n' && (data[i + 1] == '\n'
+                            || (data[i + 1] == '\r' && i + 2 < size && data[i + 2] == '\n')))
+      {
+        size = i + 1;
+        break;
+      }
   stream = g_mime_stream_mem_new_with_buffer ((const char *) data, size);
   parser = g_mime_parser_new_with_stream (stream);
   parsed = g_mime_parser_construct_message (parser, NULL);

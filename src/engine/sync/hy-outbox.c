@@ -22,6 +22,7 @@
 #define BACKOFF_FIRST 30        /* seconds */
 #define BACKOFF_MAX   3600
 #define SENT_RETRY    60        /* seconds before a failed Sent copy is tried again */
+#define KEEP_DONE     (7 * 24 * 3600)  /* seconds a sent and filed row is kept */
 
 struct _HyOutbox {
   GObject          parent_instance;
@@ -938,8 +939,11 @@ record_failure (HyOutbox     *self,
     emit (self, SIGNAL_FAILED, id, entry, failure, permanent);
 }
 
+/* The recipients the server refused for good, in its words; and those it
+ * refused for now (4xx), to try again in a row of their own. */
 static char *
-describe_refused (HySmtpSendResult *result)
+describe_refused (HySmtpSendResult *result,
+                  GPtrArray        *later)
 {
   g_autoptr(GString) text = NULL;
 
@@ -950,7 +954,12 @@ describe_refused (HySmtpSendResult *result)
 
       if (r->accepted)
         continue;
-      reply = hy_smtp_reply_get_text (r->reply);
+      if (r->reply != NULL && hy_smtp_reply_is_temporary (r->reply))
+        {
+          g_ptr_array_add (later, r->address);
+          continue;
+        }
+      reply = r->reply != NULL ? hy_smtp_reply_get_text (r->reply) : g_strdup ("");
       if (text == NULL)
         text = g_string_new ("Not delivered to: ");
       else
@@ -958,6 +967,68 @@ describe_refused (HySmtpSendResult *result)
       g_string_append_printf (text, "%s (“%s”)", r->address, reply);
     }
   return text != NULL ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
+/* Commits that @id was sent and, in the same transaction, queues a copy
+ * for the recipients the server refused for now.  Call with db_lock held. */
+static gboolean
+commit_sent (HyOutbox    *self,
+             gint64       id,
+             const char  *refused,
+             GPtrArray   *later,
+             GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 now = now_seconds ();
+  gboolean ok;
+
+  if (later->len == 0)
+    return update_row (self, "UPDATE outbox SET state = 2, sent = ?2, last_error = ?3 WHERE id = ?1",
+                       id, now, refused, error) >= 0;
+
+  if (!_hy_outbox_db_exec (self->db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  ok = update_row (self, "UPDATE outbox SET state = 2, sent = ?2, last_error = ?3 WHERE id = ?1",
+                   id, now, refused, error) >= 0;
+  if (ok && sqlite3_prepare_v2 (self->db,
+        "INSERT INTO outbox (state, queued, send_after, attempts, sender, recipients, subject, "
+        "  message_id, size, raw, last_error) "
+        "SELECT 0, queued, ?2, 1, sender, ?3, subject, message_id, size, raw, ?4 "
+        "  FROM outbox WHERE id = ?1", -1, &stmt, NULL) == SQLITE_OK)
+    {
+      g_autofree char *joined = NULL;
+      g_autofree char *why = NULL;
+
+      g_ptr_array_add (later, NULL);
+      joined = g_strjoinv ("\n", (char **) later->pdata);
+      why = g_strdup_printf ("The server could not take %s for now; trying again",
+                             joined);
+      g_ptr_array_remove_index (later, later->len - 1);
+      g_strdelimit (why, "\n", ',');
+      sqlite3_bind_int64 (stmt, 1, id);
+      sqlite3_bind_int64 (stmt, 2, now + backoff_seconds (1));
+      sqlite3_bind_text (stmt, 3, joined, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 4, why, -1, SQLITE_TRANSIENT);
+      ok = sqlite3_step (stmt) == SQLITE_DONE;
+      sqlite3_finalize (stmt);
+      if (!ok)
+        _hy_outbox_db_error (error, self->db, "Cannot write the outbox");
+    }
+  else if (ok)
+    {
+      _hy_outbox_db_error (error, self->db, "Cannot write the outbox");
+      ok = FALSE;
+    }
+  if (ok && !_hy_outbox_db_exec (self->db, "COMMIT", error))
+    ok = FALSE;
+  if (!ok)
+    {
+      /* Keep at least the fact that it was sent. */
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+      update_row (self, "UPDATE outbox SET state = 2, sent = ?2, last_error = ?3 WHERE id = ?1",
+                  id, now, refused, NULL);
+    }
+  return ok;
 }
 
 /* Sends one claimed row; returns FALSE when the session is gone. */
@@ -976,6 +1047,7 @@ send_one (HyOutbox            *self,
   g_autoptr(HySmtpSendResult) sent = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *refused = NULL;
+  g_autoptr(GPtrArray) later = NULL;
   int claimed;
 
   g_mutex_lock (&self->db_lock);
@@ -1003,6 +1075,15 @@ send_one (HyOutbox            *self,
 
   hy_smtp_client_send_async (client, envelope, in, cancellable, _hy_outbox_store_result, &result);
   sent = hy_smtp_client_send_finish (client, _hy_outbox_wait (&result), &error);
+  if (sent == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* Stopped, not failed: back in the queue, no attempt counted.  (If
+       * the server had already taken it, this is the documented window.) */
+      g_mutex_lock (&self->db_lock);
+      update_row (self, "UPDATE outbox SET state = 0 WHERE id = ? AND state = 1", id, 0, NULL, NULL);
+      g_mutex_unlock (&self->db_lock);
+      return FALSE;
+    }
   if (sent == NULL)
     {
       gboolean permanent = is_permanent (error);
@@ -1016,11 +1097,11 @@ send_one (HyOutbox            *self,
     }
 
   /* The server said 250: this commit is the whole duplicate window. */
-  refused = describe_refused (sent);
+  later = g_ptr_array_new ();
+  refused = describe_refused (sent, later);
   g_mutex_lock (&self->db_lock);
   g_clear_error (&error);
-  update_row (self, "UPDATE outbox SET state = 2, sent = ?2, last_error = ?3 WHERE id = ?1",
-              id, now_seconds (), refused, &error);
+  commit_sent (self, id, refused, later, &error);
   g_clear_pointer (&entry, hy_outbox_entry_free);
   entry = load_entry (self, id, NULL, NULL);
   g_mutex_unlock (&self->db_lock);
@@ -1118,10 +1199,7 @@ file_sent (HyOutbox     *self,
                                           cancellable, &error);
   if (folder != NULL)
     {
-      hy_imap_client_select_async (client, folder, FALSE, 0, 0, NULL, cancellable,
-                                   _hy_outbox_store_result, &result);
-      selected = hy_imap_client_select_finish (client, _hy_outbox_wait (&result), &error);
-      g_clear_object (&result);
+      selected = _hy_outbox_imap_select (client, folder, cancellable, &error);
     }
 
   for (guint i = 0; selected != NULL && i < ids->len; i++)
@@ -1203,6 +1281,10 @@ flush_locked (HyOutbox            *self,
   recovered = update_row (self, "UPDATE outbox SET state = 0 WHERE state = 1 AND id > ?", 0, 0, NULL, error);
   if (recovered > 0)
     g_message ("%d message(s) were interrupted while being sent; sending them again", recovered);
+  /* Sent and filed a week ago: the bytes are in Sent, the row can go. */
+  if (recovered >= 0)
+    update_row (self, "DELETE FROM outbox WHERE state = 3 AND sent < ? AND sent > 0",
+                now_seconds () - KEEP_DONE, 0, NULL, NULL);
   if (recovered >= 0)
     due = select_ids (self, "state = 0 AND send_after <= ?", now_seconds (), error);
   if (due != NULL)

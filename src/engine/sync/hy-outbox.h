@@ -134,8 +134,8 @@ gint64         hy_outbox_queue_finish     (HyOutbox            *self,
                                            GAsyncResult        *result,
                                            GError             **error);
 
-/* The rows, oldest first (element-type HyOutboxEntry); DONE rows only
- * with @include_done. Blocking; short. */
+/* The rows, oldest first (element-type HyOutboxEntry); DONE rows (kept
+ * for a week after sending) only with @include_done. Blocking; short. */
 GPtrArray     *hy_outbox_list             (HyOutbox            *self,
                                            gboolean             include_done,
                                            GError             **error);

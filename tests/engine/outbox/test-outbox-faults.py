@@ -215,6 +215,22 @@ def in_append():
     return trigger
 
 
+def after_append():
+    """Let the server store the first Sent copy, but never tell the client."""
+    def trigger(direction, data, state):
+        if direction == 'client':
+            state['client'] += data
+            if b' APPEND ' in state['client'].upper():
+                state['appending'] = True
+            return None
+        if state.get('appending'):
+            for line in data.split(b'\r\n'):
+                if line and line[:1] not in (b'+', b'*') and b' OK' in line.upper():
+                    return 0
+        return None
+    return trigger
+
+
 # ---- the test -----------------------------------------------------------------
 
 class Env:
@@ -403,6 +419,7 @@ def main():
         ('in-data', dict(smtp_trigger=in_data())),
         ('after-final-250', dict(smtp_trigger=final_reply(), expect_bob={0: 2})),
         ('in-sent-append', dict(imap_trigger=in_append())),
+        ('after-sent-append', dict(imap_trigger=after_append())),
         ('server-stopped', dict(server_down=True)),
     ]
     only = sys.argv[1:]

@@ -9,10 +9,12 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/file.h>
+#include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "sync/hy-outbox.h"
+#include "../net/hy-test-server.h"
 
 #define MESSAGE \
   "From: Alice <alice@example.org>\r\n" \
@@ -436,6 +438,73 @@ test_async (Fixture       *f,
   g_assert_true (g_bytes_equal (back, message));
 }
 
+/* One recipient refused for now (450), one for good (550): the message
+ * goes to the third, the 550 is reported in the server's words, and the
+ * 450 recipient gets a queued row of its own to be retried. */
+static void
+test_partly_refused (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) message = message_bytes ();
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyServerConfig) smtp = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  HyOutboxEntry *first, *retry;
+  HyOutboxFlushResult counts;
+  gint64 id;
+
+  hy_test_server_send (server, "220 fake ESMTP\r\n");
+  hy_test_server_expect (server, "EHLO *");
+  hy_test_server_send (server, "250-fake\r\n250 8BITMIME\r\n");
+  hy_test_server_expect (server, "MAIL FROM:<alice@example.org>*");
+  hy_test_server_send (server, "250 2.1.0 ok\r\n");
+  hy_test_server_expect (server, "RCPT TO:<bob@example.org>*");
+  hy_test_server_send (server, "250 2.1.5 ok\r\n");
+  hy_test_server_expect (server, "RCPT TO:<carol@example.org>*");
+  hy_test_server_send (server, "450 4.2.1 Mailbox busy, try later\r\n");
+  hy_test_server_expect (server, "RCPT TO:<dave@example.org>*");
+  hy_test_server_send (server, "550 5.1.1 No such user dave\r\n");
+  hy_test_server_expect (server, "DATA");
+  hy_test_server_send (server, "354 go ahead\r\n");
+  hy_test_server_expect_until (server, ".");
+  hy_test_server_send (server, "250 2.0.0 queued as 1234\r\n");
+  hy_test_server_expect (server, "QUIT");
+  hy_test_server_send (server, "221 bye\r\n");
+  hy_test_server_run (server);
+
+  smtp = hy_server_config_new (HY_SERVER_PROTOCOL_SMTP, "127.0.0.1", hy_test_server_get_port (server),
+                               HY_SERVER_SECURITY_NONE, NULL);
+  hy_account_set_outgoing (f->account, smtp);
+  id = hy_outbox_queue (f->outbox, message, 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (flush (f, &counts, &error));
+  g_assert_no_error (error);
+  g_assert_true (hy_test_server_wait (server, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (counts.n_sent, ==, 1);
+
+  /* No Bcc header on the wire, though dave was a recipient. */
+  g_assert_null (strstr (hy_test_server_get_received (server), "Bcc:"));
+
+  entries = hy_outbox_list (f->outbox, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 2);
+  first = g_ptr_array_index (entries, 0);
+  retry = g_ptr_array_index (entries, 1);
+  g_assert_cmpint (first->id, ==, id);
+  /* No IMAP server in this account: nothing to file, so it is done. */
+  g_assert_cmpint (first->state, ==, HY_OUTBOX_STATE_DONE);
+  g_assert_nonnull (strstr (first->last_error, "dave@example.org"));
+  g_assert_nonnull (strstr (first->last_error, "No such user dave"));
+  g_assert_null (strstr (first->last_error, "carol"));
+  g_assert_cmpint (retry->state, ==, HY_OUTBOX_STATE_QUEUED);
+  g_assert_cmpuint (g_strv_length (retry->recipients), ==, 1);
+  g_assert_cmpstr (retry->recipients[0], ==, "carol@example.org");
+  g_assert_cmpstr (retry->message_id, ==, "outbox-test-1@example.org");
+  g_assert_cmpint (retry->send_after, >, g_get_real_time () / G_USEC_PER_SEC);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -451,6 +520,7 @@ main (int    argc,
   ADD ("/engine/outbox/invalid", test_invalid);
   ADD ("/engine/outbox/one-sender", test_one_sender);
   ADD ("/engine/outbox/async", test_async);
+  ADD ("/engine/outbox/partly-refused", test_partly_refused);
 #undef ADD
 
   return g_test_run ();
