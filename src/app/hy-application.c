@@ -297,6 +297,28 @@ close_windows_and_quit (gpointer user_data)
   g_application_release (G_APPLICATION (app));
 }
 
+/* "show-message" (sx): brings up message (account id, message id) in the
+ * main window, for notifications and for tests driving the app. */
+static void
+show_message (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  HyApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  const char *account_id;
+  gint64 message_id;
+
+  g_variant_get (parameter, "(&sx)", &account_id, &message_id);
+  if (window == NULL || !HY_IS_WINDOW (window))
+    {
+      window = GTK_WINDOW (hy_window_new (self));
+      gtk_window_present (window);
+    }
+  if (message_id > 0)
+    hy_window_show_message (HY_WINDOW (window), account_id, message_id);
+}
+
 static void
 quit_app (GSimpleAction *action,
           GVariant      *parameter,
@@ -312,6 +334,7 @@ static const GActionEntry app_actions[] = {
   { .name = "about", .activate = show_about },
   { .name = "preferences", .activate = show_preferences },
   { .name = "help", .activate = show_help },
+  { .name = "show-message", .activate = show_message, .parameter_type = "(sx)" },
   { .name = "quit", .activate = quit_app },
 };
 

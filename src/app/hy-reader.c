@@ -47,7 +47,7 @@ struct _HyReader
   GtkRevealer       *remote_revealer;
   GtkStack          *body_stack;
   GtkTextView       *text_view;
-  HyHtmlView        *html_view;
+  HyHtmlView        *html_view;     /* made on the first HTML message */
   GtkRevealer       *attachments_revealer;
   GtkLabel          *attachments_label;
   GtkFlowBox        *attachments_box;
@@ -325,7 +325,8 @@ sender_is_trusted (HyReader *self)
 static void
 update_remote_bar (HyReader *self)
 {
-  gboolean show = g_strcmp0 (gtk_stack_get_visible_child_name (self->body_stack), "html") == 0
+  gboolean show = self->html_view != NULL
+                  && g_strcmp0 (gtk_stack_get_visible_child_name (self->body_stack), "html") == 0
                   && hy_html_view_get_has_remote_content (self->html_view)
                   && !hy_html_view_get_remote_allowed (self->html_view);
 
@@ -341,6 +342,8 @@ show_remote (GtkWidget  *widget,
 {
   HyReader *self = HY_READER (widget);
 
+  if (self->html_view == NULL)
+    return;
   hy_html_view_allow_remote_content (self->html_view);
   update_remote_bar (self);
 }
@@ -891,6 +894,27 @@ find_cid (const char  *content_id,
   return hy_mime_part_get_content_bytes (part);
 }
 
+static void on_html_open_link (HyReader *self, const char *uri, const char *deceptive_label);
+
+/* WebKit is costly to start (and its view pulls in its processes), so
+ * the HTML view is made when the first HTML message is shown. */
+static void
+ensure_html_view (HyReader *self)
+{
+  if (self->html_view != NULL)
+    return;
+
+  self->html_view = hy_html_view_new ();
+  gtk_widget_add_css_class (GTK_WIDGET (self->html_view), "message-html");
+  gtk_stack_add_named (self->body_stack, GTK_WIDGET (self->html_view), "html");
+  g_signal_connect_object (self->html_view, "open-link", G_CALLBACK (on_html_open_link),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->html_view, "notify::has-remote-content",
+                           G_CALLBACK (update_remote_bar), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->html_view, "notify::remote-allowed",
+                           G_CALLBACK (update_remote_bar), self, G_CONNECT_SWAPPED);
+}
+
 static void
 show_loaded_message (HyReader *self)
 {
@@ -901,6 +925,7 @@ show_loaded_message (HyReader *self)
 
   if (html != NULL)
     {
+      ensure_html_view (self);
       hy_html_view_set_cid_func (self->html_view, find_cid,
                                  g_object_ref (self->message), g_object_unref);
       hy_html_view_load_html (self->html_view, html, sender_is_trusted (self));
@@ -1114,7 +1139,8 @@ hy_reader_print (HyReader *self)
     return;
   parent = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self)));
 
-  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->body_stack), "html") == 0)
+  if (self->html_view != NULL
+      && g_strcmp0 (gtk_stack_get_visible_child_name (self->body_stack), "html") == 0)
     {
       WebKitWebView *view = WEBKIT_WEB_VIEW (hy_html_view_get_web_view (self->html_view));
       g_autoptr(WebKitPrintOperation) operation = webkit_print_operation_new (view);
@@ -1148,6 +1174,7 @@ hy_reader_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), HY_TYPE_READER);
+  self->html_view = NULL;
   g_clear_object (&self->cancellable);
   g_clear_object (&self->message);
   g_clear_object (&self->settings);
@@ -1175,8 +1202,6 @@ hy_reader_class_init (HyReaderClass *klass)
   object_class->dispose = hy_reader_dispose;
   object_class->finalize = hy_reader_finalize;
 
-  g_type_ensure (HY_TYPE_HTML_VIEW);
-
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/hongyan/Hongyan/ui/hy-reader.ui");
   gtk_widget_class_bind_template_child (widget_class, HyReader, stack);
@@ -1193,7 +1218,6 @@ hy_reader_class_init (HyReaderClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HyReader, remote_revealer);
   gtk_widget_class_bind_template_child (widget_class, HyReader, body_stack);
   gtk_widget_class_bind_template_child (widget_class, HyReader, text_view);
-  gtk_widget_class_bind_template_child (widget_class, HyReader, html_view);
   gtk_widget_class_bind_template_child (widget_class, HyReader, attachments_revealer);
   gtk_widget_class_bind_template_child (widget_class, HyReader, attachments_label);
   gtk_widget_class_bind_template_child (widget_class, HyReader, attachments_box);
@@ -1231,12 +1255,6 @@ hy_reader_init (HyReader *self)
   g_signal_connect (motion, "motion", G_CALLBACK (on_text_view_motion), self);
   gtk_widget_add_controller (GTK_WIDGET (self->text_view), motion);
 
-  g_signal_connect_object (self->html_view, "open-link", G_CALLBACK (on_html_open_link),
-                           self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->html_view, "notify::has-remote-content",
-                           G_CALLBACK (update_remote_bar), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->html_view, "notify::remote-allowed",
-                           G_CALLBACK (update_remote_bar), self, G_CONNECT_SWAPPED);
   g_object_bind_property (self->details_button, "active",
                           self->details_revealer, "reveal-child", G_BINDING_SYNC_CREATE);
 

@@ -216,6 +216,12 @@ on_model_changed (HyWindow *self)
 {
   update_list_page (self);
 
+  if (self->bench_switch_start > 0 && self->model != NULL && g_list_model_get_n_items (self->model) > 0)
+    {
+      self->bench_switch_start = 0;
+      _hy_window_bench_after_frame (self, "first-rows");
+    }
+
   if (self->select_when_loaded > 0 && HY_IS_MESSAGE_LIST (self->model))
     {
       int pos = hy_message_list_find (HY_MESSAGE_LIST (self->model), self->select_when_loaded);
@@ -276,6 +282,11 @@ _hy_window_list_show_folder (HyWindow        *self,
                                  self->accounts->len > 1 ? hy_account_get_address (entry->account) : NULL);
   gtk_search_bar_set_search_mode (self->search_bar, FALSE);
 
+  if (g_getenv ("HONGYAN_BENCH") != NULL)
+    {
+      self->bench_switch_start = g_get_monotonic_time ();
+      g_printerr ("hongyan-bench: switch %.1f\n", self->bench_switch_start / 1000.0);
+    }
   list = hy_engine_list_folder (self->engine, folder);
   set_model (self, G_LIST_MODEL (list));
 }

@@ -26,6 +26,8 @@ struct _HyWindow
   HyEngine             *engine;
   GPtrArray            *accounts;         /* HyWindowAccount */
   gboolean              loaded;
+  char                 *pending_account;  /* hy_window_show_message before loading */
+  gint64                pending_message;
 
   /* What the message list shows. */
   HyWindowAccount      *current;          /* NULL for the unified inbox */
@@ -36,6 +38,7 @@ struct _HyWindow
   gulong                loaded_id;
   guint                 mark_read_source;
   guint                 search_source;
+  gint64                bench_switch_start; /* HONGYAN_BENCH: when a folder was chosen */
 
   /* Template children */
   AdwToastOverlay      *toast_overlay;
@@ -79,6 +82,12 @@ HyMessageSummary *_hy_window_list_get_single       (HyWindow        *self);
 GPtrArray        *_hy_window_list_get_selected     (HyWindow        *self);
 HyWindowAccount  *_hy_window_account_of_summary    (HyWindow        *self,
                                                     HyMessageSummary *summary);
+
+/* hy-window.c */
+/* With HONGYAN_BENCH set, prints "hongyan-bench: EVENT MS" (monotonic
+ * clock, milliseconds) on stderr after the next frame is drawn. */
+void              _hy_window_bench_after_frame     (HyWindow        *self,
+                                                    const char      *event);
 
 /* hy-window-actions.c */
 void              _hy_window_actions_class_init    (GtkWidgetClass  *widget_class);

@@ -136,6 +136,10 @@ rebuild_accounts (HyWindow *self)
   _hy_window_update_sync_status (self);
 }
 
+static void hy_window_select_message (HyWindow   *self,
+                                      const char *account_id,
+                                      gint64      message_id);
+
 static void
 on_engine_loaded (GObject      *object,
                   GAsyncResult *result,
@@ -159,6 +163,13 @@ on_engine_loaded (GObject      *object,
   g_signal_connect_object (hy_account_manager_get_accounts (hy_engine_get_account_manager (self->engine)),
                            "items-changed", G_CALLBACK (rebuild_accounts), self, G_CONNECT_SWAPPED);
   hy_engine_start (self->engine);
+
+  if (self->pending_account != NULL)
+    {
+      g_autofree char *account_id = g_steal_pointer (&self->pending_account);
+
+      hy_window_select_message (self, account_id, self->pending_message);
+    }
 }
 
 static void
@@ -172,6 +183,52 @@ load_accounts (HyWindow *self)
   g_signal_connect_object (self->engine, "folders-changed",
                            G_CALLBACK (on_folders_changed), self, G_CONNECT_SWAPPED);
   hy_engine_load_async (self->engine, self->cancellable, on_engine_loaded, g_object_ref (self));
+}
+
+/* ------------------------------------------------------------------ */
+/* Benchmark hooks (bench/ui)                                         */
+
+typedef struct {
+  char   *event;
+  gulong  handler;
+  GdkFrameClock *clock;
+} BenchFrame;
+
+static void
+on_bench_after_paint (GdkFrameClock *clock,
+                      BenchFrame    *bench)
+{
+  g_printerr ("hongyan-bench: %s %.1f\n", bench->event, g_get_monotonic_time () / 1000.0);
+  g_signal_handler_disconnect (clock, bench->handler);
+  g_free (bench->event);
+  g_free (bench);
+}
+
+void
+_hy_window_bench_after_frame (HyWindow   *self,
+                              const char *event)
+{
+  static int enabled = -1;
+  GdkFrameClock *clock;
+  BenchFrame *bench;
+
+  if (enabled < 0)
+    enabled = g_getenv ("HONGYAN_BENCH") != NULL;
+  if (!enabled)
+    return;
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+  if (clock == NULL)
+    return;
+  bench = g_new0 (BenchFrame, 1);
+  bench->event = g_strdup (event);
+  bench->handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_bench_after_paint), bench);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_first_map (HyWindow *self)
+{
+  _hy_window_bench_after_frame (self, "first-frame");
 }
 
 /* ------------------------------------------------------------------ */
@@ -344,6 +401,13 @@ hy_window_show_message (HyWindow   *self,
   g_return_if_fail (message_id > 0);
 
   gtk_window_present (GTK_WINDOW (self));
+  if (!self->loaded)
+    {
+      g_free (self->pending_account);
+      self->pending_account = g_strdup (account_id);
+      self->pending_message = message_id;
+      return;
+    }
   hy_window_select_message (self, account_id, message_id);
 }
 
@@ -408,6 +472,7 @@ hy_window_dispose (GObject *object)
   g_clear_object (&self->engine);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->pending_account, g_free);
 
   G_OBJECT_CLASS (hy_window_parent_class)->dispose (object);
 }
@@ -457,6 +522,7 @@ hy_window_init (HyWindow *self)
   self->cancellable = g_cancellable_new ();
   self->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) account_entry_free);
 
+  g_signal_connect (self, "map", G_CALLBACK (on_first_map), NULL);
   _hy_window_sidebar_init (self);
   _hy_window_list_init (self);
   _hy_window_actions_update (self);

@@ -1,7 +1,7 @@
 /* hy-fill-store.c — fills an account's offline store with messages for UI tests and benchmarks
  *
  *   hy-fill-store STORE --manifest DIR    the messages of DIR/MANIFEST (tests/fixtures/demo)
- *   hy-fill-store STORE --generate N      N generated messages in a folder "Large"
+ *   hy-fill-store STORE --generate N [FOLDER]   N generated messages in FOLDER (default "Large")
  *
  * The store is what a sync would have written: folders with roles, headers,
  * flags, previews and bodies (indexed for search).  UIDs follow file order.
@@ -209,8 +209,9 @@ static const char * const words[] = {
 };
 
 static int
-generate (HyStore *store,
-          guint    n)
+generate (HyStore    *store,
+          guint       n,
+          const char *folder)
 {
   g_autoptr(GError) error = NULL;
   HyStoreTransaction *txn;
@@ -224,7 +225,7 @@ generate (HyStore *store,
     {
       txn = hy_store_begin (store, &error);
       g_assert_no_error (error);
-      folder_id = folder_for (txn, folders, "Large");
+      folder_id = folder_for (txn, folders, folder);
       for (guint i = done; i < MIN (n, done + batch); i++)
         {
           g_autoptr(HyStoreMessage) m = hy_store_message_new ();
@@ -271,9 +272,10 @@ main (int    argc,
   g_autoptr(HyStore) store = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (argc != 4 || (strcmp (argv[2], "--manifest") != 0 && strcmp (argv[2], "--generate") != 0))
+  if (argc < 4 || argc > 5 || (strcmp (argv[2], "--manifest") != 0 && strcmp (argv[2], "--generate") != 0)
+      || (argc == 5 && strcmp (argv[2], "--generate") != 0))
     {
-      fprintf (stderr, "usage: hy-fill-store STORE --manifest DIR | --generate N\n");
+      fprintf (stderr, "usage: hy-fill-store STORE --manifest DIR | --generate N [FOLDER]\n");
       return 2;
     }
 
@@ -286,5 +288,5 @@ main (int    argc,
     }
   if (strcmp (argv[2], "--manifest") == 0)
     return fill_from_manifest (store, argv[3]);
-  return generate (store, (guint) strtoul (argv[3], NULL, 10));
+  return generate (store, (guint) strtoul (argv[3], NULL, 10), argc == 5 ? argv[4] : "Large");
 }

@@ -104,5 +104,113 @@ def _print_frames(pid):
             continue
 
 
+def _walk(node, depth=0):
+    """Yields every accessible below @node (WebKit's content excluded)."""
+    if node is None or depth > 60:
+        return
+    yield node
+    try:
+        n = node.get_child_count()
+    except GLib.Error:
+        return
+    for i in range(n):
+        try:
+            child = node.get_child_at_index(i)
+        except GLib.Error:
+            continue
+        yield from _walk(child, depth + 1)
+
+
+def _app_node(pid):
+    desktop = Atspi.get_desktop(0)
+    for i in range(desktop.get_child_count()):
+        app = desktop.get_child_at_index(i)
+        try:
+            if app is not None and app.get_process_id() == pid:
+                return app
+        except GLib.Error:
+            continue
+    return None
+
+
+def _print_texts(pid):
+    """Prints the accessible name of every node and the text of labels."""
+    for node in _walk(_app_node(pid)):
+        try:
+            name = node.get_name() or ""
+            text = ""
+            iface = node.get_text_iface() if node.get_role() == Atspi.Role.LABEL else None
+            if iface is not None:
+                text = Atspi.Text.get_text(iface, 0, Atspi.Text.get_character_count(iface))
+            if name or text:
+                print(f"{node.get_role_name()}\t{name}\t{text}".replace("\n", " "))
+        except GLib.Error:
+            continue
+
+
+def _press(pid, name):
+    """Activates the first button whose accessible name is @name.
+
+    GTK 4.8 names a button with a mnemonic "_Label Label"; the last words count.
+    """
+    for node in _walk(_app_node(pid)):
+        try:
+            if node.get_role() in (Atspi.Role.PUSH_BUTTON, Atspi.Role.TOGGLE_BUTTON) \
+                    and (node.get_name() == name or node.get_name().endswith(" " + name)):
+                action = node.get_action_iface()
+                if action is not None and Atspi.Action.get_n_actions(action) > 0:
+                    Atspi.Action.do_action(action, 0)
+                    print("pressed")
+                    return
+        except GLib.Error:
+            continue
+
+
+class Look:
+    """What the app shows, through AT-SPI, each look in a fresh process."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def texts(self):
+        result = subprocess.run([sys.executable, os.path.abspath(__file__),
+                                 "texts", str(self.app.proc.pid)],
+                                capture_output=True, text=True, timeout=60)
+        return result.stdout.splitlines()
+
+    def shows(self, text):
+        return any(text in line for line in self.texts())
+
+    def press(self, name):
+        result = subprocess.run([sys.executable, os.path.abspath(__file__),
+                                 "press", str(self.app.proc.pid), name],
+                                capture_output=True, text=True, timeout=60)
+        return "pressed" in result.stdout
+
+
+def screen_png(path):
+    """Saves what the X server shows (WebKit's layers included) as PNG."""
+    pipeline = "xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng > " + _shell_quote(path)
+    subprocess.run(["sh", "-c", pipeline], check=True, timeout=60)
+
+
+def screen_pixels():
+    """Returns (width, height, bytes) of the screen as RGB."""
+    ppm = subprocess.run(["sh", "-c", "xwd -root -silent | xwdtopnm 2>/dev/null"],
+                         check=True, capture_output=True, timeout=60).stdout
+    # "P6" W H MAX, each followed by one blank, then RGB bytes.
+    header = re.match(rb"P6\s+(\d+)\s+(\d+)\s+(\d+)\s", ppm)
+    width, height = int(header.group(1)), int(header.group(2))
+    return width, height, ppm[header.end():]
+
+
+def _shell_quote(text):
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
 if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "frames":
     _print_frames(int(sys.argv[2]))
+elif __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "texts":
+    _print_texts(int(sys.argv[2]))
+elif __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "press":
+    _press(int(sys.argv[2]), sys.argv[3])
