@@ -28,6 +28,11 @@ static const HyCliCommand commands[] = {
   { "search", "Search the offline store", hy_cli_search_run },
   { "queue", "Put message files in an account's outbox", hy_cli_queue_run },
   { "outbox", "List, send, retry or cancel the messages in the outbox", hy_cli_outbox_run },
+  { "sync", "Bring the offline store in step with the server, once or continuously", hy_cli_sync_run },
+  { "show", "Show a message, fetching it from the server if it is not cached", hy_cli_show_run },
+  { "mark", "Mark messages read, unread, flagged or not flagged", hy_cli_mark_run },
+  { "move", "Move messages to another folder", hy_cli_move_run },
+  { "delete", "Move messages to Trash, or delete them from Trash", hy_cli_delete_run },
   { NULL, NULL, NULL }
 };
 

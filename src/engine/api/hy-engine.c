@@ -827,13 +827,45 @@ queue (OpData              *data,
     .destination = (char *) destination,
     .message_id = message->id,
   };
+  g_autoptr(HyStoreOp) move = NULL;
+  g_autoptr(GError) local_error = NULL;
 
-  /* A message moved offline has no UID yet: what happens to it is
-   * sorted out when the server gives it one (the move is replayed
-   * first, and a later sync brings the server's state). */
-  if (!data->queue || message->uid == 0 || (gint32) message->uid < 0)
+  if (!data->queue)
     return TRUE;
-  return hy_store_transaction_queue_op (txn, &op, error);
+  if ((gint32) message->uid > 0)
+    return hy_store_transaction_queue_op (txn, &op, error);
+
+  /* The message was moved here offline and the server does not know
+   * yet: the change applies to the queued move. */
+  move = hy_store_transaction_find_move (txn, message->id, &local_error);
+  if (move == NULL)
+    {
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      return TRUE;
+    }
+  switch (kind)
+    {
+    case HY_STORE_OP_FLAGS:
+      /* Changed where it still is on the server, before the move. */
+      op.folder = move->folder;
+      op.uidvalidity = move->uidvalidity;
+      op.uid = move->uid;
+      op.message_id = 0;
+      return hy_store_transaction_queue_op (txn, &op, error);
+    case HY_STORE_OP_MOVE:
+      g_free (move->destination);
+      move->destination = g_strdup (destination);
+      return hy_store_transaction_update_op (txn, move, error);
+    case HY_STORE_OP_EXPUNGE:
+    default:
+      move->kind = HY_STORE_OP_EXPUNGE;
+      g_clear_pointer (&move->destination, g_free);
+      return hy_store_transaction_update_op (txn, move, error);
+    }
 }
 
 static gboolean

@@ -130,6 +130,49 @@ hy_store_transaction_list_ops (HyStoreTransaction  *self,
   return g_steal_pointer (&ops);
 }
 
+HyStoreOp *
+hy_store_transaction_find_move (HyStoreTransaction  *self,
+                                gint64               message_id,
+                                GError             **error)
+{
+  g_autoptr(GPtrArray) ops = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  /* Few operations wait at any time: reading them all is cheap. */
+  ops = hy_store_transaction_list_ops (self, error);
+  if (ops == NULL)
+    return NULL;
+  for (guint i = ops->len; i > 0; i--)
+    {
+      HyStoreOp *op = g_ptr_array_index (ops, i - 1);
+
+      if (op->kind == HY_STORE_OP_MOVE && op->message_id == message_id)
+        return g_ptr_array_steal_index (ops, i - 1);
+    }
+  return NULL;
+}
+
+gboolean
+hy_store_transaction_update_op (HyStoreTransaction  *self,
+                                const HyStoreOp     *op,
+                                GError             **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (op != NULL, FALSE);
+
+  stmt = _hy_store_transaction_prepare (self, "UPDATE offline_ops SET kind = ?2, destination = ?3 WHERE id = ?1",
+                                        error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, op->id);
+  sqlite3_bind_int (stmt, 2, op->kind);
+  bind_text (stmt, 3, op->destination);
+  return _hy_store_transaction_run (self, stmt, error);
+}
+
 gboolean
 hy_store_transaction_remove_op (HyStoreTransaction  *self,
                                 gint64               op_id,
@@ -291,4 +334,134 @@ hy_store_transaction_list_states (HyStoreTransaction  *self,
   if (!step_done (self, stmt, rc, error))
     return NULL;
   return g_steal_pointer (&states);
+}
+
+GArray *
+hy_store_transaction_list_missing_bodies (HyStoreTransaction  *self,
+                                          gint64               folder_id,
+                                          gint64               since,
+                                          guint                limit,
+                                          GError             **error)
+{
+  g_autoptr(GArray) states = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  stmt = _hy_store_transaction_prepare (self,
+                                        "SELECT m.id, m.uid, m.flags, m.modseq FROM messages m "
+                                        "WHERE m.folder_id = ?1 AND m.uid > 0 AND m.received >= ?2 "
+                                        "AND NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message = m.id) "
+                                        "ORDER BY m.received DESC LIMIT ?3", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  sqlite3_bind_int64 (stmt, 2, since);
+  sqlite3_bind_int64 (stmt, 3, limit);
+  states = g_array_new (FALSE, FALSE, sizeof (HyStoreMessageState));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      HyStoreMessageState state = {
+        .id = sqlite3_column_int64 (stmt, 0),
+        .uid = sqlite3_column_int64 (stmt, 1),
+        .flags = sqlite3_column_int64 (stmt, 2),
+        .modseq = sqlite3_column_int64 (stmt, 3),
+      };
+
+      g_array_append_val (states, state);
+    }
+  if (!step_done (self, stmt, rc, error))
+    return NULL;
+  return g_steal_pointer (&states);
+}
+
+GHashTable *
+hy_store_transaction_list_pop3_uidls (HyStoreTransaction  *self,
+                                      GError             **error)
+{
+  g_autoptr(GHashTable) uidls = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  stmt = _hy_store_transaction_prepare (self, "SELECT uidl, seen FROM pop3_uidls", error);
+  if (stmt == NULL)
+    return NULL;
+  uidls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 seen = sqlite3_column_int64 (stmt, 1);
+
+      g_hash_table_insert (uidls, g_strdup ((const char *) sqlite3_column_text (stmt, 0)),
+                           g_memdup2 (&seen, sizeof seen));
+    }
+  if (!step_done (self, stmt, rc, error))
+    return NULL;
+  return g_steal_pointer (&uidls);
+}
+
+gboolean
+hy_store_transaction_add_pop3_uidl (HyStoreTransaction  *self,
+                                    const char          *uidl,
+                                    gint64               seen,
+                                    GError             **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (uidl != NULL, FALSE);
+
+  stmt = _hy_store_transaction_prepare (self, "INSERT OR IGNORE INTO pop3_uidls (uidl, seen) VALUES (?1, ?2)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, uidl);
+  sqlite3_bind_int64 (stmt, 2, seen);
+  return _hy_store_transaction_run (self, stmt, error);
+}
+
+gboolean
+hy_store_transaction_remove_pop3_uidl (HyStoreTransaction  *self,
+                                       const char          *uidl,
+                                       GError             **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  stmt = _hy_store_transaction_prepare (self, "DELETE FROM pop3_uidls WHERE uidl = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, uidl);
+  return _hy_store_transaction_run (self, stmt, error);
+}
+
+GArray *
+hy_store_transaction_find_message_id (HyStoreTransaction  *self,
+                                      const char          *message_id,
+                                      GError             **error)
+{
+  g_autoptr(GArray) ids = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (message_id != NULL, NULL);
+
+  stmt = _hy_store_transaction_prepare (self, "SELECT id FROM messages WHERE message_id = ?1 ORDER BY date DESC, id",
+                                        error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, message_id);
+  ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (ids, id);
+    }
+  if (!step_done (self, stmt, rc, error))
+    return NULL;
+  return g_steal_pointer (&ids);
 }

@@ -55,6 +55,16 @@ gboolean   hy_store_transaction_queue_op       (HyStoreTransaction  *self,
 /* The queued operations, oldest first (HyStoreOp). */
 GPtrArray *hy_store_transaction_list_ops       (HyStoreTransaction  *self,
                                                 GError             **error);
+/* The queued move that brought @message_id where it waits for a UID, or
+ * NULL; change it with hy_store_transaction_update_op() when the message
+ * is moved again or deleted before the move reached the server. */
+HyStoreOp *hy_store_transaction_find_move      (HyStoreTransaction  *self,
+                                                gint64               message_id,
+                                                GError             **error);
+/* Writes @op's kind and destination. */
+gboolean   hy_store_transaction_update_op      (HyStoreTransaction  *self,
+                                                const HyStoreOp     *op,
+                                                GError             **error);
 gboolean   hy_store_transaction_remove_op      (HyStoreTransaction  *self,
                                                 gint64               op_id,
                                                 GError             **error);
@@ -85,5 +95,31 @@ gboolean   hy_store_transaction_remove_pending (HyStoreTransaction  *self,
 GArray    *hy_store_transaction_list_states    (HyStoreTransaction  *self,
                                                 gint64               folder_id,
                                                 GError             **error);
+/* Messages of @folder_id with a UID, received since @since (Unix time),
+ * whose body is not kept, newest first, at most @limit
+ * (HyStoreMessageState). */
+GArray    *hy_store_transaction_list_missing_bodies (HyStoreTransaction  *self,
+                                                     gint64               folder_id,
+                                                     gint64               since,
+                                                     guint                limit,
+                                                     GError             **error);
+/* The ids of the messages whose Message-ID is @message_id (without angle
+ * brackets), in any folder, newest first. */
+GArray    *hy_store_transaction_find_message_id (HyStoreTransaction  *self,
+                                                 const char          *message_id,
+                                                 GError             **error);
+
+/* POP3: the UIDLs already downloaded, mapped to when they were first
+ * seen (Unix time, as a gint64 stored in a pointer-sized box: use
+ * *(gint64 *) value). */
+GHashTable *hy_store_transaction_list_pop3_uidls  (HyStoreTransaction  *self,
+                                                   GError             **error);
+gboolean    hy_store_transaction_add_pop3_uidl    (HyStoreTransaction  *self,
+                                                   const char          *uidl,
+                                                   gint64               seen,
+                                                   GError             **error);
+gboolean    hy_store_transaction_remove_pop3_uidl (HyStoreTransaction  *self,
+                                                   const char          *uidl,
+                                                   GError             **error);
 
 G_END_DECLS

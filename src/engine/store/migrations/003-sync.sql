@@ -1,4 +1,4 @@
--- 003-offline-ops.sql — changes made in the client, kept until the server has them
+-- 003-sync.sql — changes made in the client until the server has them; POP3 UIDLs
 -- SPDX-License-Identifier: GPL-3.0-or-later
 
 -- One row per message and operation, in the order they were made.  Folders
@@ -11,7 +11,7 @@ CREATE TABLE offline_ops (
   folder        TEXT NOT NULL,
   uidvalidity   INTEGER NOT NULL,
   uid           INTEGER NOT NULL,
-  modseq        INTEGER NOT NULL DEFAULT 0,    -- MODSEQ known when queued, for UNCHANGEDSINCE
+  modseq        INTEGER NOT NULL DEFAULT 0,    -- MODSEQ known when queued
   add_flags     INTEGER NOT NULL DEFAULT 0,    -- HyStoreFlags
   remove_flags  INTEGER NOT NULL DEFAULT 0,
   destination   TEXT,                          -- MOVE: the destination folder
@@ -20,3 +20,10 @@ CREATE TABLE offline_ops (
 );
 
 CREATE INDEX offline_ops_folder ON offline_ops (folder, uid);
+
+-- POP3: the messages already downloaded, by the server's UIDL, with the
+-- time they were first seen (for "delete from the server after N days").
+CREATE TABLE pop3_uidls (
+  uidl          TEXT PRIMARY KEY,
+  seen          INTEGER NOT NULL
+) WITHOUT ROWID;
