@@ -10,6 +10,7 @@
 #include <gmime/gmime.h>
 
 #include "hy-application.h"
+#include "hy-compose-actions.h"
 #include "hy-preferences-window.h"
 #include "hy-screenshot.h"
 #include "hy-secret-credentials.h"
@@ -24,6 +25,7 @@ struct _HyApplication
   HyEngine       *engine;
   char           *screenshot_path;
   gboolean        exit_after_screenshot;
+  gboolean        compose_on_activate;
 };
 
 G_DEFINE_FINAL_TYPE (HyApplication, hy_application, ADW_TYPE_APPLICATION)
@@ -34,6 +36,7 @@ static const GOptionEntry option_entries[] = {
     N_("Save a PNG image of the main window once it is drawn"), N_("FILE") },
   { "exit-after-screenshot", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Quit once the screenshot is saved"), NULL },
+  { "compose", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Write a new message"), NULL },
   { NULL }
 };
 
@@ -43,7 +46,7 @@ hy_application_new (void)
   return g_object_new (HY_TYPE_APPLICATION,
                        "application-id", APP_ID,
                        "resource-base-path", "/io/github/hongyan/Hongyan",
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        NULL);
 }
 
@@ -95,6 +98,24 @@ hy_application_handle_local_options (GApplication *app,
     }
   self->exit_after_screenshot = g_variant_dict_contains (options, "exit-after-screenshot");
 
+  if (g_variant_dict_contains (options, "compose"))
+    {
+      g_autoptr(GError) error = NULL;
+
+      /* A running instance opens the composer itself; this one is done. */
+      if (!g_application_register (app, NULL, &error))
+        {
+          g_printerr ("hongyan: %s\n", error->message);
+          return 1;
+        }
+      if (g_application_get_is_remote (app))
+        {
+          g_action_group_activate_action (G_ACTION_GROUP (app), "compose", NULL);
+          return 0;
+        }
+      self->compose_on_activate = TRUE;
+    }
+
   return -1;
 }
 
@@ -119,6 +140,13 @@ hy_application_activate (GApplication *app)
   HyApplication *self = HY_APPLICATION (app);
   GtkWindow *window;
 
+  if (self->compose_on_activate)
+    {
+      self->compose_on_activate = FALSE;
+      g_action_group_activate_action (G_ACTION_GROUP (app), "compose", NULL);
+      return;
+    }
+
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   if (window == NULL)
     window = GTK_WINDOW (hy_window_new (self));
@@ -131,6 +159,26 @@ hy_application_activate (GApplication *app)
 
       hy_screenshot_save_async (GTK_WIDGET (window), path, NULL,
                                 on_screenshot_taken, g_object_ref (self));
+    }
+}
+
+static void
+hy_application_open (GApplication  *app,
+                     GFile        **files,
+                     int            n_files,
+                     const char    *hint)
+{
+  HyApplication *self = HY_APPLICATION (app);
+
+  /* "hongyan mailto:…", also what the desktop file runs for mailto: links. */
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *uri = g_file_get_uri (files[i]);
+
+      if (g_file_has_uri_scheme (files[i], "mailto"))
+        hy_compose_actions_open_mailto (self, uri);
+      else
+        g_printerr (_("hongyan: cannot open “%s”: only mailto: links can be opened\n"), uri);
     }
 }
 
@@ -295,6 +343,7 @@ hy_application_init (HyApplication *self)
 {
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
+  hy_compose_actions_install (self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit",
                                          (const char *[]) { "<Control>q", NULL });
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
@@ -336,6 +385,7 @@ hy_application_class_init (HyApplicationClass *klass)
   object_class->finalize = hy_application_finalize;
   app_class->activate = hy_application_activate;
   app_class->startup = hy_application_startup;
+  app_class->open = hy_application_open;
   app_class->shutdown = hy_application_shutdown;
   app_class->handle_local_options = hy_application_handle_local_options;
 }

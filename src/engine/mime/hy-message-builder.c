@@ -615,6 +615,95 @@ new_text_part (const char *subtype,
   return GMIME_OBJECT (part);
 }
 
+#define FLOWED_WIDTH 76
+
+/* Appends one line of @text (without its line break) as RFC 3676
+ * format=flowed lines (DelSp=no): soft breaks after spaces keep lines
+ * near FLOWED_WIDTH characters; quoted lines and the signature separator
+ * are fixed lines. */
+static void
+append_flowed_line (GString    *out,
+                    const char *line)
+{
+  g_autofree char *trimmed = NULL;
+  const char *p;
+  const char *mark;
+
+  if (g_str_equal (line, "-- "))
+    {
+      g_string_append (out, "-- \n");
+      return;
+    }
+
+  /* Trailing spaces would make the line flow into the next one. */
+  trimmed = g_strdup (line);
+  g_strchomp (trimmed);
+
+  if (trimmed[0] == '>')
+    {
+      g_string_append (out, trimmed);
+      g_string_append_c (out, '\n');
+      return;
+    }
+
+  p = trimmed;
+  do
+    {
+      const char *cut = NULL;
+      glong width = 0;
+
+      /* Space-stuffing (RFC 3676 4.4). */
+      if (*p == ' ' || *p == '>' || g_str_has_prefix (p, "From "))
+        g_string_append_c (out, ' ');
+
+      for (mark = p; *mark != '\0'; mark = g_utf8_next_char (mark), width++)
+        {
+          if (*mark == ' ' && width < FLOWED_WIDTH)
+            cut = mark;
+          if (width >= FLOWED_WIDTH && cut != NULL)
+            break;
+        }
+      if (*mark == '\0' || cut == NULL)
+        {
+          g_string_append (out, p);
+          g_string_append_c (out, '\n');
+          return;
+        }
+      /* The space stays at the end of the line: a soft break. */
+      g_string_append_len (out, p, cut + 1 - p);
+      g_string_append_c (out, '\n');
+      p = cut + 1;
+    }
+  while (*p != '\0');
+}
+
+void
+hy_message_builder_set_body_flowed (HyMessageBuilder *self,
+                                    const char       *text)
+{
+  g_autofree char *lf = NULL;
+  g_auto(GStrv) lines = NULL;
+  GString *flowed = g_string_new (NULL);
+  g_autofree char *encoded = NULL;
+
+  g_return_if_fail (HY_IS_MESSAGE_BUILDER (self));
+
+  lf = hy_text_normalize_newlines (text != NULL ? text : "");
+  lines = g_strsplit (lf, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (lines[i + 1] == NULL && lines[i][0] == '\0')
+        break;
+      append_flowed_line (flowed, lines[i]);
+    }
+  encoded = g_string_free (flowed, FALSE);
+
+  hy_message_builder_set_body (self, encoded);
+  g_free (self->body_text);
+  self->body_text = g_strdup (text);
+  g_mime_object_set_content_type_parameter (self->body, "format", "flowed");
+}
+
 void
 hy_message_builder_set_body (HyMessageBuilder *self,
                              const char       *text)
@@ -1253,6 +1342,7 @@ wire_format (void)
 
 static GMimeMessage *
 build_message (HyMessageBuilder  *self,
+               gboolean           draft,
                GError           **error)
 {
   g_autoptr(GMimeMessage) message = NULL;
@@ -1265,7 +1355,7 @@ build_message (HyMessageBuilder  *self,
                            "The message has no sender: set a From address");
       return NULL;
     }
-  if (self->to->len + self->cc->len + self->bcc->len == 0)
+  if (!draft && self->to->len + self->cc->len + self->bcc->len == 0)
     {
       g_set_error_literal (error, HY_MIME_ERROR, HY_MIME_ERROR_MISSING_FIELD,
                            "The message has no recipients: add a To, Cc or Bcc address");
@@ -1353,22 +1443,32 @@ build_message (HyMessageBuilder  *self,
   return g_steal_pointer (&message);
 }
 
-GBytes *
-hy_message_builder_to_bytes (HyMessageBuilder  *self,
-                             GError           **error)
+static GBytes *
+serialize (HyMessageBuilder  *self,
+           gboolean           with_bcc,
+           gboolean           draft,
+           GError           **error)
 {
   g_autoptr(GMimeMessage) message = NULL;
   g_autoptr(GMimeFormatOptions) options = NULL;
   g_autoptr(GMimeStream) stream = NULL;
   GByteArray *array;
 
-  g_return_val_if_fail (HY_IS_MESSAGE_BUILDER (self), NULL);
-
-  message = build_message (self, error);
+  message = build_message (self, draft, error);
   if (message == NULL)
     return NULL;
 
-  options = wire_format ();
+  if (with_bcc)
+    {
+      if (self->bcc->len > 0)
+        add_mailboxes (message, GMIME_ADDRESS_TYPE_BCC, self->bcc);
+      options = g_mime_format_options_new ();
+      g_mime_format_options_set_newline_format (options, GMIME_NEWLINE_FORMAT_DOS);
+      g_mime_format_options_set_param_encoding_method (options, GMIME_PARAM_ENCODING_METHOD_RFC2231);
+    }
+  else
+    options = wire_format ();
+
   stream = g_mime_stream_mem_new ();
   if (g_mime_object_write_to_stream (GMIME_OBJECT (message), options, stream) < 0)
     {
@@ -1381,6 +1481,33 @@ hy_message_builder_to_bytes (HyMessageBuilder  *self,
   array = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (stream));
   g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (stream), FALSE);
   return g_byte_array_free_to_bytes (array);
+}
+
+GBytes *
+hy_message_builder_to_bytes (HyMessageBuilder  *self,
+                             GError           **error)
+{
+  g_return_val_if_fail (HY_IS_MESSAGE_BUILDER (self), NULL);
+
+  return serialize (self, FALSE, FALSE, error);
+}
+
+GBytes *
+hy_message_builder_to_bytes_with_bcc (HyMessageBuilder  *self,
+                                      GError           **error)
+{
+  g_return_val_if_fail (HY_IS_MESSAGE_BUILDER (self), NULL);
+
+  return serialize (self, TRUE, FALSE, error);
+}
+
+GBytes *
+hy_message_builder_to_draft_bytes (HyMessageBuilder  *self,
+                                   GError           **error)
+{
+  g_return_val_if_fail (HY_IS_MESSAGE_BUILDER (self), NULL);
+
+  return serialize (self, TRUE, TRUE, error);
 }
 
 gboolean

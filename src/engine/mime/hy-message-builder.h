@@ -85,6 +85,10 @@ const char *hy_message_builder_get_message_id (HyMessageBuilder  *self);
  * multipart/related. */
 void      hy_message_builder_set_body       (HyMessageBuilder    *self,
                                              const char          *text);
+/* The same as text/plain; format=flowed (RFC 3676, DelSp=no): long lines
+ * are soft-wrapped so that every reader shows them well. */
+void      hy_message_builder_set_body_flowed (HyMessageBuilder   *self,
+                                              const char         *text);
 const char *hy_message_builder_get_body     (HyMessageBuilder    *self);
 gboolean  hy_message_builder_add_alternative (HyMessageBuilder   *self,
                                               const char         *html,
@@ -125,6 +129,15 @@ gboolean  hy_message_builder_add_inline_bytes     (HyMessageBuilder  *self,
 /* The message as it goes on the wire (CRLF, 7-bit clean, no Bcc). */
 GBytes   *hy_message_builder_to_bytes       (HyMessageBuilder    *self,
                                              GError             **error);
+/* The same with the Bcc header kept: for the outbox, drafts and the Sent
+ * copy, which must remember every recipient. Never hand these bytes to an
+ * SMTP server as they are; the outbox removes Bcc before sending. */
+GBytes   *hy_message_builder_to_bytes_with_bcc (HyMessageBuilder *self,
+                                                GError          **error);
+/* A draft: like hy_message_builder_to_bytes_with_bcc(), but a message
+ * without recipients yet is fine. */
+GBytes   *hy_message_builder_to_draft_bytes (HyMessageBuilder *self,
+                                             GError          **error);
 gboolean  hy_message_builder_write_to_file  (HyMessageBuilder    *self,
                                              GFile               *file,
                                              GCancellable        *cancellable,

@@ -1,0 +1,27 @@
+/* hy-compose-actions.h — the application's actions that open a composer
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "hy-application.h"
+#include "hy-composer.h"
+
+G_BEGIN_DECLS
+
+/* Adds app.compose, app.reply, app.reply-all, app.forward and
+ * app.forward-as-attachment (the latter four take "(sx)": account id and
+ * message id), app.outbox-retry and app.outbox-edit ("(sx)": account id
+ * and outbox row id) and app.open-draft ("(sx)": account id and draft id)
+ * to @app, with Ctrl+N for app.compose. */
+void        hy_compose_actions_install      (HyApplication *app);
+
+/* A new composer offering every identity of every account. */
+HyComposer *hy_compose_actions_new_composer (HyApplication *app);
+
+/* Opens a composer filled from a mailto: URI, or says what is wrong
+ * with it in a dialog. */
+void        hy_compose_actions_open_mailto  (HyApplication *app,
+                                             const char    *uri);
+
+G_END_DECLS

@@ -1,0 +1,700 @@
+/* test-composer.c — the composer turns what a person writes into the right message
+ *
+ * Drives a composer in this process, as a person would through its
+ * widgets and actions, and checks the message it hands over for sending:
+ * structure, recipients, rich text renderings, attachments byte for byte,
+ * and the forgotten-attachment question.  Screenshots of the composer go
+ * to meson-logs/screenshots/.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "hy-composer.h"
+#include "hy-rich-text.h"
+#include "hy-screenshot.h"
+#include "mime/hy-message.h"
+#include "mime/hy-mime-part.h"
+#include "mime/hy-text-utils.h"
+
+typedef struct
+{
+  HyComposer       *composer;
+  HyMessageBuilder *sent;
+  char             *sent_account;
+  char             *tmpdir;
+} Fixture;
+
+static gboolean
+on_send (HyComposer       *composer,
+         HyMessageBuilder *message,
+         const char       *account_id,
+         Fixture          *fixture)
+{
+  g_set_object (&fixture->sent, message);
+  g_free (fixture->sent_account);
+  fixture->sent_account = g_strdup (account_id);
+  return TRUE;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(HyIdentity) identity = hy_identity_new ("Alice", "alice@example.org", "Alice\nExample Org");
+  g_autoptr(GError) error = NULL;
+
+  fixture->tmpdir = g_dir_make_tmp ("hy-composer-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->composer = hy_composer_new (NULL);
+  g_object_ref_sink (fixture->composer);
+  hy_composer_add_identity (fixture->composer, "alice-account", identity);
+  g_signal_connect (fixture->composer, "send", G_CALLBACK (on_send), fixture);
+  gtk_window_present (GTK_WINDOW (fixture->composer));
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  GList *toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data))
+      gtk_window_destroy (l->data);
+  g_list_free (toplevels);
+
+  if (fixture->sent == NULL)
+    gtk_window_destroy (GTK_WINDOW (fixture->composer));
+  g_clear_object (&fixture->composer);
+  g_clear_object (&fixture->sent);
+  g_clear_pointer (&fixture->sent_account, g_free);
+  remove_tree (fixture->tmpdir);
+  g_free (fixture->tmpdir);
+}
+
+static gpointer
+child (Fixture    *fixture,
+       const char *name)
+{
+  return gtk_widget_get_template_child (GTK_WIDGET (fixture->composer), HY_TYPE_COMPOSER, name);
+}
+
+static GtkTextBuffer *
+body (Fixture *fixture)
+{
+  return gtk_text_view_get_buffer (child (fixture, "body_view"));
+}
+
+static void
+iterate (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      while (g_main_context_pending (NULL))
+        g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+}
+
+/* Types @text at the cursor the way key presses do: inside a user action. */
+static void
+type_text (GtkTextBuffer *buffer,
+           const char    *text)
+{
+  gtk_text_buffer_begin_user_action (buffer);
+  gtk_text_buffer_insert_at_cursor (buffer, text, -1);
+  gtk_text_buffer_end_user_action (buffer);
+}
+
+static void
+select_text (GtkTextBuffer *buffer,
+             const char    *needle)
+{
+  GtkTextIter start, match_start, match_end;
+
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  g_assert_true (gtk_text_iter_forward_search (&start, needle, 0, &match_start, &match_end, NULL));
+  gtk_text_buffer_select_range (buffer, &match_start, &match_end);
+}
+
+static void
+cursor_to_end_of_text (GtkTextBuffer *buffer,
+                       const char    *needle)
+{
+  GtkTextIter start, match_start, match_end;
+
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  g_assert_true (gtk_text_iter_forward_search (&start, needle, 0, &match_start, &match_end, NULL));
+  gtk_text_buffer_place_cursor (buffer, &match_end);
+}
+
+static void
+store_result (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static void
+save_screenshot (Fixture    *fixture,
+                 const char *name)
+{
+  const char *build_root = g_getenv ("HONGYAN_BUILD_ROOT");
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (build_root == NULL)
+    return;
+  dir = g_build_filename (build_root, "meson-logs", "screenshots", NULL);
+  g_mkdir_with_parents (dir, 0755);
+  path = g_build_filename (dir, name, NULL);
+
+  while (!gtk_widget_get_mapped (GTK_WIDGET (fixture->composer)))
+    g_main_context_iteration (NULL, TRUE);
+  iterate (300);
+
+  /* The first frames of a new X window may come out empty under Xvfb;
+   * the helper says so and a later try succeeds. */
+  for (guint attempt = 0; attempt < 5; attempt++)
+    {
+      g_clear_object (&result);
+      g_clear_error (&error);
+      hy_screenshot_save_async (GTK_WIDGET (fixture->composer), path, NULL,
+                                store_result, &result);
+      while (result == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      if (hy_screenshot_save_finish (GTK_WIDGET (fixture->composer), result, &error))
+        break;
+      iterate (300);
+    }
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
+static HyMessage *
+sent_message (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_assert_nonnull (fixture->sent);
+  bytes = hy_message_builder_to_bytes (fixture->sent, &error);
+  g_assert_no_error (error);
+  return hy_message_new_from_bytes (bytes);
+}
+
+static void
+send (Fixture *fixture)
+{
+  gtk_widget_activate_action (GTK_WIDGET (fixture->composer), "composer.send", NULL);
+  iterate (50);
+}
+
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GList *toplevels = gtk_window_list_toplevels ();
+  AdwMessageDialog *found = NULL;
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+      found = l->data;
+  g_list_free (toplevels);
+  return found;
+}
+
+static void
+test_plain (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(HyMessage) message = NULL;
+  GMimeObject *root;
+  g_auto(GStrv) recipients = NULL;
+  GtkTextIter start;
+
+  /* Pasted as people do: one string, three recipients, two separators. */
+  gtk_editable_set_text (child (fixture, "to_entry"),
+                         "Bob Example <bob@example.org>, carol@example.org; dave@example.org");
+  gtk_editable_set_text (child (fixture, "subject_entry"), "Lunch 午饭");
+  gtk_text_buffer_get_start_iter (body (fixture), &start);
+  gtk_text_buffer_place_cursor (body (fixture), &start);
+  type_text (body (fixture), "Shall we meet at noon?");
+  save_screenshot (fixture, "composer-plain.png");
+
+  send (fixture);
+  g_assert_cmpstr (fixture->sent_account, ==, "alice-account");
+  recipients = hy_message_builder_get_envelope_recipients (fixture->sent);
+  g_assert_cmpuint (g_strv_length (recipients), ==, 3);
+  g_assert_cmpstr (recipients[0], ==, "bob@example.org");
+  g_assert_cmpstr (recipients[1], ==, "carol@example.org");
+  g_assert_cmpstr (recipients[2], ==, "dave@example.org");
+
+  message = sent_message (fixture);
+  g_assert_cmpstr (hy_message_get_subject (message), ==, "Lunch 午饭");
+  root = g_mime_message_get_mime_part (hy_message_get_gmime_message (message));
+  g_assert_true (GMIME_IS_TEXT_PART (root));
+  {
+    g_autofree char *raw = g_mime_text_part_get_text (GMIME_TEXT_PART (root));
+    g_autofree char *text = hy_text_normalize_newlines (raw);
+
+    g_assert_true (g_str_has_prefix (text, "Shall we meet at noon?"));
+    /* The identity's signature, under the standard separator. */
+    g_assert_nonnull (strstr (text, "\n-- \nAlice\nExample Org"));
+  }
+}
+
+static void
+test_rich (Fixture       *fixture,
+           gconstpointer  data)
+{
+  GtkTextBuffer *buffer = body (fixture);
+  g_autoptr(HyMessage) message = NULL;
+  GMimeObject *root;
+  GMimeObject *plain_part;
+  GMimeObject *html_part;
+  g_autofree char *plain = NULL;
+  g_autofree char *html = NULL;
+  GtkTextIter start, end;
+
+  hy_composer_set_rich_text (fixture->composer, TRUE);
+  gtk_editable_set_text (child (fixture, "to_entry"), "bob@example.org");
+  gtk_editable_set_text (child (fixture, "subject_entry"), "Plan");
+
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  gtk_text_buffer_place_cursor (buffer, &start);
+  type_text (buffer, "The plan is bold and safe & sound.\nfirst\nsecond\nQuoted <words>\nSee the site.");
+
+  select_text (buffer, "bold");
+  gtk_widget_activate_action (GTK_WIDGET (fixture->composer), "composer.format", "s", HY_RICH_TEXT_BOLD);
+  select_text (buffer, "safe");
+  gtk_widget_activate_action (GTK_WIDGET (fixture->composer), "composer.format", "s", HY_RICH_TEXT_ITALIC);
+  select_text (buffer, "first\nsecond");
+  gtk_widget_activate_action (GTK_WIDGET (fixture->composer), "composer.block", "s", HY_RICH_TEXT_NUMBER);
+  select_text (buffer, "Quoted");
+  gtk_widget_activate_action (GTK_WIDGET (fixture->composer), "composer.block", "s", HY_RICH_TEXT_QUOTE);
+  select_text (buffer, "site");
+  gtk_text_buffer_get_selection_bounds (buffer, &start, &end);
+  hy_rich_text_set_link (buffer, &start, &end, "https://example.org/?a=1&b=2");
+
+  /* Enter at the end of a list item continues the list. */
+  cursor_to_end_of_text (buffer, "second");
+  type_text (buffer, "\nthird");
+
+  /* Typing after toggling underline with no selection underlines. */
+  cursor_to_end_of_text (buffer, "sound.");
+  gtk_widget_activate_action (GTK_WIDGET (fixture->composer), "composer.format", "s", HY_RICH_TEXT_UNDERLINE);
+  type_text (buffer, " Really");
+
+  save_screenshot (fixture, "composer-rich.png");
+  send (fixture);
+
+  message = sent_message (fixture);
+  root = g_mime_message_get_mime_part (hy_message_get_gmime_message (message));
+  g_assert_true (GMIME_IS_MULTIPART (root));
+  g_assert_cmpstr (g_mime_content_type_get_media_subtype (g_mime_object_get_content_type (root)), ==, "alternative");
+  g_assert_cmpint (g_mime_multipart_get_count (GMIME_MULTIPART (root)), ==, 2);
+  plain_part = g_mime_multipart_get_part (GMIME_MULTIPART (root), 0);
+  html_part = g_mime_multipart_get_part (GMIME_MULTIPART (root), 1);
+  g_assert_true (g_mime_content_type_is_type (g_mime_object_get_content_type (plain_part), "text", "plain"));
+  g_assert_true (g_mime_content_type_is_type (g_mime_object_get_content_type (html_part), "text", "html"));
+
+  {
+    g_autofree char *raw_plain = g_mime_text_part_get_text (GMIME_TEXT_PART (plain_part));
+    g_autofree char *raw_html = g_mime_text_part_get_text (GMIME_TEXT_PART (html_part));
+
+    plain = hy_text_normalize_newlines (raw_plain);
+    html = hy_text_normalize_newlines (raw_html);
+  }
+  g_test_message ("plain:\n%s\nhtml:\n%s", plain, html);
+
+  g_assert_nonnull (strstr (plain, "The plan is *bold* and /safe/ & sound._ Really_"));
+  g_assert_nonnull (strstr (plain, "1. first"));
+  g_assert_nonnull (strstr (plain, "2. second"));
+  g_assert_nonnull (strstr (plain, "3. third"));
+  g_assert_nonnull (strstr (plain, "> Quoted <words>"));
+  g_assert_nonnull (strstr (plain, "See the site <https://example.org/?a=1&b=2>."));
+
+  g_assert_nonnull (strstr (html, "The plan is <b>bold</b> and <i>safe</i> &amp; sound.<u> Really</u>"));
+  g_assert_nonnull (strstr (html, "<ol>\n<li>first</li>\n<li>second</li>\n<li>third</li>\n</ol>"));
+  g_assert_nonnull (strstr (html, "Quoted &lt;words&gt;</div>\n</blockquote>"));
+  g_assert_nonnull (strstr (html, "<a href=\"https://example.org/?a=1&amp;b=2\">site</a>"));
+  g_assert_null (strstr (html, "1. "));
+}
+
+static GFile *
+write_file (Fixture    *fixture,
+            const char *name,
+            GBytes     *contents)
+{
+  g_autofree char *path = g_build_filename (fixture->tmpdir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, g_bytes_get_data (contents, NULL), g_bytes_get_size (contents), &error);
+  g_assert_no_error (error);
+  return g_file_new_for_path (path);
+}
+
+static GBytes *
+part_content (GMimePart *part)
+{
+  GMimeDataWrapper *wrapper = g_mime_part_get_content (part);
+  g_autoptr(GMimeStream) stream = g_mime_stream_mem_new ();
+  GByteArray *array;
+
+  g_mime_data_wrapper_write_to_stream (wrapper, stream);
+  array = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (stream));
+  return g_bytes_new (array->data, array->len);
+}
+
+static void
+test_attachments (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GByteArray) binary = g_byte_array_new ();
+  g_autoptr(GBytes) binary_bytes = NULL;
+  g_autoptr(GBytes) text_bytes = g_bytes_new_static ("季度报告\n第二行\n", strlen ("季度报告\n第二行\n"));
+  g_autoptr(GFile) binary_file = NULL;
+  g_autoptr(GFile) text_file = NULL;
+  g_autoptr(HyMessage) message = NULL;
+  GMimeObject *root;
+  guint found = 0;
+
+  for (guint i = 0; i < 70000; i++)
+    {
+      guint8 byte = (guint8) ((i * 7919u) >> 3);
+
+      g_byte_array_append (binary, &byte, 1);
+    }
+  binary_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&binary));
+  binary_file = write_file (fixture, "data.bin", binary_bytes);
+  text_file = write_file (fixture, "季度报告 2026.txt", text_bytes);
+
+  gtk_editable_set_text (child (fixture, "to_entry"), "bob@example.org");
+  gtk_editable_set_text (child (fixture, "subject_entry"), "报告");
+  hy_composer_add_attachment (fixture->composer, binary_file);
+  hy_composer_add_attachment (fixture->composer, text_file);
+  g_assert_cmpuint (hy_composer_get_n_attachments (fixture->composer), ==, 2);
+  type_text (body (fixture), "The report is attached.");
+  save_screenshot (fixture, "composer-attachments.png");
+
+  /* It mentions an attachment and has two: no question. */
+  send (fixture);
+  g_assert_null (find_dialog ());
+
+  message = sent_message (fixture);
+  g_assert_cmpstr (hy_message_get_subject (message), ==, "报告");
+  root = g_mime_message_get_mime_part (hy_message_get_gmime_message (message));
+  g_assert_true (GMIME_IS_MULTIPART (root));
+  g_assert_cmpstr (g_mime_content_type_get_media_subtype (g_mime_object_get_content_type (root)), ==, "mixed");
+  for (int i = 0; i < g_mime_multipart_get_count (GMIME_MULTIPART (root)); i++)
+    {
+      GMimeObject *part = g_mime_multipart_get_part (GMIME_MULTIPART (root), i);
+      const char *name;
+      g_autoptr(GBytes) content = NULL;
+
+      if (!GMIME_IS_PART (part) || !g_mime_part_is_attachment (GMIME_PART (part)))
+        continue;
+      name = g_mime_part_get_filename (GMIME_PART (part));
+      content = part_content (GMIME_PART (part));
+      if (g_strcmp0 (name, "data.bin") == 0)
+        {
+          g_assert_true (g_bytes_equal (content, binary_bytes));
+          found++;
+        }
+      else if (g_strcmp0 (name, "季度报告 2026.txt") == 0)
+        {
+          g_assert_true (g_bytes_equal (content, text_bytes));
+          found++;
+        }
+      else
+        g_assert_cmpstr (name, ==, "an expected attachment");
+    }
+  g_assert_cmpuint (found, ==, 2);
+}
+
+static void
+test_reminder (Fixture       *fixture,
+               gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+
+  gtk_editable_set_text (child (fixture, "to_entry"), "bob@example.org");
+  type_text (body (fixture), "合同见附件。");
+
+  send (fixture);
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_null (fixture->sent);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (fixture->composer));
+
+  /* "Send Anyway" sends. */
+  adw_message_dialog_response (dialog, "send");
+  iterate (50);
+  g_assert_nonnull (fixture->sent);
+}
+
+static void
+test_reminder_english (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+
+  gtk_editable_set_text (child (fixture, "to_entry"), "bob@example.org");
+  type_text (body (fixture), "I attached the slides.");
+  send (fixture);
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (dialog, "cancel");
+  iterate (50);
+  g_assert_null (fixture->sent);
+}
+
+static void
+test_no_reminder_for_quote (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  gtk_editable_set_text (child (fixture, "to_entry"), "bob@example.org");
+  type_text (body (fixture), "Thanks!\n\nOn Monday Bob wrote:\n> The file is attached.\n> 见附件\n");
+  send (fixture);
+  g_assert_null (find_dialog ());
+  g_assert_nonnull (fixture->sent);
+}
+
+static void
+test_invalid_address (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  GtkWidget *to = child (fixture, "to_entry");
+
+  gtk_editable_set_text (GTK_EDITABLE (to), "bob@example.org, not an address");
+  type_text (body (fixture), "Hello");
+  send (fixture);
+  g_assert_null (fixture->sent);
+  g_assert_true (gtk_widget_has_css_class (to, "error"));
+
+  /* No recipient at all is refused too. */
+  gtk_editable_set_text (GTK_EDITABLE (to), "");
+  send (fixture);
+  g_assert_null (fixture->sent);
+}
+
+static void
+test_mailto (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyMailto) mailto = hy_mailto_parse ("mailto:bob@example.org?cc=carol@example.org"
+                                                "&bcc=dave@example.org&subject=%E4%BD%A0%E5%A5%BD"
+                                                "&body=Hi%0D%0Athere", &error);
+  g_autofree char *text = NULL;
+  g_autoptr(HyMessage) message = NULL;
+  GPtrArray *bcc;
+
+  g_assert_no_error (error);
+  hy_composer_apply_mailto (fixture->composer, mailto);
+  g_assert_true (gtk_widget_get_visible (child (fixture, "cc_entry")));
+  g_assert_true (gtk_widget_get_visible (child (fixture, "bcc_entry")));
+  text = hy_composer_get_body_text (fixture->composer);
+  g_assert_true (g_str_has_prefix (text, "Hi\nthere"));
+
+  send (fixture);
+  bcc = hy_message_builder_get_bcc (fixture->sent);
+  g_assert_cmpuint (bcc->len, ==, 1);
+  g_assert_cmpstr (hy_address_get_address (g_ptr_array_index (bcc, 0)), ==, "dave@example.org");
+  message = sent_message (fixture);
+  g_assert_cmpstr (hy_message_get_subject (message), ==, "你好");
+  /* Bcc never goes into the message itself. */
+  g_assert_cmpuint (hy_message_get_bcc (message)->len, ==, 0);
+  g_assert_cmpuint (hy_message_get_cc (message)->len, ==, 1);
+}
+
+static void
+test_inline_image (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  static const guint8 pixels[16] = { 255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255 };
+  g_autoptr(GBytes) pixel_bytes = g_bytes_new_static (pixels, sizeof pixels);
+  g_autoptr(GdkTexture) texture = gdk_memory_texture_new (2, 2, GDK_MEMORY_R8G8B8A8, pixel_bytes, 8);
+  g_autoptr(GBytes) png = gdk_texture_save_to_png_bytes (texture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyMessage) message = NULL;
+  GMimeObject *root;
+  GMimeObject *related;
+  GMimeObject *image;
+  g_autofree char *html = NULL;
+  g_autofree char *reference = NULL;
+
+  gtk_editable_set_text (child (fixture, "to_entry"), "bob@example.org");
+  type_text (body (fixture), "Look: ");
+  g_assert_true (hy_composer_insert_inline_image (fixture->composer, png, "image/png", "dot.png", &error));
+  g_assert_no_error (error);
+  g_assert_true (hy_composer_get_rich_text (fixture->composer));
+  type_text (body (fixture), " nice.");
+  send (fixture);
+
+  message = sent_message (fixture);
+  root = g_mime_message_get_mime_part (hy_message_get_gmime_message (message));
+  g_assert_cmpstr (g_mime_content_type_get_media_subtype (g_mime_object_get_content_type (root)), ==, "alternative");
+  related = g_mime_multipart_get_part (GMIME_MULTIPART (root), 1);
+  g_assert_true (GMIME_IS_MULTIPART (related));
+  g_assert_cmpstr (g_mime_content_type_get_media_subtype (g_mime_object_get_content_type (related)), ==, "related");
+  html = g_mime_text_part_get_text (GMIME_TEXT_PART (g_mime_multipart_get_part (GMIME_MULTIPART (related), 0)));
+  image = g_mime_multipart_get_part (GMIME_MULTIPART (related), 1);
+  g_assert_true (g_mime_content_type_is_type (g_mime_object_get_content_type (image), "image", "png"));
+  reference = g_strdup_printf ("<img src=\"cid:%s\" alt=\"dot.png\"", g_mime_object_get_content_id (image));
+  g_assert_nonnull (strstr (html, reference));
+  g_assert_nonnull (strstr (html, "Look: <img"));
+  {
+    g_autoptr(GMimeStream) stream = g_mime_stream_mem_new ();
+    GByteArray *array;
+    g_autoptr(GBytes) content = NULL;
+
+    g_mime_data_wrapper_write_to_stream (g_mime_part_get_content (GMIME_PART (image)), stream);
+    array = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (stream));
+    content = g_bytes_new (array->data, array->len);
+    g_assert_true (g_bytes_equal (content, png));
+  }
+}
+
+static const char original_text[] =
+  "From: Bob <bob@example.org>\r\n"
+  "To: Alice <alice@example.org>, Carol <carol@example.org>\r\n"
+  "Cc: dave@example.org, ALICE@Example.org\r\n"
+  "Subject: =?UTF-8?B?5Zue5aSNOiDorqHliJI=?=\r\n"
+  "Date: Mon, 02 Nov 2026 10:00:00 +0800\r\n"
+  "Message-ID: <orig.1@example.org>\r\n"
+  "References: <root.0@example.org>\r\n"
+  "In-Reply-To: <root.0@example.org>\r\n"
+  "MIME-Version: 1.0\r\n"
+  "Content-Type: text/plain; charset=utf-8\r\n"
+  "Content-Transfer-Encoding: quoted-printable\r\n"
+  "\r\n"
+  "The plan is attached to the wiki.\r\n"
+  "=E8=AE=A1=E5=88=92=E5=9C=A8=E7=BB=B4=E5=9F=BA=E4=B8=8A=E3=80=82\r\n";
+
+static void
+test_reply_all (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(HyMessage) original = hy_message_new_from_data (original_text, strlen (original_text));
+  static const char * const own[] = { "alice@example.org", NULL };
+  g_autoptr(HyMessageBuilder) reply = hy_message_builder_new_reply (original, TRUE, own);
+  g_autoptr(HyMessage) message = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) recipients = NULL;
+  const char * const *references;
+
+  hy_composer_load_builder (fixture->composer, reply);
+  text = hy_composer_get_body_text (fixture->composer);
+  /* The quote is there; the reply is written above it. */
+  g_assert_nonnull (strstr (text, "> The plan is attached to the wiki."));
+  g_assert_true (g_str_has_prefix (text, "\n"));
+  type_text (body (fixture), "Thanks!");
+
+  /* Quoted text mentioning attachments does not ask. */
+  send (fixture);
+  g_assert_null (find_dialog ());
+  g_assert_nonnull (fixture->sent);
+
+  recipients = hy_message_builder_get_envelope_recipients (fixture->sent);
+  for (guint i = 0; recipients[i] != NULL; i++)
+    g_assert_cmpint (g_ascii_strcasecmp (recipients[i], "alice@example.org"), !=, 0);
+  g_assert_cmpuint (g_strv_length (recipients), ==, 3);
+
+  message = sent_message (fixture);
+  /* "回复: 计划" is understood: one prefix, not "Re: 回复: 计划". */
+  g_assert_cmpstr (hy_message_get_subject (message), ==, "Re: 计划");
+  g_assert_cmpstr (hy_message_get_in_reply_to (message), ==, "orig.1@example.org");
+  references = hy_message_get_references (message);
+  g_assert_nonnull (references);
+  g_assert_cmpstr (references[0], ==, "root.0@example.org");
+  g_assert_cmpstr (references[1], ==, "orig.1@example.org");
+  g_assert_true (g_str_has_prefix (hy_message_get_text (message), "Thanks!"));
+}
+
+static void
+test_forward_as_attachment (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(HyMessage) original = hy_message_new_from_data (original_text, strlen (original_text));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyMessageBuilder) forward = hy_message_builder_new_forward (original, HY_FORWARD_AS_ATTACHMENT, &error);
+  g_autoptr(HyMessage) message = NULL;
+  GPtrArray *attachments;
+  HyMimePart *part;
+
+  g_assert_no_error (error);
+  hy_composer_load_builder (fixture->composer, forward);
+  hy_composer_add_message_attachment (fixture->composer, original);
+  gtk_editable_set_text (child (fixture, "to_entry"), "erin@example.org");
+  send (fixture);
+
+  message = sent_message (fixture);
+  g_assert_true (g_str_has_prefix (hy_message_get_subject (message), "Fwd: "));
+  g_assert_true (g_str_has_suffix (hy_message_get_subject (message), "计划"));
+  attachments = hy_message_get_attachments (message);
+  g_assert_cmpuint (attachments->len, ==, 1);
+  part = g_ptr_array_index (attachments, 0);
+  g_assert_cmpstr (hy_mime_part_get_content_type (part), ==, "message/rfc822");
+  /* The original travels byte for byte inside what goes on the wire. */
+  {
+    g_autoptr(GBytes) wire = hy_message_builder_to_bytes (fixture->sent, &error);
+    gsize size;
+    const char *data_ptr = g_bytes_get_data (wire, &size);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (g_strstr_len (data_ptr, size, original_text));
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  g_mime_init ();
+
+#define ADD(path, func) \
+  g_test_add ("/ui/composer/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("plain", test_plain);
+  ADD ("rich", test_rich);
+  ADD ("attachments", test_attachments);
+  ADD ("reminder/chinese", test_reminder);
+  ADD ("reminder/english", test_reminder_english);
+  ADD ("reminder/quoted", test_no_reminder_for_quote);
+  ADD ("invalid-address", test_invalid_address);
+  ADD ("mailto", test_mailto);
+  ADD ("reply-all", test_reply_all);
+  ADD ("inline-image", test_inline_image);
+  ADD ("forward-as-attachment", test_forward_as_attachment);
+#undef ADD
+
+  return g_test_run ();
+}
