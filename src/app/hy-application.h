@@ -6,6 +6,9 @@
 
 #include <adwaita.h>
 
+#include "account/hy-account-manager.h"
+#include "account/hy-certificate-pins.h"
+
 G_BEGIN_DECLS
 
 #define HY_TYPE_APPLICATION (hy_application_get_type ())
@@ -14,5 +17,9 @@ G_DECLARE_FINAL_TYPE (HyApplication, hy_application, HY, APPLICATION, AdwApplica
 
 HyApplication *hy_application_new          (void);
 GSettings     *hy_application_get_settings (HyApplication *self);
+/* The accounts, with passwords in the desktop keyring. */
+HyAccountManager  *hy_application_get_account_manager (HyApplication *self);
+/* Certificates the user trusted, per account and server. */
+HyCertificatePins *hy_application_get_certificate_pins (HyApplication *self);
 
 G_END_DECLS
