@@ -48,16 +48,18 @@ static void
 hy_password_dialog_init (HyPasswordDialog *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *list = gtk_list_box_new ();
 
-  self->entry = gtk_password_entry_new ();
-  gtk_password_entry_set_show_peek_icon (GTK_PASSWORD_ENTRY (self->entry), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->entry),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Password"), -1);
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  self->entry = adw_password_entry_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->entry), _("Password"));
   g_signal_connect_object (self->entry, "changed", G_CALLBACK (update_sign_in), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->entry, "activate", G_CALLBACK (on_entry_activate), self,
+  g_signal_connect_object (self->entry, "entry-activated", G_CALLBACK (on_entry_activate), self,
                            G_CONNECT_SWAPPED);
-  gtk_box_append (GTK_BOX (box), self->entry);
+  gtk_list_box_append (GTK_LIST_BOX (list), self->entry);
+  gtk_box_append (GTK_BOX (box), list);
 
   self->remember = gtk_check_button_new_with_mnemonic (_("_Remember password"));
   gtk_check_button_set_active (GTK_CHECK_BUTTON (self->remember), TRUE);
