@@ -1003,6 +1003,8 @@ main (int    argc,
   g_setenv ("XDG_CONFIG_HOME", config_dir, TRUE);
   g_setenv ("XDG_DATA_HOME", data_dir, TRUE);
 
+  /* Mesa's software GL can stall under Xvfb; cairo draws the same. */
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   start_http_server ();
