@@ -23,6 +23,7 @@
 #include "hy-account-tester.h"
 #include "hy-certificate-dialog.h"
 #include "hy-password-dialog.h"
+#include "hy-screenshot.h"
 #include "hy-secret-credentials.h"
 #include "net/hy-connection.h"
 #include "net/hy-net-error.h"
@@ -388,6 +389,18 @@ error_shown (gpointer data)
          test_finished (data);
 }
 
+static void
+on_screenshot_saved (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  hy_screenshot_save_finish (GTK_WIDGET (source), result, &error);
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
 static gboolean
 flag_set (gpointer data)
 {
@@ -407,8 +420,7 @@ settle (guint milliseconds)
     }
 }
 
-/* Saves what the X server shows as a PNG under meson-logs/screenshots:
- * the window as a person sees it, dialogs with their parents. */
+/* Saves what the X server shows as a PNG under meson-logs/screenshots. */
 static void
 screenshot (gpointer    window,
             const char *name)
@@ -418,15 +430,26 @@ screenshot (gpointer    window,
   g_autofree char *quoted = g_shell_quote (path);
   g_autofree char *command = NULL;
   g_autoptr(GError) error = NULL;
+  GtkWindow *parent;
   int status = 0;
 
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window)));
   g_mkdir_with_parents (dir, 0755);
   settle (500);   /* let transitions end and the frame reach the server */
+  /* Without a window manager a dialog may sit under its parent: hide the
+   * parent while the picture is taken. */
+  parent = gtk_window_get_transient_for (GTK_WINDOW (window));
+  if (parent != NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (parent), FALSE);
+      settle (300);
+    }
   command = g_strdup_printf ("sh -c 'xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng > %s'", quoted);
   g_spawn_command_line_sync (command, NULL, NULL, &status, &error);
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
+  if (parent != NULL)
+    gtk_widget_set_visible (GTK_WIDGET (parent), TRUE);
 }
 
 /* TRUE if any file under @dir contains @needle. */
