@@ -568,6 +568,7 @@ ask_about_certificate (HyAccountAssistant   *self,
   GTlsCertificate *certificate = hy_net_error_get_certificate (error, &flags);
   HyCertificateDialog *dialog;
 
+  set_busy (self, _("Waiting for your decision about the certificate…"));
   dialog = hy_certificate_dialog_new (GTK_WINDOW (self), server->host, server->port,
                                       certificate, flags);
   g_object_set_data_full (G_OBJECT (dialog), "hy-server", hy_server_config_copy (server),
