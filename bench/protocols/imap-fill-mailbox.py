@@ -4,8 +4,12 @@
 # Usage (inside the mail stack, which provides HY_TEST_* and HY_TEST_DOVECOT_CONFIG):
 #   bench/protocols/imap-fill-mailbox.py [--count 20000] [--mailbox bench] [--user alice]
 #
-# Writes the messages straight into the user's Maildir (a few seconds for
-# 20,000), then lets Dovecot index the mailbox with "doveadm index" so that
+# Runs as root (as build-aux/dev does): the files are handed to the user
+# Dovecot runs as.  Then, in the same stack:
+#   _build/bench/protocols/imap-fetch-bench --rounds 7
+#
+# Writes the messages straight into the user's Maildir (about 20 s for
+# 20,000 on a busy 2-core machine), then lets Dovecot index the mailbox with "doveadm index" so that
 # the benchmark times FETCH, not the first indexing.  The messages vary the
 # way real mail does: plain text, multipart/alternative, attachments,
 # forwarded messages, RFC 2047 Chinese subjects and names, several

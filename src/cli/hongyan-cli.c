@@ -26,6 +26,13 @@ static const HyCliCommand commands[] = {
   { "folders", "List the folders of an account's offline store", hy_cli_folders_run },
   { "list", "List a folder's messages from the offline store", hy_cli_list_run },
   { "search", "Search the offline store", hy_cli_search_run },
+  { "queue", "Put message files in an account's outbox", hy_cli_queue_run },
+  { "outbox", "List, send, retry or cancel the messages in the outbox", hy_cli_outbox_run },
+  { "sync", "Bring the offline store in step with the server, once or continuously", hy_cli_sync_run },
+  { "show", "Show a message, fetching it from the server if it is not cached", hy_cli_show_run },
+  { "mark", "Mark messages read, unread, flagged or not flagged", hy_cli_mark_run },
+  { "move", "Move messages to another folder", hy_cli_move_run },
+  { "delete", "Move messages to Trash, or delete them from Trash", hy_cli_delete_run },
   { NULL, NULL, NULL }
 };
 

@@ -199,13 +199,13 @@ append_server (GString              *line,
       return;
     }
   g_string_append (line, "{\"protocol\":");
-  hy_cli_json_string (line, hy_server_protocol_to_string (server->protocol));
+  hy_json_append_string (line, hy_server_protocol_to_string (server->protocol));
   g_string_append (line, ",\"host\":");
-  hy_cli_json_string (line, server->host);
+  hy_json_append_string (line, server->host);
   g_string_append_printf (line, ",\"port\":%u,\"security\":", server->port);
-  hy_cli_json_string (line, hy_server_security_to_string (server->security));
+  hy_json_append_string (line, hy_server_security_to_string (server->security));
   g_string_append (line, ",\"user\":");
-  hy_cli_json_string (line, server->user);
+  hy_json_append_string (line, server->user);
   g_string_append_c (line, '}');
 }
 
@@ -244,11 +244,11 @@ account_list (int    argc,
         {
           g_autoptr(GString) line = g_string_new ("{\"id\":");
 
-          hy_cli_json_string (line, hy_account_get_id (account));
+          hy_json_append_string (line, hy_account_get_id (account));
           g_string_append (line, ",\"name\":");
-          hy_cli_json_string (line, hy_account_get_display_name (account));
+          hy_json_append_string (line, hy_account_get_display_name (account));
           g_string_append (line, ",\"address\":");
-          hy_cli_json_string (line, hy_account_get_address (account));
+          hy_json_append_string (line, hy_account_get_address (account));
           append_server (line, "incoming", in);
           append_server (line, "outgoing", out);
           g_string_append_c (line, '}');
@@ -307,16 +307,16 @@ append_servers (GString   *out,
       if (i > 0)
         g_string_append_c (out, ',');
       g_string_append (out, "{\"protocol\":");
-      hy_cli_json_string (out, hy_server_protocol_to_string (server->protocol));
+      hy_json_append_string (out, hy_server_protocol_to_string (server->protocol));
       g_string_append (out, ",\"host\":");
-      hy_cli_json_string (out, server->host);
+      hy_json_append_string (out, server->host);
       g_string_append_printf (out, ",\"port\":%u,\"security\":", server->port);
-      hy_cli_json_string (out, hy_server_security_to_string (server->security));
+      hy_json_append_string (out, hy_server_security_to_string (server->security));
       g_string_append (out, ",\"user\":");
-      hy_cli_json_string (out, server->user);
+      hy_json_append_string (out, server->user);
       g_string_append (out, ",\"auth\":");
       if (server->auth_mechanism != NULL)
-        hy_cli_json_string (out, server->auth_mechanism);
+        hy_json_append_string (out, server->auth_mechanism);
       else
         g_string_append (out, "null");
       g_string_append_c (out, '}');
@@ -365,12 +365,12 @@ account_autoconfig (int    argc,
     }
 
   out = g_string_new ("{\"address\":");
-  hy_cli_json_string (out, argv[1]);
+  hy_json_append_string (out, argv[1]);
   g_string_append (out, ",\"source\":");
-  hy_cli_json_string (out, hy_autoconfig_source_to_string (found->source));
+  hy_json_append_string (out, hy_autoconfig_source_to_string (found->source));
   g_string_append (out, ",\"name\":");
   if (found->display_name != NULL)
-    hy_cli_json_string (out, found->display_name);
+    hy_json_append_string (out, found->display_name);
   else
     g_string_append (out, "null");
   g_string_append (out, ",\"incoming\":");

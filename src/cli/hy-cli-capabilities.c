@@ -10,7 +10,7 @@
 
 #include "hy-cli-commands.h"
 #include "hy-cli-conn.h"
-#include "hy-cli-json.h"
+#include "mime/hy-json-writer.h"
 #include "net/hy-net-error.h"
 #include "pop3/hy-pop3-client.h"
 #include "smtp/hy-smtp-client.h"
@@ -36,9 +36,9 @@ append_table (GString    *out,
     {
       if (i > 0)
         g_string_append (out, ", ");
-      hy_cli_json_append_string (out, keys[i]);
+      hy_json_append_string (out, keys[i]);
       g_string_append (out, ": ");
-      hy_cli_json_append_string (out, g_hash_table_lookup (table, keys[i]));
+      hy_json_append_string (out, g_hash_table_lookup (table, keys[i]));
     }
   g_string_append_c (out, '}');
 }
@@ -49,11 +49,11 @@ append_header (GString      *out,
                HyConnection *conn)
 {
   g_string_append (out, "{\"protocol\": ");
-  hy_cli_json_append_string (out, protocol);
+  hy_json_append_string (out, protocol);
   g_string_append (out, ", \"host\": ");
-  hy_cli_json_append_string (out, hy_connection_get_host (conn));
+  hy_json_append_string (out, hy_connection_get_host (conn));
   g_string_append_printf (out, ", \"port\": %u, \"security\": ", hy_connection_get_port (conn));
-  hy_cli_json_append_string (out, hy_net_security_to_string (hy_connection_get_security (conn)));
+  hy_json_append_string (out, hy_net_security_to_string (hy_connection_get_security (conn)));
   g_string_append_printf (out, ", \"encrypted\": %s",
                           hy_connection_is_encrypted (conn) ? "true" : "false");
   if (hy_connection_get_peer_certificate (conn) != NULL)
@@ -61,7 +61,7 @@ append_header (GString      *out,
       g_autofree char *sha = hy_certificate_get_sha256 (hy_connection_get_peer_certificate (conn));
 
       g_string_append (out, ", \"certificate_sha256\": ");
-      hy_cli_json_append_string (out, sha);
+      hy_json_append_string (out, sha);
     }
 }
 
@@ -97,7 +97,7 @@ smtp_capabilities (HyConnection *conn)
             continue;
           if (!first)
             g_string_append (out, ", ");
-          hy_cli_json_append_string (out, mechs[i]);
+          hy_json_append_string (out, mechs[i]);
           first = FALSE;
         }
     }
@@ -306,7 +306,7 @@ imap_capabilities (HyConnection *conn)
     {
       if (i > 0)
         g_string_append (out, ", ");
-      hy_cli_json_append_string (out, g_ptr_array_index (caps, i));
+      hy_json_append_string (out, g_ptr_array_index (caps, i));
     }
   g_string_append (out, "]}\n");
   g_print ("%s", out->str);

@@ -19,5 +19,12 @@ int hy_cli_account_run (int argc, char **argv);
 int hy_cli_folders_run (int argc, char **argv);
 int hy_cli_list_run (int argc, char **argv);
 int hy_cli_search_run (int argc, char **argv);
+int hy_cli_queue_run (int argc, char **argv);
+int hy_cli_outbox_run (int argc, char **argv);
+int hy_cli_sync_run   (int argc, char **argv);
+int hy_cli_show_run   (int argc, char **argv);
+int hy_cli_mark_run   (int argc, char **argv);
+int hy_cli_move_run   (int argc, char **argv);
+int hy_cli_delete_run (int argc, char **argv);
 
 G_END_DECLS

@@ -58,10 +58,10 @@ hy_cli_folders_run (int    argc,
         {
           g_autoptr(GString) line = g_string_new ("{\"name\":");
 
-          hy_cli_json_string (line, folder->name);
+          hy_json_append_string (line, folder->name);
           g_string_append (line, ",\"role\":");
           if (role != NULL)
-            hy_cli_json_string (line, role);
+            hy_json_append_string (line, role);
           else
             g_string_append (line, "null");
           g_string_append_printf (line, ",\"total\":%u,\"unread\":%u}", folder->total, folder->unread);

@@ -12,7 +12,7 @@
 
 #include "hy-cli-commands.h"
 #include "hy-cli-conn.h"
-#include "hy-cli-json.h"
+#include "mime/hy-json-writer.h"
 #include "imap/hy-imap-client.h"
 #include "imap/hy-imap-error.h"
 #include "imap/hy-imap-seqset.h"
@@ -140,7 +140,7 @@ json_strv (GString            *out,
     {
       if (i > 0)
         g_string_append (out, ", ");
-      hy_cli_json_append_string (out, strv[i]);
+      hy_json_append_string (out, strv[i]);
     }
   g_string_append_c (out, ']');
 }
@@ -152,7 +152,7 @@ json_nstring (GString    *out,
   if (text == NULL)
     g_string_append (out, "null");
   else
-    hy_cli_json_append_string (out, text);
+    hy_json_append_string (out, text);
 }
 
 static char *
@@ -214,7 +214,7 @@ run_list (ImapCli *cli)
       if (cli->json)
         {
           g_string_append (out, i > 0 ? ",\n {\"name\": " : "{\"name\": ");
-          hy_cli_json_append_string (out, m->name);
+          hy_json_append_string (out, m->name);
           g_string_append (out, ", \"delimiter\": ");
           json_nstring (out, m->delimiter != '\0' ? delim : NULL);
           g_string_append (out, ", \"attributes\": ");
@@ -266,7 +266,7 @@ run_status (ImapCli    *cli,
   if (cli->json)
     {
       g_string_append (out, "{\"name\": ");
-      hy_cli_json_append_string (out, status->name);
+      hy_json_append_string (out, status->name);
       g_string_append (out, ", ");
       json_status_items (out, status);
       g_string_append (out, "}\n");
@@ -304,7 +304,7 @@ json_addresses (GString   *out,
       g_string_append (out, first ? "{\"name\": " : ", {\"name\": ");
       json_nstring (out, name);
       g_string_append (out, ", \"address\": ");
-      hy_cli_json_append_string (out, address);
+      hy_json_append_string (out, address);
       g_string_append_c (out, '}');
       first = FALSE;
     }
@@ -345,17 +345,17 @@ json_body (GString        *out,
            HyImapBodyPart *part)
 {
   g_string_append (out, "{\"type\": ");
-  hy_cli_json_append_string (out, part->type);
+  hy_json_append_string (out, part->type);
   g_string_append (out, ", \"subtype\": ");
-  hy_cli_json_append_string (out, part->subtype);
+  hy_json_append_string (out, part->subtype);
   g_string_append (out, ", \"params\": {");
   for (guint i = 0; part->params[i] != NULL && part->params[i + 1] != NULL; i += 2)
     {
       if (i > 0)
         g_string_append (out, ", ");
-      hy_cli_json_append_string (out, part->params[i]);
+      hy_json_append_string (out, part->params[i]);
       g_string_append (out, ": ");
-      hy_cli_json_append_string (out, part->params[i + 1]);
+      hy_json_append_string (out, part->params[i + 1]);
     }
   g_string_append (out, "}");
   if (part->children != NULL)
@@ -380,13 +380,13 @@ json_body (GString        *out,
       const char *filename = hy_imap_body_part_get_disposition_param (part, "filename");
 
       g_string_append (out, ", \"disposition\": ");
-      hy_cli_json_append_string (out, part->disposition);
+      hy_json_append_string (out, part->disposition);
       if (filename != NULL)
         {
           g_autofree char *decoded = decode_header (filename);
 
           g_string_append (out, ", \"filename\": ");
-          hy_cli_json_append_string (out, decoded);
+          hy_json_append_string (out, decoded);
         }
     }
   if (part->message != NULL)
@@ -418,7 +418,7 @@ print_fetch_json (GString     *out,
       g_autofree char *iso = g_date_time_format_iso8601 (f->internaldate);
 
       g_string_append (out, ", \"internaldate\": ");
-      hy_cli_json_append_string (out, iso);
+      hy_json_append_string (out, iso);
     }
   g_string_append_printf (out, ", \"size\": %" G_GUINT64_FORMAT, f->size);
   if (f->items & HY_IMAP_FETCH_MODSEQ)
@@ -439,7 +439,7 @@ print_fetch_json (GString     *out,
       g_autofree char *text = bytes_to_text (s != NULL ? s->data : NULL);
 
       g_string_append (out, cli->full ? ", \"message\": " : ", \"headers\": ");
-      hy_cli_json_append_string (out, text);
+      hy_json_append_string (out, text);
     }
   g_string_append_c (out, '}');
 }

@@ -70,32 +70,6 @@ hy_cli_open_store (HyAccountManager *manager,
   return store;
 }
 
-void
-hy_cli_json_string (GString    *out,
-                    const char *text)
-{
-  g_string_append_c (out, '"');
-  for (const char *p = text ? text : ""; *p != '\0'; p++)
-    {
-      guchar c = *p;
-
-      switch (c)
-        {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        default:
-          if (c < 0x20)
-            g_string_append_printf (out, "\\u%04x", c);
-          else
-            g_string_append_c (out, c);
-        }
-    }
-  g_string_append_c (out, '"');
-}
-
 static void
 wait_loaded (HyMessageList *list)
 {
@@ -130,24 +104,24 @@ hy_cli_print_messages (HyMessageList *list,
 
           g_string_append_printf (line, "\"id\":%" G_GINT64_FORMAT ",\"folder\":",
                                   hy_message_summary_get_id (summary));
-          hy_cli_json_string (line, folder ? folder->name : "");
+          hy_json_append_string (line, folder ? folder->name : "");
           g_string_append_printf (line, ",\"uid\":%u,\"thread\":%" G_GINT64_FORMAT ",\"date\":",
                                   hy_message_summary_get_uid (summary),
                                   hy_message_summary_get_thread_id (summary));
-          hy_cli_json_string (line, iso);
+          hy_json_append_string (line, iso);
           g_string_append (line, ",\"from\":");
-          hy_cli_json_string (line, hy_message_summary_get_sender (summary));
+          hy_json_append_string (line, hy_message_summary_get_sender (summary));
           g_string_append (line, ",\"from_address\":");
-          hy_cli_json_string (line, hy_message_summary_get_sender_address (summary));
+          hy_json_append_string (line, hy_message_summary_get_sender_address (summary));
           g_string_append (line, ",\"to\":");
-          hy_cli_json_string (line, hy_message_summary_get_recipients (summary));
+          hy_json_append_string (line, hy_message_summary_get_recipients (summary));
           g_string_append (line, ",\"subject\":");
-          hy_cli_json_string (line, hy_message_summary_get_subject (summary));
+          hy_json_append_string (line, hy_message_summary_get_subject (summary));
           g_string_append_printf (line, ",\"unread\":%s,\"flagged\":%s,\"attachment\":%s,\"preview\":",
                                   hy_message_summary_get_unread (summary) ? "true" : "false",
                                   hy_message_summary_get_flagged (summary) ? "true" : "false",
                                   hy_message_summary_get_has_attachment (summary) ? "true" : "false");
-          hy_cli_json_string (line, hy_message_summary_get_preview (summary));
+          hy_json_append_string (line, hy_message_summary_get_preview (summary));
           g_string_append_c (line, '}');
           printf ("%s\n", line->str);
         }

@@ -11,6 +11,7 @@
 #include "store/hy-store.h"
 
 #include "hy-cli-conn.h"
+#include "mime/hy-json-writer.h"
 
 G_BEGIN_DECLS
 
@@ -27,8 +28,6 @@ HyStore          *hy_cli_open_store       (HyAccountManager  *manager,
 /* Waits until @result is set by an async callback. */
 /* An async callback that stores the result in *user_data. */
 /* Appends @text as a JSON string (quoted, escaped). */
-void              hy_cli_json_string      (GString           *out,
-                                           const char        *text);
 /* Prints up to @limit rows of @list (0: all), as JSON lines or a table. */
 void              hy_cli_print_messages   (HyMessageList     *list,
                                            HyStore           *store,

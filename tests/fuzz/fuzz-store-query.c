@@ -45,7 +45,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
         abort ();
       return 0;
     }
-  if (hy_store_query_get_sql (query) == NULL || strncmp (hy_store_query_get_sql (query), "SELECT m.id FROM messages m", 27) != 0)
+  if (hy_store_query_get_sql (query) == NULL || strncmp (hy_store_query_get_sql (query), "SELECT ", 7) != 0)
     abort ();
   return 0;
 }

@@ -203,36 +203,28 @@ valid_id (const char *id)
   return TRUE;
 }
 
-gboolean
-hy_account_manager_load (HyAccountManager  *self,
-                         GError           **error)
+/* Reads the account files; any thread. */
+static GPtrArray *
+read_accounts (const char  *config_dir,
+               GError     **error)
 {
+  g_autoptr(GPtrArray) accounts = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GDir) dir = NULL;
   GError *local_error = NULL;
   const char *name;
 
-  g_return_val_if_fail (HY_IS_ACCOUNT_MANAGER (self), FALSE);
-
-  for (guint n = g_list_model_get_n_items (G_LIST_MODEL (self->accounts)); n > 0; n--)
-    {
-      g_autoptr(HyAccount) account = g_list_model_get_item (G_LIST_MODEL (self->accounts), n - 1);
-
-      g_signal_handlers_disconnect_by_data (account, self);
-    }
-  g_list_store_remove_all (self->accounts);
-
-  dir = g_dir_open (self->config_dir, 0, &local_error);
+  dir = g_dir_open (config_dir, 0, &local_error);
   if (dir == NULL)
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         {
           g_error_free (local_error);
-          return TRUE;
+          return g_steal_pointer (&accounts);
         }
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_IO,
-                   "Cannot read the account settings in “%s”: %s", self->config_dir, local_error->message);
+                   "Cannot read the account settings in “%s”: %s", config_dir, local_error->message);
       g_error_free (local_error);
-      return FALSE;
+      return NULL;
     }
 
   while ((name = g_dir_read_name (dir)) != NULL)
@@ -240,15 +232,15 @@ hy_account_manager_load (HyAccountManager  *self,
       g_autofree char *id = NULL;
       g_autofree char *path = NULL;
       g_autoptr(GKeyFile) key_file = NULL;
-      g_autoptr(HyAccount) account = NULL;
       g_autoptr(GError) load_error = NULL;
+      HyAccount *account;
 
       if (!g_str_has_suffix (name, ".conf"))
         continue;
       id = g_strndup (name, strlen (name) - strlen (".conf"));
       if (!valid_id (id))
         continue;
-      path = g_build_filename (self->config_dir, name, NULL);
+      path = g_build_filename (config_dir, name, NULL);
       key_file = g_key_file_new ();
       if (!g_key_file_load_from_file (key_file, path, G_KEY_FILE_KEEP_COMMENTS, &load_error)
           || (account = hy_account_new_from_key_file (id, key_file, &load_error)) == NULL)
@@ -256,8 +248,87 @@ hy_account_manager_load (HyAccountManager  *self,
           g_warning ("Skipping the account settings in “%s”: %s", path, load_error->message);
           continue;
         }
-      track (self, account);
+      g_ptr_array_add (accounts, account);
     }
+  return g_steal_pointer (&accounts);
+}
+
+static void
+replace_accounts (HyAccountManager *self,
+                  GPtrArray        *accounts)
+{
+  for (guint n = g_list_model_get_n_items (G_LIST_MODEL (self->accounts)); n > 0; n--)
+    {
+      g_autoptr(HyAccount) account = g_list_model_get_item (G_LIST_MODEL (self->accounts), n - 1);
+
+      g_signal_handlers_disconnect_by_data (account, self);
+    }
+  g_list_store_remove_all (self->accounts);
+  for (guint i = 0; i < accounts->len; i++)
+    track (self, g_ptr_array_index (accounts, i));
+}
+
+gboolean
+hy_account_manager_load (HyAccountManager  *self,
+                         GError           **error)
+{
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  g_return_val_if_fail (HY_IS_ACCOUNT_MANAGER (self), FALSE);
+
+  accounts = read_accounts (self->config_dir, error);
+  if (accounts == NULL)
+    return FALSE;
+  replace_accounts (self, accounts);
+  return TRUE;
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GPtrArray *accounts = read_accounts (task_data, &error);
+
+  if (accounts == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, accounts, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+hy_account_manager_load_async (HyAccountManager    *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (HY_IS_ACCOUNT_MANAGER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hy_account_manager_load_async);
+  g_task_set_task_data (task, g_strdup (self->config_dir), g_free);
+  g_task_run_in_thread (task, load_thread);
+}
+
+gboolean
+hy_account_manager_load_finish (HyAccountManager  *self,
+                                GAsyncResult      *result,
+                                GError           **error)
+{
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hy_account_manager_load_async, FALSE);
+
+  accounts = g_task_propagate_pointer (G_TASK (result), error);
+  if (accounts == NULL)
+    return FALSE;
+  /* The list changes here, on the caller's thread. */
+  replace_accounts (self, accounts);
   return TRUE;
 }
 

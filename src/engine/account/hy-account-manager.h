@@ -23,8 +23,16 @@ HyAccountManager *hy_account_manager_new_for_dirs   (HyCredentials     *credenti
                                                      const char        *config_dir,
                                                      const char        *data_dir);
 
-/* Reads every account file; a damaged one is skipped with a warning. */
+/* Reads every account file; a damaged one is skipped with a warning.
+ * The blocking form is for tools; the app uses the async one. */
 gboolean          hy_account_manager_load           (HyAccountManager  *self,
+                                                     GError           **error);
+void              hy_account_manager_load_async     (HyAccountManager  *self,
+                                                     GCancellable      *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer           user_data);
+gboolean          hy_account_manager_load_finish    (HyAccountManager  *self,
+                                                     GAsyncResult      *result,
                                                      GError           **error);
 /* A GListModel of HyAccount, in the order of their ids. */
 GListModel       *hy_account_manager_get_accounts   (HyAccountManager  *self);

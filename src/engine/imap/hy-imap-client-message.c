@@ -186,6 +186,8 @@ hy_imap_client_fetch_async (HyImapClient        *self,
 
   cmd = _hy_imap_command_new (self, "UID FETCH", task);
   cmd->collect = HY_IMAP_COLLECT (HY_IMAP_DATA_FETCH);
+  cmd->uid_fetch_only = TRUE;
+  cmd->uid_set = hy_imap_seqset_parse (uid_set, -1, NULL);
   cmd->done = fetch_done;
   cmd->each = each;
   cmd->each_data = each_data;
@@ -465,6 +467,8 @@ hy_imap_client_store_async (HyImapClient        *self,
 
   cmd = _hy_imap_command_new (self, "UID STORE", task);
   cmd->collect = HY_IMAP_COLLECT (HY_IMAP_DATA_FETCH);
+  cmd->uid_fetch_only = TRUE;
+  cmd->uid_set = hy_imap_seqset_parse (uid_set, -1, NULL);
   cmd->done = store_done;
   _hy_imap_command_add_printf (cmd, " %s", uid_set);
   if (unchanged_since > 0)

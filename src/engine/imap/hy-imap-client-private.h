@@ -50,6 +50,8 @@ struct _HyImapCommand {
   gulong              cancelled_id;
   gboolean            deselect_on_failure; /* SELECT/EXAMINE */
   char               *match;           /* STATUS: collect only this mailbox */
+  gboolean            uid_fetch_only;  /* UID FETCH/STORE: only FETCH data with a UID */
+  GArray             *uid_set;         /* UID FETCH/STORE: HyImapRange, only these UIDs */
 };
 
 HyImapCommand *_hy_imap_command_new        (HyImapClient  *self,
@@ -91,7 +93,6 @@ gboolean       _hy_imap_client_utf8_enabled (HyImapClient *self);
 gboolean       _hy_imap_mailbox_names_equal (const char *a,
                                             const char *b);
 gboolean       _hy_imap_client_qresync_enabled (HyImapClient *self);
-guint32        _hy_imap_client_get_exists  (HyImapClient  *self);
 void           _hy_imap_client_set_selected (HyImapClient *self,
                                             const char    *mailbox);
 

@@ -154,9 +154,16 @@ _hy_imap_client_qresync_enabled (HyImapClient *self)
   return self->qresync_enabled;
 }
 
+/**
+ * hy_imap_client_get_exists:
+ *
+ * Returns: the number of messages in the selected mailbox, kept up to date
+ *   with the EXISTS, EXPUNGE and VANISHED the server sends
+ */
 guint32
-_hy_imap_client_get_exists (HyImapClient *self)
+hy_imap_client_get_exists (HyImapClient *self)
 {
+  g_return_val_if_fail (HY_IS_IMAP_CLIENT (self), 0);
   return self->exists;
 }
 
@@ -255,6 +262,7 @@ _hy_imap_command_unref (HyImapCommand *cmd)
   g_free (cmd->tag);
   g_free (cmd->name);
   g_free (cmd->match);
+  g_clear_pointer (&cmd->uid_set, g_array_unref);
   g_ptr_array_unref (cmd->chunks);
   if (cmd->cur != NULL)
     g_string_free (cmd->cur, TRUE);
@@ -310,18 +318,24 @@ _hy_imap_command_add_literal (HyImapClient  *self,
   gsize size = g_bytes_get_size (data);
   gboolean non_sync = hy_imap_client_has_capability (self, "LITERAL+") ||
                       (hy_imap_client_has_capability (self, "LITERAL-") && size <= LITERAL_MINUS_MAX);
+  Chunk *chunk;
 
-  if (non_sync)
+  g_string_append_printf (cmd->cur, non_sync ? "{%" G_GSIZE_FORMAT "+}\r\n" : "{%" G_GSIZE_FORMAT "}\r\n", size);
+  if (size <= 4096)
     {
-      g_string_append_printf (cmd->cur, "{%" G_GSIZE_FORMAT "+}\r\n", size);
+      if (!non_sync)
+        close_chunk (cmd, TRUE);
       g_string_append_len (cmd->cur, g_bytes_get_data (data, NULL), size);
+      return;
     }
-  else
-    {
-      g_string_append_printf (cmd->cur, "{%" G_GSIZE_FORMAT "}\r\n", size);
-      close_chunk (cmd, TRUE);
-      g_string_append_len (cmd->cur, g_bytes_get_data (data, NULL), size);
-    }
+
+  /* A large literal (a message being appended) goes out as its own chunk,
+   * sharing the caller's bytes instead of copying them. */
+  close_chunk (cmd, !non_sync);
+  chunk = g_new0 (Chunk, 1);
+  chunk->data = g_bytes_ref (data);
+  chunk->trace = g_strdup_printf ("[%" G_GSIZE_FORMAT " bytes of literal data]", size);
+  g_ptr_array_add (cmd->chunks, chunk);
 }
 
 void
@@ -509,6 +523,22 @@ _hy_imap_client_submit (HyImapClient  *self,
 /* ---- writing ------------------------------------------------------------ */
 
 static gboolean
+uid_sets_overlap (GArray *a,
+                  GArray *b)
+{
+  for (guint i = 0; i < a->len; i++)
+    for (guint j = 0; j < b->len; j++)
+      {
+        HyImapRange *x = &g_array_index (a, HyImapRange, i);
+        HyImapRange *y = &g_array_index (b, HyImapRange, j);
+
+        if (x->first <= y->last && y->first <= x->last)
+          return TRUE;
+      }
+  return FALSE;
+}
+
+static gboolean
 can_send (HyImapClient  *self,
           HyImapCommand *cmd)
 {
@@ -526,7 +556,15 @@ can_send (HyImapClient  *self,
        * mailbox. */
       if ((other->collect & cmd->collect) != 0 &&
           (other->match == NULL || cmd->match == NULL || _hy_imap_mailbox_names_equal (other->match, cmd->match)))
-        return FALSE;
+        {
+          /* UID FETCHes of disjoint UID sets can share the wire too: each
+           * result names its UID. */
+          if (other->uid_set != NULL && cmd->uid_set != NULL &&
+              (other->collect & ~HY_IMAP_COLLECT (HY_IMAP_DATA_FETCH) & cmd->collect) == 0 &&
+              !uid_sets_overlap (other->uid_set, cmd->uid_set))
+            continue;
+          return FALSE;
+        }
     }
   return TRUE;
 }
@@ -739,8 +777,14 @@ find_collector (HyImapClient   *self,
 
       if ((cmd->collect & HY_IMAP_COLLECT (response->data)) == 0)
         continue;
-      /* UID FETCH results carry a UID; an unsolicited FETCH may not. */
-      if (response->data == HY_IMAP_DATA_FETCH && (response->fetch->items & HY_IMAP_FETCH_UID) == 0)
+      /* UID FETCH results carry a UID; an unsolicited FETCH (another
+       * client changed flags) may not, and is not theirs. */
+      if (cmd->uid_fetch_only && response->data == HY_IMAP_DATA_FETCH &&
+          (response->fetch->items & HY_IMAP_FETCH_UID) == 0)
+        continue;
+      if (cmd->uid_set != NULL && response->data == HY_IMAP_DATA_FETCH &&
+          !hy_imap_seqset_contains ((HyImapRange *) cmd->uid_set->data, cmd->uid_set->len,
+                                    response->fetch->uid))
         continue;
       if (cmd->match != NULL && response->data == HY_IMAP_DATA_STATUS &&
           !_hy_imap_mailbox_names_equal (cmd->match, response->status->raw_name))
@@ -1937,6 +1981,27 @@ connect_cb (GObject      *source,
  * requires it (refusing a server that does not offer it, or that sends
  * PREAUTH), and learns the capabilities over the secured connection.
  */
+/* Whatever stops the connect sequence half-way (a refused STARTTLS, a
+ * cancelled command) leaves a session that must not be used. */
+static void
+connect_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  HyImapClient *self = HY_IMAP_CLIENT (source);
+  g_autoptr(GTask) outer = data;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (self->broken == NULL)
+        fail_all (self, g_error_copy (error));
+      g_task_return_error (outer, error);
+      return;
+    }
+  g_task_return_boolean (outer, TRUE);
+}
+
 void
 hy_imap_client_connect_async (HyImapClient        *self,
                               GCancellable        *cancellable,
@@ -1944,6 +2009,7 @@ hy_imap_client_connect_async (HyImapClient        *self,
                               gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  GTask *inner;
 
   g_return_if_fail (HY_IS_IMAP_CLIENT (self));
 
@@ -1955,7 +2021,9 @@ hy_imap_client_connect_async (HyImapClient        *self,
                                "The IMAP session with %s was already started.", host (self));
       return;
     }
-  hy_connection_connect_async (self->connection, cancellable, connect_cb, g_steal_pointer (&task));
+  inner = g_task_new (self, cancellable, connect_done_cb, g_steal_pointer (&task));
+  g_task_set_source_tag (inner, connect_done_cb);
+  hy_connection_connect_async (self->connection, cancellable, connect_cb, inner);
 }
 
 gboolean
@@ -2150,6 +2218,8 @@ hy_imap_client_login_async (HyImapClient        *self,
 
       data->sasl = hy_sasl_new (mechanism, user, secret);
       cmd = _hy_imap_command_new (self, "AUTHENTICATE", inner);
+      g_free (cmd->name);
+      cmd->name = g_strdup_printf ("AUTHENTICATE %s", mechanism);
       cmd->op_data = data;
       cmd->op_data_free = (GDestroyNotify) login_data_free;
       cmd->on_continue = authenticate_continue;

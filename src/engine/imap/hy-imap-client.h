@@ -11,6 +11,33 @@
 
 G_BEGIN_DECLS
 
+/*
+ * HyImapClient runs one IMAP session over a HyConnection:
+ *
+ *   client = hy_imap_client_new (hy_connection_new (host, 993, HY_NET_SECURITY_TLS));
+ *   hy_imap_client_connect_async (…)     greeting, STARTTLS if required, CAPABILITY
+ *   hy_imap_client_login_async (…)       SASL (SASL-IR) or LOGIN; capabilities refreshed
+ *   hy_imap_client_enable_async (…)      CONDSTORE, QRESYNC, UTF8=ACCEPT as wanted
+ *   hy_imap_client_select_async (…)      then fetch, search, store, move, idle…
+ *   hy_imap_client_logout_async (…)
+ *
+ * Use it from one thread; results are delivered on the thread-default main
+ * context of the caller.  Calls may be made without waiting for earlier
+ * ones: commands are queued in order, and independent ones are pipelined.
+ * A command that needs a selected mailbox may be queued right behind the
+ * SELECT.  Cancelling a queued command withdraws it; cancelling one already
+ * sent only stops waiting for it (the session stays in step with the
+ * server); cancelling IDLE ends it cleanly with DONE, and the call then
+ * returns G_IO_ERROR_CANCELLED.
+ *
+ * Errors: HY_NET_ERROR for the connection, TLS and STARTTLS (passed through
+ * from the connection layer), HY_IMAP_ERROR for what the server answered or
+ * broke, G_IO_ERROR_INVALID_ARGUMENT for arguments that cannot be sent
+ * (a malformed UID set, a keyword that is not an atom), G_IO_ERROR_CANCELLED.
+ * After a connection or protocol error every further call fails at once
+ * with HY_IMAP_ERROR_STATE.
+ */
+
 #define HY_TYPE_IMAP_CLIENT (hy_imap_client_get_type ())
 G_DECLARE_FINAL_TYPE (HyImapClient, hy_imap_client, HY, IMAP_CLIENT, GObject)
 
@@ -113,6 +140,7 @@ const char * const *hy_imap_client_get_capabilities (HyImapClient  *self);
 gboolean      hy_imap_client_has_capability   (HyImapClient        *self,
                                                const char          *capability);
 const char   *hy_imap_client_get_selected     (HyImapClient        *self);
+guint32       hy_imap_client_get_exists       (HyImapClient        *self);
 void          hy_imap_client_set_idle_timeout (HyImapClient        *self,
                                                guint                seconds);
 

@@ -49,7 +49,8 @@ struct _Value {
 #define ARENA_BLOCK 16384
 
 typedef struct {
-  GSList *blocks;
+  GSList *blocks;   /* shared blocks of ARENA_BLOCK bytes */
+  GSList *big;      /* one allocation each: large strings (message bodies) */
   guint8 *cur;
   gsize   left;
 } Arena;
@@ -61,14 +62,14 @@ arena_alloc (Arena *arena,
   guint8 *p;
 
   size = (size + 7) & ~(gsize) 7;
+  if (size > ARENA_BLOCK / 4)
+    {
+      p = g_malloc (size);
+      arena->big = g_slist_prepend (arena->big, p);
+      return p;
+    }
   if (size > arena->left)
     {
-      if (size > ARENA_BLOCK / 4)
-        {
-          p = g_malloc (size);
-          arena->blocks = g_slist_append (arena->blocks, p);
-          return p;
-        }
       p = g_malloc (ARENA_BLOCK);
       arena->blocks = g_slist_prepend (arena->blocks, p);
       arena->cur = p;
@@ -80,11 +81,27 @@ arena_alloc (Arena *arena,
   return p;
 }
 
+/* Takes a large allocation (a message body) out of the arena, so that it
+ * can be handed on without another copy; %NULL if @p is not one. */
+static gpointer
+arena_steal (Arena   *arena,
+             gpointer p)
+{
+  GSList *link = g_slist_find (arena->big, p);
+
+  if (link == NULL)
+    return NULL;
+  arena->big = g_slist_delete_link (arena->big, link);
+  return p;
+}
+
 static void
 arena_clear (Arena *arena)
 {
   g_slist_free_full (arena->blocks, g_free);
+  g_slist_free_full (arena->big, g_free);
   arena->blocks = NULL;
+  arena->big = NULL;
   arena->left = 0;
 }
 
@@ -991,7 +1008,8 @@ parse_section_key (const char          *key,
 }
 
 static HyImapFetch *
-parse_fetch (guint32      seq,
+parse_fetch (Arena       *arena,
+             guint32      seq,
              const Value *list,
              GError     **error)
 {
@@ -1094,7 +1112,9 @@ parse_fetch (guint32      seq,
               fail (error, "%s is a list, not a string", key->str);
               return NULL;
             }
-          if (v_is_string (val))
+          if (v_is_string (val) && arena_steal (arena, val->str) != NULL)
+            section->data = g_bytes_new_take (val->str, val->len);
+          else if (v_is_string (val))
             section->data = g_bytes_new (val->str, val->len);
           if (fetch->sections == NULL)
             fetch->sections = g_ptr_array_new_with_free_func ((GDestroyNotify) fetch_section_free);
@@ -1671,7 +1691,7 @@ parse_untagged_data (Lexer            *lx,
           g_ptr_array_add (values, list);
           if (number == 0)
             return fail (error, "FETCH for message number 0");
-          response->fetch = parse_fetch ((guint32) number, list, error);
+          response->fetch = parse_fetch (&lx->arena, (guint32) number, list, error);
           if (response->fetch == NULL)
             return FALSE;
           return lex_expect_end (lx);
@@ -1871,7 +1891,7 @@ hy_imap_response_parse (const guint8      *data,
                         HyImapParseFlags   flags,
                         GError           **error)
 {
-  Lexer lx = { data, data, data + len, error, { NULL, NULL, 0 }, NULL };
+  Lexer lx = { data, data, data + len, error, { NULL, NULL, NULL, 0 }, NULL };
   HyImapResponse *response;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);

@@ -179,6 +179,21 @@ append_escaped (GString    *out,
   g_string_append_c (out, '"');
 }
 
+/**
+ * hy_json_append_string:
+ * @out: where to append
+ * @text: (nullable): UTF-8 text; invalid bytes become U+FFFD
+ *
+ * Appends @text as a JSON string literal, for callers that write JSON
+ * lines without a #HyJsonWriter.
+ */
+void
+hy_json_append_string (GString    *out,
+                       const char *text)
+{
+  append_escaped (out, text != NULL ? text : "", text != NULL ? strlen (text) : 0);
+}
+
 void
 hy_json_writer_key (HyJsonWriter *self,
                     const char   *key)

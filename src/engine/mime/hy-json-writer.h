@@ -14,6 +14,9 @@ typedef struct _HyJsonWriter HyJsonWriter;
 HyJsonWriter *hy_json_writer_new          (gboolean      pretty);
 void          hy_json_writer_free         (HyJsonWriter *self);
 
+void hy_json_append_string (GString    *out,
+                            const char *text);
+
 void hy_json_writer_begin_object (HyJsonWriter *self);
 void hy_json_writer_end_object   (HyJsonWriter *self);
 void hy_json_writer_begin_array  (HyJsonWriter *self);

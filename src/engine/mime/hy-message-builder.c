@@ -975,7 +975,19 @@ hy_message_builder_add_message_attachment (HyMessageBuilder  *self,
   g_return_val_if_fail (HY_IS_MESSAGE_BUILDER (self), FALSE);
   g_return_val_if_fail (GMIME_IS_MESSAGE (message), FALSE);
 
-  part = g_mime_message_part_new_with_message ("rfc822", message);
+  /* Attach a copy: choosing wire encodings later must not change the
+   * caller's message (an open message in a reader window). */
+  {
+    g_autoptr(GMimeStream) copy = g_mime_stream_mem_new ();
+    g_autoptr(GMimeParser) parser = NULL;
+    g_autoptr(GMimeMessage) duplicate = NULL;
+
+    g_mime_object_write_to_stream (GMIME_OBJECT (message), NULL, copy);
+    g_mime_stream_reset (copy);
+    parser = g_mime_parser_new_with_stream (copy);
+    duplicate = g_mime_parser_construct_message (parser, hy_charset_get_parser_options ());
+    part = g_mime_message_part_new_with_message ("rfc822", duplicate ? duplicate : message);
+  }
   subject = g_mime_message_get_subject (message);
   if (subject != NULL && *subject != '\0')
     {
@@ -1393,7 +1405,7 @@ GStrv
 hy_message_builder_get_envelope_recipients (HyMessageBuilder *self)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_autoptr(GPtrArray) seen = g_ptr_array_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GPtrArray *lists[3];
 
   g_return_val_if_fail (HY_IS_MESSAGE_BUILDER (self), NULL);
@@ -1405,18 +1417,13 @@ hy_message_builder_get_envelope_recipients (HyMessageBuilder *self)
     for (guint i = 0; i < lists[l]->len; i++)
       {
         HyAddress *address = g_ptr_array_index (lists[l], i);
-        gboolean dup = FALSE;
+        g_autofree char *ascii = hy_address_dup_ascii_address (address);
+        /* The same mailbox however its case or IDN form is written. */
+        char *key = g_utf8_casefold (ascii, -1);
 
-        for (guint j = 0; j < seen->len && !dup; j++)
-          dup = hy_address_equal (address, g_ptr_array_index (seen, j));
-        if (dup)
+        if (!g_hash_table_add (seen, key))
           continue;
-        g_ptr_array_add (seen, address);
-        {
-          g_autofree char *ascii = hy_address_dup_ascii_address (address);
-
-          g_strv_builder_add (builder, ascii);
-        }
+        g_strv_builder_add (builder, ascii);
       }
   return g_strv_builder_end (builder);
 }

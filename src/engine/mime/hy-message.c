@@ -200,15 +200,16 @@ hy_message_get_header (HyMessage  *self,
   g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  collect_headers (self);
-  for (guint i = 0; i < self->headers->len; i++)
-    {
-      GMimeHeader *header = g_ptr_array_index (self->headers, i);
+  /* Not limited like the listing: a Subject after a thousand junk
+   * headers is still the subject. */
+  {
+    GMimeHeader *header = g_mime_header_list_get_header (header_list (self), name);
+    GMimeObject *mime;
 
-      if (g_ascii_strcasecmp (g_mime_header_get_name (header), name) == 0)
-        return g_mime_header_get_raw_value (header);
-    }
-  return NULL;
+    if (header == NULL && (mime = g_mime_message_get_mime_part (self->message)) != NULL)
+      header = g_mime_header_list_get_header (g_mime_object_get_header_list (mime), name);
+    return header ? g_mime_header_get_raw_value (header) : NULL;
+  }
 }
 
 /* Unfolded, trimmed, and no longer than the model allows; the bytes are
@@ -1177,6 +1178,14 @@ hy_message_get_part_by_content_id (HyMessage  *self,
       if (len > 1 && id[len - 2] == '>')
         id[len - 2] = '\0';
     }
+  return g_hash_table_lookup (hy_message_get_content_ids (self), id);
+}
+
+GHashTable *
+hy_message_get_content_ids (HyMessage *self)
+{
+  g_return_val_if_fail (HY_IS_MESSAGE (self), NULL);
+
   if (self->by_cid == NULL)
     {
       self->by_cid = g_hash_table_new (g_str_hash, g_str_equal);
@@ -1190,7 +1199,7 @@ hy_message_get_part_by_content_id (HyMessage  *self,
             g_hash_table_insert (self->by_cid, (gpointer) content_id, part);
         }
     }
-  return g_hash_table_lookup (self->by_cid, id);
+  return self->by_cid;
 }
 
 GPtrArray *

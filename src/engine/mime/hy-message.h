@@ -81,6 +81,9 @@ char         *hy_message_dup_html              (HyMessage *self);
 /* The part a "cid:" URL names (with or without "cid:" and brackets). */
 HyMimePart   *hy_message_get_part_by_content_id (HyMessage  *self,
                                                  const char *cid);
+/* Every Content-ID of the message (without brackets) to its part: the
+ * map an HTML view resolves "cid:" URLs with. Owned by the message. */
+GHashTable   *hy_message_get_content_ids       (HyMessage  *self);
 /* Parts the user may save (HyMimePart), nested messages included. */
 GPtrArray    *hy_message_get_attachments       (HyMessage *self);
 /* Parts shown inside the body (related images, inline images). */
@@ -89,6 +92,9 @@ GPtrArray    *hy_message_get_inline_parts      (HyMessage *self);
 /* What was wrong with the input, one sentence each (strings). */
 GPtrArray    *hy_message_get_defects           (HyMessage *self);
 
+/* The parsed GMime message, for code that needs GMime itself. Use it
+ * while the HyMessage lives: its parser warnings report into this
+ * model's defect list. */
 GMimeMessage *hy_message_get_gmime_message     (HyMessage *self);
 
 G_END_DECLS

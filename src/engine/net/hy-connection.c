@@ -153,7 +153,7 @@ deadline_start (Deadline     *d,
     }
   if (seconds > 0)
     {
-      d->timer = g_timeout_source_new (seconds * 1000);
+      d->timer = g_timeout_source_new (MIN (seconds, G_MAXUINT / 1000) * 1000);
       g_source_set_callback (d->timer, deadline_expired, d, NULL);
       g_source_set_static_name (d->timer, "[hy-net] deadline");
       g_source_attach (d->timer, g_main_context_get_thread_default ());

@@ -10,6 +10,13 @@
 
 G_BEGIN_DECLS
 
+/* Message ids are the Date: header in seconds (clamped to 0 … 2^42)
+ * times HY_STORE_IDS_PER_SECOND plus a sequence number, so that sorting
+ * by id sorts by date, newest first being descending ids everywhere. */
+#define HY_STORE_IDS_PER_SECOND (G_GINT64_CONSTANT (1) << 20)
+#define HY_STORE_ID_FOR_DATE(date) \
+  (CLAMP ((gint64) (date), 0, (G_GINT64_CONSTANT (1) << 42) - 1) * HY_STORE_IDS_PER_SECOND)
+
 /* Bodies of at least this many bytes are kept as files beside the database. */
 #define HY_STORE_BODY_FILE_THRESHOLD (512 * 1024)
 
@@ -23,7 +30,7 @@ struct _HyStore {
 
   GMutex         writer_lock;
   sqlite3       *writer;
-  GHashTable    *writer_statements;  /* SQL -> sqlite3_stmt */
+  GHashTable    *writer_statements;  /* SQL literal (by address) -> sqlite3_stmt */
 
   GMutex         readers_lock;
   GPtrArray     *readers;            /* idle sqlite3 connections */
@@ -40,10 +47,26 @@ sqlite3       *_hy_store_open_connection     (const char    *path,
 gboolean       _hy_store_migrate             (sqlite3       *db,
                                               int            target,
                                               GError       **error);
+/* A cached statement of the writer; @sql must be a string literal. */
 sqlite3_stmt  *_hy_store_prepare_writer      (HyStore       *self,
                                               const char    *sql,
                                               GError       **error);
 void           _hy_store_emit_folders_changed (HyStore      *self,
                                               GArray        *folder_ids);
+
+/* For the files that add kinds of writes to HyStoreTransaction. */
+HyStore       *_hy_store_transaction_get_store (HyStoreTransaction *self);
+sqlite3_stmt  *_hy_store_transaction_prepare (HyStoreTransaction *self,
+                                              const char         *sql,
+                                              GError            **error);
+/* Steps a write statement to its end and resets it. */
+gboolean       _hy_store_transaction_run     (HyStoreTransaction *self,
+                                              sqlite3_stmt       *stmt,
+                                              GError            **error);
+/* Records that @folder_id changed, with deltas to its counts. */
+void           _hy_store_transaction_changed (HyStoreTransaction *self,
+                                              gint64              folder_id,
+                                              gint64              total,
+                                              gint64              unread);
 
 G_END_DECLS

@@ -243,8 +243,11 @@ apply_field (HyStoreQuery  *query,
       guint name_param = add_text_param (query, value);
       guint role_param = add_int_param (query, role == HY_FOLDER_ROLE_NONE ? -1 : (gint64) role);
 
-      sql = g_strdup_printf ("m.folder_id IN (SELECT id FROM folders WHERE name = ?%u COLLATE NOCASE "
-                             "OR role = ?%u)", name_param, role_param);
+      /* One folder (an exact name first, then a role), so that the
+       * folder's index gives its messages in order. */
+      sql = g_strdup_printf ("m.folder_id = (SELECT id FROM folders WHERE name = ?%u COLLATE NOCASE "
+                             "OR role = ?%u ORDER BY name = ?%u DESC, name LIMIT 1)",
+                             name_param, role_param, name_param);
       add_condition (query, negate, sql);
     }
   else
@@ -311,15 +314,20 @@ read_value (const char **p)
   return g_string_free (out, FALSE);
 }
 
+/* Message ids follow dates (see hy-store-private.h): newest first is
+ * descending ids, which the full-text index yields in that order by
+ * itself, so even a search with tens of thousands of hits needs no sort. */
 static void
 build (HyStoreQuery *query)
 {
   GString *match = NULL;
-  GString *sql = g_string_new ("SELECT m.id FROM messages m");
+  GString *sql = g_string_new (NULL);
   gboolean where = FALSE;
 
   if (query->positive->len > 0)
     {
+      guint param;
+
       match = g_string_new (NULL);
       for (guint i = 0; i < query->positive->len; i++)
         g_string_append_printf (match, "%s%s", i > 0 ? " AND " : "",
@@ -332,8 +340,17 @@ build (HyStoreQuery *query)
                                     (char *) g_ptr_array_index (query->negative, i));
           g_string_append_c (match, ')');
         }
-      g_string_append_printf (sql, " WHERE m.id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?%u)",
-                              add_text_param (query, match->str));
+      param = add_text_param (query, match->str);
+      if (query->conditions->len == 0)
+        {
+          g_string_append_printf (sql, "SELECT rowid FROM message_fts WHERE message_fts MATCH ?%u "
+                                  "ORDER BY rowid DESC", param);
+          query->match = g_string_free (match, FALSE);
+          query->sql = g_string_free (sql, FALSE);
+          return;
+        }
+      g_string_append_printf (sql, "SELECT m.id FROM message_fts f JOIN messages m ON m.id = f.rowid "
+                              "WHERE message_fts MATCH ?%u", param);
       where = TRUE;
     }
   else if (query->negative->len > 0)
@@ -342,10 +359,12 @@ build (HyStoreQuery *query)
       for (guint i = 0; i < query->negative->len; i++)
         g_string_append_printf (match, "%s%s", i > 0 ? " OR " : "",
                                 (char *) g_ptr_array_index (query->negative, i));
-      g_string_append_printf (sql, " WHERE m.id NOT IN (SELECT rowid FROM message_fts "
+      g_string_append_printf (sql, "SELECT m.id FROM messages m WHERE m.id NOT IN (SELECT rowid FROM message_fts "
                               "WHERE message_fts MATCH ?%u)", add_text_param (query, match->str));
       where = TRUE;
     }
+  else
+    g_string_append (sql, "SELECT m.id FROM messages m");
 
   for (guint i = 0; i < query->conditions->len; i++)
     {
@@ -353,7 +372,8 @@ build (HyStoreQuery *query)
                               (char *) g_ptr_array_index (query->conditions, i));
       where = TRUE;
     }
-  g_string_append (sql, " ORDER BY m.date DESC, m.id");
+  /* In a join the order is the full-text index's own. */
+  g_string_append (sql, query->positive->len > 0 ? " ORDER BY f.rowid DESC" : " ORDER BY m.id DESC");
 
   query->match = match ? g_string_free (match, FALSE) : NULL;
   query->sql = g_string_free (sql, FALSE);

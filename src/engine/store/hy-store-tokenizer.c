@@ -95,14 +95,15 @@ typedef int (*TokenCallback) (void       *ctx,
                               int         start,
                               int         end);
 
-/* The CJK character at @p (known to be valid UTF-8), folded. */
-static void
+/* The CJK character at @p (known to be valid UTF-8), folded into @out;
+ * returns its length in bytes. */
+static gsize
 cjk_char (const char  *p,
           char        *out,
           const char **next)
 {
   gunichar c = g_utf8_get_char (p);
-  int n = g_unichar_to_utf8 (c, out);
+  gsize n = g_unichar_to_utf8 (c, out);
 
   out[n] = '\0';
   /* Half-width katakana fold to their full-width forms. */
@@ -111,9 +112,13 @@ cjk_char (const char  *p,
       g_autofree char *normal = g_utf8_normalize (out, n, G_NORMALIZE_NFKC);
 
       if (normal != NULL && strlen (normal) < 8)
-        strcpy (out, normal);
+        {
+          n = strlen (normal);
+          memcpy (out, normal, n + 1);
+        }
     }
   *next = g_utf8_next_char (p);
+  return n;
 }
 
 static gboolean
@@ -142,36 +147,42 @@ tokenize_cjk_run (const char     *text,
                   void           *ctx,
                   const char    **run_end)
 {
-  char current[8], following[16];
+  char current[8], second[8], pair[16];
   const char *p = start;
   const char *next;
-  int rc = SQLITE_OK;
+  gsize current_len;
+  gboolean more;
   gboolean single;
+  int rc = SQLITE_OK;
 
-  cjk_char (p, current, &next);
-  single = !cjk_at (next, end);
+  current_len = cjk_char (p, current, &next);
+  more = cjk_at (next, end);
+  single = !more;
 
-  while (rc == SQLITE_OK)
+  for (;;)
     {
-      gboolean more = cjk_at (next, end);
       const char *after = next;
 
       if (!query || single)
-        rc = emit (ctx, 0, current, strlen (current), p - text, next - text);
-      if (more && rc == SQLITE_OK)
-        {
-          char second[8];
+        rc = emit (ctx, 0, current, current_len, p - text, next - text);
+      if (!more || rc != SQLITE_OK)
+        break;
 
-          cjk_char (next, second, &after);
-          g_snprintf (following, sizeof following, "%s%s", current, second);
-          rc = emit (ctx, query ? 0 : FTS5_TOKEN_COLOCATED, following, strlen (following),
-                     p - text, after - text);
-          strcpy (current, second);
-        }
-      if (!more)
+      {
+        gsize second_len = cjk_char (next, second, &after);
+
+        memcpy (pair, current, current_len);
+        memcpy (pair + current_len, second, second_len);
+        rc = emit (ctx, query ? 0 : FTS5_TOKEN_COLOCATED, pair, current_len + second_len,
+                   p - text, after - text);
+        memcpy (current, second, second_len + 1);
+        current_len = second_len;
+      }
+      if (rc != SQLITE_OK)
         break;
       p = next;
       next = after;
+      more = cjk_at (next, end);
     }
   *run_end = next;
   return rc;

@@ -36,7 +36,6 @@ struct _HyStoreTransaction {
   GHashTable *changed;        /* folder ids (gint64 *) */
   GHashTable *counts;         /* folder id -> CountDelta, applied at commit */
   GHashTable *addresses;      /* folded address -> AddressSeen, written at commit */
-  gint64      next_id;        /* id of the next new message, 0 until known */
   GPtrArray  *written_files;  /* removed on rollback */
   GPtrArray  *doomed_files;   /* removed after commit */
 };
@@ -273,6 +272,39 @@ bind_text (sqlite3_stmt *stmt,
     sqlite3_bind_null (stmt, index);
 }
 
+HyStore *
+_hy_store_transaction_get_store (HyStoreTransaction *self)
+{
+  return self->store;
+}
+
+sqlite3_stmt *
+_hy_store_transaction_prepare (HyStoreTransaction  *self,
+                               const char          *sql,
+                               GError             **error)
+{
+  return prepare (self, sql, error);
+}
+
+gboolean
+_hy_store_transaction_run (HyStoreTransaction  *self,
+                           sqlite3_stmt        *stmt,
+                           GError             **error)
+{
+  return run (self, stmt, error);
+}
+
+void
+_hy_store_transaction_changed (HyStoreTransaction *self,
+                               gint64              folder_id,
+                               gint64              total,
+                               gint64              unread)
+{
+  if (total != 0 || unread != 0)
+    count (self, folder_id, total, unread);
+  mark_changed (self, folder_id);
+}
+
 /* Folders. */
 
 gint64
@@ -356,22 +388,25 @@ hy_store_transaction_rename_folder (HyStoreTransaction  *self,
   return run (self, stmt, error);
 }
 
-/* Queues the body files of the messages selected by @where for removal
- * after the commit. */
+/* Queues the body files of a message (or of a folder's messages) for
+ * removal after the commit. */
 static gboolean
 doom_body_files (HyStoreTransaction  *self,
-                 const char          *where,
-                 gint64               value,
+                 gboolean             whole_folder,
+                 gint64               id,
                  GError             **error)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT b.file FROM bodies b JOIN messages m ON m.id = b.message "
-                                          "WHERE b.file IS NOT NULL AND %s", where);
-  sqlite3_stmt *stmt = prepare (self, sql, error);
+  sqlite3_stmt *stmt;
   int rc;
 
+  if (whole_folder)
+    stmt = prepare (self, "SELECT b.file FROM bodies b JOIN messages m ON m.id = b.message "
+                    "WHERE b.file IS NOT NULL AND m.folder_id = ?1", error);
+  else
+    stmt = prepare (self, "SELECT file FROM bodies WHERE file IS NOT NULL AND message = ?1", error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, value);
+  sqlite3_bind_int64 (stmt, 1, id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (self->doomed_files,
                      g_build_filename (self->store->bodies_dir,
@@ -394,7 +429,7 @@ hy_store_transaction_clear_folder (HyStoreTransaction  *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (!doom_body_files (self, "m.folder_id = ?1", folder_id, error))
+  if (!doom_body_files (self, TRUE, folder_id, error))
     return FALSE;
   stmt = prepare (self, "DELETE FROM message_fts WHERE rowid IN (SELECT id FROM messages WHERE folder_id = ?1)", error);
   if (stmt == NULL)
@@ -587,27 +622,43 @@ assign_thread (HyStoreTransaction  *self,
 }
 
 /* New messages get their ids here, so that a message that starts a
- * thread can be inserted with its thread id in one statement. */
+ * thread can be inserted with its thread id in one statement.  Ids
+ * follow the Date: header (see HY_STORE_ID_FOR_DATE), so that newest
+ * first is simply descending ids, for lists and for the full-text index
+ * alike. */
 static gint64
 allocate_id (HyStoreTransaction  *self,
+             gint64               date,
              GError             **error)
 {
-  if (self->next_id == 0)
-    {
-      sqlite3_stmt *stmt = prepare (self, "SELECT coalesce (max (id), 0) + 1 FROM messages", error);
+  gint64 base = HY_STORE_ID_FOR_DATE (date);
+  gint64 id;
+  sqlite3_stmt *stmt;
 
+  stmt = prepare (self, "SELECT coalesce (max (id) + 1, ?1) FROM messages WHERE id >= ?1 AND id < ?2", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, base);
+  sqlite3_bind_int64 (stmt, 2, base + HY_STORE_IDS_PER_SECOND);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot read the mail cache");
+      sqlite3_reset (stmt);
+      return 0;
+    }
+  id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (id >= base + HY_STORE_IDS_PER_SECOND)
+    {
+      /* A million messages of the same second: any free id will do. */
+      stmt = prepare (self, "SELECT max (id) + 1 FROM messages", error);
       if (stmt == NULL)
         return 0;
-      if (sqlite3_step (stmt) != SQLITE_ROW)
-        {
-          _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot read the mail cache");
-          sqlite3_reset (stmt);
-          return 0;
-        }
-      self->next_id = sqlite3_column_int64 (stmt, 0);
+      sqlite3_step (stmt);
+      id = sqlite3_column_int64 (stmt, 0);
       sqlite3_reset (stmt);
     }
-  return self->next_id++;
+  return id;
 }
 
 static void
@@ -828,7 +879,7 @@ hy_store_transaction_add_message (HyStoreTransaction  *self,
       message_id = (mid[0] == '<' && len > 2 && mid[len - 1] == '>') ? g_strndup (mid + 1, len - 2) : g_strdup (mid);
     }
 
-  message->id = allocate_id (self, error);
+  message->id = allocate_id (self, message->date > 0 ? message->date : message->received, error);
   if (message->id == 0 || !assign_thread (self, message, error))
     return 0;
 
@@ -959,7 +1010,7 @@ hy_store_transaction_remove_message (HyStoreTransaction  *self,
   folder = folder_of (self, message_id, &flags);
   if (folder == 0)
     return TRUE;
-  if (!doom_body_files (self, "m.id = ?1", message_id, error))
+  if (!doom_body_files (self, FALSE, message_id, error))
     return FALSE;
   stmt = prepare (self, "DELETE FROM message_fts WHERE rowid = ?1", error);
   if (stmt == NULL)
@@ -996,7 +1047,7 @@ hy_store_transaction_set_body (HyStoreTransaction  *self,
 
   data = g_bytes_get_data (raw, &size);
 
-  if (!doom_body_files (self, "m.id = ?1", message_id, error))
+  if (!doom_body_files (self, FALSE, message_id, error))
     return FALSE;
 
   if (size >= HY_STORE_BODY_FILE_THRESHOLD)

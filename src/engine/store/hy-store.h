@@ -77,7 +77,8 @@ gint64              hy_store_find_message            (HyStore              *self
                                                       guint32               uid,
                                                       GError              **error);
 /* The UIDs of a folder's cached messages, ascending (guint32 array), for
- * comparing with the server's after a reconnect. */
+ * comparing with the server's after a reconnect.  Messages moved here
+ * offline have no UID yet and are not listed. */
 GArray             *hy_store_list_uids               (HyStore              *self,
                                                       gint64                folder_id,
                                                       GError              **error);
@@ -100,6 +101,12 @@ gboolean            hy_store_foreach_summary         (HyStore              *self
                                                       guint                 n_ids,
                                                       HyStoreSummaryFunc    func,
                                                       gpointer              user_data,
+                                                      GError              **error);
+/* How many of a folder's messages (of all folders when @folder_id is 0)
+ * have no cached body: a search of the store cannot see their text, so
+ * sync asks the server (UID SEARCH) when this is not 0. */
+guint               hy_store_count_missing_bodies    (HyStore              *self,
+                                                      gint64                folder_id,
                                                       GError              **error);
 /* The raw RFC 5322 bytes, or NULL with HY_STORE_ERROR_NOT_FOUND when the
  * body is not cached. */

@@ -306,7 +306,9 @@ test_manager (Fixture       *f,
   hy_account_set_display_name (account, "Home mail");
   hy_account_set_folder_for_role (account, HY_FOLDER_ROLE_TRASH, "已删除");
   again = hy_account_manager_new_for_dirs (f->credentials, f->config_dir, f->data_dir);
-  g_assert_true (hy_account_manager_load (again, &error));
+  hy_account_manager_load_async (again, NULL, on_done, &result);
+  g_assert_true (hy_account_manager_load_finish (again, wait_for (&result), &error));
+  g_clear_object (&result);
   g_assert_cmpuint (g_list_model_get_n_items (hy_account_manager_get_accounts (again)), ==, 1);
   found = hy_account_manager_find (again, "ALICE@example.com");
   g_assert_nonnull (found);
@@ -402,6 +404,29 @@ test_no_password_on_disk (Fixture       *f,
   g_assert_true (found_on_disk (data_root, "SQLite format 3"));
 }
 
+static void
+test_damaged_file (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(HyAccount) account = make_account ("good");
+  g_autoptr(HyAccountManager) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bad = NULL;
+
+  add_account (f->manager, account, NULL);
+  bad = g_build_filename (f->config_dir, "bad.conf", NULL);
+  g_assert_true (g_file_set_contents (bad, "[Account\nName=oops", -1, NULL));
+
+  /* One damaged file does not cost the other accounts. */
+  again = hy_account_manager_new_for_dirs (f->credentials, f->config_dir, f->data_dir);
+  g_test_expect_message ("hy-account", G_LOG_LEVEL_WARNING, "*bad.conf*");
+  g_assert_true (hy_account_manager_load (again, &error));
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (hy_account_manager_get_accounts (again)), ==, 1);
+  g_assert_nonnull (hy_account_manager_find (again, "good"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -413,6 +438,8 @@ main (int    argc,
   g_test_add_func ("/engine/account/key-file/pop3-and-invalid", test_pop3_and_invalid);
   g_test_add ("/engine/account/manager/add-edit-remove", Fixture, NULL,
               fixture_set_up, test_manager, fixture_tear_down);
+  g_test_add ("/engine/account/manager/damaged-file", Fixture, NULL,
+              fixture_set_up, test_damaged_file, fixture_tear_down);
   g_test_add ("/engine/account/manager/no-password-on-disk", Fixture, NULL,
               fixture_set_up, test_no_password_on_disk, fixture_tear_down);
 

@@ -65,6 +65,15 @@ do_select (HyImapClient *client,
 }
 
 static void
+collect_trace (HyConnection *conn,
+               const char   *direction,
+               const char   *text,
+               gpointer      data)
+{
+  g_string_append_printf (data, "%s: %s\n", direction, text);
+}
+
+static void
 assert_no_credentials (HyTestServer *server)
 {
   const char *received = hy_test_server_get_received (server);
@@ -106,7 +115,7 @@ test_session (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_TLS);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
   g_assert_no_error (error);
   g_assert_cmpint (hy_imap_client_get_state (client), ==, HY_IMAP_STATE_NOT_AUTHENTICATED);
   g_assert_true (hy_imap_client_has_capability (client, "idle"));
@@ -166,7 +175,7 @@ test_fetch_literals (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
   g_assert_no_error (error);
   g_assert_cmpint (hy_imap_client_get_state (client), ==, HY_IMAP_STATE_AUTHENTICATED);
   selected = do_select (client, "INBOX", &error);
@@ -223,7 +232,8 @@ test_pipelining (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   hy_imap_client_status_async (client, "INBOX", HY_IMAP_STATUS_MESSAGES | HY_IMAP_STATUS_UIDNEXT,
                                NULL, hy_test_store_result, &r1);
   hy_imap_client_status_async (client, "台北", HY_IMAP_STATUS_MESSAGES | HY_IMAP_STATUS_UIDNEXT,
@@ -243,6 +253,69 @@ test_pipelining (void)
   g_assert_true (hy_test_server_wait (server, &error));
 }
 
+/* FETCHes of disjoint UID sets are pipelined and their interleaved results
+ * go to the right caller; an overlapping one waits. */
+static void
+test_pipelined_fetches (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) sel = NULL;
+  g_autoptr(GAsyncResult) r1 = NULL;
+  g_autoptr(GAsyncResult) r2 = NULL;
+  g_autoptr(GAsyncResult) r3 = NULL;
+  g_autoptr(HyImapSelectResult) selected = NULL;
+  g_autoptr(GPtrArray) f1 = NULL;
+  g_autoptr(GPtrArray) f2 = NULL;
+  g_autoptr(GPtrArray) f3 = NULL;
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+  hy_test_server_expect (server, "H1 SELECT INBOX");
+  hy_test_server_send (server, "H1 OK done\r\n");
+  hy_test_server_expect (server, "H2 UID FETCH 1:2 (UID FLAGS)");
+  hy_test_server_expect (server, "H3 UID FETCH 3,4 (UID FLAGS)");
+  hy_test_server_send (server,
+                       "* 3 FETCH (UID 3 FLAGS ())\r\n"
+                       "* 1 FETCH (UID 1 FLAGS (\\Seen))\r\n"
+                       "* 4 FETCH (UID 4 FLAGS ())\r\n"
+                       "H3 OK done\r\n"
+                       "* 2 FETCH (UID 2 FLAGS ())\r\n"
+                       "H2 OK done\r\n");
+  /* 2:3 overlaps both: it went out only after both were answered */
+  hy_test_server_expect (server, "H4 UID FETCH 2:3 (UID FLAGS)");
+  hy_test_server_send (server, "* 2 FETCH (UID 2 FLAGS ())\r\n* 3 FETCH (UID 3 FLAGS ())\r\nH4 OK done\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  do_connect (client, &error);
+  g_assert_no_error (error);
+  hy_imap_client_select_async (client, "INBOX", FALSE, 0, 0, NULL, NULL, hy_test_store_result, &sel);
+  hy_imap_client_fetch_async (client, "1:2", HY_IMAP_FETCH_FLAGS, NULL, 0, NULL, NULL, NULL, hy_test_store_result, &r1);
+  hy_imap_client_fetch_async (client, "3,4", HY_IMAP_FETCH_FLAGS, NULL, 0, NULL, NULL, NULL, hy_test_store_result, &r2);
+  hy_imap_client_fetch_async (client, "2:3", HY_IMAP_FETCH_FLAGS, NULL, 0, NULL, NULL, NULL, hy_test_store_result, &r3);
+  hy_test_wait_result (&r1);
+  hy_test_wait_result (&r2);
+  hy_test_wait_result (&r3);
+  hy_test_wait_result (&sel);
+  selected = hy_imap_client_select_finish (client, sel, &error);
+  g_assert_no_error (error);
+  f1 = hy_imap_client_fetch_finish (client, r1, &error);
+  g_assert_no_error (error);
+  f2 = hy_imap_client_fetch_finish (client, r2, &error);
+  g_assert_no_error (error);
+  f3 = hy_imap_client_fetch_finish (client, r3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (f1->len, ==, 2);
+  g_assert_cmpuint (((HyImapFetch *) f1->pdata[0])->uid, ==, 1);
+  g_assert_cmpuint (((HyImapFetch *) f1->pdata[1])->uid, ==, 2);
+  g_assert_cmpuint (f2->len, ==, 2);
+  g_assert_cmpuint (((HyImapFetch *) f2->pdata[0])->uid, ==, 3);
+  g_assert_cmpuint (((HyImapFetch *) f2->pdata[1])->uid, ==, 4);
+  g_assert_cmpuint (f3->len, ==, 2);
+  g_assert_true (hy_test_server_wait (server, &error));
+}
+
 /* A password that cannot be quoted goes as a literal: the client waits for
  * "+" before sending it, since the server has no LITERAL+. */
 static void
@@ -251,6 +324,7 @@ test_login_literal (void)
   g_autoptr(HyTestServer) server = hy_test_server_new ();
   g_autoptr(HyImapClient) client = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GString) trace = g_string_new (NULL);
   const char *password = "pa\"ss 密码";
 
   hy_test_server_send (server, "* OK [CAPABILITY IMAP4rev1] hi\r\n");
@@ -261,9 +335,15 @@ test_login_literal (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  hy_connection_set_trace (hy_imap_client_get_connection (client), TRUE);
+  g_signal_connect (hy_imap_client_get_connection (client), "trace", G_CALLBACK (collect_trace), trace);
+  do_connect (client, &error);
+  g_assert_no_error (error);
   g_assert_false (do_login (client, password, &error));
   g_assert_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_AUTH_FAILED);
+  /* the trace shows the command, never the password */
+  g_assert_nonnull (strstr (trace->str, "H1 LOGIN ***"));
+  g_assert_null (strstr (trace->str, "pa\"ss"));
   g_assert_nonnull (strstr (error->message, "Authentication failed."));
   g_assert_cmpint (hy_imap_client_get_state (client), ==, HY_IMAP_STATE_NOT_AUTHENTICATED);
   g_assert_true (hy_test_server_wait (server, &error));
@@ -278,6 +358,7 @@ test_authenticate (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *ir = g_base64_encode ((const guchar *) "\0alice\0" PASSWORD, 7 + strlen (PASSWORD));
   g_autofree char *expect = g_strdup_printf ("H1 AUTHENTICATE PLAIN %s", ir);
+  g_autoptr(GString) trace = g_string_new (NULL);
 
   hy_test_server_send (server, "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] hi\r\n");
   hy_test_server_expect (server, expect);
@@ -287,10 +368,15 @@ test_authenticate (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  hy_connection_set_trace (hy_imap_client_get_connection (client), TRUE);
+  g_signal_connect (hy_imap_client_get_connection (client), "trace", G_CALLBACK (collect_trace), trace);
+  do_connect (client, &error);
+  g_assert_no_error (error);
   g_assert_true (do_login (client, PASSWORD, &error));
   g_assert_no_error (error);
   g_assert_true (hy_imap_client_has_capability (client, "ENABLE"));
+  g_assert_nonnull (strstr (trace->str, "H1 AUTHENTICATE PLAIN ***"));
+  g_assert_null (strstr (trace->str, ir));
   g_assert_false (hy_imap_client_has_capability (client, "AUTH=PLAIN"));
   g_assert_true (hy_test_server_wait (server, &error));
 }
@@ -312,23 +398,30 @@ test_idle (void)
   hy_test_server_expect (server, "H2 IDLE");
   hy_test_server_send (server, "+ idling\r\n");
   hy_test_server_sleep (server, 200);
-  hy_test_server_send (server, "* 2 EXISTS\r\n");
+  /* another client marked a message read: a FETCH without UID */
+  hy_test_server_send (server, "* 1 FETCH (FLAGS (\\Seen))\r\n");
   hy_test_server_expect (server, "DONE");
-  hy_test_server_send (server, "H2 OK Idle completed.\r\n");
+  hy_test_server_send (server, "* 2 EXISTS\r\nH2 OK Idle completed.\r\n");
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   selected = do_select (client, "INBOX", &error);
   g_assert_no_error (error);
   hy_imap_client_idle_async (client, 30, NULL, hy_test_store_result, &result);
   hy_test_wait_result (&result);
   changes = hy_imap_client_idle_finish (client, result, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (changes->len, ==, 1);
+  g_assert_cmpuint (changes->len, ==, 2);
   r = changes->pdata[0];
+  g_assert_cmpint (r->data, ==, HY_IMAP_DATA_FETCH);
+  g_assert_cmpuint (r->fetch->seq, ==, 1);
+  g_assert_true (hy_imap_fetch_has_flag (r->fetch, "\\Seen"));
+  r = changes->pdata[1];
   g_assert_cmpint (r->data, ==, HY_IMAP_DATA_EXISTS);
   g_assert_cmpuint (r->number, ==, 2);
+  g_assert_cmpuint (hy_imap_client_get_exists (client), ==, 2);
   g_assert_true (hy_test_server_wait (server, &error));
 }
 
@@ -351,7 +444,8 @@ test_idle_timeout (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   start = g_get_monotonic_time ();
   hy_imap_client_idle_async (client, 1, NULL, hy_test_store_result, &result);
   hy_test_wait_result (&result);
@@ -359,6 +453,52 @@ test_idle_timeout (void)
   g_assert_no_error (error);
   g_assert_cmpuint (changes->len, ==, 0);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, G_USEC_PER_SEC * 9 / 10);
+  g_assert_true (hy_test_server_wait (server, &error));
+}
+
+static gboolean
+cancel_later (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Cancelling IDLE ends it cleanly with DONE (the caller gets CANCELLED),
+ * and the session goes on. */
+static void
+test_idle_cancel (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) noop = NULL;
+  g_autoptr(GPtrArray) changes = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1 IDLE] hi\r\n");
+  hy_test_server_expect (server, "H1 IDLE");
+  hy_test_server_send (server, "+ idling\r\n");
+  hy_test_server_expect (server, "DONE");
+  hy_test_server_send (server, "H1 OK Idle completed.\r\n");
+  hy_test_server_expect (server, "H2 NOOP");
+  hy_test_server_send (server, "H2 OK\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  do_connect (client, &error);
+  g_assert_no_error (error);
+  hy_imap_client_idle_async (client, 0, cancellable, hy_test_store_result, &result);
+  g_timeout_add (300, cancel_later, cancellable);
+  hy_test_wait_result (&result);
+  changes = hy_imap_client_idle_finish (client, result, &error);
+  g_assert_null (changes);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  hy_imap_client_noop_async (client, NULL, hy_test_store_result, &noop);
+  hy_test_wait_result (&noop);
+  g_assert_true (hy_imap_client_noop_finish (client, noop, &error));
+  g_assert_no_error (error);
   g_assert_true (hy_test_server_wait (server, &error));
 }
 
@@ -383,7 +523,8 @@ test_disconnect_mid_fetch (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   selected = do_select (client, "INBOX", &error);
   g_assert_no_error (error);
   hy_imap_client_fetch_async (client, "1", 0, sections, 0, NULL, NULL, NULL, hy_test_store_result, &result);
@@ -417,7 +558,8 @@ test_bye (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   hy_imap_client_noop_async (client, NULL, hy_test_store_result, &result);
   hy_test_wait_result (&result);
   g_assert_false (hy_imap_client_noop_finish (client, result, &error));
@@ -440,7 +582,8 @@ test_unknown_tag (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   hy_imap_client_noop_async (client, NULL, hy_test_store_result, &result);
   hy_test_wait_result (&result);
   g_assert_false (hy_imap_client_noop_finish (client, result, &error));
@@ -463,7 +606,8 @@ test_timeout (void)
 
   client = client_for (server, HY_NET_SECURITY_NONE);
   hy_connection_set_timeout (hy_imap_client_get_connection (client), 1);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   hy_imap_client_noop_async (client, NULL, hy_test_store_result, &result);
   hy_test_wait_result (&result);
   g_assert_false (hy_imap_client_noop_finish (client, result, &error));
@@ -492,7 +636,8 @@ test_cancel_queued (void)
   hy_test_server_run (server);
 
   client = client_for (server, HY_NET_SECURITY_NONE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   /* SELECT is exclusive, so the EXPUNGE waits behind it and can still be
    * withdrawn. */
   hy_imap_client_select_async (client, "INBOX", FALSE, 0, 0, NULL, NULL, hy_test_store_result, &r1);
@@ -511,6 +656,154 @@ test_cancel_queued (void)
   g_assert_no_error (error);
   g_assert_true (hy_test_server_wait (server, &error));
   g_assert_null (strstr (hy_test_server_get_received (server), "EXPUNGE"));
+}
+
+/* A large APPEND without LITERAL+ waits for "+" and then sends the whole
+ * message; APPENDUID comes back. */
+static void
+test_append_sync_literal (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GString) message = g_string_new ("Subject: big\r\n\r\n");
+  g_autoptr(GBytes) bytes = NULL;
+  g_autofree char *expect = NULL;
+  guint32 uidvalidity = 0, uid = 0;
+  static const char * const flags[] = { "\\Seen", NULL };
+
+  for (guint i = 0; i < 200; i++)
+    g_string_append_printf (message, "line %03u of a message that is long enough to need a literal\r\n", i);
+  g_string_append (message, "END");
+  bytes = g_bytes_new (message->str, message->len);
+  expect = g_strdup_printf ("H1 APPEND &g0l6Pw- (\\Seen) {%" G_GSIZE_FORMAT "}", message->len);
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1 UIDPLUS] hi\r\n");
+  hy_test_server_expect (server, expect);
+  hy_test_server_send (server, "+ Ready for literal data\r\n");
+  hy_test_server_expect_until (server, "END");
+  hy_test_server_send (server, "H1 OK [APPENDUID 7 42] Append completed.\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  do_connect (client, &error);
+  g_assert_no_error (error);
+  hy_imap_client_append_async (client, "草稿", bytes, flags, NULL, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  g_assert_true (hy_imap_client_append_finish (client, result, &uidvalidity, &uid, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (uidvalidity, ==, 7);
+  g_assert_cmpuint (uid, ==, 42);
+  g_assert_true (hy_test_server_wait (server, &error));
+  g_assert_nonnull (strstr (hy_test_server_get_received (server), "line 199 of a message"));
+}
+
+/* With UTF8=ACCEPT enabled, mailbox names travel as UTF-8, both ways. */
+static void
+test_utf8_accept (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) mailboxes = NULL;
+  g_autoptr(HyImapStatus) status = NULL;
+  g_auto(GStrv) enabled = NULL;
+  static const char * const want[] = { "UTF8=ACCEPT", "QRESYNC", NULL };
+  HyImapMailbox *m;
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1 ENABLE UTF8=ACCEPT] hi\r\n");
+  /* QRESYNC is not offered, so it is not asked for */
+  hy_test_server_expect (server, "H1 ENABLE UTF8=ACCEPT");
+  hy_test_server_send (server, "* ENABLED UTF8=ACCEPT\r\nH1 OK enabled\r\n");
+  hy_test_server_expect (server, "H2 LIST \"\" *");
+  hy_test_server_send (server, "* LIST () \"/\" \"日本語/台北\"\r\n* LIST () \"/\" \"A&B\"\r\nH2 OK\r\n");
+  hy_test_server_expect (server, "H3 STATUS \"日本語/台北\" (MESSAGES)");
+  hy_test_server_send (server, "* STATUS \"日本語/台北\" (MESSAGES 4)\r\nH3 OK\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  do_connect (client, &error);
+  g_assert_no_error (error);
+  hy_imap_client_enable_async (client, want, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  enabled = hy_imap_client_enable_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (enabled[0], ==, "UTF8=ACCEPT");
+  g_clear_object (&result);
+
+  hy_imap_client_list_async (client, "", "*", 0, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  mailboxes = hy_imap_client_list_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (mailboxes->len, ==, 2);
+  m = mailboxes->pdata[0];
+  g_assert_cmpstr (m->name, ==, "日本語/台北");
+  m = mailboxes->pdata[1];
+  /* "&" is not an escape any more */
+  g_assert_cmpstr (m->name, ==, "A&B");
+  g_clear_object (&result);
+
+  hy_imap_client_status_async (client, "日本語/台北", HY_IMAP_STATUS_MESSAGES, NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  status = hy_imap_client_status_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (status->messages, ==, 4);
+  g_assert_true (hy_test_server_wait (server, &error));
+}
+
+/* A FETCH with a callback hands over each message as it arrives. */
+static void
+count_fetch (HyImapFetch *fetch,
+             gpointer     data)
+{
+  GArray *uids = data;
+
+  g_array_append_val (uids, fetch->uid);
+}
+
+static void
+test_fetch_streaming (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) sel = NULL;
+  g_autoptr(HyImapSelectResult) selected = NULL;
+  g_autoptr(GPtrArray) fetches = NULL;
+  g_autoptr(GArray) uids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autoptr(GString) answer = g_string_new (NULL);
+
+  for (guint i = 1; i <= 500; i++)
+    g_string_append_printf (answer, "* %u FETCH (UID %u FLAGS (\\Seen))\r\n", i, i * 2);
+  g_string_append (answer, "H2 OK done\r\n");
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+  hy_test_server_expect (server, "H1 SELECT INBOX");
+  hy_test_server_send (server, "H1 OK done\r\n");
+  hy_test_server_expect (server, "H2 UID FETCH 1:* (UID FLAGS)");
+  hy_test_server_send (server, answer->str);
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  do_connect (client, &error);
+  g_assert_no_error (error);
+  /* queued behind the SELECT without waiting for it */
+  hy_imap_client_select_async (client, "INBOX", FALSE, 0, 0, NULL, NULL, hy_test_store_result, &sel);
+  hy_imap_client_fetch_async (client, "1:*", HY_IMAP_FETCH_FLAGS, NULL, 0, count_fetch, uids,
+                              NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  fetches = hy_imap_client_fetch_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fetches->len, ==, 0);
+  g_assert_cmpuint (uids->len, ==, 500);
+  g_assert_cmpuint (g_array_index (uids, guint32, 499), ==, 1000);
+  hy_test_wait_result (&sel);
+  selected = hy_imap_client_select_finish (client, sel, &error);
+  g_assert_no_error (error);
+  g_assert_true (hy_test_server_wait (server, &error));
 }
 
 /* ---- STARTTLS ------------------------------------------------------------ */
@@ -541,7 +834,7 @@ test_starttls_ok (void)
 
   client = client_for (server, HY_NET_SECURITY_STARTTLS);
   g_signal_connect (client, "alert", G_CALLBACK (count_alert), &alerts);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
   g_assert_no_error (error);
   g_assert_true (hy_connection_is_encrypted (hy_imap_client_get_connection (client)));
   g_assert_true (hy_imap_client_has_capability (client, "AUTH=PLAIN"));
@@ -692,7 +985,8 @@ test_plaintext_refused (void)
 
   client = client_for (server, HY_NET_SECURITY_NONE);
   hy_connection_set_allow_plaintext_auth (hy_imap_client_get_connection (client), FALSE);
-  g_assert_true (do_connect (client, &error));
+  do_connect (client, &error);
+  g_assert_no_error (error);
   g_assert_false (do_login (client, PASSWORD, &error));
   g_assert_error (error, HY_NET_ERROR, HY_NET_ERROR_PLAINTEXT_AUTH);
   hy_test_server_wait (server, NULL);
@@ -708,15 +1002,20 @@ main (int    argc,
   g_test_add_func ("/engine/imap/client/session", test_session);
   g_test_add_func ("/engine/imap/client/fetch-literals", test_fetch_literals);
   g_test_add_func ("/engine/imap/client/pipelining", test_pipelining);
+  g_test_add_func ("/engine/imap/client/pipelined-fetches", test_pipelined_fetches);
   g_test_add_func ("/engine/imap/client/login-literal", test_login_literal);
   g_test_add_func ("/engine/imap/client/authenticate", test_authenticate);
   g_test_add_func ("/engine/imap/client/idle", test_idle);
   g_test_add_func ("/engine/imap/client/idle-timeout", test_idle_timeout);
+  g_test_add_func ("/engine/imap/client/idle-cancel", test_idle_cancel);
   g_test_add_func ("/engine/imap/client/disconnect-mid-fetch", test_disconnect_mid_fetch);
   g_test_add_func ("/engine/imap/client/bye", test_bye);
   g_test_add_func ("/engine/imap/client/unknown-tag", test_unknown_tag);
   g_test_add_func ("/engine/imap/client/timeout", test_timeout);
   g_test_add_func ("/engine/imap/client/cancel-queued", test_cancel_queued);
+  g_test_add_func ("/engine/imap/client/append-sync-literal", test_append_sync_literal);
+  g_test_add_func ("/engine/imap/client/utf8-accept", test_utf8_accept);
+  g_test_add_func ("/engine/imap/client/fetch-streaming", test_fetch_streaming);
   g_test_add_func ("/engine/imap/client/starttls/ok", test_starttls_ok);
   g_test_add_func ("/engine/imap/client/starttls/stripped", test_starttls_stripped);
   g_test_add_func ("/engine/imap/client/starttls/stripped-capability", test_starttls_stripped_capability);

@@ -481,6 +481,60 @@ test_idle_sees_smtp (void)
   close_client (client);
 }
 
+/* ID, NAMESPACE, and the rest of a session over COMPRESS=DEFLATE */
+static void
+test_session_extensions (void)
+{
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyImapNamespace) ns = NULL;
+  g_autoptr(GPtrArray) mailboxes = NULL;
+  g_autoptr(HyImapSelectResult) selected = NULL;
+  g_autoptr(GPtrArray) fetches = NULL;
+  g_auto(GStrv) server_id = NULL;
+  static const char * const client_id[] = { "name", "Hongyan", "version", PACKAGE_VERSION, NULL };
+
+  if (skip_without_mailstack ())
+    return;
+
+  client = open_client (&starttls_mode);
+  CALL (hy_imap_client_id_async (client, client_id, NULL, store_result, &result), result);
+  server_id = hy_imap_client_id_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_strv_contains ((const char * const *) server_id, "name"));
+
+  CALL (hy_imap_client_namespace_async (client, NULL, store_result, &result), result);
+  ns = hy_imap_client_namespace_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ns->personal->len, ==, 1);
+  g_assert_cmpint (((HyImapNamespaceEntry *) ns->personal->pdata[0])->delimiter, ==, '/');
+
+  if (!hy_imap_client_has_capability (client, "COMPRESS=DEFLATE"))
+    {
+      g_test_message ("the server does not offer COMPRESS=DEFLATE");
+      close_client (client);
+      return;
+    }
+  CALL (hy_imap_client_compress_async (client, NULL, store_result, &result), result);
+  g_assert_true (hy_imap_client_compress_finish (client, result, &error));
+  g_assert_no_error (error);
+
+  CALL (hy_imap_client_list_async (client, "", "*", HY_IMAP_LIST_STATUS, NULL, store_result, &result), result);
+  mailboxes = hy_imap_client_list_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (find_mailbox (mailboxes, "INBOX"));
+  CALL (hy_imap_client_select_async (client, "INBOX", TRUE, 0, 0, NULL, NULL, store_result, &result), result);
+  selected = hy_imap_client_select_finish (client, result, &error);
+  g_assert_no_error (error);
+  CALL (hy_imap_client_fetch_async (client, "1:*", HY_IMAP_FETCH_ENVELOPE, NULL, 0, NULL, NULL, NULL,
+                                    store_result, &result), result);
+  fetches = hy_imap_client_fetch_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fetches->len, ==, selected->exists);
+  close_client (client);
+}
+
 static void
 test_wrong_password (void)
 {
@@ -516,6 +570,7 @@ main (int    argc,
                         test_mailboxes_and_messages);
   g_test_add_func ("/engine/imap/dovecot/qresync", test_qresync);
   g_test_add_func ("/engine/imap/dovecot/idle-sees-smtp", test_idle_sees_smtp);
+  g_test_add_func ("/engine/imap/dovecot/session-extensions", test_session_extensions);
   g_test_add_func ("/engine/imap/dovecot/wrong-password", test_wrong_password);
 
   return g_test_run ();

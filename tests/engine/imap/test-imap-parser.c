@@ -426,6 +426,31 @@ test_fetch_sections (void)
   g_assert_cmpstr (s->section, ==, "HEADER");
 }
 
+/* A large body is handed over as it is, and survives the parser's
+ * temporary memory. */
+static void
+test_fetch_large_body (void)
+{
+  g_autoptr(GString) text = g_string_new ("* 9 FETCH (UID 90 BODY[] {100000}\r\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyImapResponse) r = NULL;
+  const HyImapFetchSection *s;
+  const guint8 *data;
+  gsize size;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (text, (char) ('a' + i % 26));
+  g_string_append (text, " FLAGS (\\Seen))\r\n");
+  r = hy_imap_response_parse ((const guint8 *) text->str, text->len, HY_IMAP_PARSE_DEFAULT, &error);
+  g_assert_no_error (error);
+  s = hy_imap_fetch_get_section (r->fetch, "");
+  data = g_bytes_get_data (s->data, &size);
+  g_assert_cmpuint (size, ==, 100000);
+  g_assert_cmpint (data[0], ==, 'a');
+  g_assert_cmpint (data[99999], ==, 'a' + 99999 % 26);
+  g_assert_true (hy_imap_fetch_has_flag (r->fetch, "\\Seen"));
+}
+
 static void
 test_fetch_quirks (void)
 {
@@ -438,6 +463,29 @@ test_fetch_quirks (void)
   g_assert_cmpint (r->fetch->items & HY_IMAP_FETCH_FLAGS, !=, 0);
   g_assert_null (r->fetch->flags[0]);
   g_assert_cmpuint (nostar->fetch->uid, ==, 9);
+}
+
+/* Literals where servers put them: mailbox names, envelope fields, empty
+ * literals, a literal inside a response code, literal8 */
+static void
+test_odd_literals (void)
+{
+  g_autoptr(HyImapResponse) st = parse_ok ("* STATUS {11}\r\nSent \"Mail\" (MESSAGES 3)\r\n");
+  g_autoptr(HyImapResponse) env =
+    parse_ok ("* 2 FETCH (ENVELOPE ({30}\r\nThu, 1 Jan 2026 00:00:00 +0000 {0}\r\n"
+              " ((\"A\" NIL {3}\r\nbob {11}\r\nexample.org)) NIL NIL NIL NIL NIL NIL {5}\r\n<a@b>))\r\n");
+  g_autoptr(HyImapResponse) code = parse_ok ("* OK [X-LIT {3}\r\na]b] done\r\n");
+  g_autoptr(HyImapResponse) bin = parse_ok ("* 3 FETCH (UID 1 BINARY[2] ~{4}\r\n\x01\x02\x03\x04)\r\n");
+
+  g_assert_cmpstr (st->status->name, ==, "Sent \"Mail\"");
+  g_assert_cmpuint (st->status->messages, ==, 3);
+  g_assert_cmpstr (env->fetch->envelope->date, ==, "Thu, 1 Jan 2026 00:00:00 +0000");
+  g_assert_cmpstr (env->fetch->envelope->subject, ==, "");
+  g_assert_cmpstr (((HyImapAddress *) env->fetch->envelope->from->pdata[0])->host, ==, "example.org");
+  g_assert_cmpstr (env->fetch->envelope->message_id, ==, "<a@b>");
+  g_assert_cmpstr (code->code->name, ==, "X-LIT");
+  g_assert_cmpstr (code->text, ==, "done");
+  g_assert_cmpuint (g_bytes_get_size (((HyImapFetchSection *) bin->fetch->sections->pdata[0])->data), ==, 4);
 }
 
 static void
@@ -673,7 +721,9 @@ main (int    argc,
   g_test_add_func ("/engine/imap/parser/fetch/bodystructure", test_fetch_bodystructure);
   g_test_add_func ("/engine/imap/parser/fetch/body-quirks", test_fetch_body_quirks);
   g_test_add_func ("/engine/imap/parser/fetch/sections", test_fetch_sections);
+  g_test_add_func ("/engine/imap/parser/fetch/large-body", test_fetch_large_body);
   g_test_add_func ("/engine/imap/parser/fetch/quirks", test_fetch_quirks);
+  g_test_add_func ("/engine/imap/parser/odd-literals", test_odd_literals);
   g_test_add_func ("/engine/imap/parser/malformed", test_malformed);
   g_test_add_func ("/engine/imap/parser/deep-nesting", test_deep_nesting);
   g_test_add_func ("/engine/imap/parser/line-literal", test_line_literal);

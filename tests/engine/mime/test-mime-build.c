@@ -547,6 +547,33 @@ test_reply_all (void)
 }
 
 static void
+test_reply_to_own_message (void)
+{
+  static const char sent[] =
+    "From: Me <me@example.com>\r\n"
+    "To: Grace <grace@example.org>\r\n"
+    "Cc: heidi@example.org\r\n"
+    "Reply-To: me@example.com\r\n"
+    "Subject: Plans\r\n"
+    "Message-ID: <s1@example.com>\r\n"
+    "\r\n"
+    "Shall we?\r\n";
+  g_autoptr(HyMessage) original = hy_message_new_from_data (sent, sizeof sent - 1);
+  const char *own[] = { "me@example.com", NULL };
+  g_autoptr(HyMessageBuilder) reply = hy_message_builder_new_reply (original, FALSE, own);
+  g_autoptr(HyMessageBuilder) reply_all = hy_message_builder_new_reply (original, TRUE, own);
+
+  /* A follow-up to one's own message goes to its recipients. */
+  g_assert_cmpuint (hy_message_builder_get_to (reply)->len, ==, 1);
+  g_assert_cmpstr (hy_address_get_address (g_ptr_array_index (hy_message_builder_get_to (reply), 0)), ==,
+                   "grace@example.org");
+  g_assert_cmpuint (hy_message_builder_get_cc (reply)->len, ==, 0);
+  g_assert_cmpuint (hy_message_builder_get_cc (reply_all)->len, ==, 1);
+  g_assert_cmpstr (hy_address_get_address (hy_message_builder_get_from (reply)), ==, "me@example.com");
+  g_assert_cmpstr (hy_message_builder_get_in_reply_to (reply), ==, "s1@example.com");
+}
+
+static void
 test_forward (void)
 {
   g_autoptr(HyMessage) original = original_message ();
@@ -599,6 +626,7 @@ main (int    argc,
   g_test_add_func ("/engine/mime/build/round-trip", test_round_trip);
   g_test_add_func ("/engine/mime/build/reply", test_reply);
   g_test_add_func ("/engine/mime/build/reply-all", test_reply_all);
+  g_test_add_func ("/engine/mime/build/reply-to-own-message", test_reply_to_own_message);
   g_test_add_func ("/engine/mime/build/forward", test_forward);
 
   return g_test_run ();

@@ -268,6 +268,9 @@ test_sample_chinese_newsletter (void)
   g_assert_cmpstr (hy_mime_part_get_content_type (banner), ==, "image/png");
   g_assert_cmpint (hy_mime_part_get_size (banner), ==, 8 + 256);
   g_assert_true (hy_message_get_part_by_content_id (message, "<banner001>") == banner);
+  g_assert_true (hy_message_get_part_by_content_id (message, "cid:banner%30%30%31") == banner);
+  g_assert_null (hy_message_get_part_by_content_id (message, "cid:nothing"));
+  g_assert_cmpuint (g_hash_table_size (hy_message_get_content_ids (message)), ==, 1);
   g_assert_cmpuint (hy_message_get_inline_parts (message)->len, ==, 1);
   g_assert_cmpuint (hy_message_get_attachments (message)->len, ==, 0);
 
@@ -545,6 +548,28 @@ test_save_and_stream (void)
 }
 
 static void
+test_hostile_headers (void)
+{
+  GString *raw = g_string_new (NULL);
+  g_autoptr(HyMessage) message = NULL;
+
+  for (guint i = 0; i < 1500; i++)
+    g_string_append_printf (raw, "X-Spam-%u: %u\r\n", i, i);
+  g_string_append (raw, "Subject: ");
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (raw, 'a' + i % 26);
+  g_string_append (raw, "\r\n\r\nbody\r\n");
+
+  message = hy_message_new_from_data (raw->str, raw->len);
+  g_assert_cmpuint (hy_message_get_header_count (message), ==, 1000);
+  g_assert_true (has_defect (message, "headers"));
+  g_assert_cmpuint (strlen (hy_message_get_subject (message)), <=, 64 * 1024);
+  g_assert_true (has_defect (message, "Subject"));
+  g_assert_cmpstr (hy_message_get_text (message), ==, "body\n");
+  g_string_free (raw, TRUE);
+}
+
+static void
 on_loaded (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
@@ -610,6 +635,7 @@ main (int    argc,
   g_test_add_func ("/engine/mime/read/empty", test_empty_and_header_only);
   g_test_add_func ("/engine/mime/read/save-and-stream", test_save_and_stream);
   g_test_add_func ("/engine/mime/read/load-async", test_load_async);
+  g_test_add_func ("/engine/mime/read/hostile-headers", test_hostile_headers);
 
   return g_test_run ();
 }

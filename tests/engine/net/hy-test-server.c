@@ -18,6 +18,7 @@ typedef enum {
   STEP_SEND,
   STEP_EXPECT,
   STEP_EXPECT_UNTIL,
+  STEP_RESPOND,
   STEP_START_TLS,
   STEP_SLEEP,
   STEP_CLOSE,
@@ -28,6 +29,8 @@ typedef struct {
   GBytes   *data;
   char     *text;
   guint     ms;
+  HyTestServerRespondFunc func;
+  gpointer  user_data;
 } Step;
 
 struct _HyTestServer
@@ -147,6 +150,19 @@ hy_test_server_expect_until (HyTestServer *server,
   add_step (server, STEP_EXPECT_UNTIL)->text = g_strdup (last_line);
 }
 
+/* Reads one line and sends what @func computes from it (run in the server
+ * thread). */
+void
+hy_test_server_respond (HyTestServer            *server,
+                        HyTestServerRespondFunc  func,
+                        gpointer                 user_data)
+{
+  Step *step = add_step (server, STEP_RESPOND);
+
+  step->func = func;
+  step->user_data = user_data;
+}
+
 void
 hy_test_server_start_tls (HyTestServer *server,
                           const char   *certificate)
@@ -195,7 +211,7 @@ read_line (HyTestServer  *server,
 
   for (;;)
     {
-      guint8 *nl = memchr (server->inbuf->data, '\n', server->inbuf->len);
+      guint8 *nl = server->inbuf->len > 0 ? memchr (server->inbuf->data, '\n', server->inbuf->len) : NULL;
       guint8 chunk[4096];
       gssize n;
 
@@ -279,6 +295,23 @@ run_step (HyTestServer  *server,
           if (strcmp (strip_crlf (line), step->text) == 0)
             return TRUE;
         }
+
+    case STEP_RESPOND:
+      {
+        g_autofree char *line = read_line (server, error);
+        g_autofree char *answer = NULL;
+
+        if (line == NULL)
+          return FALSE;
+        answer = step->func (strip_crlf (line), step->user_data);
+        if (answer == NULL)
+          {
+            g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "unexpected “%s”", line);
+            return FALSE;
+          }
+        return g_output_stream_write_all (g_io_stream_get_output_stream (server->stream),
+                                          answer, strlen (answer), NULL, NULL, error);
+      }
 
     case STEP_START_TLS:
       {

@@ -34,6 +34,11 @@ G_BEGIN_DECLS
 
 typedef struct _HyTestServer HyTestServer;
 
+/* Computes the answer to @line (without CRLF) for hy_test_server_respond();
+ * returns a newly allocated string to send, or NULL to end the script. */
+typedef char *(*HyTestServerRespondFunc) (const char *line,
+                                          gpointer    user_data);
+
 HyTestServer *hy_test_server_new           (void);
 void          hy_test_server_free          (HyTestServer *server);
 guint16       hy_test_server_get_port      (HyTestServer *server);
@@ -47,6 +52,9 @@ void          hy_test_server_expect        (HyTestServer *server,
                                             const char   *pattern);
 void          hy_test_server_expect_until  (HyTestServer *server,
                                             const char   *last_line);
+void          hy_test_server_respond       (HyTestServer            *server,
+                                            HyTestServerRespondFunc  func,
+                                            gpointer                 user_data);
 void          hy_test_server_start_tls     (HyTestServer *server,
                                             const char   *certificate);
 void          hy_test_server_sleep         (HyTestServer *server,

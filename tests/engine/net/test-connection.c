@@ -27,7 +27,7 @@ connect_to (HyTestServer  *server,
       g_autofree char *path = hy_test_cert_path (ca);
       hy_connection_set_ca_file (conn, path);
     }
-  hy_connection_set_timeout (conn, 5);
+  hy_connection_set_timeout (conn, 20);
   hy_connection_connect_async (conn, NULL, hy_test_store_result, &result);
   hy_test_wait_result (&result);
   if (!hy_connection_connect_finish (conn, result, error))

@@ -24,7 +24,7 @@ make_client (HyTestServer  *server,
   g_autofree char *ca = hy_test_cert_path ("ca");
 
   hy_connection_set_ca_file (conn, ca);
-  hy_connection_set_timeout (conn, 5);
+  hy_connection_set_timeout (conn, 20);
   return hy_pop3_client_new (conn);
 }
 

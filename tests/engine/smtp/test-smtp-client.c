@@ -24,7 +24,7 @@ make_client (HyTestServer  *server,
   g_autofree char *ca = hy_test_cert_path ("ca");
 
   hy_connection_set_ca_file (conn, ca);
-  hy_connection_set_timeout (conn, 5);
+  hy_connection_set_timeout (conn, 20);
   return hy_smtp_client_new (conn);
 }
 
@@ -546,6 +546,61 @@ test_extensions (void)
   g_assert_true (hy_test_server_wait (server, NULL));
 }
 
+
+/* Answers "AUTH SCRAM-SHA-256 <client-first>" with a well-formed server-first
+ * message that extends the client's nonce. */
+static char *
+scram_server_first (const char *line,
+                    gpointer    user_data)
+{
+  const char *b64 = line + strlen ("AUTH SCRAM-SHA-256 ");
+  g_autofree guchar *raw = NULL;
+  g_autofree char *client_first = NULL;
+  g_autofree char *server_first = NULL;
+  g_autofree char *encoded = NULL;
+  const char *nonce;
+  gsize len = 0;
+
+  if (!g_str_has_prefix (line, "AUTH SCRAM-SHA-256 "))
+    return NULL;
+  raw = g_base64_decode (b64, &len);
+  client_first = g_strndup ((char *) raw, len);
+  nonce = strstr (client_first, ",r=");
+  if (!g_str_has_prefix (client_first, "n,,n=alice,") || nonce == NULL)
+    return NULL;
+  server_first = g_strdup_printf ("r=%sSERVERPART,s=QSXCR+Q6sek8bf92,i=4096", nonce + 3);
+  encoded = g_base64_encode ((const guchar *) server_first, strlen (server_first));
+  return g_strdup_printf ("334 %s\r\n", encoded);
+}
+
+static void
+test_scram_impostor (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HySmtpClient) client = make_client (server, HY_NET_SECURITY_TLS);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bad_final = g_base64_encode ((const guchar *) "v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 46);
+  g_autofree char *bad_reply = g_strdup_printf ("334 %s\r\n", bad_final);
+
+  hy_test_server_start_tls (server, "server");
+  hy_test_server_send (server, "220 fake ESMTP\r\n");
+  hy_test_server_expect (server, "EHLO *");
+  hy_test_server_send (server, "250-fake\r\n250 AUTH PLAIN SCRAM-SHA-256\r\n");
+  hy_test_server_respond (server, scram_server_first, NULL);
+  hy_test_server_expect (server, "Yz1iaXdzLHI9*");   /* base64 of "c=biws,r=" */
+  /* A server that does not know the password cannot sign the exchange. */
+  hy_test_server_send (server, bad_reply);
+  hy_test_server_expect (server, "*");
+  hy_test_server_send (server, "501 5.7.0 cancelled\r\n");
+  hy_test_server_run (server);
+
+  g_assert_true (client_connect (client, &error));
+  g_assert_false (client_auth (client, &error));
+  g_assert_error (error, HY_NET_ERROR, HY_NET_ERROR_AUTH_SERVER);
+  g_clear_object (&client);
+  g_assert_true (hy_test_server_wait (server, NULL));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -567,6 +622,7 @@ main (int    argc,
   g_test_add_func ("/engine/smtp/client/malformed-greeting", test_malformed_greeting);
   g_test_add_func ("/engine/smtp/client/slow-greeting", test_slow_greeting);
   g_test_add_func ("/engine/smtp/client/extensions", test_extensions);
+  g_test_add_func ("/engine/smtp/client/scram-impostor", test_scram_impostor);
 
   return g_test_run ();
 }

@@ -481,6 +481,10 @@ test_bodies (Fixture       *f,
   id1 = hy_store_find_message (f->store, f->inbox, 1, NULL);
   id2 = hy_store_find_message (f->store, f->inbox, 2, NULL);
 
+  /* fill_mailbox() caches every body. */
+  g_assert_cmpuint (hy_store_count_missing_bodies (f->store, 0, &error), ==, 0);
+  g_assert_no_error (error);
+
   small = hy_store_get_body (f->store, id1, &error);
   g_assert_no_error (error);
   g_assert_true (g_strstr_len (g_bytes_get_data (small, NULL), g_bytes_get_size (small), "Café prices") != NULL);
@@ -525,6 +529,18 @@ test_bodies (Fixture       *f,
   got = hy_store_get_body (f->store, id2, &error);
   g_assert_error (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND);
   g_assert_null (got);
+  g_clear_error (&error);
+  /* A message synced without its body counts as missing one. */
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+
+    add_message (txn, f->sent, 7, "<nobody@x>", NULL, "a@x", "b@x", "headers only", NULL,
+                 "2024-05-01T00:00:00Z", 0, FALSE);
+    g_assert_true (hy_store_transaction_commit (txn, &error));
+  }
+  g_assert_cmpuint (hy_store_count_missing_bodies (f->store, f->sent, &error), ==, 1);
+  g_assert_cmpuint (hy_store_count_missing_bodies (f->store, f->inbox, &error), ==, 0);
+  g_assert_no_error (error);
   /* Its text is no longer found. */
   assert_search (f->store, "会议", "");
 }
@@ -579,7 +595,7 @@ test_upgrade (void)
 
   store = hy_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (hy_store_get_schema_version (store), ==, 2);
+  g_assert_cmpint (hy_store_get_schema_version (store), ==, 4);
   ids = hy_store_search (store, "upgrades", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (ids->len, ==, 1);

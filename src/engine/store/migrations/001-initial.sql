@@ -36,12 +36,12 @@ CREATE TABLE messages (
   UNIQUE (folder_id, uid)
 );
 
--- Lists are ordered newest first, then by id; both indexes end in the
--- (implicit, ascending) id so that no query needs a sort.  Both
--- cover the columns searches filter on, so that is:, has:, before: and
--- after: are answered from the index alone, in date order.
-CREATE INDEX messages_folder_date ON messages (folder_id, date DESC, flags, has_attachment);
-CREATE INDEX messages_date ON messages (date DESC, folder_id, flags, has_attachment);
+-- Message ids follow the Date: header (the store allocates them), so lists,
+-- newest first, are in descending id order.  Both indexes keep that order and
+-- cover the columns searches filter on, so that in:, is:, has:, before: and
+-- after: are answered from an index alone, without a sort.
+CREATE INDEX messages_folder ON messages (folder_id, id DESC, flags, has_attachment, date);
+CREATE INDEX messages_order ON messages (id DESC, folder_id, flags, has_attachment, date);
 CREATE INDEX messages_thread ON messages (thread_id);
 CREATE INDEX messages_message_id ON messages (message_id);
 

@@ -1,0 +1,335 @@
+/* sync-bench.c — header sync and full offline sync of a big mailbox, against raw FETCH and mbsync
+ *
+ * Usage (inside the mail stack, after bench/sync/gen-mailbox.py):
+ *   tests/fixtures/mailstack run -- sh -c \
+ *     'bench/sync/gen-mailbox.py && _build/bench/sync/sync-bench [--rounds 3] [--mbsync]'
+ *
+ * Times, in the same run and over the same connection kind (IMAPS):
+ *  1. raw: "UID FETCH 1:* (…)" with exactly the items the header sync asks
+ *     for, read off the socket (lines and literals) without parsing;
+ *  2. header sync: hy_imap_sync_folder() of the mailbox into a fresh store
+ *     (envelopes, flags, threads, FTS of subjects and addresses);
+ *  3. full offline sync: header sync plus every body downloaded, parsed
+ *     and indexed for full-text search, into a fresh store;
+ *  4. with --mbsync: "mbsync -a" of the same mailbox into a fresh Maildir.
+ * Each is repeated --rounds times; medians are printed.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "hy-bench"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <gmime/gmime.h>
+
+#include "imap/hy-imap-client.h"
+#include "store/hy-store.h"
+#include "store/hy-store-transaction.h"
+#include "sync/hy-imap-sync.h"
+#include "sync/hy-sync-wait.h"
+
+#define ITEMS "UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE MODSEQ " \
+              "BODY.PEEK[HEADER.FIELDS (REFERENCES)]"
+
+static HySyncWait wait;
+
+G_NORETURN static void
+die (const char   *what,
+     const GError *error)
+{
+  fprintf (stderr, "sync-bench: %s: %s\n", what, error != NULL ? error->message : "failed");
+  exit (1);
+}
+
+static HyImapClient *
+open_client (const char *mailbox)
+{
+  g_autoptr(HyConnection) conn = NULL;
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyImapSelectResult) selected = NULL;
+  g_auto(GStrv) enabled = NULL;
+  static const char * const qresync[] = { "QRESYNC", NULL };
+
+  conn = hy_connection_new (g_getenv ("HY_TEST_HOST"), atoi (g_getenv ("HY_TEST_IMAPS_PORT")), HY_NET_SECURITY_TLS);
+  hy_connection_set_ca_file (conn, g_getenv ("HY_TEST_CA_FILE"));
+  hy_connection_set_timeout (conn, 300);
+  hy_connection_set_max_line_length (conn, 16 * 1024 * 1024);
+  client = hy_imap_client_new (conn);
+  hy_imap_client_connect_async (client, NULL, hy_sync_wait_cb, &wait);
+  if (!hy_imap_client_connect_finish (client, hy_sync_wait (&wait), &error))
+    die ("connect", error);
+  hy_imap_client_login_async (client, g_getenv ("HY_TEST_ALICE_USER"), g_getenv ("HY_TEST_ALICE_PASSWORD"),
+                              FALSE, NULL, hy_sync_wait_cb, &wait);
+  if (!hy_imap_client_login_finish (client, hy_sync_wait (&wait), &error))
+    die ("login", error);
+  hy_imap_client_enable_async (client, qresync, NULL, hy_sync_wait_cb, &wait);
+  enabled = hy_imap_client_enable_finish (client, hy_sync_wait (&wait), &error);
+  if (enabled == NULL)
+    die ("enable", error);
+  if (mailbox != NULL)
+    {
+      hy_imap_client_select_async (client, mailbox, TRUE, 0, 0, NULL, NULL, hy_sync_wait_cb, &wait);
+      selected = hy_imap_client_select_finish (client, hy_sync_wait (&wait), &error);
+      if (selected == NULL)
+        die ("select", error);
+    }
+  return g_steal_pointer (&client);
+}
+
+/* ---- raw ----------------------------------------------------------------- */
+
+static double
+run_raw (HyConnection *conn,
+         guint         round,
+         guint        *count,
+         guint64      *bytes)
+{
+  g_autofree char *tag = g_strdup_printf ("R%u", round);
+  g_autofree char *command = g_strdup_printf ("%s UID FETCH 1:* (" ITEMS ")\r\n", tag);
+  g_autofree char *done = g_strdup_printf ("%s OK", tag);
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  *count = 0;
+  *bytes = 0;
+  hy_connection_write_string_async (conn, command, NULL, NULL, hy_sync_wait_cb, &wait);
+  if (!hy_connection_write_finish (conn, hy_sync_wait (&wait), &error))
+    die ("raw write", error);
+  while (TRUE)
+    {
+      g_autofree char *line = NULL;
+      const char *brace;
+      gsize len;
+
+      hy_connection_read_line_async (conn, NULL, hy_sync_wait_cb, &wait);
+      line = hy_connection_read_line_finish (conn, hy_sync_wait (&wait), &len, &error);
+      if (line == NULL)
+        die ("raw read", error);
+      *bytes += len + 2;
+      if (g_str_has_prefix (line, "* ") && strstr (line, " FETCH (") != NULL)
+        (*count)++;
+      if (g_str_has_prefix (line, done))
+        break;
+      if (g_str_has_prefix (line, tag))
+        die (line, NULL);
+      /* A literal ends the line: read it, then the rest of the response. */
+      while (len > 0 && line[len - 1] == '}' && (brace = strrchr (line, '{')) != NULL)
+        {
+          g_autoptr(GBytes) literal = NULL;
+          guint64 size = g_ascii_strtoull (brace + 1, NULL, 10);
+
+          hy_connection_read_bytes_async (conn, size, NULL, hy_sync_wait_cb, &wait);
+          literal = hy_connection_read_bytes_finish (conn, hy_sync_wait (&wait), &error);
+          if (literal == NULL)
+            die ("raw literal", error);
+          *bytes += size;
+          g_free (line);
+          hy_connection_read_line_async (conn, NULL, hy_sync_wait_cb, &wait);
+          line = hy_connection_read_line_finish (conn, hy_sync_wait (&wait), &len, &error);
+          if (line == NULL)
+            die ("raw read", error);
+          *bytes += len + 2;
+        }
+    }
+  return (g_get_monotonic_time () - start) / 1e6;
+}
+
+/* ---- the engine's sync ----------------------------------------------------- */
+
+static HyStore *
+fresh_store (const char *dir,
+             const char *mailbox,
+             gint64     *folder_id)
+{
+  g_autofree char *path = g_build_filename (dir, "store.db", NULL);
+  g_autofree char *command = g_strdup_printf ("rm -rf '%s'/store.db* '%s'/bodies", dir, dir);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStore) store = NULL;
+  g_autoptr(HyStoreTransaction) txn = NULL;
+
+  if (system (command) != 0)
+    die ("cannot clear the store", NULL);
+  store = hy_store_open (path, &error);
+  if (store == NULL)
+    die ("open the store", error);
+  txn = hy_store_begin (store, &error);
+  *folder_id = txn != NULL ? hy_store_transaction_add_folder (txn, mailbox, HY_FOLDER_ROLE_NONE, ".", &error) : 0;
+  if (*folder_id == 0 || !hy_store_transaction_commit (txn, &error))
+    die ("add the folder", error);
+  return g_steal_pointer (&store);
+}
+
+static double
+run_sync (const char *dir,
+          const char *mailbox,
+          gboolean    bodies,
+          guint      *count)
+{
+  g_autoptr(HyImapClient) client = open_client (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStore) store = NULL;
+  g_autoptr(HyStoreFolder) folder = NULL;
+  gint64 folder_id;
+  guint new_unread;
+  gint64 start;
+
+  store = fresh_store (dir, mailbox, &folder_id);
+  start = g_get_monotonic_time ();
+  if (!hy_imap_sync_folder (client, &wait, store, folder_id, &new_unread, NULL, &error))
+    die ("header sync", error);
+  if (bodies && !hy_imap_sync_download_bodies (client, &wait, store, folder_id, 0, NULL, &error))
+    die ("body download", error);
+  folder = hy_store_get_folder (store, folder_id, &error);
+  *count = folder != NULL ? folder->total : 0;
+  return (g_get_monotonic_time () - start) / 1e6;
+}
+
+/* ---- mbsync ---------------------------------------------------------------- */
+
+static double
+run_mbsync (const char *dir,
+            const char *mailbox)
+{
+  g_autofree char *maildir = g_build_filename (dir, "mbsync", NULL);
+  g_autofree char *config = g_build_filename (dir, "mbsyncrc", NULL);
+  g_autofree char *clear = g_strdup_printf ("rm -rf '%s' && mkdir -p '%s'", maildir, maildir);
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  const char *argv[] = { "mbsync", "-q", "-c", config, "-a", NULL };
+  int status;
+  gint64 start;
+
+  text = g_strdup_printf ("IMAPAccount bench\nHost %s\nPort %s\nUser %s\nPass %s\nSSLType IMAPS\n"
+                          "CertificateFile %s\n\n"
+                          "IMAPStore remote\nAccount bench\n\n"
+                          "MaildirStore local\nPath %s/\nInbox %s/INBOX\nSubFolders Verbatim\n\n"
+                          "Channel bench\nFar :remote:\nNear :local:\nPatterns \"%s\"\nCreate Near\nSync Pull\n"
+                          "SyncState *\n",
+                          "localhost", g_getenv ("HY_TEST_IMAPS_PORT"), g_getenv ("HY_TEST_ALICE_USER"),
+                          g_getenv ("HY_TEST_ALICE_PASSWORD"), g_getenv ("HY_TEST_CA_FILE"), maildir, maildir, mailbox);
+  if (!g_file_set_contents (config, text, -1, &error))
+    die ("write the mbsync configuration", error);
+  if (system (clear) != 0)
+    die ("cannot clear the Maildir", NULL);
+  start = g_get_monotonic_time ();
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &err, &status, &error))
+    die ("run mbsync (apt-get install isync)", error);
+  if (!g_spawn_check_wait_status (status, &error))
+    {
+      fprintf (stderr, "%s", err != NULL ? err : "");
+      die ("mbsync", error);
+    }
+  return (g_get_monotonic_time () - start) / 1e6;
+}
+
+static int
+compare_doubles (const void *a,
+                 const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static double
+median (double *values,
+        int     n)
+{
+  qsort (values, n, sizeof (double), compare_doubles);
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *mailbox = g_strdup ("bench");
+  g_autofree char *dir = NULL;
+  gboolean mbsync = FALSE;
+  gboolean skip_full = FALSE;
+  int rounds = 3;
+  GOptionEntry entries[] = {
+    { "mailbox", 0, 0, G_OPTION_ARG_STRING, &mailbox, "Mailbox to sync (default bench)", "MBOX" },
+    { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds, "Timed rounds of each kind (default 3)", "N" },
+    { "mbsync", 0, 0, G_OPTION_ARG_NONE, &mbsync, "Also time mbsync's full sync", NULL },
+    { "skip-full", 0, 0, G_OPTION_ARG_NONE, &skip_full, "Only the header sync", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— sync benchmark");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyImapClient) raw_client = NULL;
+  g_autofree double *raw = NULL;
+  g_autofree double *headers = NULL;
+  g_autofree double *full = NULL;
+  g_autofree double *mb = NULL;
+  guint count = 0, synced = 0;
+  guint64 bytes = 0;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    die ("options", error);
+  if (g_getenv ("HY_TEST_HOST") == NULL)
+    {
+      fprintf (stderr, "sync-bench: run inside the mail stack (tests/fixtures/mailstack run -- …)\n");
+      return 2;
+    }
+  rounds = CLAMP (rounds, 1, 20);
+  g_mime_init ();
+  hy_sync_wait_init (&wait);
+  dir = g_dir_make_tmp ("hy-sync-bench-XXXXXX", &error);
+  if (dir == NULL)
+    die ("temporary directory", error);
+
+  raw_client = open_client (mailbox);
+  raw = g_new0 (double, rounds);
+  headers = g_new0 (double, rounds);
+  full = g_new0 (double, rounds);
+  mb = g_new0 (double, rounds);
+
+  /* Warm the server's caches once. */
+  run_raw (hy_imap_client_get_connection (raw_client), 0, &count, &bytes);
+  for (int i = 0; i < rounds; i++)
+    {
+      raw[i] = run_raw (hy_imap_client_get_connection (raw_client), i + 1, &count, &bytes);
+      headers[i] = run_sync (dir, mailbox, FALSE, &synced);
+      fprintf (stderr, "round %d: raw FETCH %.3f s, header sync %.3f s (%u messages)\n",
+               i + 1, raw[i], headers[i], synced);
+    }
+  printf ("messages: %u (raw response %.1f MB)\n", count, bytes / 1e6);
+  printf ("raw FETCH of the header items (median of %d): %.3f s\n", rounds, median (raw, rounds));
+  printf ("header sync into the store (median of %d): %.3f s\n", rounds, median (headers, rounds));
+  printf ("ratio header sync / raw FETCH: %.2f\n", median (headers, rounds) / median (raw, rounds));
+
+  if (!skip_full)
+    {
+      for (int i = 0; i < rounds; i++)
+        {
+          full[i] = run_sync (dir, mailbox, TRUE, &synced);
+          if (mbsync)
+            mb[i] = run_mbsync (dir, mailbox);
+          fprintf (stderr, "round %d: full offline sync %.3f s%s", i + 1, full[i], mbsync ? "" : "\n");
+          if (mbsync)
+            fprintf (stderr, ", mbsync %.3f s\n", mb[i]);
+        }
+      printf ("full offline sync, bodies and index (median of %d): %.3f s\n", rounds, median (full, rounds));
+      if (mbsync)
+        {
+          printf ("mbsync -a of the same mailbox (median of %d): %.3f s\n", rounds, median (mb, rounds));
+          printf ("ratio full sync / mbsync: %.2f\n", median (full, rounds) / median (mb, rounds));
+        }
+    }
+
+  {
+    g_autofree char *command = g_strdup_printf ("rm -rf '%s'", dir);
+
+    if (system (command) != 0)
+      fprintf (stderr, "sync-bench: could not remove %s\n", dir);
+  }
+  return 0;
+}

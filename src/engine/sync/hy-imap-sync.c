@@ -1,0 +1,1375 @@
+/* hy-imap-sync.c — the steps of an IMAP sync: replay, folder list, one folder, bodies
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "hy-sync"
+
+#include "config.h"
+
+#include <string.h>
+#include <gmime/gmime.h>
+
+#include "account/hy-folder-role.h"
+#include "imap/hy-imap-error.h"
+#include "imap/hy-imap-seqset.h"
+#include "mime/hy-message.h"
+#include "store/hy-store-op.h"
+#include "store/hy-store-transaction.h"
+#include "sync/hy-imap-sync.h"
+
+/* New messages are committed in batches so that lists fill while a big
+ * folder syncs and a dropped connection loses little. */
+#define COMMIT_EVERY 2000
+/* Without CONDSTORE, flags are compared in batches of this many UIDs. */
+#define FLAG_BATCH 5000
+/* Bodies downloaded per FETCH in the background. */
+#define BODY_BATCH 500
+#define REFERENCES_SECTION "HEADER.FIELDS (REFERENCES)"
+
+/* ---- flags ---------------------------------------------------------------- */
+
+static const struct {
+  const char *name;
+  guint32     flag;
+} flag_names[] = {
+  { "\\Seen", HY_STORE_FLAG_SEEN },
+  { "\\Answered", HY_STORE_FLAG_ANSWERED },
+  { "\\Flagged", HY_STORE_FLAG_FLAGGED },
+  { "\\Deleted", HY_STORE_FLAG_DELETED },
+  { "\\Draft", HY_STORE_FLAG_DRAFT },
+  { "$Forwarded", HY_STORE_FLAG_FORWARDED },
+  { "$Junk", HY_STORE_FLAG_JUNK },
+};
+
+/* Splits the server's flags into HyStoreFlags bits and the other keywords
+ * (space-separated, or NULL). */
+static guint32
+parse_flags (char * const  *flags,
+             char         **keywords)
+{
+  g_autoptr(GString) other = NULL;
+  guint32 bits = 0;
+
+  for (guint i = 0; flags != NULL && flags[i] != NULL; i++)
+    {
+      gboolean known = FALSE;
+
+      for (guint j = 0; j < G_N_ELEMENTS (flag_names); j++)
+        if (g_ascii_strcasecmp (flags[i], flag_names[j].name) == 0)
+          {
+            bits |= flag_names[j].flag;
+            known = TRUE;
+            break;
+          }
+      if (known || g_ascii_strcasecmp (flags[i], "\\Recent") == 0)
+        continue;
+      if (other == NULL)
+        other = g_string_new (NULL);
+      else
+        g_string_append_c (other, ' ');
+      g_string_append (other, flags[i]);
+    }
+  *keywords = other != NULL ? g_string_free (g_steal_pointer (&other), FALSE) : NULL;
+  return bits;
+}
+
+static GStrv
+flags_to_names (guint32 bits)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint j = 0; j < G_N_ELEMENTS (flag_names); j++)
+    if (bits & flag_names[j].flag)
+      g_strv_builder_add (builder, flag_names[j].name);
+  return g_strv_builder_end (builder);
+}
+
+/* ---- envelope to store message ------------------------------------------ */
+
+/* "Name <mailbox@host>, …" as a header would carry it: a name in
+ * encoded words stays as it is (the store decodes it), any other is
+ * quoted.  Group markers are left out; their members are kept. */
+static char *
+addresses_to_string (GPtrArray *addresses)
+{
+  g_autoptr(GString) out = NULL;
+
+  if (addresses == NULL || addresses->len == 0)
+    return NULL;
+  out = g_string_new (NULL);
+  for (guint i = 0; i < addresses->len; i++)
+    {
+      const HyImapAddress *address = g_ptr_array_index (addresses, i);
+
+      if (address->mailbox == NULL || address->host == NULL)
+        continue;
+      if (out->len > 0)
+        g_string_append (out, ", ");
+      if (address->name != NULL && *address->name != '\0')
+        {
+          if (strstr (address->name, "=?") != NULL)
+            g_string_append (out, address->name);
+          else
+            {
+              g_string_append_c (out, '"');
+              for (const char *p = address->name; *p != '\0'; p++)
+                {
+                  if (*p == '"' || *p == '\\')
+                    g_string_append_c (out, '\\');
+                  if (*p != '\r' && *p != '\n')
+                    g_string_append_c (out, *p);
+                }
+              g_string_append_c (out, '"');
+            }
+          g_string_append_printf (out, " <%s@%s>", address->mailbox, address->host);
+        }
+      else
+        g_string_append_printf (out, "%s@%s", address->mailbox, address->host);
+    }
+  if (out->len == 0)
+    return NULL;
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static char *
+strip_angles (const char *msgid)
+{
+  const char *start, *end;
+
+  if (msgid == NULL)
+    return NULL;
+  start = strchr (msgid, '<');
+  end = start != NULL ? strchr (start, '>') : NULL;
+  if (start != NULL && end != NULL && end > start + 1)
+    return g_strndup (start + 1, end - start - 1);
+  start = msgid;
+  while (g_ascii_isspace (*start))
+    start++;
+  return *start != '\0' ? g_strstrip (g_strdup (start)) : NULL;
+}
+
+/* The value of the References field in a HEADER.FIELDS response, unfolded. */
+static char *
+references_from_header (GBytes *data)
+{
+  g_autofree char *text = NULL;
+  const char *colon;
+  gsize size;
+  const char *bytes;
+
+  if (data == NULL)
+    return NULL;
+  bytes = g_bytes_get_data (data, &size);
+  text = g_strndup (bytes, size);
+  colon = strchr (text, ':');
+  if (colon == NULL || g_ascii_strncasecmp (text, "references", colon - text) != 0)
+    return NULL;
+  text = g_strdelimit (text, "\r\n\t", ' ');
+  return *(g_strstrip ((char *) colon + 1)) != '\0' ? g_strdup (g_strstrip ((char *) colon + 1)) : NULL;
+}
+
+static gboolean
+part_is_attachment (const HyImapBodyPart *part)
+{
+  if (part == NULL)
+    return FALSE;
+  if (part->children != NULL && part->children->len > 0)
+    {
+      for (guint i = 0; i < part->children->len; i++)
+        if (part_is_attachment (g_ptr_array_index (part->children, i)))
+          return TRUE;
+      return FALSE;
+    }
+  if (g_strcmp0 (part->disposition, "attachment") == 0)
+    return TRUE;
+  if (g_strcmp0 (part->type, "message") == 0 && g_strcmp0 (part->subtype, "rfc822") == 0)
+    return TRUE;
+  /* A named part that is not text to read, such as an image sent with a
+   * file name but no disposition. */
+  if (g_strcmp0 (part->disposition, "inline") != 0 && g_strcmp0 (part->type, "text") != 0 &&
+      g_strcmp0 (part->type, "multipart") != 0 &&
+      (hy_imap_body_part_get_param (part, "name") != NULL ||
+       hy_imap_body_part_get_disposition_param (part, "filename") != NULL))
+    return TRUE;
+  return FALSE;
+}
+
+static gint64
+parse_date (const char *value)
+{
+  g_autoptr(GDateTime) date = NULL;
+
+  if (value == NULL)
+    return 0;
+  date = g_mime_utils_header_decode_date (value);
+  return date != NULL ? g_date_time_to_unix (date) : 0;
+}
+
+static HyStoreMessage *
+message_from_fetch (const HyImapFetch *fetch,
+                    gint64             folder_id)
+{
+  g_autoptr(HyStoreMessage) message = hy_store_message_new ();
+  const HyImapEnvelope *envelope = fetch->envelope;
+  const HyImapFetchSection *refs;
+
+  message->folder_id = folder_id;
+  message->uid = fetch->uid;
+  message->flags = parse_flags (fetch->flags, &message->keywords);
+  message->modseq = fetch->modseq;
+  message->received = fetch->internaldate != NULL ? g_date_time_to_unix (fetch->internaldate) : 0;
+  message->size = fetch->size;
+  if (envelope != NULL)
+    {
+      message->date = parse_date (envelope->date);
+      message->subject = g_strdup (envelope->subject);
+      message->from = addresses_to_string (envelope->from);
+      if (message->from == NULL)
+        message->from = addresses_to_string (envelope->sender);
+      message->to = addresses_to_string (envelope->to);
+      message->cc = addresses_to_string (envelope->cc);
+      message->message_id = strip_angles (envelope->message_id);
+      message->in_reply_to = g_strdup (envelope->in_reply_to);
+    }
+  if (message->date == 0)
+    message->date = message->received;
+  refs = hy_imap_fetch_get_section (fetch, REFERENCES_SECTION);
+  if (refs != NULL)
+    message->references = references_from_header (refs->data);
+  message->has_attachment = part_is_attachment (fetch->body);
+  return g_steal_pointer (&message);
+}
+
+/* ---- small helpers --------------------------------------------------------- */
+
+static gboolean
+select_folder (HyImapClient        *client,
+               HySyncWait          *wait,
+               const char          *name,
+               gboolean             read_only,
+               HyImapSelectResult **out,
+               GCancellable        *cancellable,
+               GError             **error)
+{
+  HyImapSelectResult *selected;
+
+  hy_imap_client_select_async (client, name, read_only, 0, 0, NULL, cancellable, hy_sync_wait_cb, wait);
+  selected = hy_imap_client_select_finish (client, hy_sync_wait (wait), error);
+  if (selected == NULL)
+    return FALSE;
+  if (out != NULL)
+    *out = selected;
+  else
+    hy_imap_select_result_free (selected);
+  return TRUE;
+}
+
+static int
+compare_uids (gconstpointer a,
+              gconstpointer b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static char *
+uid_set (const guint32 *uids,
+         guint          n)
+{
+  return hy_imap_seqset_from_uids (uids, n);
+}
+
+/* Network trouble (as opposed to the server refusing one thing). */
+static gboolean
+is_refusal (const GError *error)
+{
+  return g_error_matches (error, HY_IMAP_ERROR, HY_IMAP_ERROR_REFUSED) ||
+         g_error_matches (error, HY_IMAP_ERROR, HY_IMAP_ERROR_BAD);
+}
+
+static gboolean
+remove_ops (HyStore    *store,
+            GPtrArray  *ops,
+            GError    **error)
+{
+  g_autoptr(HyStoreTransaction) txn = hy_store_begin (store, error);
+
+  if (txn == NULL)
+    return FALSE;
+  for (guint i = 0; i < ops->len; i++)
+    if (!hy_store_transaction_remove_op (txn, ((HyStoreOp *) g_ptr_array_index (ops, i))->id, error))
+      return FALSE;
+  return hy_store_transaction_commit (txn, error);
+}
+
+/* ---- replay ---------------------------------------------------------------- */
+
+static gboolean
+same_group (const HyStoreOp *a,
+            const HyStoreOp *b)
+{
+  return a->kind == b->kind && a->add_flags == b->add_flags && a->remove_flags == b->remove_flags &&
+         g_strcmp0 (a->destination, b->destination) == 0;
+}
+
+static char *
+ops_uid_set (GPtrArray *ops)
+{
+  g_autoptr(GArray) uids = g_array_sized_new (FALSE, FALSE, sizeof (guint32), ops->len);
+
+  for (guint i = 0; i < ops->len; i++)
+    g_array_append_val (uids, ((HyStoreOp *) g_ptr_array_index (ops, i))->uid);
+  g_array_sort (uids, compare_uids);
+  return uid_set ((guint32 *) (void *) uids->data, uids->len);
+}
+
+static gboolean
+store_flags (HyImapClient  *client,
+             HySyncWait    *wait,
+             const char    *set,
+             HyImapStoreMode mode,
+             guint32        bits,
+             guint64        unchanged_since,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_auto(GStrv) names = flags_to_names (bits);
+  g_autoptr(HyImapStoreResult) result = NULL;
+
+  if (names[0] == NULL)
+    return TRUE;
+  hy_imap_client_store_async (client, set, mode, (const char * const *) names, unchanged_since,
+                              cancellable, hy_sync_wait_cb, wait);
+  result = hy_imap_client_store_finish (client, hy_sync_wait (wait), error);
+  if (result == NULL)
+    return FALSE;
+  if (result->modified != NULL && result->modified->len > 0)
+    g_debug ("%u ranges changed on the server meanwhile; the server's flags win", result->modified->len);
+  return TRUE;
+}
+
+/* Gives the messages waiting in the destination their new UIDs. */
+static gboolean
+assign_uids (HyStore           *store,
+             GPtrArray         *ops,
+             const char        *destination,
+             HyImapCopyResult  *copied,
+             GError           **error)
+{
+  g_autoptr(HyStoreTransaction) txn = NULL;
+  g_autoptr(HyStoreFolder) folder = hy_store_find_folder (store, destination, NULL);
+  g_autoptr(GArray) source = NULL;
+  g_autoptr(GArray) dest = NULL;
+  gboolean known;
+
+  if (folder == NULL)
+    return TRUE;
+  known = copied != NULL && copied->source != NULL && copied->dest != NULL &&
+          (folder->uidvalidity == 0 || copied->uidvalidity == folder->uidvalidity);
+  if (known)
+    {
+      source = hy_imap_seqset_expand ((HyImapRange *) (void *) copied->source->data, copied->source->len,
+                                      G_MAXUINT32, 1000000, NULL);
+      dest = hy_imap_seqset_expand ((HyImapRange *) (void *) copied->dest->data, copied->dest->len,
+                                    G_MAXUINT32, 1000000, NULL);
+      known = source != NULL && dest != NULL && source->len == dest->len;
+    }
+  if ((txn = hy_store_begin (store, error)) == NULL)
+    return FALSE;
+  if (known)
+    {
+      for (guint i = 0; i < ops->len; i++)
+        {
+          HyStoreOp *op = g_ptr_array_index (ops, i);
+
+          for (guint j = 0; j < source->len; j++)
+            if (g_array_index (source, guint32, j) == op->uid && op->message_id != 0)
+              {
+                if (!hy_store_transaction_set_uid (txn, op->message_id, g_array_index (dest, guint32, j), error))
+                  return FALSE;
+                break;
+              }
+        }
+    }
+  /* Whatever still waits is fetched again by the next sync. */
+  if (!hy_store_transaction_remove_pending (txn, folder->id, error))
+    return FALSE;
+  return hy_store_transaction_commit (txn, error);
+}
+
+static gboolean
+replay_group (HyImapClient  *client,
+              HySyncWait    *wait,
+              HyStore       *store,
+              GPtrArray     *group,
+              guint64        unchanged_since,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  HyStoreOp *first = g_ptr_array_index (group, 0);
+  g_autofree char *set = ops_uid_set (group);
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok = TRUE;
+
+  switch (first->kind)
+    {
+    case HY_STORE_OP_FLAGS:
+      ok = store_flags (client, wait, set, HY_IMAP_STORE_ADD, first->add_flags, unchanged_since,
+                        cancellable, &local_error) &&
+           store_flags (client, wait, set, HY_IMAP_STORE_REMOVE, first->remove_flags, unchanged_since,
+                        cancellable, &local_error);
+      break;
+
+    case HY_STORE_OP_MOVE:
+      {
+        g_autoptr(HyImapCopyResult) copied = NULL;
+
+        hy_imap_client_move_async (client, set, first->destination, cancellable, hy_sync_wait_cb, wait);
+        copied = hy_imap_client_copy_finish (client, hy_sync_wait (wait), &local_error);
+        if (copied == NULL && is_refusal (local_error))
+          {
+            /* Perhaps the destination does not exist yet (made offline). */
+            g_autoptr(GError) create_error = NULL;
+
+            hy_imap_client_create_async (client, first->destination, cancellable, hy_sync_wait_cb, wait);
+            if (hy_imap_client_mailbox_op_finish (client, hy_sync_wait (wait), &create_error))
+              {
+                g_clear_error (&local_error);
+                hy_imap_client_move_async (client, set, first->destination, cancellable, hy_sync_wait_cb, wait);
+                copied = hy_imap_client_copy_finish (client, hy_sync_wait (wait), &local_error);
+              }
+          }
+        ok = copied != NULL;
+        if (ok && !assign_uids (store, group, first->destination, copied, error))
+          return FALSE;
+        break;
+      }
+
+    case HY_STORE_OP_EXPUNGE:
+      ok = store_flags (client, wait, set, HY_IMAP_STORE_ADD, HY_STORE_FLAG_DELETED, 0, cancellable, &local_error);
+      if (ok)
+        {
+          hy_imap_client_expunge_async (client, hy_imap_client_has_capability (client, "UIDPLUS") ? set : NULL,
+                                        cancellable, hy_sync_wait_cb, wait);
+          ok = hy_imap_client_expunge_finish (client, hy_sync_wait (wait), &local_error);
+        }
+      break;
+
+    default:
+      g_warning ("Dropping an offline operation of unknown kind %d", first->kind);
+      break;
+    }
+
+  if (!ok)
+    {
+      if (!is_refusal (local_error))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_warning ("The server refused an offline change in %s, which is dropped: %s",
+                 first->folder, local_error->message);
+    }
+  return remove_ops (store, group, error);
+}
+
+gboolean
+hy_imap_sync_replay (HyImapClient  *client,
+                     HySyncWait    *wait,
+                     HyStore       *store,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  g_autoptr(GPtrArray) ops = NULL;
+  g_autoptr(GPtrArray) folders = g_ptr_array_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (store, error);
+
+    if (txn == NULL)
+      return FALSE;
+    ops = hy_store_transaction_list_ops (txn, error);
+    if (ops == NULL)
+      return FALSE;
+    /* txn is rolled back: it only read */
+  }
+  if (ops->len == 0)
+    return TRUE;
+
+  for (guint i = 0; i < ops->len; i++)
+    {
+      HyStoreOp *op = g_ptr_array_index (ops, i);
+
+      if (!g_hash_table_contains (seen, op->folder))
+        {
+          g_hash_table_add (seen, op->folder);
+          g_ptr_array_add (folders, op->folder);
+        }
+    }
+
+  for (guint f = 0; f < folders->len; f++)
+    {
+      const char *name = g_ptr_array_index (folders, f);
+      g_autoptr(HyImapSelectResult) selected = NULL;
+      g_autoptr(HyStoreFolder) stored = hy_store_find_folder (store, name, NULL);
+      g_autoptr(GPtrArray) mine = g_ptr_array_new ();
+      g_autoptr(GPtrArray) stale = g_ptr_array_new ();
+      g_autoptr(GError) local_error = NULL;
+      guint64 unchanged_since;
+      const HyStoreOpKind order[] = { HY_STORE_OP_FLAGS, HY_STORE_OP_MOVE, HY_STORE_OP_EXPUNGE };
+
+      if (!select_folder (client, wait, name, FALSE, &selected, cancellable, &local_error))
+        {
+          if (!is_refusal (local_error))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          /* The folder is gone on the server: so are the messages. */
+          g_warning ("Dropping offline changes in %s: %s", name, local_error->message);
+        }
+      for (guint i = 0; i < ops->len; i++)
+        {
+          HyStoreOp *op = g_ptr_array_index (ops, i);
+
+          if (g_strcmp0 (op->folder, name) != 0)
+            continue;
+          if (selected == NULL || (selected->uidvalidity != 0 && op->uidvalidity != selected->uidvalidity))
+            g_ptr_array_add (stale, op);
+          else
+            g_ptr_array_add (mine, op);
+        }
+      if (stale->len > 0 && !remove_ops (store, stale, error))
+        return FALSE;
+
+      /* With CONDSTORE, flags changed on the server since the last sync
+       * are left alone: the server wins. */
+      unchanged_since = selected != NULL && selected->highestmodseq > 0 && stored != NULL ? stored->highestmodseq : 0;
+
+      for (guint k = 0; k < G_N_ELEMENTS (order); k++)
+        {
+          while (TRUE)
+            {
+              g_autoptr(GPtrArray) group = g_ptr_array_new ();
+              HyStoreOp *lead = NULL;
+
+              for (guint i = 0; i < mine->len; i++)
+                {
+                  HyStoreOp *op = g_ptr_array_index (mine, i);
+
+                  if (op == NULL || op->kind != order[k])
+                    continue;
+                  if (lead == NULL)
+                    lead = op;
+                  if (same_group (lead, op))
+                    {
+                      g_ptr_array_add (group, op);
+                      mine->pdata[i] = NULL;
+                    }
+                }
+              if (group->len == 0)
+                break;
+              if (!replay_group (client, wait, store, group, unchanged_since, cancellable, error))
+                return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
+/* ---- folder list ----------------------------------------------------------- */
+
+static HyFolderRole
+role_of (HyAccount           *account,
+         const HyImapMailbox *mailbox)
+{
+  HyFolderRole role = HY_FOLDER_ROLE_NONE;
+
+  for (HyFolderRole r = HY_FOLDER_ROLE_INBOX; r < HY_FOLDER_ROLE_LAST; r++)
+    if (g_strcmp0 (hy_account_get_folder_for_role (account, r), mailbox->name) == 0)
+      return r;
+  if (g_ascii_strcasecmp (mailbox->name, "INBOX") == 0)
+    return HY_FOLDER_ROLE_INBOX;
+  for (guint i = 0; mailbox->attributes != NULL && mailbox->attributes[i] != NULL; i++)
+    if ((role = hy_folder_role_from_special_use (mailbox->attributes[i])) != HY_FOLDER_ROLE_NONE)
+      return role;
+  return HY_FOLDER_ROLE_NONE;
+}
+
+gboolean
+hy_imap_sync_folder_list (HyImapClient  *client,
+                          HySyncWait    *wait,
+                          HyStore       *store,
+                          HyAccount     *account,
+                          gboolean      *changed,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  g_autoptr(GPtrArray) mailboxes = NULL;
+  g_autoptr(GPtrArray) stored = NULL;
+  g_autoptr(GHashTable) on_server = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) pending_destinations = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) ops = NULL;
+  g_autoptr(HyStoreTransaction) txn = NULL;
+  gboolean has_role[HY_FOLDER_ROLE_LAST] = { FALSE, };
+  HyFolderRole *roles;
+
+  *changed = FALSE;
+  hy_imap_client_list_async (client, "", "*", HY_IMAP_LIST_DEFAULT, cancellable, hy_sync_wait_cb, wait);
+  mailboxes = hy_imap_client_list_finish (client, hy_sync_wait (wait), error);
+  if (mailboxes == NULL)
+    return FALSE;
+  stored = hy_store_list_folders (store, error);
+  if (stored == NULL)
+    return FALSE;
+
+  /* Roles: the account's choice, SPECIAL-USE, then a guess from the name
+   * for the roles still missing. */
+  roles = g_new0 (HyFolderRole, mailboxes->len);
+  for (guint i = 0; i < mailboxes->len; i++)
+    {
+      HyImapMailbox *mailbox = g_ptr_array_index (mailboxes, i);
+
+      roles[i] = role_of (account, mailbox);
+      has_role[roles[i]] = TRUE;
+    }
+  for (guint i = 0; i < mailboxes->len; i++)
+    {
+      HyImapMailbox *mailbox = g_ptr_array_index (mailboxes, i);
+      HyFolderRole guess;
+
+      if (roles[i] != HY_FOLDER_ROLE_NONE)
+        continue;
+      guess = hy_folder_role_guess_from_name (mailbox->name, (gunichar) (guchar) mailbox->delimiter);
+      if (guess != HY_FOLDER_ROLE_NONE && !has_role[guess])
+        {
+          roles[i] = guess;
+          has_role[guess] = TRUE;
+        }
+    }
+
+  if ((txn = hy_store_begin (store, error)) == NULL)
+    {
+      g_free (roles);
+      return FALSE;
+    }
+  for (guint i = 0; i < mailboxes->len; i++)
+    {
+      HyImapMailbox *mailbox = g_ptr_array_index (mailboxes, i);
+      char delimiter[2] = { mailbox->delimiter, '\0' };
+      HyStoreFolder *existing = NULL;
+
+      if (hy_imap_mailbox_has_attribute (mailbox, "\\Noselect") ||
+          hy_imap_mailbox_has_attribute (mailbox, "\\NonExistent"))
+        continue;
+      g_hash_table_add (on_server, mailbox->name);
+      for (guint j = 0; j < stored->len; j++)
+        if (g_strcmp0 (((HyStoreFolder *) g_ptr_array_index (stored, j))->name, mailbox->name) == 0)
+          existing = g_ptr_array_index (stored, j);
+      if (existing == NULL)
+        *changed = TRUE;
+      if (existing == NULL || existing->role != roles[i] ||
+          g_strcmp0 (existing->delimiter, mailbox->delimiter ? delimiter : NULL) != 0)
+        {
+          if (hy_store_transaction_add_folder (txn, mailbox->name, roles[i],
+                                               mailbox->delimiter ? delimiter : NULL, error) == 0)
+            {
+              g_free (roles);
+              return FALSE;
+            }
+        }
+    }
+  g_free (roles);
+
+  /* Folders gone from the server go, except one that offline moves still
+   * need (made locally, created on the server when they are replayed). */
+  ops = hy_store_transaction_list_ops (txn, error);
+  if (ops == NULL)
+    return FALSE;
+  for (guint i = 0; i < ops->len; i++)
+    {
+      HyStoreOp *op = g_ptr_array_index (ops, i);
+
+      if (op->destination != NULL)
+        g_hash_table_add (pending_destinations, op->destination);
+    }
+  for (guint j = 0; j < stored->len; j++)
+    {
+      HyStoreFolder *folder = g_ptr_array_index (stored, j);
+
+      if (g_hash_table_contains (on_server, folder->name) ||
+          g_hash_table_contains (pending_destinations, folder->name))
+        continue;
+      if (!hy_store_transaction_remove_folder (txn, folder->id, error))
+        return FALSE;
+      *changed = TRUE;
+    }
+  return hy_store_transaction_commit (txn, error);
+}
+
+/* ---- the store writer ---------------------------------------------------- */
+
+/* Writing to the store (parsing bodies, compressing them, indexing text)
+ * runs in a thread of its own while the sync thread reads the next
+ * responses off the network, so that a big sync uses two cores. */
+
+typedef enum {
+  ITEM_MESSAGE,
+  ITEM_BODY,
+  ITEM_FLUSH,
+  ITEM_QUIT,
+} ItemKind;
+
+typedef struct {
+  ItemKind        kind;
+  HyStoreMessage *message;
+  gint64          id;
+  GBytes         *raw;
+} WriterItem;
+
+typedef struct {
+  HyStore            *store;
+  GAsyncQueue        *items;
+  GAsyncQueue        *replies;   /* a GError * or a non-NULL sentinel per flush */
+  GThread            *thread;
+  HyStoreTransaction *txn;
+  guint               pending;
+  guint               commit_every;
+  GError             *error;
+} Writer;
+
+static void
+writer_item_free (WriterItem *item)
+{
+  g_clear_pointer (&item->message, hy_store_message_free);
+  g_clear_pointer (&item->raw, g_bytes_unref);
+  g_free (item);
+}
+
+static gboolean
+writer_commit (Writer *w)
+{
+  if (w->txn != NULL && w->error == NULL)
+    hy_store_transaction_commit (w->txn, &w->error);
+  g_clear_pointer (&w->txn, hy_store_transaction_free);
+  w->pending = 0;
+  return w->error == NULL;
+}
+
+static gpointer
+writer_thread (gpointer user_data)
+{
+  Writer *w = user_data;
+
+  while (TRUE)
+    {
+      WriterItem *item = g_async_queue_pop (w->items);
+      ItemKind kind = item->kind;
+
+      if (kind == ITEM_FLUSH || kind == ITEM_QUIT)
+        {
+          writer_commit (w);
+          writer_item_free (item);
+          if (kind == ITEM_QUIT)
+            return NULL;
+          g_async_queue_push (w->replies, w->error != NULL ? g_error_copy (w->error)
+                                                          : g_error_new_literal (G_IO_ERROR, 0, ""));
+          continue;
+        }
+      if (w->error == NULL && w->txn == NULL)
+        w->txn = hy_store_begin (w->store, &w->error);
+      if (w->error == NULL && kind == ITEM_MESSAGE)
+        hy_store_transaction_add_message (w->txn, item->message, &w->error);
+      else if (w->error == NULL && kind == ITEM_BODY)
+        {
+          g_autoptr(HyMessage) parsed = hy_message_new_from_bytes (item->raw);
+
+          hy_store_transaction_set_body (w->txn, item->id, item->raw,
+                                         parsed != NULL ? hy_message_get_text (parsed) : NULL, &w->error);
+        }
+      writer_item_free (item);
+      if (w->error == NULL && ++w->pending >= w->commit_every)
+        writer_commit (w);
+    }
+}
+
+static Writer *
+writer_new (HyStore *store,
+            guint    commit_every)
+{
+  Writer *w = g_new0 (Writer, 1);
+
+  w->store = store;
+  w->commit_every = commit_every;
+  w->items = g_async_queue_new ();
+  w->replies = g_async_queue_new ();
+  w->thread = g_thread_new ("hy-store-writer", writer_thread, w);
+  return w;
+}
+
+static void
+writer_push (Writer         *w,
+             ItemKind        kind,
+             HyStoreMessage *message,
+             gint64          id,
+             GBytes         *raw)
+{
+  WriterItem *item = g_new0 (WriterItem, 1);
+
+  item->kind = kind;
+  item->message = message;
+  item->id = id;
+  item->raw = raw != NULL ? g_bytes_ref (raw) : NULL;
+  g_async_queue_push (w->items, item);
+}
+
+/* Commits what was pushed; FALSE with the first error of the writer. */
+static gboolean
+writer_flush (Writer  *w,
+              GError **error)
+{
+  GError *reply;
+
+  writer_push (w, ITEM_FLUSH, NULL, 0, NULL);
+  reply = g_async_queue_pop (w->replies);
+  if (reply->domain == G_IO_ERROR && reply->code == 0 && *reply->message == '\0')
+    {
+      g_error_free (reply);
+      return TRUE;
+    }
+  g_propagate_error (error, reply);
+  return FALSE;
+}
+
+/* Commits what was pushed and ends the thread. */
+static gboolean
+writer_finish (Writer  *w,
+               GError **error)
+{
+  gboolean ok;
+
+  writer_push (w, ITEM_QUIT, NULL, 0, NULL);
+  g_thread_join (w->thread);
+  ok = w->error == NULL;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&w->error));
+  g_async_queue_unref (w->items);
+  g_async_queue_unref (w->replies);
+  g_free (w);
+  return ok;
+}
+
+/* ---- one folder ------------------------------------------------------------ */
+
+typedef struct {
+  Writer  *writer;
+  gint64   folder_id;
+  guint32  start;       /* lowest UID wanted */
+  guint    added;
+  guint    unread;
+} NewData;
+
+static void
+new_each (HyImapFetch *fetch,
+          gpointer     user_data)
+{
+  NewData *data = user_data;
+  HyStoreMessage *message;
+
+  /* "UID n:*" also returns the last message when it is below n. */
+  if (fetch->uid < data->start)
+    return;
+  message = message_from_fetch (fetch, data->folder_id);
+  data->added++;
+  if ((message->flags & (HY_STORE_FLAG_SEEN | HY_STORE_FLAG_DELETED)) == 0)
+    data->unread++;
+  writer_push (data->writer, ITEM_MESSAGE, message, 0, NULL);
+}
+
+typedef struct {
+  HyStoreTransaction *txn;
+  GHashTable         *by_uid;    /* uid -> HyStoreMessageState * */
+  GHashTable         *pending;   /* uids with queued operations */
+  GError             *error;
+} FlagData;
+
+static void
+flag_each (HyImapFetch *fetch,
+           gpointer     user_data)
+{
+  FlagData *data = user_data;
+  HyStoreMessageState *state;
+  g_autofree char *keywords = NULL;
+  guint32 flags;
+
+  if (data->error != NULL || !(fetch->items & HY_IMAP_FETCH_FLAGS))
+    return;
+  state = g_hash_table_lookup (data->by_uid, GUINT_TO_POINTER (fetch->uid));
+  if (state == NULL || g_hash_table_contains (data->pending, GUINT_TO_POINTER (fetch->uid)))
+    return;
+  flags = parse_flags (fetch->flags, &keywords);
+  /* set_flags writes only when something differs. */
+  hy_store_transaction_set_flags (data->txn, state->id, flags, keywords, fetch->modseq, &data->error);
+}
+
+static gboolean
+fetch_flags (HyImapClient  *client,
+             HySyncWait    *wait,
+             const char    *set,
+             guint64        changed_since,
+             FlagData      *data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autoptr(GPtrArray) unused = NULL;
+  HyImapFetchItems items = HY_IMAP_FETCH_FLAGS;
+
+  if (changed_since > 0)
+    items |= HY_IMAP_FETCH_MODSEQ;
+  hy_imap_client_fetch_async (client, set, items, NULL, changed_since, flag_each, data,
+                              cancellable, hy_sync_wait_cb, wait);
+  unused = hy_imap_client_fetch_finish (client, hy_sync_wait (wait), error);
+  if (unused == NULL)
+    return FALSE;
+  if (data->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&data->error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+remove_uids (HyStoreTransaction  *txn,
+             GArray              *states,
+             const guint32       *server_uids,
+             guint                n_server,
+             const GArray        *vanished,
+             GError             **error)
+{
+  guint j = 0;
+
+  for (guint i = 0; i < states->len; i++)
+    {
+      HyStoreMessageState *state = &g_array_index (states, HyStoreMessageState, i);
+      gboolean gone;
+
+      if (vanished != NULL)
+        gone = hy_imap_seqset_contains ((HyImapRange *) (void *) vanished->data, vanished->len, state->uid);
+      else
+        {
+          /* Both lists ascend. */
+          while (j < n_server && server_uids[j] < state->uid)
+            j++;
+          gone = j >= n_server || server_uids[j] != state->uid;
+        }
+      if (gone && !hy_store_transaction_remove_message (txn, state->id, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+hy_imap_sync_folder (HyImapClient  *client,
+                     HySyncWait    *wait,
+                     HyStore       *store,
+                     gint64         folder_id,
+                     guint         *new_unread,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  g_autoptr(HyStoreFolder) folder = NULL;
+  g_autoptr(HyImapSelectResult) selected = NULL;
+  g_autoptr(HyStoreTransaction) txn = NULL;
+  g_autoptr(GArray) states = NULL;
+  g_autoptr(GHashTable) pending = NULL;
+  g_autoptr(GHashTable) by_uid = NULL;
+  gboolean qresync = hy_imap_client_has_capability (client, "QRESYNC");
+  gboolean condstore = qresync || hy_imap_client_has_capability (client, "CONDSTORE");
+  gboolean first;
+  guint32 start;
+  g_autofree char *known_set = NULL;
+
+  *new_unread = 0;
+  folder = hy_store_get_folder (store, folder_id, error);
+  if (folder == NULL)
+    return FALSE;
+
+  /* What the store knows of the folder. */
+  if ((txn = hy_store_begin (store, error)) == NULL)
+    return FALSE;
+  states = hy_store_transaction_list_states (txn, folder_id, error);
+  pending = states != NULL ? hy_store_transaction_pending_uids (txn, folder->name, error) : NULL;
+  g_clear_pointer (&txn, hy_store_transaction_free);
+  if (pending == NULL)
+    return FALSE;
+
+  if (qresync && folder->uidvalidity != 0 && folder->highestmodseq != 0 && states->len > 0)
+    {
+      g_autoptr(GArray) uids = g_array_sized_new (FALSE, FALSE, sizeof (guint32), states->len);
+
+      for (guint i = 0; i < states->len; i++)
+        g_array_append_val (uids, g_array_index (states, HyStoreMessageState, i).uid);
+      known_set = uid_set ((guint32 *) (void *) uids->data, uids->len);
+      hy_imap_client_select_async (client, folder->name, FALSE, folder->uidvalidity, folder->highestmodseq,
+                                   known_set, cancellable, hy_sync_wait_cb, wait);
+    }
+  else
+    hy_imap_client_select_async (client, folder->name, FALSE, 0, 0, NULL, cancellable, hy_sync_wait_cb, wait);
+  selected = hy_imap_client_select_finish (client, hy_sync_wait (wait), error);
+  if (selected == NULL)
+    return FALSE;
+  if (selected->highestmodseq == 0)
+    qresync = condstore = FALSE;  /* NOMODSEQ */
+
+  if ((txn = hy_store_begin (store, error)) == NULL)
+    return FALSE;
+
+  /* A new UIDVALIDITY: every UID the store knows means nothing now. */
+  if (folder->uidvalidity != 0 && selected->uidvalidity != folder->uidvalidity)
+    {
+      g_message ("UIDVALIDITY of %s changed (%u -> %u): rebuilding it", folder->name,
+                 folder->uidvalidity, selected->uidvalidity);
+      if (!hy_store_transaction_clear_folder (txn, folder_id, error))
+        return FALSE;
+      folder->uidvalidity = 0;
+      folder->uidnext = 0;
+      folder->highestmodseq = 0;
+      g_array_set_size (states, 0);
+      qresync = FALSE;
+    }
+  first = folder->uidvalidity == 0;
+
+  by_uid = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < states->len; i++)
+    {
+      HyStoreMessageState *state = &g_array_index (states, HyStoreMessageState, i);
+
+      g_hash_table_insert (by_uid, GUINT_TO_POINTER (state->uid), state);
+    }
+
+  /* Expunges. */
+  if (states->len > 0)
+    {
+      if (qresync && known_set != NULL)
+        {
+          if (selected->vanished->len > 0 &&
+              !remove_uids (txn, states, NULL, 0, selected->vanished, error))
+            return FALSE;
+        }
+      else if (!(selected->uidnext == folder->uidnext && selected->exists == states->len))
+        {
+          g_autoptr(HyImapSearch) search = NULL;
+          guint32 last = g_array_index (states, HyStoreMessageState, states->len - 1).uid;
+          g_autofree char *criteria = g_strdup_printf ("UID 1:%u", last);
+
+          hy_imap_client_search_async (client, criteria, cancellable, hy_sync_wait_cb, wait);
+          search = hy_imap_client_search_finish (client, hy_sync_wait (wait), error);
+          if (search == NULL)
+            return FALSE;
+          if (!remove_uids (txn, states, (guint32 *) (void *) search->numbers->data, search->numbers->len,
+                            NULL, error))
+            return FALSE;
+        }
+    }
+
+  /* Flags of the messages the store has. */
+  if (states->len > 0)
+    {
+      FlagData flag_data = { txn, by_uid, pending, NULL };
+
+      if (qresync && known_set != NULL)
+        {
+          for (guint i = 0; i < selected->changed->len; i++)
+            {
+              flag_each (g_ptr_array_index (selected->changed, i), &flag_data);
+              if (flag_data.error != NULL)
+                {
+                  g_propagate_error (error, flag_data.error);
+                  return FALSE;
+                }
+            }
+        }
+      else if (condstore && folder->highestmodseq != 0)
+        {
+          if (selected->highestmodseq != folder->highestmodseq)
+            {
+              guint32 last = g_array_index (states, HyStoreMessageState, states->len - 1).uid;
+              g_autofree char *set = g_strdup_printf ("1:%u", last);
+
+              if (!fetch_flags (client, wait, set, folder->highestmodseq, &flag_data, cancellable, error))
+                return FALSE;
+            }
+        }
+      else
+        {
+          for (guint i = 0; i < states->len; i += FLAG_BATCH)
+            {
+              guint32 low = g_array_index (states, HyStoreMessageState, i).uid;
+              guint32 high = g_array_index (states, HyStoreMessageState, MIN (i + FLAG_BATCH, states->len) - 1).uid;
+              g_autofree char *set = g_strdup_printf ("%u:%u", low, high);
+
+              if (!fetch_flags (client, wait, set, 0, &flag_data, cancellable, error))
+                return FALSE;
+            }
+        }
+    }
+  if (!hy_store_transaction_commit (txn, error))
+    return FALSE;
+  g_clear_pointer (&txn, hy_store_transaction_free);
+
+  /* New messages. */
+  start = MAX (folder->uidnext, 1);
+  if (states->len > 0)
+    start = MAX (start, g_array_index (states, HyStoreMessageState, states->len - 1).uid + 1);
+  if (selected->exists > 0 && (selected->uidnext == 0 || selected->uidnext > start))
+    {
+      static const char * const sections[] = { REFERENCES_SECTION, NULL };
+      g_autofree char *set = g_strdup_printf ("%u:*", start);
+      g_autoptr(GPtrArray) unused = NULL;
+      NewData data = { writer_new (store, COMMIT_EVERY), folder_id, start, 0, 0 };
+      HyImapFetchItems items = HY_IMAP_FETCH_FLAGS | HY_IMAP_FETCH_INTERNALDATE | HY_IMAP_FETCH_SIZE |
+                               HY_IMAP_FETCH_ENVELOPE | HY_IMAP_FETCH_BODYSTRUCTURE | HY_IMAP_FETCH_SECTIONS;
+      g_autoptr(GError) write_error = NULL;
+
+      if (condstore)
+        items |= HY_IMAP_FETCH_MODSEQ;
+      hy_imap_client_fetch_async (client, set, items, sections, 0, new_each, &data,
+                                  cancellable, hy_sync_wait_cb, wait);
+      unused = hy_imap_client_fetch_finish (client, hy_sync_wait (wait), error);
+      /* What arrived is kept, also after a dropped connection: the next
+       * sync continues after it. */
+      if (!writer_finish (data.writer, &write_error))
+        {
+          if (unused != NULL)
+            g_propagate_error (error, g_steal_pointer (&write_error));
+          return FALSE;
+        }
+      if (unused == NULL)
+        return FALSE;
+      if (!first)
+        *new_unread = data.unread;
+    }
+
+  if (txn == NULL && (txn = hy_store_begin (store, error)) == NULL)
+    return FALSE;
+  if (!hy_store_transaction_set_folder_state (txn, folder_id, selected->uidvalidity,
+                                              selected->uidnext, selected->highestmodseq, error))
+    return FALSE;
+  return hy_store_transaction_commit (txn, error);
+}
+
+/* ---- bodies ---------------------------------------------------------------- */
+
+gboolean
+hy_imap_sync_store_body (HyStore  *store,
+                         gint64    message_id,
+                         GBytes   *raw,
+                         GError  **error)
+{
+  g_autoptr(HyMessage) parsed = hy_message_new_from_bytes (raw);
+  g_autoptr(HyStoreTransaction) txn = hy_store_begin (store, error);
+
+  if (txn == NULL)
+    return FALSE;
+  if (!hy_store_transaction_set_body (txn, message_id, raw, parsed != NULL ? hy_message_get_text (parsed) : NULL,
+                                      error))
+    return FALSE;
+  return hy_store_transaction_commit (txn, error);
+}
+
+typedef struct {
+  Writer     *writer;
+  GHashTable *ids;      /* uid -> message id */
+} BodyData;
+
+static void
+body_each (HyImapFetch *fetch,
+           gpointer     user_data)
+{
+  BodyData *data = user_data;
+  const HyImapFetchSection *section = hy_imap_fetch_get_section (fetch, "");
+  gpointer id;
+
+  if (section == NULL || section->data == NULL)
+    return;
+  if (!g_hash_table_lookup_extended (data->ids, GUINT_TO_POINTER (fetch->uid), NULL, &id))
+    return;
+  writer_push (data->writer, ITEM_BODY, NULL, *(gint64 *) id, section->data);
+}
+
+static gboolean download_batches (HyImapClient *client, HySyncWait *wait, HyStore *store, HyStoreFolder *folder,
+                                  Writer *writer, gint64 since, gboolean *selected_once_p,
+                                  GCancellable *cancellable, GError **error);
+
+gboolean
+hy_imap_sync_download_bodies (HyImapClient  *client,
+                              HySyncWait    *wait,
+                              HyStore       *store,
+                              gint64         folder_id,
+                              gint64         since,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  g_autoptr(HyStoreFolder) folder = hy_store_get_folder (store, folder_id, error);
+  gboolean selected_once = FALSE;
+  Writer *writer;
+  gboolean ok;
+
+  if (folder == NULL)
+    return FALSE;
+  writer = writer_new (store, BODY_BATCH);
+  ok = download_batches (client, wait, store, folder, writer, since, &selected_once, cancellable, error);
+  if (!writer_finish (writer, ok ? error : NULL))
+    return FALSE;
+  return ok;
+}
+
+static gboolean
+download_batches (HyImapClient   *client,
+                  HySyncWait     *wait,
+                  HyStore        *store,
+                  HyStoreFolder  *folder,
+                  Writer         *writer,
+                  gint64          since,
+                  gboolean       *selected_once_p,
+                  GCancellable   *cancellable,
+                  GError        **error)
+{
+  static const char * const sections[] = { "", NULL };
+  gint64 folder_id = folder->id;
+  gboolean selected_once = *selected_once_p;
+
+  while (TRUE)
+    {
+      g_autoptr(GArray) missing = NULL;
+      g_autoptr(GArray) uids = NULL;
+      g_autoptr(GHashTable) ids = NULL;
+      g_autoptr(GPtrArray) unused = NULL;
+      g_autofree char *set = NULL;
+      BodyData data = { writer, NULL };
+
+      {
+        g_autoptr(HyStoreTransaction) txn = hy_store_begin (store, error);
+
+        if (txn == NULL)
+          return FALSE;
+        missing = hy_store_transaction_list_missing_bodies (txn, folder_id, since, BODY_BATCH, error);
+        if (missing == NULL)
+          return FALSE;
+      }
+      if (missing->len == 0)
+        return TRUE;
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      if (!selected_once || g_strcmp0 (hy_imap_client_get_selected (client), folder->name) != 0)
+        {
+          g_autoptr(HyImapSelectResult) selected = NULL;
+
+          if (!select_folder (client, wait, folder->name, TRUE, &selected, cancellable, error))
+            return FALSE;
+          if (selected->uidvalidity != folder->uidvalidity)
+            return TRUE;  /* the next sync rebuilds the folder first */
+          selected_once = TRUE;
+        }
+      uids = g_array_sized_new (FALSE, FALSE, sizeof (guint32), missing->len);
+      ids = g_hash_table_new (NULL, NULL);
+      for (guint i = 0; i < missing->len; i++)
+        {
+          HyStoreMessageState *state = &g_array_index (missing, HyStoreMessageState, i);
+
+          g_array_append_val (uids, state->uid);
+          g_hash_table_insert (ids, GUINT_TO_POINTER (state->uid), &state->id);
+        }
+      g_array_sort (uids, compare_uids);
+      set = uid_set ((guint32 *) (void *) uids->data, uids->len);
+      data.ids = ids;
+      hy_imap_client_fetch_async (client, set, 0, sections, 0, body_each, &data,
+                                  cancellable, hy_sync_wait_cb, wait);
+      unused = hy_imap_client_fetch_finish (client, hy_sync_wait (wait), error);
+      /* Keep what arrived, also when the connection dropped midway. */
+      if (!writer_flush (writer, unused != NULL ? error : NULL) || unused == NULL)
+        return FALSE;
+      /* Messages expunged meanwhile return nothing: drop them from the
+       * next round by checking that progress was made. */
+      {
+        g_autoptr(HyStoreTransaction) txn = hy_store_begin (store, error);
+        g_autoptr(GArray) again = NULL;
+
+        if (txn == NULL)
+          return FALSE;
+        again = hy_store_transaction_list_missing_bodies (txn, folder_id, since, BODY_BATCH, error);
+        if (again == NULL)
+          return FALSE;
+        if (again->len == missing->len &&
+            g_array_index (again, HyStoreMessageState, 0).id == g_array_index (missing, HyStoreMessageState, 0).id)
+          return TRUE;
+      }
+    }
+}
+
+GBytes *
+hy_imap_sync_fetch_body (HyImapClient  *client,
+                         HySyncWait    *wait,
+                         HyStore       *store,
+                         gint64         message_id,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  static const char * const sections[] = { "", NULL };
+  g_autoptr(HyStoreMessage) message = hy_store_get_message (store, message_id, error);
+  g_autoptr(HyStoreFolder) folder = NULL;
+  g_autoptr(HyImapSelectResult) selected = NULL;
+  g_autoptr(GPtrArray) fetches = NULL;
+  g_autofree char *set = NULL;
+  const HyImapFetchSection *section;
+  GBytes *raw;
+
+  if (message == NULL)
+    return NULL;
+  if ((gint32) message->uid <= 0)
+    {
+      g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,
+                   "This message was moved offline; it can be read once the server has it.");
+      return NULL;
+    }
+  folder = hy_store_get_folder (store, message->folder_id, error);
+  if (folder == NULL)
+    return NULL;
+  if (!select_folder (client, wait, folder->name, TRUE, &selected, cancellable, error))
+    return NULL;
+  if (selected->uidvalidity != folder->uidvalidity)
+    {
+      g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,
+                   "The folder %s changed on the server; the message is no longer there.", folder->name);
+      return NULL;
+    }
+  set = g_strdup_printf ("%u", message->uid);
+  hy_imap_client_fetch_async (client, set, 0, sections, 0, NULL, NULL, cancellable, hy_sync_wait_cb, wait);
+  fetches = hy_imap_client_fetch_finish (client, hy_sync_wait (wait), error);
+  if (fetches == NULL)
+    return NULL;
+  section = NULL;
+  for (guint i = 0; i < fetches->len && section == NULL; i++)
+    {
+      HyImapFetch *fetch = g_ptr_array_index (fetches, i);
+
+      if (fetch->uid == message->uid)
+        section = hy_imap_fetch_get_section (fetch, "");
+    }
+  if (section == NULL || section->data == NULL)
+    {
+      g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,
+                   "The message is no longer in %s on the server.", folder->name);
+      return NULL;
+    }
+  raw = g_bytes_ref (section->data);
+  if (!hy_imap_sync_store_body (store, message_id, raw, error))
+    {
+      g_bytes_unref (raw);
+      return NULL;
+    }
+  return raw;
+}
