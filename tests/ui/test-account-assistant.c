@@ -23,7 +23,6 @@
 #include "hy-account-tester.h"
 #include "hy-certificate-dialog.h"
 #include "hy-password-dialog.h"
-#include "hy-screenshot.h"
 #include "hy-secret-credentials.h"
 #include "net/hy-connection.h"
 #include "net/hy-net-error.h"
@@ -387,18 +386,6 @@ error_shown (gpointer data)
 {
   return gtk_revealer_get_child_revealed (GTK_REVEALER (child (data, "error_revealer"))) &&
          test_finished (data);
-}
-
-static void
-on_screenshot_saved (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  hy_screenshot_save_finish (GTK_WIDGET (source), result, &error);
-  g_assert_no_error (error);
-  *(gboolean *) user_data = TRUE;
 }
 
 static gboolean
