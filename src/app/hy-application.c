@@ -9,12 +9,14 @@
 #include <glib/gi18n.h>
 #include <gmime/gmime.h>
 
+#include "hy-account-assistant.h"
 #include "hy-application.h"
 #include "hy-compose-actions.h"
 #include "hy-preferences-window.h"
 #include "hy-screenshot.h"
 #include "hy-secret-credentials.h"
 #include "hy-window.h"
+#include "hy-secret-credentials.h"
 #include "net/hy-tls-backend.h"
 
 struct _HyApplication
@@ -23,6 +25,8 @@ struct _HyApplication
 
   GSettings      *settings;
   HyEngine       *engine;
+  HyCertificatePins *pins;
+  gboolean        background_hold;
   char           *screenshot_path;
   gboolean        exit_after_screenshot;
   gboolean        compose_on_activate;
@@ -74,6 +78,32 @@ hy_application_get_engine (HyApplication *self)
         hy_engine_set_ca_file (self->engine, ca_file);
     }
   return self->engine;
+}
+
+HyAccountManager *
+hy_application_get_account_manager (HyApplication *self)
+{
+  g_return_val_if_fail (HY_IS_APPLICATION (self), NULL);
+
+  /* One manager for the whole process: the engine's, so that an account
+   * added in the assistant is opened and synced by the engine. */
+  return hy_engine_get_account_manager (hy_application_get_engine (self));
+}
+
+HyCertificatePins *
+hy_application_get_certificate_pins (HyApplication *self)
+{
+  g_return_val_if_fail (HY_IS_APPLICATION (self), NULL);
+
+  if (self->pins == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->pins = hy_certificate_pins_new_default ();
+      if (!hy_certificate_pins_load (self->pins, &error))
+        g_warning ("%s", error->message);
+    }
+  return self->pins;
 }
 
 static int
@@ -196,6 +226,23 @@ apply_style_variant (HyApplication *self)
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), scheme);
 }
 
+/* With "run-in-background" the application holds itself, so that closing
+ * its last window leaves it running (and syncing); without it, it quits
+ * with its window as GtkApplication does by default. */
+static void
+apply_background (HyApplication *self)
+{
+  gboolean background = g_settings_get_boolean (self->settings, "run-in-background");
+
+  if (background == self->background_hold)
+    return;
+  self->background_hold = background;
+  if (background)
+    g_application_hold (G_APPLICATION (self));
+  else
+    g_application_release (G_APPLICATION (self));
+}
+
 static void
 hy_application_startup (GApplication *app)
 {
@@ -213,6 +260,9 @@ hy_application_startup (GApplication *app)
   g_signal_connect_object (self->settings, "changed::style-variant",
                            G_CALLBACK (apply_style_variant), self, G_CONNECT_SWAPPED);
   apply_style_variant (self);
+  g_signal_connect_object (self->settings, "changed::run-in-background",
+                           G_CALLBACK (apply_background), self, G_CONNECT_SWAPPED);
+  apply_background (self);
 
   /* Without a TLS backend no server can be reached; say so plainly now
    * rather than failing on every connection later. */
@@ -254,6 +304,32 @@ show_preferences (GSimpleAction *action,
   gtk_window_set_transient_for (GTK_WINDOW (prefs),
                                 gtk_application_get_active_window (GTK_APPLICATION (self)));
   gtk_window_present (GTK_WINDOW (prefs));
+}
+
+static void
+on_account_added (HyAccountAssistant *assistant,
+                  HyAccount          *account,
+                  HyApplication      *self)
+{
+  /* The account manager now lists the account; whatever syncs follows
+   * its model, so the first sync starts from there. */
+  g_debug ("Account %s added", hy_account_get_id (account));
+}
+
+static void
+add_account (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  HyApplication *self = user_data;
+  HyAccountAssistant *assistant;
+
+  assistant = hy_account_assistant_new (gtk_application_get_active_window (GTK_APPLICATION (self)),
+                                        hy_application_get_account_manager (self),
+                                        hy_application_get_certificate_pins (self));
+  gtk_window_set_application (GTK_WINDOW (assistant), GTK_APPLICATION (self));
+  g_signal_connect_object (assistant, "account-added", G_CALLBACK (on_account_added), self, 0);
+  gtk_window_present (GTK_WINDOW (assistant));
 }
 
 static void
@@ -335,6 +411,7 @@ static const GActionEntry app_actions[] = {
   { .name = "preferences", .activate = show_preferences },
   { .name = "help", .activate = show_help },
   { .name = "show-message", .activate = show_message, .parameter_type = "(sx)" },
+  { .name = "add-account", .activate = add_account },
   { .name = "quit", .activate = quit_app },
 };
 
@@ -371,6 +448,7 @@ hy_application_finalize (GObject *object)
 
   g_clear_object (&self->engine);
   g_clear_object (&self->settings);
+  g_clear_object (&self->pins);
   g_clear_pointer (&self->screenshot_path, g_free);
 
   G_OBJECT_CLASS (hy_application_parent_class)->finalize (object);

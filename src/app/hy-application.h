@@ -7,6 +7,8 @@
 #include <adwaita.h>
 
 #include "api/hy-engine.h"
+#include "account/hy-account-manager.h"
+#include "account/hy-certificate-pins.h"
 
 G_BEGIN_DECLS
 
@@ -19,5 +21,9 @@ GSettings     *hy_application_get_settings (HyApplication *self);
 /* The process's one HyEngine, made on first use over the accounts in the
  * desktop keyring; HONGYAN_CA_FILE names an extra CA (PEM) to trust. */
 HyEngine      *hy_application_get_engine   (HyApplication *self);
+/* The accounts, with passwords in the desktop keyring. */
+HyAccountManager  *hy_application_get_account_manager (HyApplication *self);
+/* Certificates the user trusted, per account and server. */
+HyCertificatePins *hy_application_get_certificate_pins (HyApplication *self);
 
 G_END_DECLS

@@ -18,12 +18,54 @@ struct _HyPreferencesWindow
 
   /* Template children */
   AdwComboRow          *style_row;
+  GtkWidget            *background_switch;
+  GtkWidget            *notify_switch;
+  GtkWidget            *offline_spin;
+  AdwComboRow          *remote_content_row;
+  GtkWidget            *mark_read_spin;
+  GtkWidget            *conversation_switch;
+  GtkWidget            *rich_text_switch;
+  GtkWidget            *undo_send_spin;
+  GtkWidget            *attachment_switch;
 };
 
 G_DEFINE_FINAL_TYPE (HyPreferencesWindow, hy_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
 
 /* The order of the rows in the style combo row. */
 static const char * const style_names[] = { "default", "light", "dark" };
+/* The order of the rows in the remote content combo row. */
+static const char * const remote_content_names[] = { "never", "trusted-senders", "always" };
+
+static gboolean
+remote_content_to_position (GValue   *value,
+                            GVariant *variant,
+                            gpointer  user_data)
+{
+  const char *name = g_variant_get_string (variant, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (remote_content_names); i++)
+    {
+      if (g_strcmp0 (name, remote_content_names[i]) == 0)
+        {
+          g_value_set_uint (value, i);
+          return TRUE;
+        }
+    }
+  g_value_set_uint (value, 0);
+  return TRUE;
+}
+
+static GVariant *
+position_to_remote_content (const GValue       *value,
+                            const GVariantType *expected_type,
+                            gpointer            user_data)
+{
+  guint position = g_value_get_uint (value);
+
+  if (position >= G_N_ELEMENTS (remote_content_names))
+    position = 0;
+  return g_variant_new_string (remote_content_names[position]);
+}
 
 static gboolean
 style_to_position (GValue   *value,
@@ -70,6 +112,27 @@ hy_preferences_window_new (HyApplication *application)
                                 G_SETTINGS_BIND_DEFAULT,
                                 style_to_position, position_to_style,
                                 NULL, NULL);
+  g_settings_bind_with_mapping (self->settings, "remote-content",
+                                self->remote_content_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT,
+                                remote_content_to_position, position_to_remote_content,
+                                NULL, NULL);
+  g_settings_bind (self->settings, "run-in-background", self->background_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "notify-new-mail", self->notify_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "offline-days", self->offline_spin, "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "mark-read-delay", self->mark_read_spin, "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "conversation-view", self->conversation_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "compose-rich-text", self->rich_text_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "undo-send-delay", self->undo_send_spin, "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "attachment-reminder", self->attachment_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
   return self;
 }
 
@@ -95,6 +158,15 @@ hy_preferences_window_class_init (HyPreferencesWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/hongyan/Hongyan/ui/hy-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HyPreferencesWindow, style_row);
+  gtk_widget_class_bind_template_child (widget_class, HyPreferencesWindow, background_switch);
+  gtk_widget_class_bind_template_child (widget_class, HyPreferencesWindow, notify_switch);
+  gtk_widget_class_bind_template_child (widget_class, HyPreferencesWindow, offline_spin);
+  gtk_widget_class_bind_template_child (widget_class, HyPreferencesWindow, remote_content_row);
+  gtk_widget_class_bind_template_child (widget_class, HyPreferencesWindow, mark_read_spin);
+  gtk_widget_class_bind_template_child (widget_class, HyPreferencesWindow, conversation_switch);
+  gtk_widget_class_bind_template_child (widget_class, HyPreferencesWindow, rich_text_switch);
+  gtk_widget_class_bind_template_child (widget_class, HyPreferencesWindow, undo_send_spin);
+  gtk_widget_class_bind_template_child (widget_class, HyPreferencesWindow, attachment_switch);
 }
 
 static void
