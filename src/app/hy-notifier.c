@@ -98,10 +98,13 @@ subject_of (HyMessageSummary *summary)
   return subject != NULL && *subject != '\0' ? subject : _("(No subject)");
 }
 
+/* @summaries are the newest of @total new messages (all of them unless
+ * the inbox was too long to look through). */
 static void
 send_notification (HyNotifier *self,
                    HyAccount  *account,
-                   GPtrArray  *summaries)  /* HyMessageSummary, newest first */
+                   GPtrArray  *summaries,  /* HyMessageSummary, newest first */
+                   guint       total)
 {
   g_autoptr(GNotification) notification = NULL;
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -117,7 +120,7 @@ send_notification (HyNotifier *self,
       g_array_append_val (ids, message_id);
     }
 
-  if (summaries->len == 1)
+  if (total == 1)
     {
       notification = g_notification_new (sender_of (newest));
       g_notification_set_body (notification, subject_of (newest));
@@ -125,8 +128,8 @@ send_notification (HyNotifier *self,
   else
     {
       g_autofree char *title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new message",
-                                                             "%u new messages", summaries->len),
-                                                summaries->len);
+                                                             "%u new messages", total),
+                                                total);
       g_autoptr(GString) body = g_string_new (NULL);
 
       notification = g_notification_new (title);
@@ -139,9 +142,9 @@ send_notification (HyNotifier *self,
           /* TRANSLATORS: one line of a notification: sender, then subject */
           g_string_append_printf (body, _("%s: %s"), sender_of (summary), subject_of (summary));
         }
-      if (summaries->len > MAX_LISTED)
+      if (total > MIN (summaries->len, MAX_LISTED))
         {
-          guint more = summaries->len - MAX_LISTED;
+          guint more = total - MIN (summaries->len, MAX_LISTED);
 
           g_string_append_c (body, '\n');
           g_string_append_printf (body, g_dngettext (GETTEXT_PACKAGE, "and %u more", "and %u more", more), more);
@@ -180,8 +183,11 @@ notify_from_list (HyNotifier *self,
       if (hy_message_summary_get_unread (summary))
         g_ptr_array_add (summaries, g_steal_pointer (&summary));
     }
-  if (summaries->len > 0)
-    send_notification (self, pending->account, summaries);
+  if (summaries->len == 0)
+    return;
+  /* Past the part of the inbox looked through, trust the engine's count. */
+  send_notification (self, pending->account, summaries,
+                     n == MAX_SCANNED ? MAX (summaries->len, pending->count) : summaries->len);
 }
 
 static void
