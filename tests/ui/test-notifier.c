@@ -4,7 +4,8 @@
  * test's session bus that records Notify calls, syncs alice's account on
  * the mail stack with HyEngine, and has HyNotifier announce new mail:
  * a message delivered by SMTP gives exactly one notification with its
- * sender, subject and the "Open" and "Mark as Read" buttons; with the
+ * sender, subject and the "Open" and "Mark as Read" buttons, the latter
+ * marking the message read when pressed; with the
  * "notify-new-mail" setting off, the next message gives none.
  *
  * Needs a display (Xvfb) and a session bus; skips without the mail
@@ -27,8 +28,11 @@
 #include "api/hy-engine.h"
 #include "hy-notifier.h"
 #include "smtp/hy-smtp-client.h"
+#include "store/hy-store.h"
+#include "store/hy-store-message.h"
 
 typedef struct {
+  guint  id;
   char  *summary;
   char  *body;
   GStrv  actions;
@@ -83,7 +87,8 @@ server_method_call (GDBusConnection       *connection,
       g_variant_get (parameters, "(&su&sss^as@a{sv}i)", NULL, NULL, NULL, &n->summary, &n->body,
                      &n->actions, NULL, NULL);
       g_ptr_array_add (notified, n);
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", notified->len));
+      n->id = notified->len;
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", n->id));
     }
   else if (g_strcmp0 (method_name, "GetCapabilities") == 0)
     {
@@ -310,6 +315,42 @@ test_new_mail_notification (void)
     }
   g_assert_true (g_strv_contains ((const char * const *) n->actions, "Open"));
   g_assert_true (g_strv_contains ((const char * const *) n->actions, "Mark as Read"));
+
+  /* "Mark as Read", pressed as the notification server reports it: the
+   * message is read at once (in the store, and queued for the server). */
+  {
+    g_autofree char *query = g_strdup (strrchr (subject, ' ') + 1);
+    HyStore *store = hy_engine_get_store (engine, account);
+    g_autoptr(GArray) found = hy_store_search (store, query, &error);
+    const char *key = NULL;
+    gint64 message_id;
+    gboolean seen = FALSE;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (found->len, ==, 1);
+    message_id = g_array_index (found, gint64, 0);
+    /* Key and label alternate. */
+    for (guint i = 0; n->actions[i] != NULL && n->actions[i + 1] != NULL; i += 2)
+      if (g_strcmp0 (n->actions[i + 1], "Mark as Read") == 0)
+        key = n->actions[i];
+    g_assert_nonnull (key);
+    g_dbus_connection_emit_signal (bus, NULL, "/org/freedesktop/Notifications",
+                                   "org.freedesktop.Notifications", "ActionInvoked",
+                                   g_variant_new ("(us)", n->id, key), &error);
+    g_assert_no_error (error);
+    end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    while (!seen && g_get_monotonic_time () < end)
+      {
+        g_autoptr(HyStoreMessage) message = NULL;
+
+        if (!g_main_context_iteration (NULL, FALSE))
+          g_usleep (10000);
+        message = hy_store_get_message (store, message_id, &error);
+        g_assert_no_error (error);
+        seen = (message->flags & HY_STORE_FLAG_SEEN) != 0;
+      }
+    g_assert_true (seen);
+  }
 
   /* Turned off in the preferences: nothing. */
   g_settings_set_boolean (settings, "notify-new-mail", FALSE);
