@@ -12,6 +12,7 @@
 #include "hy-account-assistant.h"
 #include "hy-application.h"
 #include "hy-compose-actions.h"
+#include "hy-notifier.h"
 #include "hy-preferences-window.h"
 #include "hy-screenshot.h"
 #include "hy-secret-credentials.h"
@@ -26,6 +27,7 @@ struct _HyApplication
   GSettings      *settings;
   HyEngine       *engine;
   HyCertificatePins *pins;
+  HyNotifier     *notifier;
   gboolean        background_hold;
   char           *screenshot_path;
   gboolean        exit_after_screenshot;
@@ -263,6 +265,9 @@ hy_application_startup (GApplication *app)
   g_signal_connect_object (self->settings, "changed::run-in-background",
                            G_CALLBACK (apply_background), self, G_CONNECT_SWAPPED);
   apply_background (self);
+  /* New mail is announced whether a window is open or the app runs in
+   * the background. */
+  self->notifier = hy_notifier_new (GTK_APPLICATION (self), hy_application_get_engine (self), self->settings);
 
   /* Without a TLS backend no server can be reached; say so plainly now
    * rather than failing on every connection later. */
@@ -307,13 +312,29 @@ show_preferences (GSimpleAction *action,
 }
 
 static void
+on_engine_ready (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(HyApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!hy_engine_load_finish (HY_ENGINE (object), result, &error))
+    g_warning ("Could not open the new account: %s", error->message);
+  hy_engine_start (HY_ENGINE (object));
+}
+
+static void
 on_account_added (HyAccountAssistant *assistant,
                   HyAccount          *account,
                   HyApplication      *self)
 {
-  /* The account manager now lists the account; whatever syncs follows
-   * its model, so the first sync starts from there. */
+  /* The account manager now lists the account and a loaded engine opens
+   * it from there.  Loading again is cheap when the main window already
+   * did it, and makes sure the engine follows the accounts and syncs
+   * (its first sync starts now) even when it was never loaded. */
   g_debug ("Account %s added", hy_account_get_id (account));
+  hy_engine_load_async (hy_application_get_engine (self), NULL, on_engine_ready, g_object_ref (self));
 }
 
 static void
@@ -446,6 +467,7 @@ hy_application_finalize (GObject *object)
 {
   HyApplication *self = HY_APPLICATION (object);
 
+  g_clear_object (&self->notifier);
   g_clear_object (&self->engine);
   g_clear_object (&self->settings);
   g_clear_object (&self->pins);

@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include "account/hy-certificate-pins.h"
 #include "imap/hy-imap-error.h"
 #include "net/hy-net-error.h"
 #include "sync/hy-connection-pool.h"
@@ -227,6 +228,33 @@ get_secret (HyConnectionPool  *self,
   return secret;
 }
 
+/* A certificate the user chose to trust for this account and server
+ * ("Trust this certificate" in the assistant or after a certificate
+ * error).  The pins file is read for every new session, so that a pin
+ * made while the account is already syncing applies on the next
+ * connection; it is small and sessions are kept for reuse. */
+gboolean
+hy_connection_pool_apply_pinned_certificate (HyConnection          *connection,
+                                             HyAccount             *account,
+                                             const HyServerConfig  *config,
+                                             GError               **error)
+{
+  g_autoptr(HyCertificatePins) pins = hy_certificate_pins_new_default ();
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *sha256 = NULL;
+
+  if (!hy_certificate_pins_load (pins, &local_error))
+    {
+      /* An unreadable file trusts nothing more than the system does. */
+      g_warning ("Cannot read the trusted certificates: %s", local_error->message);
+      return TRUE;
+    }
+  sha256 = hy_certificate_pins_lookup (pins, hy_account_get_id (account), config);
+  if (sha256 == NULL)
+    return TRUE;
+  return hy_connection_set_pinned_certificate (connection, sha256, error);
+}
+
 static HyImapClient *
 open_session (HyConnectionPool  *self,
               HySyncWait        *wait,
@@ -261,6 +289,8 @@ open_session (HyConnectionPool  *self,
   g_mutex_unlock (&self->lock);
   if (ca_file != NULL)
     hy_connection_set_ca_file (connection, ca_file);
+  if (!hy_connection_pool_apply_pinned_certificate (connection, account, config, error))
+    return NULL;
   /* Plain text is only ever configured for a local test server. */
   if (security == HY_NET_SECURITY_NONE)
     hy_connection_set_allow_plaintext_auth (connection, TRUE);

@@ -47,4 +47,13 @@ void              hy_connection_pool_clear       (HyConnectionPool  *self);
 /* Forgets the secret read from HyCredentials (after it was refused). */
 void              hy_connection_pool_forget_secret (HyConnectionPool *self);
 
+/* Trusts on @connection the certificate that the user pinned for @config
+ * of @account (see account/hy-certificate-pins.h), if any; the pins are
+ * read from the user's file each time.  Used for every connection an
+ * account makes (IMAP, POP3, SMTP). */
+gboolean          hy_connection_pool_apply_pinned_certificate (HyConnection         *connection,
+                                                               HyAccount            *account,
+                                                               const HyServerConfig *config,
+                                                               GError              **error);
+
 G_END_DECLS

@@ -11,6 +11,7 @@
 
 #include "imap/hy-imap-error.h"
 #include "imap/hy-imap-quote.h"
+#include "sync/hy-connection-pool.h"
 #include "sync/hy-outbox-error.h"
 #include "sync/hy-outbox-private.h"
 
@@ -158,6 +159,8 @@ _hy_outbox_smtp_open (HyAccount     *account,
       return NULL;
     }
   connection = _hy_outbox_make_connection (config, ca_file);
+  if (!hy_connection_pool_apply_pinned_certificate (connection, account, config, error))
+    return NULL;
   client = hy_smtp_client_new (connection);
   hy_smtp_client_connect_async (client, cancellable, _hy_outbox_store_result, &result);
   if (!hy_smtp_client_connect_finish (client, _hy_outbox_wait (&result), error))
@@ -207,6 +210,8 @@ _hy_outbox_imap_open (HyAccount     *account,
       return NULL;
     }
   connection = _hy_outbox_make_connection (config, ca_file);
+  if (!hy_connection_pool_apply_pinned_certificate (connection, account, config, error))
+    return NULL;
   client = hy_imap_client_new (connection);
   hy_imap_client_connect_async (client, cancellable, _hy_outbox_store_result, &result);
   if (!hy_imap_client_connect_finish (client, _hy_outbox_wait (&result), error))

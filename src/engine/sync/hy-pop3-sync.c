@@ -13,6 +13,7 @@
 #include "pop3/hy-pop3-response.h"
 #include "store/hy-store-op.h"
 #include "store/hy-store-transaction.h"
+#include "sync/hy-connection-pool.h"
 #include "sync/hy-pop3-sync.h"
 
 #define DAY_SECONDS (24 * 3600)
@@ -84,6 +85,8 @@ open_session (HyAccount      *account,
   connection = hy_connection_new (config->host, config->port, security);
   if (ca_file != NULL)
     hy_connection_set_ca_file (connection, ca_file);
+  if (!hy_connection_pool_apply_pinned_certificate (connection, account, config, error))
+    return NULL;
   if (security == HY_NET_SECURITY_NONE)
     hy_connection_set_allow_plaintext_auth (connection, TRUE);
   hy_connection_set_timeout (connection, 120);
