@@ -252,6 +252,28 @@ def main():
         time.sleep(1)
         uitest.screen_png(app.screenshot_path("reader-main-window.png"))
 
+        # Search (Ctrl+F) for a Chinese word (例会, "regular meeting") that
+        # only the meeting minutes hold: the list shows that message, no other.
+        # Bodies are downloaded after the folders' headers: wait for the
+        # sync to have indexed it.
+        def search_store(query):
+            out = run(CLI, "search", "--json", query, env=env)
+            return [json.loads(line)["subject"] for line in out.splitlines() if line.strip()]
+        uitest.wait_for(lambda: search_store("例会") == ["本周例会纪要"],
+                        "the sync to download and index the bodies", timeout=120)
+        uitest.keys("Control+f")
+        time.sleep(0.5)
+        uitest.type_text("例会")
+        uitest.wait_for(lambda: look.shows("Search Results"), "the search results")
+        uitest.wait_for(lambda: look.shows("本周例会纪要"), "the meeting minutes among the results")
+        texts = look.texts()
+        for subject in ("周六去香山爬山吗？", "Dinner on Sunday?", "Planning the 0.2 release"):
+            assert not any(subject in line for line in texts), f"the search for 例会 lists {subject}"
+        uitest.screen_png(app.screenshot_path("reader-search-chinese.png"))
+        # Escape leaves the search and brings the inbox back.
+        uitest.keys("Escape")
+        uitest.wait_for(lambda: look.shows("Dinner on Sunday?"), "the inbox after the search")
+
         # Opening an unread plain message marks it read.
         plain = inbox["Dinner on Sunday?"]
         assert plain["unread"]
@@ -320,7 +342,7 @@ def main():
     uitest.check_clean_exit(rc, app.stderr_text())
     shutil.rmtree(profile, ignore_errors=True)
     print("ok: sync, inbox, mark read on the server, HTML, hostile HTML, cid, remote content, "
-          "attachment")
+          "attachment, Chinese search")
 
 
 if __name__ == "__main__":

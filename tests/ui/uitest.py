@@ -183,8 +183,14 @@ def _keys(names):
 
 
 def _type(text):
-    """Types @text into the focused widget (any script: keysyms are remapped)."""
-    Atspi.generate_keyboard_event(0, text, Atspi.KeySynthType.STRING)
+    """Types @text into the focused widget (any script: keysyms are remapped).
+
+    A character outside the keymap is typed by remapping one spare keycode,
+    so each must reach the app before the next remaps it again.
+    """
+    for char in text:
+        Atspi.generate_keyboard_event(0, char, Atspi.KeySynthType.STRING)
+        time.sleep(0.3)
     print("sent")
 
 
