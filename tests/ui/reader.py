@@ -3,10 +3,10 @@
 #
 # Needs the mail stack (HY_TEST_* variables; build-aux/dev test provides
 # it), Xvfb and a D-Bus session with a keyring.  An account is made with
-# hongyan-cli in a private profile, its store filled as a sync would
-# (tests/ui/hy-fill-store) with the demo mail and with hostile messages
-# written here, and the app is driven through its D-Bus actions and
-# AT-SPI.  Screenshots go to meson-logs/screenshots/.
+# hongyan-cli in a private profile; the demo mail and hostile messages
+# written here are put on the server over IMAP, the app syncs them and is
+# driven through its D-Bus actions and AT-SPI; what it changes is checked
+# on the server.  Screenshots go to meson-logs/screenshots/.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 import base64
@@ -14,9 +14,12 @@ import email
 import email.policy
 import glob
 import http.server
+import imaplib
 import json
 import os
+import re
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -29,7 +32,6 @@ import uitest  # noqa: E402
 BUILD = os.environ["HONGYAN_BUILD_ROOT"]
 SOURCE = os.environ["HONGYAN_SOURCE_ROOT"]
 CLI = os.path.join(BUILD, "src", "cli", "hongyan-cli")
-FILL = os.path.join(BUILD, "tests", "ui", "hy-fill-store")
 
 # A 4x4 red PNG, the inline cid: image.
 RED_PNG = base64.b64decode(
@@ -118,6 +120,64 @@ def list_folder(env, folder):
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
+def connect_imap():
+    context = ssl.create_default_context(cafile=os.environ["HY_TEST_CA_FILE"])
+    imap = imaplib.IMAP4_SSL(os.environ["HY_TEST_HOST"], int(os.environ["HY_TEST_IMAPS_PORT"]),
+                             ssl_context=context)
+    imap.login(os.environ["HY_TEST_ALICE_USER"], os.environ["HY_TEST_ALICE_PASSWORD"])
+    return imap
+
+
+def check_imap(reply, what):
+    typ, data = reply
+    if typ != "OK":
+        raise AssertionError(f"{what} failed on the server: {typ} {data}")
+    return data
+
+
+def imap_create(imap, mailbox):
+    typ, data = imap.create(mailbox)
+    # An existing mailbox is fine ([ALREADYEXISTS]).
+    if typ != "OK" and b"ALREADYEXISTS" not in b" ".join(data):
+        raise AssertionError(f"CREATE {mailbox} failed: {typ} {data}")
+
+
+def imap_unseen(imap, mailbox):
+    data = check_imap(imap.status(mailbox, "(UNSEEN)"), f"STATUS {mailbox}")
+    return int(re.search(rb"UNSEEN (\d+)", data[0]).group(1))
+
+
+def seed_demo(imap, demo):
+    """APPENDs the demo mail with its flags and its Date as arrival time."""
+    letters = {"S": r"\Seen", "F": r"\Flagged", "R": r"\Answered"}
+    with open(os.path.join(demo, "MANIFEST")) as manifest:
+        for line in manifest:
+            if not line.strip() or line.startswith("#"):
+                continue
+            name, mailbox, flags = line.split()
+            with open(os.path.join(demo, name), "rb") as f:
+                raw = f.read()
+            date = email.message_from_bytes(raw, policy=email.policy.default)["Date"].datetime
+            imap_create(imap, mailbox)
+            flag_list = "(" + " ".join(letters[c] for c in flags if c in letters) + ")"
+            check_imap(imap.append(mailbox, flag_list, imaplib.Time2Internaldate(date), raw),
+                       f"APPEND of {name}")
+
+
+def server_flags(mailbox, subject):
+    """The flags of the message with @subject in @mailbox, as the server has them."""
+    imap = connect_imap()
+    try:
+        check_imap(imap.select(mailbox, readonly=True), f"SELECT {mailbox}")
+        uids = check_imap(imap.uid("SEARCH", "CHARSET", "UTF-8", "SUBJECT", f'"{subject}"'),
+                          "SEARCH")[0].split()
+        assert len(uids) == 1, f"{len(uids)} messages with the subject {subject} on the server"
+        data = check_imap(imap.uid("FETCH", uids[0], "(FLAGS)"), "FETCH FLAGS")
+        return data[0].decode()
+    finally:
+        imap.logout()
+
+
 def main():
     if not os.environ.get("HY_TEST_HOST"):
         if os.environ.get("HY_REQUIRE_MAILSTACK") == "1":
@@ -137,29 +197,17 @@ def main():
     os.makedirs(env["HOME"])
     env["HONGYAN_CA_FILE"] = os.environ.get("HY_TEST_CA_FILE", "")
 
-    # The cache is filled here, not by a sync (alice's server mailbox is
-    # empty in the test stack): the account's IMAP port is one where
-    # nothing listens, so the app is offline and keeps the cache as it is.
-    import socket
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    run(CLI, "account", "add", "--id", "reader", "--address", os.environ["HY_TEST_ALICE_ADDRESS"],
-        "--name", "Alice Wang", "--imap-host", "127.0.0.1",
-        "--port", str(closed_port), "--security", "tls",
-        "--user", os.environ["HY_TEST_ALICE_USER"], "--password-env", "HY_TEST_ALICE_PASSWORD",
-        "--smtp-host", "localhost", "--smtp-port", os.environ["HY_TEST_SUBMISSION_PORT"],
-        "--smtp-security", "starttls", env=env)
-    store = os.path.join(env["XDG_DATA_HOME"], "hongyan", "accounts", "reader", "store.db")
-    run(FILL, store, "--manifest", os.path.join(SOURCE, "tests", "fixtures", "demo"), env=env)
-
-    # Hostile, cid and attachment messages in a folder of their own.
+    # The mail is put on the server and the app syncs it: the demo mail
+    # into alice's INBOX (and Sent), the hostile, cid and attachment
+    # messages into a folder of their own.
+    imap = connect_imap()
+    seed_demo(imap, os.path.join(SOURCE, "tests", "fixtures", "demo"))
     mail = os.path.join(profile, "mail")
     os.makedirs(mail)
-    manifest = []
+    seeded = []
     for name, subject, html in hostile_messages(base):
         write_message(os.path.join(mail, name), subject, html=html)
-        manifest.append(name)
+        seeded.append(name)
     write_message(os.path.join(mail, "cid.eml"), "Inline image",
                   html='<p>Logo:</p><img src="cid:red@test" width="300" height="300">',
                   related=("red@test", RED_PNG))
@@ -167,23 +215,35 @@ def main():
                   html=f'<p>Remote:</p><img src="{base}/allowed.png" width="50" height="50">')
     write_message(os.path.join(mail, "attachment.eml"), "Binary attachment",
                   text="The file is attached.", attachment=("data 数据.bin", ATTACHMENT))
-    manifest += ["cid.eml", "remote.eml", "attachment.eml"]
-    with open(os.path.join(mail, "MANIFEST"), "w") as f:
-        f.writelines(f"{name} Tests S\n" for name in manifest)
-    run(FILL, store, "--manifest", mail, env=env)
+    seeded += ["cid.eml", "remote.eml", "attachment.eml"]
+    imap_create(imap, "Tests")
+    for name in seeded:
+        with open(os.path.join(mail, name), "rb") as f:
+            check_imap(imap.append("Tests", r"(\Seen)", None, f.read()), "APPEND to Tests")
+    # Other tests may have left mail in alice's INBOX: the count to show
+    # is the server's.
+    unread = imap_unseen(imap, "INBOX")
+    imap.logout()
 
-    inbox_list = list_folder(env, "INBOX")
-    unread = sum(1 for m in inbox_list if m["unread"])
-    inbox = {m["subject"]: m for m in inbox_list}
-    tests = {m["subject"]: m for m in list_folder(env, "Tests")}
+    run(CLI, "account", "add", "--id", "reader", "--address", os.environ["HY_TEST_ALICE_ADDRESS"],
+        "--name", "Alice Wang", "--imap-host", "127.0.0.1",
+        "--port", os.environ["HY_TEST_IMAPS_PORT"], "--security", "tls",
+        "--user", os.environ["HY_TEST_ALICE_USER"], "--password-env", "HY_TEST_ALICE_PASSWORD",
+        "--smtp-host", "localhost", "--smtp-port", os.environ["HY_TEST_SUBMISSION_PORT"],
+        "--smtp-security", "starttls", env=env)
 
     app = uitest.App()
     app.start(env={k: v for k, v in env.items() if k not in os.environ or os.environ[k] != v})
     look = uitest.Look(app)
     try:
         uitest.wait_for(lambda: app.find_frame("Hongyan"), "the main window")
+        # The app syncs the server's mail into its store.
+        uitest.wait_for(lambda: len(list_folder(env, "Tests")) == len(seeded),
+                        "the app to sync the Tests folder", timeout=120)
+        inbox = {m["subject"]: m for m in list_folder(env, "INBOX")}
+        tests = {m["subject"]: m for m in list_folder(env, "Tests")}
         # The inbox with its messages and its unread count.
-        uitest.wait_for(lambda: look.shows("Dinner on Sunday?"), "the inbox's newest message")
+        uitest.wait_for(lambda: look.shows("Dinner on Sunday?"), "the inbox's newest message", timeout=60)
         texts = look.texts()
         assert any(line.endswith(f"\t{unread}") for line in texts), \
             f"the unread count {unread} is not shown:\n" + "\n".join(texts)
@@ -192,13 +252,37 @@ def main():
         time.sleep(1)
         uitest.screen_png(app.screenshot_path("reader-main-window.png"))
 
+        # Search (Ctrl+F) for a Chinese word (例会, "regular meeting") that
+        # only the meeting minutes hold: the list shows that message, no other.
+        # Bodies are downloaded after the folders' headers: wait for the
+        # sync to have indexed it.
+        def search_store(query):
+            out = run(CLI, "search", "--json", query, env=env)
+            return [json.loads(line)["subject"] for line in out.splitlines() if line.strip()]
+        uitest.wait_for(lambda: search_store("例会") == ["本周例会纪要"],
+                        "the sync to download and index the bodies", timeout=120)
+        uitest.keys("Control+f")
+        time.sleep(0.5)
+        uitest.type_text("例会")
+        uitest.wait_for(lambda: look.shows("Search Results"), "the search results")
+        uitest.wait_for(lambda: look.shows("本周例会纪要"), "the meeting minutes among the results")
+        texts = look.texts()
+        for subject in ("周六去香山爬山吗？", "Dinner on Sunday?", "Planning the 0.2 release"):
+            assert not any(subject in line for line in texts), f"the search for 例会 lists {subject}"
+        uitest.screen_png(app.screenshot_path("reader-search-chinese.png"))
+        # Escape leaves the search and brings the inbox back.
+        uitest.keys("Escape")
+        uitest.wait_for(lambda: look.shows("Dinner on Sunday?"), "the inbox after the search")
+
         # Opening an unread plain message marks it read.
         plain = inbox["Dinner on Sunday?"]
         assert plain["unread"]
         app.activate_action("show-message", f'<("reader", int64 {plain["id"]})>')
-        uitest.wait_for(lambda: look.shows("Hi sis, Mum wants to do dumplings"), "the plain message's text")
+        uitest.wait_for(lambda: look.shows("Mum wants to do dumplings on Sunday"), "the plain message's text")
         uitest.wait_for(lambda: not {m["id"]: m for m in list_folder(env, "INBOX")}[plain["id"]]["unread"],
                         "the message to be marked read in the store")
+        uitest.wait_for(lambda: "\\Seen" in server_flags("INBOX", "Dinner on Sunday?"),
+                        "the message to be \\Seen on the server")
         uitest.screen_png(app.screenshot_path("reader-plain-message.png"))
 
         # Hostile HTML: nothing reaches the server.
@@ -250,13 +334,15 @@ def main():
         rc = app.wait()
     except BaseException:
         print("the app's output:\n" + app.stderr_text(), file=sys.stderr)
+        print("the app showed:\n" + "\n".join(look.texts()), file=sys.stderr)
         raise
     finally:
         app.kill()
         server.shutdown()
     uitest.check_clean_exit(rc, app.stderr_text())
     shutil.rmtree(profile, ignore_errors=True)
-    print("ok: inbox, mark read, HTML, hostile HTML, cid, remote content, attachment")
+    print("ok: sync, inbox, mark read on the server, HTML, hostile HTML, cid, remote content, "
+          "attachment, Chinese search")
 
 
 if __name__ == "__main__":

@@ -134,12 +134,13 @@ def _app_node(pid):
 
 
 def _print_texts(pid):
-    """Prints the accessible name of every node and the text of labels."""
+    """Prints the accessible name of every node and the text of labels and text views."""
     for node in _walk(_app_node(pid)):
         try:
             name = node.get_name() or ""
             text = ""
-            iface = node.get_text_iface() if node.get_role() == Atspi.Role.LABEL else None
+            iface = node.get_text_iface() \
+                if node.get_role() in (Atspi.Role.LABEL, Atspi.Role.TEXT) else None
             if iface is not None:
                 text = Atspi.Text.get_text(iface, 0, Atspi.Text.get_character_count(iface))
             if name or text:
@@ -166,6 +167,33 @@ def _press(pid, name):
             continue
 
 
+# X keycodes of Xvfb's default (US) keymap.
+KEYCODES = {"Control": 37, "f": 41, "Return": 36, "Escape": 9}
+
+
+def _keys(names):
+    """Presses @names ("Control+f") together, the modifier first."""
+    codes = [KEYCODES[name] for name in names.split("+")]
+    for code in codes[:-1]:
+        Atspi.generate_keyboard_event(code, None, Atspi.KeySynthType.PRESS)
+    Atspi.generate_keyboard_event(codes[-1], None, Atspi.KeySynthType.PRESSRELEASE)
+    for code in reversed(codes[:-1]):
+        Atspi.generate_keyboard_event(code, None, Atspi.KeySynthType.RELEASE)
+    print("sent")
+
+
+def _type(text):
+    """Types @text into the focused widget (any script: keysyms are remapped).
+
+    A character outside the keymap is typed by remapping one spare keycode,
+    so each must reach the app before the next remaps it again.
+    """
+    for char in text:
+        Atspi.generate_keyboard_event(0, char, Atspi.KeySynthType.STRING)
+        time.sleep(0.3)
+    print("sent")
+
+
 class Look:
     """What the app shows, through AT-SPI, each look in a fresh process."""
 
@@ -186,6 +214,18 @@ class Look:
                                  "press", str(self.app.proc.pid), name],
                                 capture_output=True, text=True, timeout=60)
         return "pressed" in result.stdout
+
+
+def keys(names):
+    """Sends a key combination such as "Control+f" to the focused window."""
+    subprocess.run([sys.executable, os.path.abspath(__file__), "keys", names],
+                   check=True, capture_output=True, timeout=30)
+
+
+def type_text(text):
+    """Types @text, which may be Chinese, into the focused widget."""
+    subprocess.run([sys.executable, os.path.abspath(__file__), "type", text],
+                   check=True, capture_output=True, timeout=30)
 
 
 def screen_png(path):
@@ -214,3 +254,7 @@ elif __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "texts":
     _print_texts(int(sys.argv[2]))
 elif __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "press":
     _press(int(sys.argv[2]), sys.argv[3])
+elif __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "keys":
+    _keys(sys.argv[2])
+elif __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "type":
+    _type(sys.argv[2])
