@@ -13,34 +13,6 @@
 #include "imap/hy-imap-error.h"
 #include "imap/hy-imap-utf7.h"
 
-static const char *
-host (HyImapClient *self)
-{
-  return hy_connection_get_host (hy_imap_client_get_connection (self));
-}
-
-static GTask *
-start_task (HyImapClient        *self,
-            gpointer             tag,
-            HyImapState          least,
-            const char          *what,
-            GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  GError *error = NULL;
-
-  g_task_set_source_tag (task, tag);
-  if (!_hy_imap_client_check_state (self, least, what, &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return NULL;
-    }
-  return task;
-}
-
 static char *
 wire_name (HyImapClient *self,
            const char   *utf8)
@@ -103,7 +75,7 @@ status_done (HyImapClient  *self,
     }
   _hy_imap_command_return_error (cmd, g_error_new (HY_IMAP_ERROR, HY_IMAP_ERROR_PROTOCOL,
                                                    "The IMAP server %s answered STATUS without the status.",
-                                                   host (self)));
+                                                   _hy_imap_client_host (self)));
 }
 
 void
@@ -121,7 +93,7 @@ hy_imap_client_status_async (HyImapClient        *self,
   g_return_if_fail (HY_IS_IMAP_CLIENT (self));
   g_return_if_fail (mailbox != NULL);
 
-  task = start_task (self, hy_imap_client_status_async, HY_IMAP_STATE_AUTHENTICATED,
+  task = _hy_imap_client_start_task (self, hy_imap_client_status_async, HY_IMAP_STATE_AUTHENTICATED,
                      "ask for a mailbox status", cancellable, callback, user_data);
   if (task == NULL)
     return;
@@ -301,7 +273,7 @@ hy_imap_client_list_async (HyImapClient        *self,
   g_return_if_fail (reference != NULL);
   g_return_if_fail (pattern != NULL);
 
-  task = start_task (self, hy_imap_client_list_async, HY_IMAP_STATE_AUTHENTICATED,
+  task = _hy_imap_client_start_task (self, hy_imap_client_list_async, HY_IMAP_STATE_AUTHENTICATED,
                      "list mailboxes", cancellable, callback, user_data);
   if (task == NULL)
     return;
@@ -378,7 +350,7 @@ mailbox_op (HyImapClient        *self,
   HyImapCommand *cmd;
   GError *error = NULL;
 
-  task = start_task (self, hy_imap_client_mailbox_op_finish, HY_IMAP_STATE_AUTHENTICATED,
+  task = _hy_imap_client_start_task (self, hy_imap_client_mailbox_op_finish, HY_IMAP_STATE_AUTHENTICATED,
                      what, cancellable, callback, user_data);
   if (task == NULL)
     return;
@@ -603,7 +575,7 @@ hy_imap_client_select_async (HyImapClient        *self,
   g_return_if_fail (HY_IS_IMAP_CLIENT (self));
   g_return_if_fail (mailbox != NULL);
 
-  task = start_task (self, hy_imap_client_select_async, HY_IMAP_STATE_AUTHENTICATED,
+  task = _hy_imap_client_start_task (self, hy_imap_client_select_async, HY_IMAP_STATE_AUTHENTICATED,
                      "open a mailbox", cancellable, callback, user_data);
   if (task == NULL)
     return;

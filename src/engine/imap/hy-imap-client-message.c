@@ -14,34 +14,6 @@
 #include "imap/hy-imap-error.h"
 #include "imap/hy-imap-quote.h"
 
-static const char *
-host (HyImapClient *self)
-{
-  return hy_connection_get_host (hy_imap_client_get_connection (self));
-}
-
-static GTask *
-start_task (HyImapClient        *self,
-            gpointer             tag,
-            HyImapState          least,
-            const char          *what,
-            GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
-{
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  GError *error = NULL;
-
-  g_task_set_source_tag (task, tag);
-  if (!_hy_imap_client_check_state (self, least, what, &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return NULL;
-    }
-  return task;
-}
-
 /* A UID set from a caller goes on the wire as it is: check it first. */
 static gboolean
 check_set (const char  *set,
@@ -174,7 +146,7 @@ hy_imap_client_fetch_async (HyImapClient        *self,
   g_return_if_fail (HY_IS_IMAP_CLIENT (self));
   g_return_if_fail (uid_set != NULL);
 
-  task = start_task (self, hy_imap_client_fetch_async, HY_IMAP_STATE_SELECTED,
+  task = _hy_imap_client_start_task (self, hy_imap_client_fetch_async, HY_IMAP_STATE_SELECTED,
                      "fetch messages", cancellable, callback, user_data);
   if (task == NULL)
     return;
@@ -350,7 +322,7 @@ hy_imap_client_search_async (HyImapClient        *self,
   g_return_if_fail (HY_IS_IMAP_CLIENT (self));
   g_return_if_fail (criteria != NULL);
 
-  task = start_task (self, hy_imap_client_search_async, HY_IMAP_STATE_SELECTED,
+  task = _hy_imap_client_start_task (self, hy_imap_client_search_async, HY_IMAP_STATE_SELECTED,
                      "search messages", cancellable, callback, user_data);
   if (task == NULL)
     return;
@@ -448,7 +420,7 @@ hy_imap_client_store_async (HyImapClient        *self,
   g_return_if_fail (uid_set != NULL);
   g_return_if_fail (mode <= HY_IMAP_STORE_REPLACE);
 
-  task = start_task (self, hy_imap_client_store_async, HY_IMAP_STATE_SELECTED,
+  task = _hy_imap_client_start_task (self, hy_imap_client_store_async, HY_IMAP_STATE_SELECTED,
                      "change flags", cancellable, callback, user_data);
   if (task == NULL)
     return;
@@ -461,7 +433,7 @@ hy_imap_client_store_async (HyImapClient        *self,
     {
       g_task_return_new_error (task, HY_IMAP_ERROR, HY_IMAP_ERROR_UNSUPPORTED,
                                "The IMAP server %s does not support CONDSTORE, needed for a "
-                               "conditional flag change.", host (self));
+                               "conditional flag change.", _hy_imap_client_host (self));
       return;
     }
 
@@ -579,7 +551,7 @@ hy_imap_client_copy_async (HyImapClient        *self,
   g_return_if_fail (uid_set != NULL);
   g_return_if_fail (destination != NULL);
 
-  task = start_task (self, hy_imap_client_copy_finish, HY_IMAP_STATE_SELECTED,
+  task = _hy_imap_client_start_task (self, hy_imap_client_copy_finish, HY_IMAP_STATE_SELECTED,
                      "copy messages", cancellable, callback, user_data);
   if (task == NULL)
     return;
@@ -690,7 +662,7 @@ hy_imap_client_move_async (HyImapClient        *self,
   g_return_if_fail (uid_set != NULL);
   g_return_if_fail (destination != NULL);
 
-  task = start_task (self, hy_imap_client_copy_finish, HY_IMAP_STATE_SELECTED,
+  task = _hy_imap_client_start_task (self, hy_imap_client_copy_finish, HY_IMAP_STATE_SELECTED,
                      "move messages", cancellable, callback, user_data);
   if (task == NULL)
     return;
@@ -788,7 +760,7 @@ hy_imap_client_append_async (HyImapClient        *self,
   g_return_if_fail (mailbox != NULL);
   g_return_if_fail (message != NULL);
 
-  task = start_task (self, hy_imap_client_append_async, HY_IMAP_STATE_AUTHENTICATED,
+  task = _hy_imap_client_start_task (self, hy_imap_client_append_async, HY_IMAP_STATE_AUTHENTICATED,
                      "store a message", cancellable, callback, user_data);
   if (task == NULL)
     return;
@@ -870,7 +842,7 @@ hy_imap_client_expunge_async (HyImapClient        *self,
 
   g_return_if_fail (HY_IS_IMAP_CLIENT (self));
 
-  task = start_task (self, hy_imap_client_expunge_async, HY_IMAP_STATE_SELECTED,
+  task = _hy_imap_client_start_task (self, hy_imap_client_expunge_async, HY_IMAP_STATE_SELECTED,
                      "expunge messages", cancellable, callback, user_data);
   if (task == NULL)
     return;
@@ -883,7 +855,7 @@ hy_imap_client_expunge_async (HyImapClient        *self,
     {
       g_task_return_new_error (task, HY_IMAP_ERROR, HY_IMAP_ERROR_UNSUPPORTED,
                                "The IMAP server %s does not support UIDPLUS, needed to expunge "
-                               "single messages.", host (self));
+                               "single messages.", _hy_imap_client_host (self));
       return;
     }
   cmd = _hy_imap_command_new (self, uid_set != NULL ? "UID EXPUNGE" : "EXPUNGE", task);

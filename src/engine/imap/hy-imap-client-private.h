@@ -90,6 +90,14 @@ gboolean       _hy_imap_client_check_state (HyImapClient  *self,
                                             const char    *what,
                                             GError       **error);
 gboolean       _hy_imap_client_utf8_enabled (HyImapClient *self);
+const char    *_hy_imap_client_host        (HyImapClient  *self);
+GTask         *_hy_imap_client_start_task  (HyImapClient        *self,
+                                            gpointer             tag,
+                                            HyImapState          least,
+                                            const char          *what,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
 gboolean       _hy_imap_mailbox_names_equal (const char *a,
                                             const char *b);
 gboolean       _hy_imap_client_qresync_enabled (HyImapClient *self);

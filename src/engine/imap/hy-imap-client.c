@@ -176,6 +176,37 @@ _hy_imap_client_set_selected (HyImapClient *self,
   set_state (self, mailbox != NULL ? HY_IMAP_STATE_SELECTED : HY_IMAP_STATE_AUTHENTICATED);
 }
 
+/* The host name for error messages of the split files. */
+const char *
+_hy_imap_client_host (HyImapClient *self)
+{
+  return host (self);
+}
+
+/* Makes the task of a command, or returns NULL after failing it at once
+ * when the session is not in a state that allows the command. */
+GTask *
+_hy_imap_client_start_task (HyImapClient        *self,
+                            gpointer             tag,
+                            HyImapState          least,
+                            const char          *what,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, tag);
+  if (!_hy_imap_client_check_state (self, least, what, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return NULL;
+    }
+  return task;
+}
+
 gboolean
 _hy_imap_client_check_state (HyImapClient *self,
                              HyImapState   least,
