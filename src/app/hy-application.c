@@ -92,6 +92,14 @@ hy_application_get_account_manager (HyApplication *self)
   return hy_engine_get_account_manager (hy_application_get_engine (self));
 }
 
+HyNotifier *
+hy_application_get_notifier (HyApplication *self)
+{
+  g_return_val_if_fail (HY_IS_APPLICATION (self), NULL);
+
+  return self->notifier;
+}
+
 HyCertificatePins *
 hy_application_get_certificate_pins (HyApplication *self)
 {

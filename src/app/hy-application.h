@@ -9,6 +9,7 @@
 #include "api/hy-engine.h"
 #include "account/hy-account-manager.h"
 #include "account/hy-certificate-pins.h"
+#include "hy-notifier.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +24,8 @@ GSettings     *hy_application_get_settings (HyApplication *self);
 HyEngine      *hy_application_get_engine   (HyApplication *self);
 /* The accounts, with passwords in the desktop keyring. */
 HyAccountManager  *hy_application_get_account_manager (HyApplication *self);
+/* The new-mail notifications (NULL before start-up). */
+HyNotifier        *hy_application_get_notifier (HyApplication *self);
 /* Certificates the user trusted, per account and server. */
 HyCertificatePins *hy_application_get_certificate_pins (HyApplication *self);
 

@@ -513,6 +513,35 @@ hy_window_class_init (HyWindowClass *klass)
   _hy_window_actions_class_init (widget_class);
 }
 
+void
+_hy_window_inbox_seen (HyWindow *self)
+{
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+  HyNotifier *notifier;
+
+  if (!HY_IS_APPLICATION (application) || !gtk_widget_get_visible (GTK_WIDGET (self)))
+    return;
+  notifier = hy_application_get_notifier (HY_APPLICATION (application));
+  if (notifier == NULL)
+    return;
+  if (self->current_folder != NULL)
+    {
+      if (hy_folder_get_role (self->current_folder) == HY_FOLDER_ROLE_INBOX)
+        hy_notifier_inbox_shown (notifier, hy_folder_get_account (self->current_folder));
+    }
+  else if (self->current == NULL && self->loaded && !gtk_search_bar_get_search_mode (self->search_bar))
+    hy_notifier_inbox_shown (notifier, NULL);  /* All Inboxes */
+}
+
+static void
+on_active_changed (HyWindow *self)
+{
+  /* Mail announced while the window showed the inbox in the background
+   * has been seen once the window is in front. */
+  if (gtk_window_is_active (GTK_WINDOW (self)))
+    _hy_window_inbox_seen (self);
+}
+
 static void
 hy_window_init (HyWindow *self)
 {
@@ -522,6 +551,7 @@ hy_window_init (HyWindow *self)
   self->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) account_entry_free);
 
   g_signal_connect (self, "map", G_CALLBACK (on_first_map), NULL);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (on_active_changed), NULL);
   _hy_window_sidebar_init (self);
   _hy_window_list_init (self);
   _hy_window_actions_update (self);
