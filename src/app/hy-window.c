@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "hy-message-row.h"
+#include "hy-password-prompter.h"
 #include "hy-window-private.h"
 
 G_DEFINE_FINAL_TYPE (HyWindow, hy_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -83,7 +84,22 @@ on_sync_status_changed (HyEngine  *engine,
 
   _hy_window_update_sync_status (self);
 
-  if (status == HY_SYNC_STATUS_ERROR && error != NULL)
+  if (status == HY_SYNC_STATUS_ERROR && hy_password_prompter_is_password_error (error))
+    {
+      /* The password prompt is up, or was cancelled: say so and offer to
+       * ask again, rather than showing the server's words. */
+      g_autofree char *title = g_strdup_printf (_("%s needs a password"),
+                                                hy_account_get_address (account));
+      AdwToast *toast = adw_toast_new (title);
+
+      adw_toast_set_button_label (toast, _("_Sign In"));
+      adw_toast_set_action_name (toast, "app.sign-in");
+      adw_toast_set_action_target_value (toast, g_variant_new_string (hy_account_get_id (account)));
+      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+      adw_toast_set_timeout (toast, 0);
+      hy_window_add_toast (self, toast);
+    }
+  else if (status == HY_SYNC_STATUS_ERROR && error != NULL)
     {
       g_autofree char *title = g_strdup_printf (_("Cannot get the mail of %s"),
                                                 hy_account_get_address (account));
