@@ -457,6 +457,27 @@ hy_account_remove_identity (HyAccount *self,
   changed (self);
 }
 
+void
+hy_account_replace_identity (HyAccount        *self,
+                             guint             index,
+                             const HyIdentity *identity)
+{
+  HyIdentity *old;
+
+  g_return_if_fail (HY_IS_ACCOUNT (self));
+  g_return_if_fail (index < self->identities->len);
+  g_return_if_fail (identity != NULL && identity->address != NULL);
+
+  old = g_ptr_array_index (self->identities, index);
+  if (g_strcmp0 (old->name, identity->name) == 0 &&
+      g_strcmp0 (old->address, identity->address) == 0 &&
+      g_strcmp0 (old->signature, identity->signature) == 0)
+    return;
+  self->identities->pdata[index] = hy_identity_copy (identity);
+  hy_identity_free (old);
+  changed (self);
+}
+
 const char *
 hy_account_get_address (HyAccount *self)
 {

@@ -41,6 +41,10 @@ void                  hy_account_add_identity               (HyAccount        *s
                                                              const HyIdentity *identity);
 void                  hy_account_remove_identity            (HyAccount        *self,
                                                              guint             index);
+/* Changes the identity at @index in place (the first stays the default). */
+void                  hy_account_replace_identity           (HyAccount        *self,
+                                                             guint             index,
+                                                             const HyIdentity *identity);
 /* The address of the first identity, or NULL. */
 const char           *hy_account_get_address                (HyAccount        *self);
 
