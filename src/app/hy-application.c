@@ -102,6 +102,14 @@ hy_application_get_notifier (HyApplication *self)
   return self->notifier;
 }
 
+HyPasswordPrompter *
+hy_application_get_password_prompter (HyApplication *self)
+{
+  g_return_val_if_fail (HY_IS_APPLICATION (self), NULL);
+
+  return self->prompter;
+}
+
 HyCertificatePins *
 hy_application_get_certificate_pins (HyApplication *self)
 {

@@ -25,10 +25,18 @@ struct _HyPasswordPrompter
 
 G_DEFINE_FINAL_TYPE (HyPasswordPrompter, hy_password_prompter, G_TYPE_OBJECT)
 
-/* What is going on with one account's password. */
+enum {
+  SIGNAL_PASSWORD_SAVED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* What is going on with the password of one server of an account. */
 typedef struct {
   HyPasswordPrompter *prompter;  /* weak: it owns the prompts */
   HyAccount          *account;
+  gboolean            outgoing;
   HyPasswordDialog   *dialog;    /* open, or NULL */
   GCancellable       *cancellable;
   gboolean            asking;    /* looking up the keyring before showing */
@@ -50,21 +58,47 @@ prompt_free (Prompt *prompt)
   g_free (prompt);
 }
 
+static char *
+prompt_key (HyAccount *account,
+            gboolean   outgoing)
+{
+  return g_strconcat (hy_account_get_id (account), outgoing ? "\n/smtp" : "\n/in", NULL);
+}
+
+static Prompt *
+find_prompt (HyPasswordPrompter *self,
+             HyAccount          *account,
+             gboolean            outgoing)
+{
+  g_autofree char *key = prompt_key (account, outgoing);
+
+  return g_hash_table_lookup (self->prompts, key);
+}
+
 static Prompt *
 get_prompt (HyPasswordPrompter *self,
-            HyAccount          *account)
+            HyAccount          *account,
+            gboolean            outgoing)
 {
-  Prompt *prompt = g_hash_table_lookup (self->prompts, hy_account_get_id (account));
+  Prompt *prompt = find_prompt (self, account, outgoing);
 
   if (prompt == NULL)
     {
       prompt = g_new0 (Prompt, 1);
       prompt->prompter = self;
       prompt->account = g_object_ref (account);
+      prompt->outgoing = outgoing;
       prompt->cancellable = g_cancellable_new ();
-      g_hash_table_insert (self->prompts, g_strdup (hy_account_get_id (account)), prompt);
+      g_hash_table_insert (self->prompts, prompt_key (account, outgoing), prompt);
     }
   return prompt;
+}
+
+static const HyServerConfig *
+prompt_server (Prompt *prompt)
+{
+  return prompt->outgoing ? hy_account_get_outgoing (prompt->account)
+                          : hy_account_get_incoming (prompt->account);
 }
 
 gboolean
@@ -95,6 +129,7 @@ synced (GObject      *object,
 typedef struct {
   HyPasswordPrompter *prompter;
   HyAccount          *account;
+  gboolean            outgoing;
   char               *password;
   gboolean            remember;
 } Saving;
@@ -119,7 +154,11 @@ password_stored (GObject      *object,
   if (!hy_credentials_store_finish (HY_CREDENTIALS (object), result, &error))
     g_warning ("Could not keep the password of %s: %s", hy_account_get_id (saving->account), error->message);
   else
-    hy_engine_sync_async (saving->prompter->engine, saving->account, NULL, synced, NULL);
+    {
+      if (!saving->outgoing)
+        hy_engine_sync_async (saving->prompter->engine, saving->account, NULL, synced, NULL);
+      g_signal_emit (saving->prompter, signals[SIGNAL_PASSWORD_SAVED], 0, saving->account, saving->outgoing);
+    }
   saving_free (saving);
 }
 
@@ -130,7 +169,8 @@ old_password_deleted (GObject      *object,
 {
   Saving *saving = user_data;
   HyCredentials *credentials = HY_CREDENTIALS (object);
-  const HyServerConfig *config = hy_account_get_incoming (saving->account);
+  const HyServerConfig *config = saving->outgoing ? hy_account_get_outgoing (saving->account)
+                                                  : hy_account_get_incoming (saving->account);
   const char *protocol = hy_server_protocol_to_string (config->protocol);
   g_autoptr(GError) error = NULL;
 
@@ -156,7 +196,7 @@ on_response (HyPasswordDialog *dialog,
              Prompt           *prompt)
 {
   HyPasswordPrompter *self = prompt->prompter;
-  const HyServerConfig *config = hy_account_get_incoming (prompt->account);
+  const HyServerConfig *config = prompt_server (prompt);
 
   g_signal_handlers_disconnect_by_data (dialog, prompt);
   prompt->dialog = NULL;
@@ -167,6 +207,7 @@ on_response (HyPasswordDialog *dialog,
 
       saving->prompter = g_object_ref (self);
       saving->account = g_object_ref (prompt->account);
+      saving->outgoing = prompt->outgoing;
       saving->password = hy_password_dialog_get_password (dialog);
       saving->remember = hy_password_dialog_get_remember (dialog);
       prompt->declined = FALSE;
@@ -184,7 +225,7 @@ show_dialog (Prompt     *prompt,
              const char *problem)
 {
   HyPasswordPrompter *self = prompt->prompter;
-  const HyServerConfig *config = hy_account_get_incoming (prompt->account);
+  const HyServerConfig *config = prompt_server (prompt);
   GtkWindow *parent = gtk_application_get_active_window (self->application);
   const char *name = hy_account_get_display_name (prompt->account);
 
@@ -221,7 +262,7 @@ static void
 start_asking (HyPasswordPrompter *self,
               Prompt             *prompt)
 {
-  const HyServerConfig *config = hy_account_get_incoming (prompt->account);
+  const HyServerConfig *config = prompt_server (prompt);
 
   if (prompt->dialog != NULL)
     {
@@ -248,7 +289,7 @@ on_sync_status_changed (HyEngine           *engine,
   if (status == HY_SYNC_STATUS_IDLE)
     {
       /* Signed in: a later refusal is news and may be asked about. */
-      prompt = g_hash_table_lookup (self->prompts, hy_account_get_id (account));
+      prompt = find_prompt (self, account, FALSE);
       if (prompt != NULL)
         prompt->declined = FALSE;
       return;
@@ -257,7 +298,7 @@ on_sync_status_changed (HyEngine           *engine,
       !hy_password_prompter_is_password_error (hy_engine_get_sync_error (engine, account)))
     return;
 
-  prompt = get_prompt (self, account);
+  prompt = get_prompt (self, account, FALSE);
   /* One question at a time, and none after the user said no. */
   if (prompt->declined)
     return;
@@ -273,21 +314,50 @@ hy_password_prompter_ask (HyPasswordPrompter *self,
   g_return_if_fail (HY_IS_PASSWORD_PROMPTER (self));
   g_return_if_fail (HY_IS_ACCOUNT (account));
 
-  prompt = get_prompt (self, account);
+  prompt = get_prompt (self, account, FALSE);
   prompt->declined = FALSE;
   start_asking (self, prompt);
 }
 
+void
+hy_password_prompter_outgoing_refused (HyPasswordPrompter *self,
+                                       HyAccount          *account)
+{
+  Prompt *prompt;
+
+  g_return_if_fail (HY_IS_PASSWORD_PROMPTER (self));
+  g_return_if_fail (HY_IS_ACCOUNT (account));
+
+  prompt = get_prompt (self, account, TRUE);
+  if (!prompt->declined)
+    start_asking (self, prompt);
+}
+
+void
+hy_password_prompter_outgoing_accepted (HyPasswordPrompter *self,
+                                        HyAccount          *account)
+{
+  Prompt *prompt;
+
+  g_return_if_fail (HY_IS_PASSWORD_PROMPTER (self));
+  g_return_if_fail (HY_IS_ACCOUNT (account));
+
+  prompt = find_prompt (self, account, TRUE);
+  if (prompt != NULL)
+    prompt->declined = FALSE;
+}
+
 HyPasswordDialog *
 hy_password_prompter_get_dialog (HyPasswordPrompter *self,
-                                 HyAccount          *account)
+                                 HyAccount          *account,
+                                 gboolean            outgoing)
 {
   Prompt *prompt;
 
   g_return_val_if_fail (HY_IS_PASSWORD_PROMPTER (self), NULL);
   g_return_val_if_fail (HY_IS_ACCOUNT (account), NULL);
 
-  prompt = g_hash_table_lookup (self->prompts, hy_account_get_id (account));
+  prompt = find_prompt (self, account, outgoing);
   return prompt != NULL ? prompt->dialog : NULL;
 }
 
@@ -329,6 +399,18 @@ static void
 hy_password_prompter_class_init (HyPasswordPrompterClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = hy_password_prompter_dispose;
+
+  /**
+   * HyPasswordPrompter::password-saved:
+   * @account: the account
+   * @outgoing: whether it is the outgoing (SMTP) server's password
+   *
+   * The user typed a new password and it is stored; an incoming server is
+   * synced again by the prompter itself.
+   */
+  signals[SIGNAL_PASSWORD_SAVED] =
+    g_signal_new ("password-saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, HY_TYPE_ACCOUNT, G_TYPE_BOOLEAN);
 }
 
 static void

@@ -67,20 +67,37 @@ settle (guint milliseconds)
     }
 }
 
-/* Spins until @prompter has a dialog open for @account. */
+/* Spins until @prompter has a dialog open for @account's server. */
 static HyPasswordDialog *
-wait_for_dialog (HyPasswordPrompter *prompter,
-                 HyAccount          *account)
+wait_for_server_dialog (HyPasswordPrompter *prompter,
+                        HyAccount          *account,
+                        gboolean            outgoing)
 {
   gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
 
-  while (hy_password_prompter_get_dialog (prompter, account) == NULL)
+  while (hy_password_prompter_get_dialog (prompter, account, outgoing) == NULL)
     {
       g_assert_cmpint (g_get_monotonic_time (), <, end);
       if (!g_main_context_iteration (NULL, FALSE))
         g_usleep (10000);
     }
-  return hy_password_prompter_get_dialog (prompter, account);
+  return hy_password_prompter_get_dialog (prompter, account, outgoing);
+}
+
+static HyPasswordDialog *
+wait_for_dialog (HyPasswordPrompter *prompter,
+                 HyAccount          *account)
+{
+  return wait_for_server_dialog (prompter, account, FALSE);
+}
+
+static void
+on_password_saved (HyPasswordPrompter *prompter,
+                   HyAccount          *account,
+                   gboolean            outgoing,
+                   int                *saved_outgoing)
+{
+  *saved_outgoing = outgoing ? 1 : 0;
 }
 
 static GtkWidget *
@@ -255,7 +272,7 @@ test_password_prompt (void)
       if (!g_main_context_iteration (NULL, FALSE))
         g_usleep (10000);
     }
-  g_assert_null (hy_password_prompter_get_dialog (prompter, account));
+  g_assert_null (hy_password_prompter_get_dialog (prompter, account, FALSE));
   secret = stored_password (credentials, account);
   g_assert_cmpstr (secret, ==, g_getenv ("HY_TEST_ALICE_PASSWORD"));
   CALL (hy_engine_sync_async (engine, account, NULL, store_result, &result), result);
@@ -263,7 +280,7 @@ test_password_prompt (void)
   g_assert_no_error (error);
   settle (500);
   g_assert_cmpuint (hy_password_prompter_get_n_prompts (prompter), ==, 1);
-  g_assert_null (hy_password_prompter_get_dialog (prompter, account));
+  g_assert_null (hy_password_prompter_get_dialog (prompter, account, FALSE));
 
   /* No password at all: asked without blaming the server (nothing was
    * sent to it); Cancel, and the next sync asks nothing. */
@@ -276,13 +293,13 @@ test_password_prompt (void)
   g_assert_null (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "did not accept"));
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), HY_PASSWORD_DIALOG_RESPONSE_CANCEL);
   settle (200);
-  g_assert_null (hy_password_prompter_get_dialog (prompter, unsaved));
+  g_assert_null (hy_password_prompter_get_dialog (prompter, unsaved, FALSE));
   CALL (hy_engine_sync_async (engine, unsaved, NULL, store_result, &result), result);
   g_assert_false (hy_engine_sync_finish (engine, result, &error));
   g_clear_error (&error);
   settle (1000);
   g_assert_cmpuint (hy_password_prompter_get_n_prompts (prompter), ==, 2);
-  g_assert_null (hy_password_prompter_get_dialog (prompter, unsaved));
+  g_assert_null (hy_password_prompter_get_dialog (prompter, unsaved, FALSE));
   g_assert_cmpint (hy_engine_get_sync_status (engine, unsaved), ==, HY_SYNC_STATUS_ERROR);
 
   /* Until the user asks to sign in. */
@@ -291,6 +308,66 @@ test_password_prompt (void)
   g_assert_cmpuint (hy_password_prompter_get_n_prompts (prompter), ==, 3);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), HY_PASSWORD_DIALOG_RESPONSE_CANCEL);
   settle (200);
+
+  /* Sending reports a refused SMTP password: asked for that server, kept
+   * (here without "Remember") and announced so that sending resumes. */
+  {
+    int saved_outgoing = -1;
+    g_autofree char *smtp_secret = NULL;
+    GtkWidget *remember;
+
+    g_signal_connect (prompter, "password-saved", G_CALLBACK (on_password_saved), &saved_outgoing);
+    hy_password_prompter_outgoing_refused (prompter, account);
+    dialog = wait_for_server_dialog (prompter, account, TRUE);
+    g_assert_cmpuint (hy_password_prompter_get_n_prompts (prompter), ==, 4);
+    hy_password_prompter_outgoing_refused (prompter, account);
+    settle (200);
+    g_assert_cmpuint (hy_password_prompter_get_n_prompts (prompter), ==, 4);
+    entry = find_widget (GTK_WIDGET (dialog), ADW_TYPE_PASSWORD_ENTRY_ROW);
+    remember = find_widget (GTK_WIDGET (dialog), GTK_TYPE_CHECK_BUTTON);
+    gtk_check_button_set_active (GTK_CHECK_BUTTON (remember), FALSE);
+    gtk_editable_set_text (GTK_EDITABLE (entry), "new-smtp-password");
+    adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), HY_PASSWORD_DIALOG_RESPONSE_SIGN_IN);
+    end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    while (saved_outgoing < 0)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, end);
+        if (!g_main_context_iteration (NULL, FALSE))
+          g_usleep (10000);
+      }
+    g_assert_cmpint (saved_outgoing, ==, 1);
+    {
+      const HyServerConfig *smtp = hy_account_get_outgoing (account);
+
+      CALL (hy_credentials_lookup_async (credentials, hy_account_get_id (account), "smtp", smtp->host,
+                                         smtp->user, NULL, store_result, &result), result);
+      smtp_secret = hy_credentials_lookup_finish (credentials, result, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (smtp_secret, ==, "new-smtp-password");
+    }
+
+    /* Refused again: asked again; cancelled: not asked on the next
+     * refusal, until a message went through. */
+    hy_password_prompter_outgoing_refused (prompter, account);
+    dialog = wait_for_server_dialog (prompter, account, TRUE);
+    g_assert_cmpuint (hy_password_prompter_get_n_prompts (prompter), ==, 5);
+    adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), HY_PASSWORD_DIALOG_RESPONSE_CANCEL);
+    settle (200);
+    hy_password_prompter_outgoing_refused (prompter, account);
+    settle (500);
+    g_assert_null (hy_password_prompter_get_dialog (prompter, account, TRUE));
+    g_assert_cmpuint (hy_password_prompter_get_n_prompts (prompter), ==, 5);
+    hy_password_prompter_outgoing_accepted (prompter, account);
+    hy_password_prompter_outgoing_refused (prompter, account);
+    dialog = wait_for_server_dialog (prompter, account, TRUE);
+    g_assert_cmpuint (hy_password_prompter_get_n_prompts (prompter), ==, 6);
+    adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), HY_PASSWORD_DIALOG_RESPONSE_CANCEL);
+    settle (200);
+    /* The incoming password was not touched. */
+    g_clear_pointer (&secret, g_free);
+    secret = stored_password (credentials, account);
+    g_assert_cmpstr (secret, ==, g_getenv ("HY_TEST_ALICE_PASSWORD"));
+  }
 
   hy_engine_stop (engine);
   g_clear_object (&prompter);
