@@ -254,6 +254,17 @@ test_account_editor (void)
   g_assert_true (hy_account_editor_get_account (editor) == account);
   hy_account_editor_set_ca_file (editor, g_getenv ("HY_TEST_CA_FILE"));
   screenshot (GTK_WIDGET (window), "account-editor.png");
+  {
+    GtkAdjustment *adjustment =
+      gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (find (GTK_WIDGET (editor), GTK_TYPE_SCROLLED_WINDOW,
+                                                                      NULL, 0)));
+
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_page_size (adjustment) * 0.9);
+    screenshot (GTK_WIDGET (window), "account-editor-servers.png");
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+    screenshot (GTK_WIDGET (window), "account-editor-folders.png");
+    gtk_adjustment_set_value (adjustment, 0);
+  }
 
   /* Simple settings are saved as they change. */
   widget = find (GTK_WIDGET (editor), ADW_TYPE_ENTRY_ROW, "Account Name", 0);
