@@ -278,15 +278,34 @@ same_secret_key (const HyServerConfig *a,
 }
 
 static void
+resynced (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Failures show in the sync status. */
+  if (!hy_engine_sync_finish (HY_ENGINE (object), result, &error))
+    g_debug ("Sync after new settings failed: %s", error->message);
+}
+
+static void
 apply_config (SaveData *data)
 {
   HyAccountEditor *self = data->editor;
   Server *server = data->server;
+  gboolean same = hy_server_config_equal (data->config, server_config (server));
 
   if (server->outgoing)
     hy_account_set_outgoing (self->account, data->config);
   else
     hy_account_set_incoming (self->account, data->config);
+  /* Only the password changed: the engine's sessions still use the old one. */
+  if (same && data->typed)
+    hy_account_secrets_changed (self->account);
+  /* An account that failed with the old settings gets its mail now. */
+  if (!server->outgoing && hy_engine_get_sync_status (self->engine, self->account) != HY_SYNC_STATUS_IDLE)
+    hy_engine_sync_async (self->engine, self->account, NULL, resynced, NULL);
   self->filling = TRUE;
   fill_server (server);
   self->filling = FALSE;

@@ -170,6 +170,13 @@ lookup_secret (HyCredentials *credentials,
 }
 
 static void
+count_changes (HyAccount *account,
+               guint     *changes)
+{
+  (*changes)++;
+}
+
+static void
 test_account_editor (void)
 {
   g_autoptr(GError) error = NULL;
@@ -342,6 +349,22 @@ test_account_editor (void)
     g_assert_cmpstr (secret, ==, g_getenv ("HY_TEST_ALICE_PASSWORD"));
     g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (password)), ==, "");
   }
+  /* Only a new incoming password: the account says so, so that the
+   * engine drops sessions and secrets read before. */
+  {
+    GtkWidget *password = find (GTK_WIDGET (editor), ADW_TYPE_PASSWORD_ENTRY_ROW, NULL, 0);
+    GtkWidget *save = find (GTK_WIDGET (editor), GTK_TYPE_BUTTON, "_Test and Save", 0);
+    guint changes = 0;
+
+    g_signal_connect (account, "changed", G_CALLBACK (count_changes), &changes);
+    gtk_editable_set_text (GTK_EDITABLE (password), g_getenv ("HY_TEST_ALICE_PASSWORD"));
+    g_assert_true (gtk_widget_get_sensitive (save));
+    g_signal_emit_by_name (save, "clicked");
+    WAIT_UNTIL (changes > 0);
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (password)), ==, "");
+    g_signal_handlers_disconnect_by_data (account, &changes);
+  }
+
   /* Never on disk. */
   g_assert_true (g_file_get_contents (account_file, &contents, NULL, &error));
   g_assert_null (strstr (contents, g_getenv ("HY_TEST_ALICE_PASSWORD")));
