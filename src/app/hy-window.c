@@ -81,8 +81,17 @@ on_sync_status_changed (HyEngine  *engine,
 {
   HySyncStatus status = hy_engine_get_sync_status (engine, account);
   const GError *error = hy_engine_get_sync_error (engine, account);
+  g_autofree char *toast_key = g_strconcat ("hy-password-toast-", hy_account_get_id (account), NULL);
+  AdwToast *old_toast = g_object_get_data (G_OBJECT (self), toast_key);
 
   _hy_window_update_sync_status (self);
+
+  /* One "needs a password" message per account, gone once it syncs. */
+  if (old_toast != NULL && status != HY_SYNC_STATUS_SYNCING)
+    {
+      adw_toast_dismiss (old_toast);
+      g_object_set_data (G_OBJECT (self), toast_key, NULL);
+    }
 
   if (status == HY_SYNC_STATUS_ERROR && hy_password_prompter_is_password_error (error))
     {
@@ -97,6 +106,7 @@ on_sync_status_changed (HyEngine  *engine,
       adw_toast_set_action_target_value (toast, g_variant_new_string (hy_account_get_id (account)));
       adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
       adw_toast_set_timeout (toast, 0);
+      g_object_set_data_full (G_OBJECT (self), toast_key, g_object_ref (toast), g_object_unref);
       hy_window_add_toast (self, toast);
     }
   else if (status == HY_SYNC_STATUS_ERROR && error != NULL)
