@@ -248,6 +248,12 @@ save_finished (SaveData   *data,
 {
   Server *server = data->server;
 
+  /* The editor was closed meanwhile: its rows are gone. */
+  if (g_cancellable_is_cancelled (data->editor->cancellable))
+    {
+      save_data_free (data);
+      return;
+    }
   server->testing = FALSE;
   gtk_spinner_stop (server->spinner);
   gtk_widget_set_sensitive (GTK_WIDGET (server->group), TRUE);
@@ -306,6 +312,11 @@ apply_config (SaveData *data)
   /* An account that failed with the old settings gets its mail now. */
   if (!server->outgoing && hy_engine_get_sync_status (self->engine, self->account) != HY_SYNC_STATUS_IDLE)
     hy_engine_sync_async (self->engine, self->account, NULL, resynced, NULL);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      save_data_free (data);
+      return;
+    }
   self->filling = TRUE;
   fill_server (server);
   self->filling = FALSE;
@@ -912,6 +923,11 @@ account_removed (GObject      *object,
 
   if (!hy_account_manager_remove_finish (HY_ACCOUNT_MANAGER (object), result, &error))
     {
+      if (g_cancellable_is_cancelled (self->cancellable))
+        {
+          g_warning ("Could not remove the account %s: %s", hy_account_get_id (self->account), error->message);
+          return;
+        }
       gtk_widget_set_sensitive (self->remove_button, TRUE);
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         show_toast (self, error->message);
@@ -925,7 +941,8 @@ account_removed (GObject      *object,
     g_warning ("Could not forget the certificates trusted for %s: %s",
                hy_account_get_id (self->account), error->message);
   g_signal_emit (self, signals[SIGNAL_REMOVED], 0);
-  close_subpage (self);
+  if (!g_cancellable_is_cancelled (self->cancellable))
+    close_subpage (self);
 }
 
 static void
