@@ -11,6 +11,8 @@
 
 #include "hy-account-editor.h"
 #include "hy-account-tester.h"
+#include "hy-certificate-dialog.h"
+#include "net/hy-net-error.h"
 #include "account/hy-certificate-pins.h"
 
 /* Saved this long after the last key stroke in a signature. */
@@ -225,6 +227,7 @@ typedef struct {
   HyServerConfig  *config;      /* the new settings */
   char            *password;    /* typed, or the stored one */
   gboolean         typed;       /* the user typed a new password */
+  char            *trusted;     /* a fingerprint trusted just now, or NULL */
 } SaveData;
 
 static void
@@ -233,6 +236,7 @@ save_data_free (SaveData *data)
   g_clear_object (&data->editor);
   g_clear_pointer (&data->config, hy_server_config_free);
   hy_credentials_secret_free (data->password);
+  g_free (data->trusted);
   g_free (data);
 }
 
@@ -302,6 +306,24 @@ apply_config (SaveData *data)
   Server *server = data->server;
   gboolean same = hy_server_config_equal (data->config, server_config (server));
 
+  /* A certificate the user trusted for the new settings is pinned for
+   * this account and server only. */
+  if (data->trusted != NULL)
+    {
+      g_autoptr(HyCertificatePins) pins = hy_certificate_pins_new_default ();
+      g_autoptr(GError) error = NULL;
+
+      if (!hy_certificate_pins_load (pins, &error) ||
+          !hy_certificate_pins_set (pins, hy_account_get_id (self->account), data->config, data->trusted, &error))
+        {
+          g_autofree char *text = g_strdup_printf (_("The trusted certificate could not be saved: %s"),
+                                                   error->message);
+
+          save_finished (data, text);
+          return;
+        }
+    }
+
   if (server->outgoing)
     hy_account_set_outgoing (self->account, data->config);
   else
@@ -349,6 +371,24 @@ secret_stored (GObject      *object,
   apply_config (data);
 }
 
+static void start_test (SaveData *data);
+
+static void
+on_certificate_response (AdwMessageDialog *dialog,
+                         const char       *response,
+                         SaveData         *data)
+{
+  if (g_strcmp0 (response, HY_CERTIFICATE_DIALOG_RESPONSE_TRUST) == 0 &&
+      !g_cancellable_is_cancelled (data->editor->cancellable))
+    {
+      g_free (data->trusted);
+      data->trusted = g_strdup (hy_certificate_dialog_get_fingerprint (HY_CERTIFICATE_DIALOG (dialog)));
+      start_test (data);
+      return;
+    }
+  save_finished (data, _("Not saved: the server’s certificate was not trusted."));
+}
+
 static void
 server_tested (GObject      *object,
                GAsyncResult *result,
@@ -365,6 +405,23 @@ server_tested (GObject      *object,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           save_data_free (data);
+          return;
+        }
+      /* Not trusted by the system: the user may trust it, as when the
+       * account was added. */
+      if (g_error_matches (error, HY_NET_ERROR, HY_NET_ERROR_CERTIFICATE) &&
+          hy_net_error_get_certificate (error, NULL) != NULL && data->trusted == NULL)
+        {
+          GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (data->editor));
+          GTlsCertificateFlags flags = 0;
+          GTlsCertificate *certificate = hy_net_error_get_certificate (error, &flags);
+          HyCertificateDialog *dialog;
+
+          set_status (data->server, _("Waiting for your decision about the certificate…"), FALSE);
+          dialog = hy_certificate_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                              data->config->host, data->config->port, certificate, flags);
+          g_signal_connect (dialog, "response", G_CALLBACK (on_certificate_response), data);
+          gtk_window_present (GTK_WINDOW (dialog));
           return;
         }
       text = hy_account_tester_describe_error (error, data->config);
@@ -390,9 +447,9 @@ start_test (SaveData *data)
   HyAccountEditor *self = data->editor;
   g_autoptr(HyCertificatePins) pins = hy_certificate_pins_new_default ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *pin = NULL;
+  g_autofree char *pin = g_strdup (data->trusted);
 
-  if (hy_certificate_pins_load (pins, &error))
+  if (pin == NULL && hy_certificate_pins_load (pins, &error))
     pin = hy_certificate_pins_lookup (pins, hy_account_get_id (self->account), data->config);
   set_status (data->server, _("Signing in with the new settings…"), FALSE);
   hy_account_tester_test_async (self->tester, data->config, data->password, pin, self->cancellable,

@@ -28,6 +28,7 @@
 #include "api/hy-engine.h"
 #include "hy-account-editor.h"
 #include "hy-accounts-page.h"
+#include "hy-certificate-dialog.h"
 
 static char *scratch_dir;
 
@@ -167,6 +168,21 @@ lookup_secret (HyCredentials *credentials,
   secret = hy_credentials_lookup_finish (credentials, result, &error);
   g_assert_no_error (error);
   return secret;
+}
+
+static HyCertificateDialog *
+find_certificate_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* not ours */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (HY_IS_CERTIFICATE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return HY_CERTIFICATE_DIALOG (window);
+    }
+  return NULL;
 }
 
 static void
@@ -365,6 +381,27 @@ test_account_editor (void)
     g_signal_handlers_disconnect_by_data (account, &changes);
   }
 
+  /* A certificate the system does not trust (no test CA now): the
+   * certificate dialog asks; trusted, it is pinned for this account. */
+  {
+    GtkWidget *auth = find (GTK_WIDGET (editor), ADW_TYPE_COMBO_ROW, "Authentication", 0);
+    GtkWidget *save = find (GTK_WIDGET (editor), GTK_TYPE_BUTTON, "_Test and Save", 0);
+    g_autofree char *pins_path = g_build_filename (scratch_dir, "hongyan", "pinned-certificates.conf", NULL);
+    g_autofree char *pins = NULL;
+    HyCertificateDialog *certificate_dialog = NULL;
+
+    hy_account_editor_set_ca_file (editor, NULL);
+    adw_combo_row_set_selected (ADW_COMBO_ROW (auth), 0);  /* Automatic */
+    g_signal_emit_by_name (save, "clicked");
+    WAIT_UNTIL ((certificate_dialog = find_certificate_dialog ()) != NULL);
+    g_assert_cmpstr (hy_account_get_incoming (account)->auth_mechanism, ==, "PLAIN");
+    adw_message_dialog_response (ADW_MESSAGE_DIALOG (certificate_dialog), HY_CERTIFICATE_DIALOG_RESPONSE_TRUST);
+    WAIT_UNTIL (hy_account_get_incoming (account)->auth_mechanism == NULL);
+    g_assert_true (g_file_get_contents (pins_path, &pins, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (pins, "[alice]"));
+  }
+
   /* Never on disk. */
   g_assert_true (g_file_get_contents (account_file, &contents, NULL, &error));
   g_assert_null (strstr (contents, g_getenv ("HY_TEST_ALICE_PASSWORD")));
@@ -392,6 +429,14 @@ test_account_editor (void)
   g_assert_cmpuint (hy_memory_credentials_get_count (HY_MEMORY_CREDENTIALS (credentials)), ==, 0);
   /* Back on the list (once the page has slid back), which is empty now. */
   WAIT_UNTIL (find (GTK_WIDGET (window), HY_TYPE_ACCOUNT_EDITOR, NULL, 0) == NULL);
+  /* And the certificates trusted for it. */
+  {
+    g_autofree char *pins_path = g_build_filename (scratch_dir, "hongyan", "pinned-certificates.conf", NULL);
+    g_autofree char *pins = NULL;
+
+    g_assert_true (g_file_get_contents (pins_path, &pins, NULL, NULL));
+    g_assert_null (strstr (pins, "[alice]"));
+  }
   g_assert_nonnull (find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "No accounts yet", 0));
 
   hy_engine_stop (engine);
