@@ -2,9 +2,11 @@
  *
  * Against the mail stack, in an AdwPreferencesWindow: the Accounts page
  * lists alice's account; its editor renames it, changes the days kept
- * offline, adds a second identity, switches the incoming server to PLAIN
- * only after signing in with it works, refuses a server it cannot reach
- * (nothing saved), keeps a new outgoing password in the credentials, and
+ * offline, adds and removes a second identity, chooses a Sent folder,
+ * switches the incoming server to PLAIN only after signing in with it
+ * works, refuses a server it cannot reach (nothing saved), keeps a new
+ * password in the credentials, asks about an untrusted certificate and
+ * pins it, and
  * "Remove Account…" asks first (Cancel by default) and then deletes the
  * account's file, cache and passwords.  Screenshots of the page, the
  * editor and the confirmation go to meson-logs/screenshots.
@@ -321,6 +323,32 @@ test_account_editor (void)
   /* The default identity keeps its signature. */
   g_assert_cmpstr (((HyIdentity *) g_ptr_array_index (hy_account_get_identities (account), 0))->signature,
                    ==, "-- \nAlice");
+
+  /* Removed again (the default one stays). */
+  widget = find (GTK_WIDGET (editor), GTK_TYPE_BUTTON, "_Remove Identity", 1);
+  g_assert_nonnull (widget);
+  g_assert_true (gtk_widget_get_sensitive (widget));
+  g_signal_emit_by_name (widget, "clicked");
+  settle (100);
+  g_assert_cmpuint (hy_account_get_identities (account)->len, ==, 1);
+  g_assert_cmpstr (hy_account_get_address (account), ==, g_getenv ("HY_TEST_ALICE_ADDRESS"));
+  widget = find (GTK_WIDGET (editor), GTK_TYPE_BUTTON, "_Remove Identity", 0);
+  g_assert_false (gtk_widget_get_sensitive (widget));
+
+  /* A folder chosen for Sent, and back to automatic. */
+  {
+    AdwComboRow *sent = ADW_COMBO_ROW (find (GTK_WIDGET (editor), ADW_TYPE_COMBO_ROW, "Sent", 0));
+    GListModel *names = adw_combo_row_get_model (sent);
+    const char *chosen;
+
+    g_assert_cmpuint (g_list_model_get_n_items (names), >, 1);
+    g_assert_null (hy_account_get_folder_for_role (account, HY_FOLDER_ROLE_SENT));
+    adw_combo_row_set_selected (sent, 1);
+    chosen = gtk_string_list_get_string (GTK_STRING_LIST (names), 1);
+    g_assert_cmpstr (hy_account_get_folder_for_role (account, HY_FOLDER_ROLE_SENT), ==, chosen);
+    adw_combo_row_set_selected (sent, 0);
+    g_assert_null (hy_account_get_folder_for_role (account, HY_FOLDER_ROLE_SENT));
+  }
 
   /* A server change is saved only once signing in with it works. */
   status = find (GTK_WIDGET (editor), ADW_TYPE_ACTION_ROW, "Changes are tested before they are saved", 0);
