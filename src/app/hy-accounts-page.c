@@ -62,6 +62,7 @@ hy_accounts_page_edit (HyAccountsPage *self,
   g_return_val_if_fail (HY_IS_ACCOUNTS_PAGE (self), NULL);
   g_return_val_if_fail (HY_IS_ACCOUNT (account), NULL);
   g_return_val_if_fail (ADW_IS_PREFERENCES_WINDOW (root), NULL);
+  g_return_val_if_fail (self->engine != NULL, NULL);
 
   editor = hy_account_editor_new (self->engine, account);
   adw_preferences_window_present_subpage (ADW_PREFERENCES_WINDOW (root), GTK_WIDGET (editor));
@@ -106,6 +107,20 @@ rebuild (HyAccountsPage *self)
     }
 }
 
+void
+hy_accounts_page_set_engine (HyAccountsPage *self,
+                             HyEngine       *engine)
+{
+  g_return_if_fail (HY_IS_ACCOUNTS_PAGE (self));
+  g_return_if_fail (HY_IS_ENGINE (engine));
+  g_return_if_fail (self->engine == NULL);
+
+  self->engine = g_object_ref (engine);
+  self->accounts = g_object_ref (hy_account_manager_get_accounts (hy_engine_get_account_manager (engine)));
+  g_signal_connect_object (self->accounts, "items-changed", G_CALLBACK (rebuild), self, G_CONNECT_SWAPPED);
+  rebuild (self);
+}
+
 HyAccountsPage *
 hy_accounts_page_new (HyEngine *engine)
 {
@@ -114,10 +129,7 @@ hy_accounts_page_new (HyEngine *engine)
   g_return_val_if_fail (HY_IS_ENGINE (engine), NULL);
 
   self = g_object_new (HY_TYPE_ACCOUNTS_PAGE, NULL);
-  self->engine = g_object_ref (engine);
-  self->accounts = g_object_ref (hy_account_manager_get_accounts (hy_engine_get_account_manager (engine)));
-  g_signal_connect_object (self->accounts, "items-changed", G_CALLBACK (rebuild), self, G_CONNECT_SWAPPED);
-  rebuild (self);
+  hy_accounts_page_set_engine (self, engine);
   return self;
 }
 

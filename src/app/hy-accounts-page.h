@@ -19,6 +19,9 @@ G_DECLARE_FINAL_TYPE (HyAccountsPage, hy_accounts_page, HY, ACCOUNTS_PAGE, AdwPr
  * HyAccountEditor as a subpage of the preferences window the page is in.
  * "Add Account…" activates "app.add-account" (the assistant). */
 HyAccountsPage  *hy_accounts_page_new         (HyEngine       *engine);
+/* For a page made by a template: the engine whose accounts it lists (once). */
+void             hy_accounts_page_set_engine  (HyAccountsPage *self,
+                                               HyEngine       *engine);
 /* Shows the editor of @account, as activating its row does; returns it. */
 HyAccountEditor *hy_accounts_page_edit        (HyAccountsPage *self,
                                                HyAccount      *account);
