@@ -5,9 +5,10 @@
 #
 # Fills an account's offline store with the demo mail (tests/fixtures/demo),
 # starts the app with LANGUAGE set, opens a message (show-message over
-# org.gtk.Actions), then a new composer (app.compose) and a composer from a
-# mailto: link, and saves what the X server shows of each under
-# meson-logs/screenshots/ as screenshot-LANGUAGE-{main,compose,compose-filled}.png.
+# org.gtk.Actions), then a new composer (app.compose), the preferences, the
+# account assistant and a composer from a mailto: link, and saves what the X
+# server shows of each under meson-logs/screenshots/ as
+# screenshot-LANGUAGE-{main,compose,preferences,add-account,compose-filled}.png.
 # Windows are found by their translated titles and the labels on screen are
 # read through AT-SPI: the test fails when a label the catalogue translates
 # is shown in English.  The account points at a closed port, so nothing
@@ -179,14 +180,17 @@ def main():
         return app
 
     def check_labels(look, labels, where):
-        texts = look.texts()
         for label in labels:
             shown = tr.gettext(label)
             if shown == label and language not in ("C", "en"):
                 failures.append(f"“{label}” has no {language} translation")
             plain = shown.replace("_", "").split("(")[0]
-            if not any(plain in line for line in texts):
-                failures.append(f"{where}: “{plain}” ({label}) is not shown; shown:\n" + "\n".join(texts))
+            try:
+                # A new window's labels reach the accessibility bus a little later.
+                uitest.wait_for(lambda p=plain: look.shows(p), f"“{plain}”", timeout=15)
+            except AssertionError:
+                failures.append(f"{where}: “{plain}” ({label}) is not shown; shown:\n"
+                                + "\n".join(look.texts()))
 
     # The main window with a message open.
     def main_window(app, look):
@@ -215,6 +219,28 @@ def main():
         check_labels(look, COMPOSE_LABELS, "composer")
         window_png(title, app.screenshot_path(f"screenshot-{language}-compose.png"))
     phase(["--gapplication-service"], composer)
+
+    # The preferences and the account assistant, each alone on the screen.
+    def window_of(action, title, name, labels):
+        def body(app, look):
+            uitest.wait_for(lambda: subprocess.run(["gdbus", "introspect", "--session", "--dest", uitest.APP_ID,
+                                                    "--object-path", uitest.OBJECT_PATH],
+                                                   capture_output=True).returncode == 0,
+                            "the application on the session bus")
+            app.activate_action(action)
+            uitest.wait_for(lambda: has_window(title), f"a window titled “{title}”")
+            time.sleep(1.0)
+            check_labels(look, labels, name)
+            window_png(title, app.screenshot_path(f"screenshot-{language}-{name}.png"))
+        return body
+    # The preferences window's title is libadwaita's own.
+    adw = gettext.translation("libadwaita", languages=[language], fallback=True)
+    phase(["--gapplication-service"],
+          window_of("preferences", adw.gettext("Preferences"), "preferences",
+                    ["Appearance", "Load Remote Content", "Undo Send Delay"]))
+    phase(["--gapplication-service"],
+          window_of("add-account", tr.gettext("Add Account"), "add-account",
+                    ["Your Name", "Email Address", "Password", "_Continue"]))
 
     # A message being written, from a mailto: link.
     filled = "Photos from the hike" if language in ("C", "en") else "爬山的照片"
