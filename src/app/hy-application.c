@@ -13,6 +13,7 @@
 #include "hy-application.h"
 #include "hy-compose-actions.h"
 #include "hy-notifier.h"
+#include "hy-password-prompter.h"
 #include "hy-preferences-window.h"
 #include "hy-screenshot.h"
 #include "hy-secret-credentials.h"
@@ -28,6 +29,7 @@ struct _HyApplication
   HyEngine       *engine;
   HyCertificatePins *pins;
   HyNotifier     *notifier;
+  HyPasswordPrompter *prompter;
   gboolean        background_hold;
   char           *screenshot_path;
   gboolean        exit_after_screenshot;
@@ -90,6 +92,22 @@ hy_application_get_account_manager (HyApplication *self)
   /* One manager for the whole process: the engine's, so that an account
    * added in the assistant is opened and synced by the engine. */
   return hy_engine_get_account_manager (hy_application_get_engine (self));
+}
+
+HyNotifier *
+hy_application_get_notifier (HyApplication *self)
+{
+  g_return_val_if_fail (HY_IS_APPLICATION (self), NULL);
+
+  return self->notifier;
+}
+
+HyPasswordPrompter *
+hy_application_get_password_prompter (HyApplication *self)
+{
+  g_return_val_if_fail (HY_IS_APPLICATION (self), NULL);
+
+  return self->prompter;
 }
 
 HyCertificatePins *
@@ -268,6 +286,7 @@ hy_application_startup (GApplication *app)
   /* New mail is announced whether a window is open or the app runs in
    * the background. */
   self->notifier = hy_notifier_new (GTK_APPLICATION (self), hy_application_get_engine (self), self->settings);
+  self->prompter = hy_password_prompter_new (GTK_APPLICATION (self), hy_application_get_engine (self));
 
   /* Without a TLS backend no server can be reached; say so plainly now
    * rather than failing on every connection later. */
@@ -491,6 +510,7 @@ hy_application_finalize (GObject *object)
   HyApplication *self = HY_APPLICATION (object);
 
   g_clear_object (&self->notifier);
+  g_clear_object (&self->prompter);
   g_clear_object (&self->engine);
   g_clear_object (&self->settings);
   g_clear_object (&self->pins);
