@@ -22,6 +22,16 @@ typedef struct {
   gint64 unread;
 } CountDelta;
 
+/* A write to the full-text index, held until the transaction commits. */
+typedef struct {
+  gint64  id;
+  gboolean insert;   /* a new row; else only the body of a committed one */
+  char   *subject;
+  char   *sender;
+  char   *recipients;
+  char   *body;
+} FtsRow;
+
 typedef struct {
   char   *address;
   char   *name;
@@ -38,7 +48,20 @@ struct _HyStoreTransaction {
   GHashTable *addresses;      /* folded address -> AddressSeen, written at commit */
   GPtrArray  *written_files;  /* removed on rollback */
   GPtrArray  *doomed_files;   /* removed after commit */
+  GArray     *fts;            /* FtsRow, written at commit (see flush_fts()) */
+  GHashTable *fts_rows;       /* message id -> index + 1 in fts */
 };
+
+static void
+fts_row_clear (gpointer data)
+{
+  FtsRow *row = data;
+
+  g_free (row->subject);
+  g_free (row->sender);
+  g_free (row->recipients);
+  g_free (row->body);
+}
 
 static void
 address_seen_free (gpointer data)
@@ -84,6 +107,9 @@ hy_store_begin (HyStore  *self,
   txn->addresses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, address_seen_free);
   txn->written_files = g_ptr_array_new_with_free_func (g_free);
   txn->doomed_files = g_ptr_array_new_with_free_func (g_free);
+  txn->fts = g_array_new (FALSE, TRUE, sizeof (FtsRow));
+  g_array_set_clear_func (txn->fts, fts_row_clear);
+  txn->fts_rows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   return txn;
 }
 
@@ -183,6 +209,67 @@ flush_addresses (HyStoreTransaction  *self,
   return TRUE;
 }
 
+/* The index is written in one go, after the other writes of the
+ * transaction.  FTS5 keeps the terms of consecutive inserts in memory and
+ * writes them out once; any other statement that opens a statement
+ * savepoint in between (a multi-row write, INSERT OR REPLACE) makes it
+ * write them out at once, which made a sync spend most of its time
+ * merging tiny index segments.  Readers only see committed data, so
+ * search is unchanged: what a transaction added is found once it
+ * committed, index included. */
+static gboolean
+flush_fts (HyStoreTransaction  *self,
+           GError             **error)
+{
+  for (guint i = 0; i < self->fts->len; i++)
+    {
+      FtsRow *row = &g_array_index (self->fts, FtsRow, i);
+      sqlite3_stmt *stmt;
+
+      if (row->insert)
+        {
+          stmt = prepare (self, "INSERT INTO message_fts (rowid, subject, sender, recipients, body) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5)", error);
+          if (stmt == NULL)
+            return FALSE;
+          sqlite3_bind_int64 (stmt, 1, row->id);
+          bind_text (stmt, 2, row->subject);
+          bind_text (stmt, 3, row->sender);
+          bind_text (stmt, 4, row->recipients);
+          bind_text (stmt, 5, row->body);
+        }
+      else
+        {
+          stmt = prepare (self, "UPDATE message_fts SET body = ?2 WHERE rowid = ?1", error);
+          if (stmt == NULL)
+            return FALSE;
+          sqlite3_bind_int64 (stmt, 1, row->id);
+          bind_text (stmt, 2, row->body);
+        }
+      if (!run (self, stmt, error))
+        return FALSE;
+    }
+  g_array_set_size (self->fts, 0);
+  g_hash_table_remove_all (self->fts_rows);
+  return TRUE;
+}
+
+/* The index write waiting for message @id, or a new one. */
+static FtsRow *
+pending_fts (HyStoreTransaction *self,
+             gint64              id,
+             gboolean            insert)
+{
+  gpointer index = g_hash_table_lookup (self->fts_rows, &id);
+  FtsRow row = { id, insert, NULL, NULL, NULL, NULL };
+
+  if (index != NULL)
+    return &g_array_index (self->fts, FtsRow, GPOINTER_TO_UINT (index) - 1);
+  g_array_append_val (self->fts, row);
+  g_hash_table_insert (self->fts_rows, g_memdup2 (&id, sizeof id), GUINT_TO_POINTER (self->fts->len));
+  return &g_array_index (self->fts, FtsRow, self->fts->len - 1);
+}
+
 gboolean
 hy_store_transaction_commit (HyStoreTransaction  *self,
                              GError             **error)
@@ -194,7 +281,7 @@ hy_store_transaction_commit (HyStoreTransaction  *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (!self->done, FALSE);
 
-  if (!flush_counts (self, error) || !flush_addresses (self, error))
+  if (!flush_fts (self, error) || !flush_counts (self, error) || !flush_addresses (self, error))
     return FALSE;
   if (!exec_writer (self->store, "COMMIT", error))
     return FALSE;  /* still open: freeing it rolls back */
@@ -229,6 +316,8 @@ hy_store_transaction_free (HyStoreTransaction *self)
   g_hash_table_destroy (self->addresses);
   g_ptr_array_unref (self->written_files);
   g_ptr_array_unref (self->doomed_files);
+  g_array_unref (self->fts);
+  g_hash_table_destroy (self->fts_rows);
   g_object_unref (self->store);
   g_free (self);
 }
@@ -429,7 +518,7 @@ hy_store_transaction_clear_folder (HyStoreTransaction  *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (!doom_body_files (self, TRUE, folder_id, error))
+  if (!flush_fts (self, error) || !doom_body_files (self, TRUE, folder_id, error))
     return FALSE;
   stmt = prepare (self, "DELETE FROM message_fts WHERE rowid IN (SELECT id FROM messages WHERE folder_id = ?1)", error);
   if (stmt == NULL)
@@ -917,17 +1006,14 @@ hy_store_transaction_add_message (HyStoreTransaction  *self,
   append_index_addresses (index_recipients, to);
   append_index_addresses (index_recipients, cc);
 
-  stmt = prepare (self, "INSERT INTO message_fts (rowid, subject, sender, recipients, body) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5)", error);
-  if (stmt == NULL)
-    return 0;
-  sqlite3_bind_int64 (stmt, 1, message->id);
-  bind_text (stmt, 2, subject);
-  bind_text (stmt, 3, index_sender->str);
-  bind_text (stmt, 4, index_recipients->str);
-  bind_text (stmt, 5, preview);
-  if (!run (self, stmt, error))
-    return 0;
+  {
+    FtsRow *row = pending_fts (self, message->id, TRUE);
+
+    row->subject = g_strdup (subject);
+    row->sender = g_string_free (g_steal_pointer (&index_sender), FALSE);
+    row->recipients = g_string_free (g_steal_pointer (&index_recipients), FALSE);
+    row->body = g_strdup (preview);
+  }
 
   count_addresses (self, from, message->date);
   count_addresses (self, to, message->date);
@@ -1010,7 +1096,7 @@ hy_store_transaction_remove_message (HyStoreTransaction  *self,
   folder = folder_of (self, message_id, &flags);
   if (folder == 0)
     return TRUE;
-  if (!doom_body_files (self, FALSE, message_id, error))
+  if (!flush_fts (self, error) || !doom_body_files (self, FALSE, message_id, error))
     return FALSE;
   stmt = prepare (self, "DELETE FROM message_fts WHERE rowid = ?1", error);
   if (stmt == NULL)
@@ -1027,6 +1113,36 @@ hy_store_transaction_remove_message (HyStoreTransaction  *self,
   count (self, folder, -1, (flags & HY_STORE_FLAG_SEEN) ? 0 : -1);
   mark_changed (self, folder);
   return TRUE;
+}
+
+/* Whether zlib is worth its time on a body.  Text shrinks to a third or
+ * so; base64 attachments, which make most of the bytes of mail that has
+ * them, shrink by a quarter at best at several times the cost of
+ * storing them as they are.  A bigger body is judged by a sample from its
+ * end, where attachments are: it is stored as it is unless the sample
+ * shrinks to less than COMPRESS_MIN_GAIN of its size.  The reader tells
+ * the two apart by the stored length (see inflate_body()). */
+#define COMPRESS_MIN_SIZE 256
+#define COMPRESS_SAMPLE_FROM (24 * 1024)
+#define COMPRESS_SAMPLE 4096
+#define COMPRESS_MIN_GAIN 0.70
+
+static gboolean
+worth_compressing (const guint8 *data,
+                   gsize         size)
+{
+  guint8 out[COMPRESS_SAMPLE + COMPRESS_SAMPLE / 8 + 64];
+  uLongf length = sizeof out;
+
+  G_STATIC_ASSERT (sizeof out >= COMPRESS_SAMPLE + COMPRESS_SAMPLE / 1000 + 13);
+
+  if (size < COMPRESS_MIN_SIZE)
+    return FALSE;
+  if (size < COMPRESS_SAMPLE_FROM)
+    return TRUE;
+  if (compress2 (out, &length, data + size - COMPRESS_SAMPLE, COMPRESS_SAMPLE, 1) != Z_OK)
+    return FALSE;
+  return length < COMPRESS_SAMPLE * COMPRESS_MIN_GAIN;
 }
 
 gboolean
@@ -1078,7 +1194,7 @@ hy_store_transaction_set_body (HyStoreTransaction  *self,
       /* This file is no longer doomed if it was there already. */
       g_ptr_array_add (self->written_files, g_steal_pointer (&path));
     }
-  else
+  else if (worth_compressing (data, size))
     {
       uLongf length = compressBound (size);
 
@@ -1109,15 +1225,10 @@ hy_store_transaction_set_body (HyStoreTransaction  *self,
 
   if (text != NULL)
     {
-      g_autofree char *valid = g_utf8_make_valid (text, -1);
+      FtsRow *row = pending_fts (self, message_id, FALSE);
 
-      stmt = prepare (self, "UPDATE message_fts SET body = ?2 WHERE rowid = ?1", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, message_id);
-      bind_text (stmt, 2, valid);
-      if (!run (self, stmt, error))
-        return FALSE;
+      g_free (row->body);
+      row->body = g_utf8_validate (text, -1, NULL) ? g_strdup (text) : g_utf8_make_valid (text, -1);
     }
   return TRUE;
 }
