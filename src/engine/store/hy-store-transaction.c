@@ -750,6 +750,15 @@ allocate_id (HyStoreTransaction  *self,
   return id;
 }
 
+static gboolean
+is_ascii (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    if ((guchar) *p >= 0x80)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 count_address (HyStoreTransaction *self,
                InternetAddress    *address,
@@ -778,7 +787,7 @@ count_address (HyStoreTransaction *self,
   if (name != NULL && (*name == '\0' || !g_utf8_validate (name, -1, NULL)))
     name = NULL;
 
-  key = g_utf8_casefold (addr, -1);
+  key = is_ascii (addr) ? g_ascii_strdown (addr, -1) : g_utf8_casefold (addr, -1);
   seen = g_hash_table_lookup (self->addresses, key);
   if (seen == NULL)
     {
