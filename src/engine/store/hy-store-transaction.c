@@ -575,12 +575,212 @@ decode_header (const char *value)
   return g_strdup (value);
 }
 
-static InternetAddressList *
+/* One address of a From, To or Cc field: a mailbox, or the name of a
+ * group (addr NULL) followed by its members (member TRUE). */
+typedef struct {
+  char     *name;      /* decoded, or NULL */
+  char     *addr;      /* NULL for a group */
+  gboolean  member;    /* inside a group */
+} Address;
+
+static void
+address_clear (gpointer data)
+{
+  Address *address = data;
+
+  g_free (address->name);
+  g_free (address->addr);
+}
+
+static void
+addresses_from_list (GArray              *out,
+                     InternetAddressList *list,
+                     gboolean             member)
+{
+  for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
+    {
+      InternetAddress *ia = internet_address_list_get_address (list, i);
+      Address address = { g_strdup (internet_address_get_name (ia)), NULL, member };
+
+      if (INTERNET_ADDRESS_IS_MAILBOX (ia))
+        address.addr = g_strdup (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (ia)));
+      else if (!INTERNET_ADDRESS_IS_GROUP (ia))
+        {
+          g_free (address.name);
+          continue;
+        }
+      g_array_append_val (out, address);
+      if (INTERNET_ADDRESS_IS_GROUP (ia))
+        addresses_from_list (out, internet_address_group_get_members (INTERNET_ADDRESS_GROUP (ia)), TRUE);
+    }
+}
+
+/* An addr-spec as GMime would return it unchanged: no quoting, comments,
+ * routes, spaces or IDN to decode. */
+static gboolean
+plain_addr_spec (const char *start,
+                 const char *end)
+{
+  const char *at = NULL;
+
+  if (end - start < 3 || end - start > 320)
+    return FALSE;
+  for (const char *p = start; p < end; p++)
+    {
+      if (*p == '@')
+        {
+          if (at != NULL)
+            return FALSE;
+          at = p;
+        }
+      else if (strchr ("\"()<>[]:;,\\ \t\r\n", *p) != NULL || (guchar) *p < 0x20)
+        return FALSE;
+    }
+  if (at == NULL || at == start || at == end - 1 || at[1] == '.' || end[-1] == '.')
+    return FALSE;
+  for (const char *p = at + 1; p + 4 <= end; p++)
+    if (g_ascii_strncasecmp (p, "xn--", 4) == 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* The common shapes of an address field, as a sync writes them from an
+ * IMAP envelope: addr-spec, "quoted name" <addr-spec> or plain words
+ * (perhaps encoded words) <addr-spec>, separated by commas.  FALSE for
+ * anything else (groups, comments, quoted encoded words, IDN, bytes that
+ * are not UTF-8…), which GMime's parser then reads.  Reading the common
+ * shapes directly is several times faster, and a first sync reads three
+ * fields of every message. */
+static gboolean
+parse_simple_addresses (const char *value,
+                        GArray     *out)
+{
+  const char *p = value;
+
+  for (const char *q = value; *q != '\0'; q++)
+    if ((guchar) *q >= 0x80)
+      {
+        if (!g_utf8_validate (value, -1, NULL))
+          return FALSE;
+        break;
+      }
+  while (TRUE)
+    {
+      Address address = { NULL, NULL, FALSE };
+      const char *start, *end;
+
+      while (*p == ' ' || *p == '\t')
+        p++;
+      if (*p == '\0')
+        return TRUE;
+      if (*p == '"')
+        {
+          GString *name = g_string_new (NULL);
+
+          for (p++; *p != '"'; p++)
+            {
+              if (*p == '\\' && p[1] != '\0')
+                p++;
+              else if (*p == '\0' || *p == '\r' || *p == '\n')
+                {
+                  g_string_free (name, TRUE);
+                  return FALSE;
+                }
+              g_string_append_c (name, *p);
+            }
+          p++;
+          g_strstrip (name->str);
+          if (strstr (name->str, "=?") != NULL || *name->str == '\0')
+            {
+              g_string_free (name, TRUE);
+              return FALSE;
+            }
+          address.name = g_string_free (name, FALSE);
+          while (*p == ' ' || *p == '\t')
+            p++;
+          if (*p != '<')
+            {
+              g_free (address.name);
+              return FALSE;
+            }
+        }
+      else
+        {
+          start = p;
+          while (*p != '\0' && *p != '<' && *p != ',')
+            p++;
+          end = p;
+          while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+          if (*p != '<')
+            {
+              /* A bare addr-spec. */
+              if (!plain_addr_spec (start, end))
+                return FALSE;
+              address.name = g_strdup ("");  /* as GMime has it */
+              address.addr = g_strndup (start, end - start);
+              g_array_append_val (out, address);
+              if (*p == ',')
+                p++;
+              continue;
+            }
+          for (const char *q = start; q < end; q++)
+            if (strchr ("\"()<>[]:;@\\\r\n", *q) != NULL)
+              return FALSE;
+          if (end > start)
+            {
+              g_autofree char *phrase = g_strndup (start, end - start);
+
+              address.name = strstr (phrase, "=?") != NULL ? g_mime_utils_header_decode_phrase (NULL, phrase)
+                                                            : g_steal_pointer (&phrase);
+              if (address.name == NULL || *address.name == '\0' || !g_utf8_validate (address.name, -1, NULL))
+                {
+                  g_free (address.name);
+                  return FALSE;
+                }
+            }
+        }
+      /* <addr-spec> */
+      if (address.name == NULL)
+        address.name = g_strdup ("");
+      start = ++p;
+      while (*p != '\0' && *p != '>')
+        p++;
+      if (*p != '>' || !plain_addr_spec (start, p))
+        {
+          g_free (address.name);
+          return FALSE;
+        }
+      address.addr = g_strndup (start, p - start);
+      g_array_append_val (out, address);
+      p++;
+      while (*p == ' ' || *p == '\t')
+        p++;
+      if (*p == ',')
+        p++;
+      else if (*p != '\0')
+        return FALSE;
+    }
+}
+
+/* The addresses of a field (Address), never NULL. */
+static GArray *
 parse_addresses (const char *value)
 {
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (Address));
+
+  g_array_set_clear_func (out, address_clear);
   if (value == NULL || *value == '\0')
-    return NULL;
-  return internet_address_list_parse (NULL, value);
+    return out;
+  if (!parse_simple_addresses (value, out))
+    {
+      InternetAddressList *list = internet_address_list_parse (NULL, value);
+
+      g_array_set_size (out, 0);
+      addresses_from_list (out, list, FALSE);
+      g_clear_object (&list);
+    }
+  return out;
 }
 
 /* Adds the message ids in @value ("<a@b> <c@d>") to @ids. */
@@ -761,29 +961,16 @@ is_ascii (const char *text)
 
 static void
 count_address (HyStoreTransaction *self,
-               InternetAddress    *address,
+               const Address      *address,
                gint64              date)
 {
   AddressSeen *seen;
-  const char *addr;
-  const char *name;
+  const char *addr = address->addr;
+  const char *name = address->name;
   g_autofree char *key = NULL;
 
-  if (!INTERNET_ADDRESS_IS_MAILBOX (address))
-    {
-      if (INTERNET_ADDRESS_IS_GROUP (address))
-        {
-          InternetAddressList *members = internet_address_group_get_members (INTERNET_ADDRESS_GROUP (address));
-
-          for (int i = 0; members && i < internet_address_list_length (members); i++)
-            count_address (self, internet_address_list_get_address (members, i), date);
-        }
-      return;
-    }
-  addr = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address));
   if (addr == NULL || strchr (addr, '@') == NULL || !g_utf8_validate (addr, -1, NULL))
     return;
-  name = internet_address_get_name (address);
   if (name != NULL && (*name == '\0' || !g_utf8_validate (name, -1, NULL)))
     name = NULL;
 
@@ -809,30 +996,33 @@ count_address (HyStoreTransaction *self,
 }
 
 static void
-count_addresses (HyStoreTransaction  *self,
-                 InternetAddressList *list,
-                 gint64               date)
+count_addresses (HyStoreTransaction *self,
+                 GArray             *list,
+                 gint64              date)
 {
-  for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
-    count_address (self, internet_address_list_get_address (list, i), date);
+  for (guint i = 0; i < list->len; i++)
+    count_address (self, &g_array_index (list, Address, i), date);
 }
 
 /* Words for the index: names and addresses of a list. */
 static void
-append_index_addresses (GString             *out,
-                        InternetAddressList *list)
+append_index_addresses (GString *out,
+                        GArray  *list)
 {
-  for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
+  for (guint i = 0; i < list->len; i++)
     {
-      InternetAddress *address = internet_address_list_get_address (list, i);
-      const char *name = internet_address_get_name (address);
+      const Address *address = &g_array_index (list, Address, i);
 
-      if (name != NULL)
-        g_string_append_printf (out, "%s ", name);
-      if (INTERNET_ADDRESS_IS_MAILBOX (address))
-        g_string_append_printf (out, "%s ", internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address)));
-      else if (INTERNET_ADDRESS_IS_GROUP (address))
-        append_index_addresses (out, internet_address_group_get_members (INTERNET_ADDRESS_GROUP (address)));
+      if (address->name != NULL)
+        {
+          g_string_append (out, address->name);
+          g_string_append_c (out, ' ');
+        }
+      if (address->addr != NULL)
+        {
+          g_string_append (out, address->addr);
+          g_string_append_c (out, ' ');
+        }
     }
 }
 
@@ -898,12 +1088,9 @@ hy_store_transaction_add_message (HyStoreTransaction  *self,
                                   HyStoreMessage      *message,
                                   GError             **error)
 {
-  g_autoptr(GObject) from_list = NULL;
-  InternetAddressList *from = NULL;
-  g_autoptr(GObject) to_list = NULL;
-  InternetAddressList *to = NULL;
-  g_autoptr(GObject) cc_list = NULL;
-  InternetAddressList *cc = NULL;
+  g_autoptr(GArray) from = NULL;
+  g_autoptr(GArray) to = NULL;
+  g_autoptr(GArray) cc = NULL;
   g_autofree char *subject = NULL;
   g_autofree char *recipients = NULL;
   g_autofree char *preview = NULL;
@@ -932,38 +1119,35 @@ hy_store_transaction_add_message (HyStoreTransaction  *self,
 
   subject = decode_header (message->subject);
   from = parse_addresses (message->from);
-  from_list = (GObject *) from;
   to = parse_addresses (message->to);
-  to_list = (GObject *) to;
   cc = parse_addresses (message->cc);
-  cc_list = (GObject *) cc;
 
-  if (from != NULL && internet_address_list_length (from) > 0)
+  if (from->len > 0)
     {
-      InternetAddress *first = internet_address_list_get_address (from, 0);
+      const Address *first = &g_array_index (from, Address, 0);
 
-      sender_name = internet_address_get_name (first);
-      if (INTERNET_ADDRESS_IS_MAILBOX (first))
-        sender_address = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (first));
+      sender_name = first->name;
+      sender_address = first->addr;
     }
   {
     GString *r = g_string_new (NULL);
 
     for (int pass = 0; pass < 2; pass++)
       {
-        InternetAddressList *list = pass == 0 ? to : cc;
+        GArray *list = pass == 0 ? to : cc;
 
-        for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
+        for (guint i = 0; i < list->len; i++)
           {
-            InternetAddress *address = internet_address_list_get_address (list, i);
-            const char *name = internet_address_get_name (address);
+            const Address *address = &g_array_index (list, Address, i);
 
+            if (address->member)
+              continue;
             if (r->len > 0)
               g_string_append (r, ", ");
-            if (name != NULL && *name != '\0')
-              g_string_append (r, name);
-            else if (INTERNET_ADDRESS_IS_MAILBOX (address))
-              g_string_append (r, internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address)));
+            if (address->name != NULL && *address->name != '\0')
+              g_string_append (r, address->name);
+            else if (address->addr != NULL)
+              g_string_append (r, address->addr);
           }
       }
     recipients = g_string_free (r, FALSE);

@@ -673,6 +673,53 @@ test_addresses (Fixture       *f,
   g_assert_cmpstr (found[0], ==, "李四 <lisi@example.cn>");
 }
 
+/* Address fields in the shapes a sync writes them (encoded words, quoted
+ * names with escapes) and in the others (groups, comments, IDN), which
+ * take the full parser: names decoded, every address found. */
+static void
+test_address_shapes (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStoreTransaction) txn = NULL;
+  g_autoptr(HyStoreMessage) m = hy_store_message_new ();
+  g_auto(GStrv) found = NULL;
+
+  fill_mailbox (f);
+  txn = hy_store_begin (f->store, &error);
+  m->folder_id = f->inbox;
+  m->uid = 200;
+  m->date = 1717200000;
+  m->subject = g_strdup ("Shapes");
+  m->from = g_strdup ("=?UTF-8?B?546L6Iqz?= <wang.fang@example.cn>");
+  m->to = g_strdup ("\"O\\\"Brien, Tom \" <tom@example.net>, Team: carol@example.net, dave@example.net;");
+  m->cc = g_strdup ("erin@example.net (Erin), frank@xn--fiqs8s.cn");
+  g_assert_cmpint (hy_store_transaction_add_message (txn, m, &error), >, 0);
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  g_assert_no_error (error);
+
+  assert_search (f->store, "from:王芳", "Shapes");
+  assert_search (f->store, "from:wang.fang@example.cn", "Shapes");
+  assert_search (f->store, "to:brien", "Shapes");
+  assert_search (f->store, "to:dave", "Shapes");
+  assert_search (f->store, "to:erin", "Shapes");
+
+  found = hy_store_complete_address (f->store, "wang", 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found[0], ==, "王芳 <wang.fang@example.cn>");
+  g_clear_pointer (&found, g_strfreev);
+  found = hy_store_complete_address (f->store, "tom@", 10, &error);
+  g_assert_nonnull (strstr (found[0], "O\"Brien, Tom"));
+  g_assert_nonnull (strstr (found[0], "<tom@example.net>"));
+  g_clear_pointer (&found, g_strfreev);
+  found = hy_store_complete_address (f->store, "carol", 10, &error);
+  g_assert_cmpuint (g_strv_length (found), ==, 1);
+  g_clear_pointer (&found, g_strfreev);
+  found = hy_store_complete_address (f->store, "frank", 10, &error);
+  g_assert_cmpuint (g_strv_length (found), ==, 1);
+  g_assert_nonnull (strstr (found[0], "frank@中国.cn"));
+}
+
 static void
 test_upgrade (void)
 {
@@ -798,6 +845,7 @@ main (int    argc,
   ADD ("/engine/store/bodies/compression", test_body_compression);
   ADD ("/engine/store/search/index-at-commit", test_index_at_commit);
   ADD ("/engine/store/addresses", test_addresses);
+  ADD ("/engine/store/addresses/shapes", test_address_shapes);
   ADD ("/engine/store/async", test_async);
 #undef ADD
 
