@@ -1184,6 +1184,48 @@ hy_composer_select_from (HyComposer *self,
   return FALSE;
 }
 
+typedef struct
+{
+  HyComposer *composer;
+  HyMessage  *message;
+} RestoreData;
+
+/* An image of a message written before, shown again where its HTML had
+ * it and sent again under the same Content-ID. */
+static GdkPaintable *
+restore_inline_image (const char *content_id,
+                      gpointer    user_data)
+{
+  RestoreData *data = user_data;
+  HyMimePart *part = hy_message_get_part_by_content_id (data->message, content_id);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+  InlineImage *image;
+  const char *name;
+
+  if (part == NULL || g_strcmp0 (hy_mime_part_get_media_type (part), "image") != 0)
+    return NULL;
+  bytes = hy_mime_part_get_content_bytes (part);
+  if (bytes == NULL)
+    return NULL;
+  texture = gdk_texture_new_from_bytes (bytes, &error);
+  if (texture == NULL)
+    {
+      g_debug ("Cannot show the image %s again: %s", content_id, error->message);
+      return NULL;
+    }
+  name = hy_mime_part_get_filename (part);
+  image = g_new0 (InlineImage, 1);
+  image->texture = g_object_ref (texture);
+  image->bytes = g_bytes_ref (bytes);
+  image->content_type = g_strdup_printf ("image/%s", hy_mime_part_get_media_subtype (part));
+  image->name = g_strdup (name != NULL ? name : content_id);
+  image->content_id = g_strdup (content_id);
+  g_ptr_array_add (data->composer->inline_images, image);
+  return GDK_PAINTABLE (g_steal_pointer (&texture));
+}
+
 void
 hy_composer_load_message (HyComposer *self,
                           HyMessage  *message)
@@ -1192,6 +1234,7 @@ hy_composer_load_message (HyComposer *self,
   GPtrArray *attachments = hy_message_get_attachments (message);
   const char *text = hy_message_get_text (message);
   const char * const *references = hy_message_get_references (message);
+  g_autofree char *html = NULL;
 
   g_return_if_fail (HY_IS_COMPOSER (self));
   g_return_if_fail (HY_IS_MESSAGE (message));
@@ -1217,10 +1260,19 @@ hy_composer_load_message (HyComposer *self,
   if (hy_message_get_subject (message) != NULL)
     gtk_editable_set_text (GTK_EDITABLE (self->subject_entry), hy_message_get_subject (message));
 
-  /* A rich message comes back as rich text with its plain rendering
-   * (the HTML is not turned back into formatting). */
+  /* A rich message comes back as rich text, its formatting and inline
+   * images read from its HTML. */
   hy_composer_set_rich_text (self, hy_message_get_html_part (message) != NULL);
-  if (text != NULL)
+  if (hy_message_get_html_part (message) != NULL && (html = hy_message_dup_html (message)) != NULL)
+    {
+      GtkTextIter start;
+
+      hy_rich_text_set_html (self->buffer, html, restore_inline_image,
+                             &(RestoreData) { self, message });
+      gtk_text_buffer_get_start_iter (self->buffer, &start);
+      gtk_text_buffer_place_cursor (self->buffer, &start);
+    }
+  else if (text != NULL)
     {
       g_autofree char *normalized = hy_text_normalize_newlines (text);
       GtkTextIter start;

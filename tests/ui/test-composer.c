@@ -673,6 +673,198 @@ test_forward_as_attachment (Fixture       *fixture,
   }
 }
 
+static gboolean
+has_tag_on (GtkTextBuffer *buffer,
+            const char    *needle,
+            const char    *tag)
+{
+  GtkTextIter start, match_start, match_end;
+  GtkTextTag *found = gtk_text_tag_table_lookup (gtk_text_buffer_get_tag_table (buffer), tag);
+
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  g_assert_true (gtk_text_iter_forward_search (&start, needle, 0, &match_start, &match_end, NULL));
+  for (GtkTextIter iter = match_start; gtk_text_iter_compare (&iter, &match_end) < 0;
+       gtk_text_iter_forward_char (&iter))
+    if (!gtk_text_iter_has_tag (&iter, found))
+      return FALSE;
+  return TRUE;
+}
+
+static const char *
+link_on (GtkTextBuffer *buffer,
+         const char    *needle)
+{
+  GtkTextIter start, match_start, match_end;
+
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  g_assert_true (gtk_text_iter_forward_search (&start, needle, 0, &match_start, &match_end, NULL));
+  return hy_rich_text_get_link (buffer, &match_start);
+}
+
+/* A rich draft written out and opened again keeps its formatting, its
+ * links, lists and quote, and its inline image (still inline): the
+ * reopened composer exports the very same HTML, and sends the image in
+ * multipart/related under the same Content-ID. */
+static void
+test_rich_draft_round_trip (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  static const guint8 pixels[16] = { 255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255 };
+  g_autoptr(GBytes) pixel_bytes = g_bytes_new_static (pixels, sizeof pixels);
+  g_autoptr(GdkTexture) texture = gdk_memory_texture_new (2, 2, GDK_MEMORY_R8G8B8A8, pixel_bytes, 8);
+  g_autoptr(GBytes) png = gdk_texture_save_to_png_bytes (texture);
+  g_autoptr(HyIdentity) identity = hy_identity_new ("Alice", "alice@example.org", "Alice\nExample Org");
+  GtkTextBuffer *buffer = body (fixture);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyMessageBuilder) draft = NULL;
+  g_autoptr(GBytes) draft_bytes = NULL;
+  g_autoptr(HyMessage) draft_message = NULL;
+  g_autoptr(HyMessage) message = NULL;
+  g_autofree char *html = NULL;
+  g_autofree char *html_again = NULL;
+  g_autofree char *first_cid = NULL;
+  HyComposer *reopened;
+  GtkTextBuffer *again;
+  GtkTextIter start, end;
+  GPtrArray *inline_parts;
+
+  hy_composer_set_rich_text (fixture->composer, TRUE);
+  gtk_editable_set_text (child (fixture, "to_entry"), "bob@example.org");
+  gtk_editable_set_text (child (fixture, "subject_entry"), "Rich draft 草稿");
+  gtk_text_buffer_get_start_iter (buffer, &start);
+  gtk_text_buffer_place_cursor (buffer, &start);
+  type_text (buffer, "Bold, italic, under, struck  and plain 中文 & <x>.\nalpha\nbeta\none\ntwo\n"
+                     "Quoted line\nSee the site and write to me.\nPicture: ");
+  g_assert_true (hy_composer_insert_inline_image (fixture->composer, png, "image/png", "dot.png", &error));
+  g_assert_no_error (error);
+  type_text (buffer, " end.");
+
+  select_text (buffer, "Bold");
+  hy_rich_text_toggle_inline (buffer, HY_RICH_TEXT_BOLD);
+  select_text (buffer, "italic");
+  hy_rich_text_toggle_inline (buffer, HY_RICH_TEXT_ITALIC);
+  select_text (buffer, "under");
+  hy_rich_text_toggle_inline (buffer, HY_RICH_TEXT_UNDERLINE);
+  select_text (buffer, "struck");
+  hy_rich_text_toggle_inline (buffer, HY_RICH_TEXT_STRIKETHROUGH);
+  select_text (buffer, "中文");
+  hy_rich_text_toggle_inline (buffer, HY_RICH_TEXT_BOLD);
+  hy_rich_text_toggle_inline (buffer, HY_RICH_TEXT_ITALIC);
+  select_text (buffer, "alpha\nbeta");
+  hy_rich_text_toggle_block (buffer, HY_RICH_TEXT_BULLET);
+  select_text (buffer, "one\ntwo");
+  hy_rich_text_toggle_block (buffer, HY_RICH_TEXT_NUMBER);
+  select_text (buffer, "Quoted line");
+  hy_rich_text_toggle_block (buffer, HY_RICH_TEXT_QUOTE);
+  select_text (buffer, "site");
+  gtk_text_buffer_get_selection_bounds (buffer, &start, &end);
+  hy_rich_text_set_link (buffer, &start, &end, "https://example.org/?a=1&b=2");
+  select_text (buffer, "write to me");
+  gtk_text_buffer_get_selection_bounds (buffer, &start, &end);
+  hy_rich_text_set_link (buffer, &start, &end, "mailto:alice@example.org");
+  html = hy_rich_text_to_html (buffer);
+
+  /* What the app saves as the draft, opened again as the app does. */
+  draft = hy_composer_build_message (fixture->composer, &error);
+  g_assert_no_error (error);
+  draft_bytes = hy_message_builder_to_draft_bytes (draft, &error);
+  g_assert_no_error (error);
+  draft_message = hy_message_new_from_bytes (draft_bytes);
+  reopened = hy_composer_new (NULL);
+  g_object_ref_sink (reopened);
+  hy_composer_add_identity (reopened, "alice-account", identity);
+  hy_composer_load_message (reopened, draft_message);
+  gtk_window_present (GTK_WINDOW (reopened));
+  again = gtk_text_view_get_buffer (GTK_TEXT_VIEW (gtk_widget_get_template_child (GTK_WIDGET (reopened), HY_TYPE_COMPOSER,
+                                                                                  "body_view")));
+
+  g_assert_true (hy_composer_get_rich_text (reopened));
+  g_assert_true (has_tag_on (again, "Bold", HY_RICH_TEXT_BOLD));
+  g_assert_false (has_tag_on (again, "Bold,", HY_RICH_TEXT_BOLD));
+  g_assert_true (has_tag_on (again, "italic", HY_RICH_TEXT_ITALIC));
+  g_assert_true (has_tag_on (again, "under", HY_RICH_TEXT_UNDERLINE));
+  g_assert_true (has_tag_on (again, "struck", HY_RICH_TEXT_STRIKETHROUGH));
+  g_assert_true (has_tag_on (again, "中文", HY_RICH_TEXT_BOLD));
+  g_assert_true (has_tag_on (again, "中文", HY_RICH_TEXT_ITALIC));
+  g_assert_false (has_tag_on (again, "plain", HY_RICH_TEXT_BOLD));
+  g_assert_true (has_tag_on (again, "alpha", HY_RICH_TEXT_BULLET));
+  g_assert_true (has_tag_on (again, "beta", HY_RICH_TEXT_BULLET));
+  g_assert_true (has_tag_on (again, "two", HY_RICH_TEXT_NUMBER));
+  g_assert_true (has_tag_on (again, "Quoted line", HY_RICH_TEXT_QUOTE));
+  g_assert_false (has_tag_on (again, "See", HY_RICH_TEXT_QUOTE));
+  g_assert_cmpstr (link_on (again, "site"), ==, "https://example.org/?a=1&b=2");
+  g_assert_cmpstr (link_on (again, "write to me"), ==, "mailto:alice@example.org");
+  g_assert_null (link_on (again, "See"));
+
+  html_again = hy_rich_text_to_html (again);
+  g_test_message ("exported:\n%s\nafter reopening:\n%s", html, html_again);
+  g_assert_cmpstr (html_again, ==, html);
+  {
+    g_autofree char *plain = hy_rich_text_to_plain (buffer);
+    g_autofree char *plain_again = hy_rich_text_to_plain (again);
+
+    g_assert_cmpstr (plain_again, ==, plain);
+  }
+
+  /* Sent from the reopened draft, the image is still inline. */
+  g_signal_connect (reopened, "send", G_CALLBACK (on_send), fixture);
+  gtk_widget_activate_action (GTK_WIDGET (reopened), "composer.send", NULL);
+  iterate (50);
+  message = sent_message (fixture);
+  inline_parts = hy_message_get_inline_parts (message);
+  g_assert_cmpuint (inline_parts->len, ==, 1);
+  g_assert_cmpuint (hy_message_get_attachments (message)->len, ==, 0);
+  {
+    HyMimePart *image = g_ptr_array_index (inline_parts, 0);
+    g_autoptr(GBytes) content = hy_mime_part_get_content_bytes (image);
+    GPtrArray *draft_inline = hy_message_get_inline_parts (draft_message);
+
+    g_assert_true (g_bytes_equal (content, png));
+    g_assert_cmpuint (draft_inline->len, ==, 1);
+    first_cid = g_strdup (hy_mime_part_get_content_id (g_ptr_array_index (draft_inline, 0)));
+    g_assert_cmpstr (hy_mime_part_get_content_id (image), ==, first_cid);
+    g_assert_cmpstr (hy_mime_part_get_content_type (hy_message_get_html_part (message)), ==, "text/html");
+  }
+  g_object_unref (reopened);
+  gtk_window_destroy (GTK_WINDOW (fixture->composer));
+}
+
+/* HTML from elsewhere keeps its text; nothing in it runs, loads or links
+ * anywhere but the web and mail. */
+static void
+test_html_import_tolerant (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  GtkTextBuffer *buffer = body (fixture);
+  g_autofree char *text = NULL;
+
+  hy_composer_set_rich_text (fixture->composer, TRUE);
+  hy_rich_text_set_html (buffer,
+                         "<html><head><title>T</title><style>p { color: red }</style>"
+                         "<script>alert(1)</script></head>\n<body onload=\"x()\">\n"
+                         "<p>First <strong>strong</strong> &amp; <em>em</em>&#x4e2d;&#25991;</p>\n"
+                         "<p>A <a href=\"javascript:alert(2)\">bad link</a>, "
+                         "<a href=\"https://example.org\">good</a>, <a>none</a>"
+                         "<img src=\"https://tracker.example/p.png\" alt=\"remote\"><img src=\"cid:missing\"></p>"
+                         "<iframe src=\"https://example.org/\">frame text</iframe><svg/>"
+                         "<ul><li>item <b>one\n  wrapped</b></li><li>two</li></ul>"
+                         "<div>1 < 2 &bogus; &#0; <b>unclosed",
+                         NULL, NULL);
+  text = hy_rich_text_to_plain (buffer);
+  g_test_message ("%s", text);
+  g_assert_null (strstr (text, "alert"));
+  g_assert_null (strstr (text, "color"));
+  g_assert_null (strstr (text, "frame text"));
+  g_assert_null (strstr (text, "remote"));
+  g_assert_nonnull (strstr (text, "First *strong* & /em/中文\n"));
+  g_assert_nonnull (strstr (text, "A bad link, good <https://example.org>, none\n"));
+  g_assert_nonnull (strstr (text, "* item *one wrapped*\n* two\n"));
+  g_assert_true (g_str_has_suffix (text, "1 < 2 &bogus; &#0; *unclosed*"));
+  g_assert_true (g_str_has_prefix (text, "First"));
+  g_assert_null (link_on (buffer, "bad link"));
+  g_assert_true (has_tag_on (buffer, "strong", HY_RICH_TEXT_BOLD));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -694,6 +886,8 @@ main (int   argc,
   ADD ("reply-all", test_reply_all);
   ADD ("inline-image", test_inline_image);
   ADD ("forward-as-attachment", test_forward_as_attachment);
+  ADD ("rich-draft-round-trip", test_rich_draft_round_trip);
+  ADD ("html-import-tolerant", test_html_import_tolerant);
 #undef ADD
 
   return g_test_run ();
