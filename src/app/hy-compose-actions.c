@@ -43,6 +43,9 @@ open_data_free (OpenData *data)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenData, open_data_free)
 
+static void report_failure (OpenData   *data,
+                            const char *detail);
+
 static HyAccountManager *
 get_account_manager (HyApplication *app)
 {
@@ -680,6 +683,132 @@ open_draft_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (composer));
 }
 
+/* A message of the Drafts folder, opened to go on writing it: the local
+ * draft with its Message-ID when there is one (it may be newer than the
+ * server's copy), else the server's message as a new draft. */
+
+typedef struct
+{
+  HyApplication *app;
+  char          *account_id;
+} EditData;
+
+static void
+edit_data_free (EditData *data)
+{
+  g_clear_object (&data->app);
+  g_free (data->account_id);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EditData, edit_data_free)
+
+static gint64
+find_local_draft (HyDrafts   *drafts,
+                  const char *message_id)
+{
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (message_id == NULL)
+    return 0;
+  list = hy_drafts_list (drafts, &error);
+  if (list == NULL)
+    {
+      g_warning ("Could not read the drafts: %s", error->message);
+      return 0;
+    }
+  for (guint i = 0; i < list->len; i++)
+    {
+      HyDraftInfo *info = g_ptr_array_index (list, i);
+
+      if (g_strcmp0 (info->message_id, message_id) == 0)
+        return info->id;
+    }
+  return 0;
+}
+
+static void
+on_draft_message_loaded (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(EditData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyMessage) message = hy_engine_get_message_finish (HY_ENGINE (object), result, &error);
+  g_autoptr(HyMessage) local = NULL;
+  HyAccount *account = hy_account_manager_find (get_account_manager (data->app), data->account_id);
+  HyDrafts *drafts = get_drafts (data->app, account);
+  HyComposer *composer;
+  gint64 draft_id = 0;
+
+  if (message == NULL)
+    {
+      OpenData report = { .app = data->app };
+
+      report_failure (&report, error->message);
+      return;
+    }
+  if (drafts != NULL)
+    draft_id = find_local_draft (drafts, hy_message_get_message_id (message));
+  if (draft_id > 0)
+    {
+      g_autoptr(GBytes) bytes = hy_drafts_get_message (drafts, draft_id, &error);
+
+      if (bytes != NULL)
+        local = hy_message_new_from_bytes (bytes);
+      else
+        {
+          g_warning ("Could not open draft %" G_GINT64_FORMAT ": %s", draft_id, error->message);
+          draft_id = 0;
+        }
+    }
+
+  composer = new_composer_for (data->app, account, NULL);
+  hy_composer_load_message (composer, local != NULL ? local : message);
+  if (draft_id > 0)
+    hy_composer_set_draft_id (composer, data->account_id, draft_id);
+  gtk_window_present (GTK_WINDOW (composer));
+}
+
+static void
+edit_draft_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  HyApplication *app = user_data;
+  g_autoptr(EditData) data = g_new0 (EditData, 1);
+  HyAccount *account;
+  gint64 message_id;
+
+  data->app = g_object_ref (app);
+  g_variant_get (parameter, "(sx)", &data->account_id, &message_id);
+  account = hy_account_manager_find (get_account_manager (app), data->account_id);
+  if (account == NULL)
+    {
+      g_warning ("Cannot open a draft of the unknown account “%s”", data->account_id);
+      return;
+    }
+  hy_engine_get_message_async (hy_application_get_engine (app), account, message_id, NULL,
+                               on_draft_message_loaded, g_steal_pointer (&data));
+}
+
+/* Drafts saved while offline (or just before the app stopped) reach the
+ * server once a sync of their account succeeds. */
+static void
+on_sync_status_changed (HyEngine      *engine,
+                        HyAccount     *account,
+                        HyApplication *app)
+{
+  HyDrafts *drafts;
+
+  if (hy_engine_get_sync_status (engine, account) != HY_SYNC_STATUS_IDLE)
+    return;
+  drafts = get_drafts (app, account);
+  if (drafts != NULL)
+    hy_drafts_sync_async (drafts, NULL, on_drafts_synced, NULL);
+}
+
 HyComposer *
 hy_compose_actions_new_composer (HyApplication *app)
 {
@@ -868,6 +997,7 @@ static const GActionEntry compose_actions[] = {
   { .name = "outbox-retry", .activate = outbox_retry_activated, .parameter_type = "(sx)" },
   { .name = "outbox-edit", .activate = outbox_edit_activated, .parameter_type = "(sx)" },
   { .name = "open-draft", .activate = open_draft_activated, .parameter_type = "(sx)" },
+  { .name = "edit-draft", .activate = edit_draft_activated, .parameter_type = "(sx)" },
 };
 
 void
@@ -879,4 +1009,6 @@ hy_compose_actions_install (HyApplication *app)
                                    G_N_ELEMENTS (compose_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.compose",
                                          (const char *[]) { "<Control>n", NULL });
+  g_signal_connect_object (hy_application_get_engine (app), "sync-status-changed",
+                           G_CALLBACK (on_sync_status_changed), app, 0);
 }

@@ -1307,6 +1307,10 @@ hy_composer_load_message (HyComposer *self,
   g_strfreev (self->references);
   self->references = g_strdupv ((GStrv) references);
 
+  /* Writing goes on where it most likely stopped. */
+  if (hy_message_get_to (message)->len > 0 && hy_message_get_subject (message) != NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (self->body_view));
+
   mark_changed (self);
 }
 
