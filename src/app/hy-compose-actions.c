@@ -31,12 +31,14 @@ typedef struct
   char          *account_id;
   gint64         message_id;
   Kind           kind;
+  HyMessage     *original;   /* forward as attachment: while its bytes load */
 } OpenData;
 
 static void
 open_data_free (OpenData *data)
 {
   g_clear_object (&data->app);
+  g_clear_object (&data->original);
   g_free (data->account_id);
   g_free (data);
 }
@@ -869,7 +871,8 @@ report_failure (OpenData   *data,
 
 static void
 open_with_message (OpenData  *data,
-                   HyMessage *original)
+                   HyMessage *original,
+                   GBytes    *raw)
 {
   HyAccount *account = hy_account_manager_find (get_account_manager (data->app), data->account_id);
   g_autoptr(GPtrArray) own = g_ptr_array_new ();
@@ -909,9 +912,29 @@ open_with_message (OpenData  *data,
     preferred = hy_address_get_address (hy_message_builder_get_from (builder));
   composer = new_composer_for (data->app, account, preferred);
   hy_composer_load_builder (composer, builder);
-  if (data->kind == KIND_FORWARD_AS_ATTACHMENT)
+  /* The original goes as the store has it, byte for byte. */
+  if (data->kind == KIND_FORWARD_AS_ATTACHMENT && raw != NULL)
+    hy_composer_add_forwarded_message (composer, raw);
+  else if (data->kind == KIND_FORWARD_AS_ATTACHMENT)
     hy_composer_add_message_attachment (composer, original);
   gtk_window_present (GTK_WINDOW (composer));
+}
+
+static void
+on_raw_loaded (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(OpenData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = hy_engine_get_raw_finish (HY_ENGINE (object), result, &error);
+
+  if (raw == NULL)
+    {
+      report_failure (data, error->message);
+      return;
+    }
+  open_with_message (data, data->original, raw);
 }
 
 static void
@@ -928,7 +951,19 @@ on_message_loaded (GObject      *object,
       report_failure (data, error->message);
       return;
     }
-  open_with_message (data, message);
+  if (data->kind == KIND_FORWARD_AS_ATTACHMENT)
+    {
+      HyAccount *account = hy_account_manager_find (get_account_manager (data->app), data->account_id);
+
+      if (account != NULL)
+        {
+          data->original = g_steal_pointer (&message);
+          hy_engine_get_raw_async (HY_ENGINE (object), account, data->message_id, NULL,
+                                   on_raw_loaded, g_steal_pointer (&data));
+          return;
+        }
+    }
+  open_with_message (data, message, NULL);
 }
 
 static void

@@ -739,6 +739,23 @@ hy_composer_add_message_attachment (HyComposer *self,
   add_attachment_row (self, attachment);
 }
 
+void
+hy_composer_add_forwarded_message (HyComposer *self,
+                                   GBytes     *raw)
+{
+  g_autoptr(HyMessage) message = NULL;
+  Attachment *attachment;
+
+  g_return_if_fail (HY_IS_COMPOSER (self));
+  g_return_if_fail (raw != NULL);
+
+  message = hy_message_new_from_bytes (raw);
+  hy_composer_add_message_attachment (self, message);
+  attachment = g_ptr_array_index (self->attachments, self->attachments->len - 1);
+  attachment->bytes = g_bytes_ref (raw);
+  attachment->size = g_bytes_get_size (raw);
+}
+
 guint
 hy_composer_get_n_attachments (HyComposer *self)
 {
@@ -1295,7 +1312,7 @@ hy_composer_load_message (HyComposer *self,
         continue;
       if (hy_mime_part_get_message (part) != NULL)
         {
-          hy_composer_add_message_attachment (self, hy_mime_part_get_message (part));
+          hy_composer_add_forwarded_message (self, bytes);
           continue;
         }
       hy_composer_add_attachment_bytes (self, bytes, content_type,
@@ -1444,7 +1461,9 @@ build (HyComposer  *self,
       g_autofree char *mime_type = g_content_type_get_mime_type (attachment->content_type);
       gboolean ok;
 
-      if (attachment->message != NULL)
+      if (attachment->message != NULL && attachment->bytes != NULL)
+        ok = hy_message_builder_add_message_attachment_bytes (builder, attachment->bytes, error);
+      else if (attachment->message != NULL)
         ok = hy_message_builder_add_message_attachment (builder,
                                                         hy_message_get_gmime_message (attachment->message),
                                                         error);

@@ -86,6 +86,10 @@ gboolean          hy_composer_insert_inline_image (HyComposer     *self,
                                                    const char     *content_type,
                                                    const char     *name,
                                                    GError        **error);
+/* Attaches a whole message (forward as attachment) from its bytes as
+ * received: it travels byte for byte (line breaks made CRLF). */
+void              hy_composer_add_forwarded_message (HyComposer   *self,
+                                                     GBytes       *raw);
 guint             hy_composer_get_n_attachments (HyComposer       *self);
 
 /* The body as the person wrote it, as plain text. */

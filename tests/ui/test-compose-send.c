@@ -672,6 +672,105 @@ test_draft_restores (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (reopened));
 }
 
+/* Forward as attachment carries the original byte for byte: an 8-bit
+ * GB18030 original with odd header spacing is put in alice's INBOX, read
+ * back as the store would have it, forwarded to bob from a composer, and
+ * the message/rfc822 part bob receives over IMAP is those very bytes. */
+static void
+test_forward_8bit (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) original = g_string_new (NULL);
+  g_autoptr(GBytes) original_bytes = NULL;
+  g_autoptr(GPtrArray) stored = NULL;
+  g_autoptr(GPtrArray) at_bob = NULL;
+  g_autoptr(HyMessage) stored_message = NULL;
+  g_autoptr(HyMessageBuilder) forward = NULL;
+  g_autoptr(GBytes) queued = NULL;
+  g_autoptr(HyMessage) received = NULL;
+  g_autofree char *original_id = NULL;
+  const char *message_id;
+  GBytes *raw;
+  HyMimePart *part;
+
+  if (skip_without_stack ())
+    return;
+
+  original_id = g_strdup_printf ("gb18030.%s@example.cn", f->tag);
+  g_string_append_printf (original,
+                          "From: =?GB18030?B?1cXI/Q==?= <zhang@example.cn>\r\n"
+                          "To: %s\r\n"
+                          "Subject: =?GB18030?B?1tzA/bvh?= %s\r\n"
+                          "Date: Thu, 19 Nov 2026 09:30:00 +0800\r\n"
+                          "Message-ID: <%s>\r\n"
+                          "MIME-Version: 1.0\r\n"
+                          "Content-Type: text/plain; charset=GB18030\r\n"
+                          "Content-Transfer-Encoding: 8bit\r\n"
+                          "X-Spacing:   kept   as it   was\r\n"
+                          "\r\n"
+                          "\xd6\xdc\xc0\xfd\xbb\xe1\xd4\xda\xc8\xfd\xba\xc5\xbb\xe1\xd2\xe9\xca\xd2\xa1\xa3\r\n"
+                          ".a line starting with a dot\r\n"
+                          "From the start of a line, and a tab\there\r\n",
+                          g_getenv ("HY_TEST_ALICE_ADDRESS"), f->tag, original_id);
+  original_bytes = g_bytes_new (original->str, original->len);
+  {
+    g_autoptr(HyImapClient) client = _hy_outbox_imap_open (f->alice, f->credentials,
+                                                           g_getenv ("HY_TEST_CA_FILE"), NULL, &error);
+    g_autoptr(GAsyncResult) result = NULL;
+
+    g_assert_no_error (error);
+    hy_imap_client_append_async (client, "INBOX", original_bytes, NULL, NULL, NULL,
+                                 _hy_outbox_store_result, &result);
+    g_assert_true (hy_imap_client_append_finish (client, _hy_outbox_wait (&result), NULL, NULL, &error));
+    g_assert_no_error (error);
+    _hy_outbox_imap_close (client);
+  }
+  /* What a sync stores: the server's BODY[]. */
+  stored = fetch_by_message_id (f, f->alice, HY_FOLDER_ROLE_INBOX, original_id, 1);
+  g_assert_cmpuint (stored->len, ==, 1);
+  raw = g_ptr_array_index (stored, 0);
+  g_assert_true (g_bytes_equal (raw, original_bytes));
+
+  stored_message = hy_message_new_from_bytes (raw);
+  forward = hy_message_builder_new_forward (stored_message, HY_FORWARD_AS_ATTACHMENT, &error);
+  g_assert_no_error (error);
+  hy_composer_load_builder (f->composer, forward);
+  hy_composer_add_forwarded_message (f->composer, raw);
+  gtk_editable_set_text (child (f, "to_entry"), g_getenv ("HY_TEST_BOB_ADDRESS"));
+  send_now (f);
+
+  queued = hy_message_builder_to_bytes_with_bcc (f->sent, &error);
+  g_assert_no_error (error);
+  message_id = hy_message_builder_get_message_id (f->sent);
+  g_assert_cmpint (hy_outbox_queue (f->outbox, queued, 0, &error), >, 0);
+  g_assert_no_error (error);
+  flush (f, 1);
+
+  at_bob = fetch_by_message_id (f, f->bob, HY_FOLDER_ROLE_INBOX, message_id, 1);
+  g_assert_cmpuint (at_bob->len, ==, 1);
+  received = hy_message_new_from_bytes (g_ptr_array_index (at_bob, 0));
+  g_assert_cmpuint (hy_message_get_attachments (received)->len, ==, 1);
+  part = g_ptr_array_index (hy_message_get_attachments (received), 0);
+  g_assert_cmpstr (hy_mime_part_get_content_type (part), ==, "message/rfc822");
+  g_assert_cmpstr (hy_message_get_message_id (hy_mime_part_get_message (part)), ==, original_id);
+  /* On the wire of bob's copy, the part's content is the original. */
+  {
+    gsize size;
+    const char *wire = g_bytes_get_data (g_ptr_array_index (at_bob, 0), &size);
+    const char *type = g_strstr_len (wire, size, "Content-Type: message/rfc822");
+    const char *start, *end;
+
+    g_assert_nonnull (type);
+    start = g_strstr_len (type, size - (type - wire), "\r\n\r\n");
+    g_assert_nonnull (start);
+    start += 4;
+    end = g_strstr_len (start, size - (start - wire), "\r\n--");
+    g_assert_nonnull (end);
+    g_assert_cmpmem (start, end - start, original->str, original->len);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -684,6 +783,7 @@ main (int   argc,
   g_test_add ("/ui/compose-send/undo", Fixture, NULL, setup, test_undo, teardown);
   g_test_add ("/ui/compose-send/server-down", Fixture, NULL, setup, test_server_down, teardown);
   g_test_add ("/ui/compose-send/draft-restores", Fixture, NULL, setup, test_draft_restores, teardown);
+  g_test_add ("/ui/compose-send/forward-8bit", Fixture, NULL, setup, test_forward_8bit, teardown);
 
   return g_test_run ();
 }
