@@ -97,6 +97,9 @@ static void     on_discard_draft (HyComposer       *composer,
                                   const char       *account_id,
                                   gint64            draft_id,
                                   HyApplication    *app);
+static gboolean on_size_limit_needed (HyComposer    *composer,
+                                      const char    *account_id,
+                                      HyApplication *app);
 
 static HyComposer *
 new_composer_for (HyApplication *app,
@@ -125,6 +128,7 @@ new_composer_for (HyApplication *app,
   g_signal_connect_object (composer, "send", G_CALLBACK (on_composer_send), app, 0);
   g_signal_connect_object (composer, "save-draft", G_CALLBACK (on_save_draft), app, 0);
   g_signal_connect_object (composer, "discard-draft", G_CALLBACK (on_discard_draft), app, 0);
+  g_signal_connect_object (composer, "size-limit-needed", G_CALLBACK (on_size_limit_needed), app, 0);
   return composer;
 }
 
@@ -520,6 +524,84 @@ outbox_edit_activated (GSimpleAction *action,
     }
   release_hold_for (app, id);
   reopen_bytes (app, hy_outbox_get_account (outbox), bytes, NULL);
+}
+
+
+/* The outgoing server's size limit: what the account's outbox saw when
+ * it last connected, else a quick EHLO, given up after a few seconds
+ * (the message is then sent without the check; the server still refuses
+ * what is too big, in its own words). */
+
+#define SIZE_PROBE_SECONDS 10
+
+typedef struct
+{
+  HyComposer   *composer;
+  char         *account_id;
+  GCancellable *cancellable;
+  guint         timeout_id;
+} ProbeData;
+
+static void
+probe_data_free (ProbeData *data)
+{
+  g_clear_handle_id (&data->timeout_id, g_source_remove);
+  g_clear_object (&data->composer);
+  g_clear_object (&data->cancellable);
+  g_free (data->account_id);
+  g_free (data);
+}
+
+static gboolean
+probe_timed_out (gpointer user_data)
+{
+  ProbeData *data = user_data;
+
+  data->timeout_id = 0;
+  g_cancellable_cancel (data->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_size_probed (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ProbeData *data = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 limit = hy_outbox_probe_size_limit_finish (HY_OUTBOX (object), result, &error);
+
+  if (limit < 0)
+    g_debug ("The size limit of the outgoing server is not known: %s", error->message);
+  hy_composer_set_size_limit (data->composer, data->account_id, MAX (limit, 0));
+  probe_data_free (data);
+}
+
+static gboolean
+on_size_limit_needed (HyComposer    *composer,
+                      const char    *account_id,
+                      HyApplication *app)
+{
+  HyAccount *account = hy_account_manager_find (get_account_manager (app), account_id);
+  HyOutbox *outbox = account != NULL ? get_outbox (app, account) : NULL;
+  ProbeData *data;
+  gint64 limit;
+
+  if (outbox == NULL)
+    return FALSE;
+  limit = hy_outbox_get_size_limit (outbox);
+  if (limit >= 0)
+    {
+      hy_composer_set_size_limit (composer, account_id, limit);
+      return TRUE;
+    }
+  data = g_new0 (ProbeData, 1);
+  data->composer = g_object_ref (composer);
+  data->account_id = g_strdup (account_id);
+  data->cancellable = g_cancellable_new ();
+  data->timeout_id = g_timeout_add_seconds (SIZE_PROBE_SECONDS, probe_timed_out, data);
+  hy_outbox_probe_size_limit_async (outbox, data->cancellable, on_size_probed, data);
+  return TRUE;
 }
 
 

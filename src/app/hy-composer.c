@@ -74,7 +74,8 @@ struct _HyComposer
   char              *in_reply_to;
   GStrv              references;
   GCancellable      *cancellable;
-  guint64            size_limit;
+  GHashTable        *size_limits;      /* account id -> gint64 * (SIZE_*, or bytes) */
+  gboolean           send_pending;     /* Send waits for the server's size limit */
   GPtrArray         *address_stores;   /* HyStore, for completion */
   gboolean           completing;
   gboolean           modified;
@@ -93,6 +94,7 @@ enum {
   SIGNAL_SEND,
   SIGNAL_SAVE_DRAFT,
   SIGNAL_DISCARD_DRAFT,
+  SIGNAL_SIZE_LIMIT_NEEDED,
   N_SIGNALS
 };
 
@@ -1480,20 +1482,61 @@ build (HyComposer  *self,
   return g_steal_pointer (&builder);
 }
 
-void
-hy_composer_set_size_limit (HyComposer *self,
-                            guint64     size_limit)
-{
-  g_return_if_fail (HY_IS_COMPOSER (self));
-
-  self->size_limit = size_limit;
-}
-
-/* Sending */
+/* Values of size_limits besides a limit in bytes. */
+#define SIZE_NONE    0    /* no limit, or it cannot be known */
+#define SIZE_ASKED (-1)   /* a size-limit-needed handler is finding out */
 
 static void send_action (GtkWidget  *widget,
                          const char *action_name,
                          GVariant   *parameter);
+
+static void
+put_size_limit (HyComposer *self,
+                const char *account_id,
+                gint64      limit)
+{
+  g_hash_table_insert (self->size_limits, g_strdup (account_id), g_memdup2 (&limit, sizeof limit));
+}
+
+void
+hy_composer_set_size_limit (HyComposer *self,
+                            const char *account_id,
+                            gint64      size_limit)
+{
+  g_return_if_fail (HY_IS_COMPOSER (self));
+  g_return_if_fail (account_id != NULL);
+
+  put_size_limit (self, account_id, MAX (size_limit, SIZE_NONE));
+  if (self->send_pending && g_strcmp0 (account_id, hy_composer_get_account_id (self)) == 0)
+    {
+      self->send_pending = FALSE;
+      send_action (GTK_WIDGET (self), "composer.send", NULL);
+    }
+}
+
+/* The chosen account's limit: bytes, SIZE_NONE, or SIZE_ASKED while the
+ * app finds it out (asked here the first time). */
+static gint64
+size_limit_for_send (HyComposer *self)
+{
+  const char *account_id = hy_composer_get_account_id (self);
+  const gint64 *known;
+  gboolean asked = FALSE;
+
+  if (account_id == NULL)
+    return SIZE_NONE;
+  known = g_hash_table_lookup (self->size_limits, account_id);
+  if (known != NULL)
+    return *known;
+  put_size_limit (self, account_id, SIZE_ASKED);
+  g_signal_emit (self, signals[SIGNAL_SIZE_LIMIT_NEEDED], 0, account_id, &asked);
+  known = g_hash_table_lookup (self->size_limits, account_id);
+  if (!asked && *known == SIZE_ASKED)
+    put_size_limit (self, account_id, SIZE_NONE);
+  return *(const gint64 *) g_hash_table_lookup (self->size_limits, account_id);
+}
+
+/* Sending */
 
 static guint64
 estimated_size (HyComposer *self)
@@ -1506,6 +1549,8 @@ estimated_size (HyComposer *self)
   /* Base64 makes 4 bytes of every 3, plus line breaks. */
   for (guint i = 0; i < self->attachments->len; i++)
     size += ((Attachment *) g_ptr_array_index (self->attachments, i))->size * 4 / 3 * 78 / 76 + 512;
+  for (guint i = 0; i < self->inline_images->len; i++)
+    size += g_bytes_get_size (((InlineImage *) g_ptr_array_index (self->inline_images, i))->bytes) * 4 / 3 * 78 / 76 + 512;
   return size;
 }
 
@@ -1555,6 +1600,7 @@ send_action (GtkWidget  *widget,
   g_auto(GStrv) recipients = NULL;
   g_autofree char *body = NULL;
   gboolean taken = FALSE;
+  gint64 size_limit = SIZE_NONE;
 
   normalize_entry (self->to_entry);
   normalize_entry (self->cc_entry);
@@ -1597,9 +1643,16 @@ send_action (GtkWidget  *widget,
       return;
     }
 
-  if (!self->size_confirmed && self->size_limit > 0 && estimated_size (self) > self->size_limit)
+  if (!self->size_confirmed && (size_limit = size_limit_for_send (self)) == SIZE_ASKED)
     {
-      g_autofree char *limit = g_format_size (self->size_limit);
+      /* Sent when the app has the answer (it asks the server, briefly). */
+      self->send_pending = TRUE;
+      show_toast (self, _("Checking the largest message the server accepts…"));
+      return;
+    }
+  if (!self->size_confirmed && size_limit > 0 && estimated_size (self) > (guint64) size_limit)
+    {
+      g_autofree char *limit = g_format_size (size_limit);
       g_autofree char *size = g_format_size (estimated_size (self));
       g_autofree char *text = g_strdup_printf (_("The message is about %s, but the outgoing server "
                                                  "accepts at most %s. It will probably be refused; "
@@ -1750,6 +1803,8 @@ hy_composer_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->autosave_id, g_source_remove);
+  /* A size limit that arrives after closing sends nothing. */
+  self->send_pending = FALSE;
   gtk_widget_dispose_template (GTK_WIDGET (self), HY_TYPE_COMPOSER);
 
   G_OBJECT_CLASS (hy_composer_parent_class)->dispose (object);
@@ -1769,6 +1824,7 @@ hy_composer_finalize (GObject *object)
   g_clear_pointer (&self->references, g_strfreev);
   g_clear_pointer (&self->draft_account, g_free);
   g_clear_pointer (&self->address_stores, g_ptr_array_unref);
+  g_clear_pointer (&self->size_limits, g_hash_table_unref);
 
   G_OBJECT_CLASS (hy_composer_parent_class)->finalize (object);
 }
@@ -1785,6 +1841,7 @@ hy_composer_init (HyComposer *self)
   self->attachments = g_ptr_array_new_with_free_func (attachment_free);
   self->inline_images = g_ptr_array_new_with_free_func (inline_image_free);
   self->address_stores = g_ptr_array_new_with_free_func (g_object_unref);
+  self->size_limits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->from_model = gtk_string_list_new (NULL);
   gtk_drop_down_set_model (self->from_dropdown, G_LIST_MODEL (self->from_model));
 
@@ -1865,6 +1922,21 @@ hy_composer_class_init (HyComposerClass *klass)
   signals[SIGNAL_DISCARD_DRAFT] =
     g_signal_new ("discard-draft", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT64);
+
+  /**
+   * HyComposer::size-limit-needed:
+   * @composer: the composer
+   * @account_id: the account that sends
+   *
+   * Sending needs the largest message @account_id's outgoing server
+   * takes, and it is not known yet.  A handler that finds it out (at once
+   * or later) returns %TRUE and gives it with hy_composer_set_size_limit();
+   * Send waits until then.
+   */
+  signals[SIGNAL_SIZE_LIMIT_NEEDED] =
+    g_signal_new ("size-limit-needed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  g_signal_accumulator_true_handled, NULL, NULL,
+                  G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hongyan/Hongyan/ui/hy-composer.ui");
   gtk_widget_class_bind_template_child (widget_class, HyComposer, toast_overlay);

@@ -12,7 +12,9 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
@@ -36,6 +38,7 @@ typedef struct
   HyOutbox         *outbox;
   HyComposer       *composer;
   HyMessageBuilder *sent;
+  guint             size_asked;
 } Fixture;
 
 static gboolean
@@ -771,6 +774,107 @@ test_forward_8bit (Fixture       *f,
   }
 }
 
+/* What the app does when Send needs the size limit: ask the outbox, which
+ * asks the server with a quick EHLO when it has not connected yet. */
+static void
+on_size_probed (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 limit = hy_outbox_probe_size_limit_finish (HY_OUTBOX (object), result, &error);
+
+  g_assert_no_error (error);
+  hy_composer_set_size_limit (f->composer, "alice-test", limit);
+}
+
+static gboolean
+on_size_limit_needed (HyComposer *composer,
+                      const char *account_id,
+                      Fixture    *f)
+{
+  g_assert_cmpstr (account_id, ==, "alice-test");
+  f->size_asked++;
+  hy_outbox_probe_size_limit_async (f->outbox, NULL, on_size_probed, f);
+  return TRUE;
+}
+
+static AdwMessageDialog *
+wait_for_dialog (void)
+{
+  for (int i = 0; i < 1000; i++)
+    {
+      GList *toplevels = gtk_window_list_toplevels ();
+      AdwMessageDialog *found = NULL;
+
+      for (GList *l = toplevels; l != NULL; l = l->next)
+        if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+          found = l->data;
+      g_list_free (toplevels);
+      if (found != NULL)
+        return found;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+  return NULL;
+}
+
+/* A message larger than the submission server's SIZE (Dovecot's
+ * submission_max_mail_size, 200 MB in the fixture) asks before it is
+ * sent: the limit comes from the server by a probe at the first Send;
+ * Cancel keeps the message, Send Anyway sends it.  The attachment is a
+ * sparse file: the composer only reads its size. */
+static void
+test_size_warning (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *limit_text = g_format_size (209715200);
+  g_autoptr(GFile) file = NULL;
+  AdwMessageDialog *dialog;
+  int fd;
+
+  if (skip_without_stack ())
+    return;
+
+  path = g_build_filename (f->dir, "video.mkv", NULL);
+  fd = g_open (path, O_CREAT | O_WRONLY, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, 210 * 1000 * 1000), ==, 0);
+  close (fd);
+  file = g_file_new_for_path (path);
+
+  g_signal_connect (f->composer, "size-limit-needed", G_CALLBACK (on_size_limit_needed), f);
+  subject = g_strdup_printf ("Big %s", f->tag);
+  gtk_editable_set_text (child (f, "to_entry"), g_getenv ("HY_TEST_BOB_ADDRESS"));
+  gtk_editable_set_text (child (f, "subject_entry"), subject);
+  type_text (f, "The video of the party.");
+  hy_composer_add_attachment (f->composer, file);
+  g_assert_cmpint (hy_outbox_get_size_limit (f->outbox), ==, -1);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->composer), "composer.send", NULL);
+  dialog = wait_for_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpuint (f->size_asked, ==, 1);
+  g_assert_cmpint (hy_outbox_get_size_limit (f->outbox), ==, 209715200);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Message Too Big");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), limit_text));
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_null (f->sent);
+
+  /* Known now: asked at once, and sent when the person insists. */
+  gtk_widget_activate_action (GTK_WIDGET (f->composer), "composer.send", NULL);
+  dialog = wait_for_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpuint (f->size_asked, ==, 1);
+  adw_message_dialog_response (dialog, "send");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_nonnull (f->sent);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -784,6 +888,7 @@ main (int   argc,
   g_test_add ("/ui/compose-send/server-down", Fixture, NULL, setup, test_server_down, teardown);
   g_test_add ("/ui/compose-send/draft-restores", Fixture, NULL, setup, test_draft_restores, teardown);
   g_test_add ("/ui/compose-send/forward-8bit", Fixture, NULL, setup, test_forward_8bit, teardown);
+  g_test_add ("/ui/compose-send/size-warning", Fixture, NULL, setup, test_size_warning, teardown);
 
   return g_test_run ();
 }

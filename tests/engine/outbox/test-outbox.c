@@ -505,6 +505,87 @@ test_partly_refused (Fixture       *f,
   g_assert_cmpint (retry->send_after, >, g_get_real_time () / G_USEC_PER_SEC);
 }
 
+/* The server's SIZE, as the last connection saw it, and by a probe that
+ * only says EHLO and QUIT. */
+static void
+test_size_limit (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) message = message_bytes ();
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyTestServer) prober = hy_test_server_new ();
+  g_autoptr(HyServerConfig) smtp = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  HyOutboxFlushResult counts;
+
+  g_assert_cmpint (hy_outbox_get_size_limit (f->outbox), ==, -1);
+
+  hy_test_server_send (prober, "220 fake ESMTP\r\n");
+  hy_test_server_expect (prober, "EHLO *");
+  hy_test_server_send (prober, "250-fake\r\n250-PIPELINING\r\n250 SIZE 52428800\r\n");
+  hy_test_server_expect (prober, "QUIT");
+  hy_test_server_send (prober, "221 bye\r\n");
+  hy_test_server_run (prober);
+  smtp = hy_server_config_new (HY_SERVER_PROTOCOL_SMTP, "127.0.0.1", hy_test_server_get_port (prober),
+                               HY_SERVER_SECURITY_NONE, NULL);
+  hy_account_set_outgoing (f->account, smtp);
+  hy_outbox_probe_size_limit_async (f->outbox, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (hy_outbox_probe_size_limit_finish (f->outbox, result, &error), ==, 52428800);
+  g_assert_no_error (error);
+  g_assert_true (hy_test_server_wait (prober, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (hy_outbox_get_size_limit (f->outbox), ==, 52428800);
+
+  /* Sending learns it too: this server announces a smaller one. */
+  hy_test_server_send (server, "220 fake ESMTP\r\n");
+  hy_test_server_expect (server, "EHLO *");
+  hy_test_server_send (server, "250-fake\r\n250 SIZE 1000000\r\n");
+  hy_test_server_expect (server, "MAIL FROM:<alice@example.org> SIZE=*");
+  hy_test_server_send (server, "250 ok\r\n");
+  for (guint i = 0; i < 3; i++)
+    {
+      hy_test_server_expect (server, "RCPT TO:*");
+      hy_test_server_send (server, "250 ok\r\n");
+    }
+  hy_test_server_expect (server, "DATA");
+  hy_test_server_send (server, "354 go ahead\r\n");
+  hy_test_server_expect_until (server, ".");
+  hy_test_server_send (server, "250 queued\r\n");
+  hy_test_server_expect (server, "QUIT");
+  hy_test_server_send (server, "221 bye\r\n");
+  hy_test_server_run (server);
+  g_clear_pointer (&smtp, hy_server_config_free);
+  smtp = hy_server_config_new (HY_SERVER_PROTOCOL_SMTP, "127.0.0.1", hy_test_server_get_port (server),
+                               HY_SERVER_SECURITY_NONE, NULL);
+  hy_account_set_outgoing (f->account, smtp);
+  g_assert_cmpint (hy_outbox_queue (f->outbox, message, 0, &error), >, 0);
+  g_assert_true (flush (f, &counts, &error));
+  g_assert_no_error (error);
+  g_assert_true (hy_test_server_wait (server, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (counts.n_sent, ==, 1);
+  g_assert_cmpint (hy_outbox_get_size_limit (f->outbox), ==, 1000000);
+}
+
+/* A probe of a server that cannot be reached fails, and leaves the limit unknown. */
+static void
+test_size_limit_unreachable (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  hy_outbox_probe_size_limit_async (f->outbox, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (hy_outbox_probe_size_limit_finish (f->outbox, result, &error), ==, -1);
+  g_assert_nonnull (error);
+  g_assert_cmpint (hy_outbox_get_size_limit (f->outbox), ==, -1);
+}
+
 /* Where a scripted server refuses a message, and how. */
 typedef enum {
   AT_MAIL,
@@ -647,6 +728,8 @@ main (int    argc,
   ADD ("/engine/outbox/one-sender", test_one_sender);
   ADD ("/engine/outbox/async", test_async);
   ADD ("/engine/outbox/partly-refused", test_partly_refused);
+  ADD ("/engine/outbox/size-limit", test_size_limit);
+  ADD ("/engine/outbox/size-limit-unreachable", test_size_limit_unreachable);
 #undef ADD
 #define ADD_REFUSAL(path, refusal) g_test_add (path, Fixture, &refusal, setup, test_refused, teardown)
   ADD_REFUSAL ("/engine/outbox/refused/mail-for-now", mail_for_now);
