@@ -41,6 +41,7 @@ typedef struct
   char       *content_type;
   guint64     size;
   GtkWidget  *row;
+  guint       serial;        /* names it in composer.attachment-inline */
 } Attachment;
 
 struct _HyComposer
@@ -70,6 +71,7 @@ struct _HyComposer
   GPtrArray         *from_entries;    /* FromEntry */
   GPtrArray         *attachments;     /* Attachment */
   GPtrArray         *inline_images;   /* InlineImage */
+  guint              next_serial;
   GtkTextMark       *signature_mark;  /* start of "-- \n…", or NULL */
   char              *in_reply_to;
   GStrv              references;
@@ -583,6 +585,60 @@ on_remove_attachment (GtkButton  *button,
   update_attachments_visibility (self);
 }
 
+static gboolean
+is_image_type (const char *content_type)
+{
+  g_autofree char *mime_type = g_content_type_get_mime_type (content_type);
+
+  return mime_type != NULL && g_str_has_prefix (mime_type, "image/");
+}
+
+/* composer.attachment-inline (u): the attachment @serial, an image, goes
+ * into the text at the cursor and leaves the list. */
+static void
+attachment_inline_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  HyComposer *self = HY_COMPOSER (widget);
+  guint serial = g_variant_get_uint32 (parameter);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *mime_type = NULL;
+  Attachment *attachment = NULL;
+  guint index;
+
+  for (index = 0; index < self->attachments->len; index++)
+    {
+      attachment = g_ptr_array_index (self->attachments, index);
+      if (attachment->serial == serial)
+        break;
+    }
+  if (index == self->attachments->len)
+    return;
+
+  if (attachment->bytes != NULL)
+    bytes = g_bytes_ref (attachment->bytes);
+  else if (attachment->file != NULL)
+    bytes = g_file_load_bytes (attachment->file, NULL, NULL, &error);
+  mime_type = g_content_type_get_mime_type (attachment->content_type);
+  if (bytes == NULL ||
+      !hy_composer_insert_inline_image (self, bytes, mime_type != NULL ? mime_type : "application/octet-stream",
+                                        attachment->name, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("“%s” cannot be shown in the text: %s"),
+                                               attachment->name,
+                                               error != NULL ? error->message : "");
+
+      show_toast (self, text);
+      return;
+    }
+  gtk_list_box_remove (self->attachments_box, attachment->row);
+  g_ptr_array_remove_index (self->attachments, index);
+  update_attachments_visibility (self);
+  mark_changed (self);
+}
+
 static void
 add_attachment_row (HyComposer *self,
                     Attachment *attachment)
@@ -606,6 +662,23 @@ add_attachment_row (HyComposer *self,
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, remove_label, -1);
   g_object_set_data (G_OBJECT (remove), "hy-row", row);
   g_signal_connect_object (remove, "clicked", G_CALLBACK (on_remove_attachment), self, 0);
+
+  /* An image may go into the text instead (multipart/related). */
+  attachment->serial = ++self->next_serial;
+  if (attachment->message == NULL && is_image_type (attachment->content_type))
+    {
+      GtkWidget *show = gtk_button_new_from_icon_name ("insert-image-symbolic");
+      g_autofree char *show_label = g_strdup_printf (_("Show “%s” in the Message Text"), attachment->name);
+
+      gtk_widget_set_valign (show, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (show, "flat");
+      gtk_widget_set_tooltip_text (show, _("Show in the Message Text"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (show),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, show_label, -1);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (show), "composer.attachment-inline");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (show), "u", attachment->serial);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), show);
+    }
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
 
   attachment->row = row;
@@ -681,6 +754,26 @@ hy_composer_add_attachment_bytes (HyComposer *self,
   mark_changed (self);
 }
 
+/* Images wider than this are shown smaller in the text; the message
+ * carries them as they are. */
+#define INLINE_DISPLAY_WIDTH 560
+
+static GdkTexture *
+display_texture (GdkTexture *texture,
+                 GBytes     *bytes)
+{
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GdkPixbuf) scaled = NULL;
+
+  if (gdk_texture_get_width (texture) <= INLINE_DISPLAY_WIDTH)
+    return g_object_ref (texture);
+  stream = g_memory_input_stream_new_from_bytes (bytes);
+  scaled = gdk_pixbuf_new_from_stream_at_scale (stream, INLINE_DISPLAY_WIDTH, -1, TRUE, NULL, NULL);
+  if (scaled == NULL)
+    return g_object_ref (texture);
+  return gdk_texture_new_for_pixbuf (scaled);
+}
+
 gboolean
 hy_composer_insert_inline_image (HyComposer *self,
                                  GBytes     *bytes,
@@ -715,7 +808,11 @@ hy_composer_insert_inline_image (HyComposer *self,
   g_ptr_array_add (self->inline_images, image);
 
   gtk_text_buffer_get_iter_at_mark (self->buffer, &iter, gtk_text_buffer_get_insert (self->buffer));
-  hy_rich_text_insert_image (self->buffer, &iter, GDK_PAINTABLE (texture), image->content_id, name);
+  {
+    g_autoptr(GdkTexture) shown = display_texture (texture, bytes);
+
+    hy_rich_text_insert_image (self->buffer, &iter, GDK_PAINTABLE (shown), image->content_id, name);
+  }
   mark_changed (self);
   return TRUE;
 }
@@ -1242,7 +1339,7 @@ restore_inline_image (const char *content_id,
   image->name = g_strdup (name != NULL ? name : content_id);
   image->content_id = g_strdup (content_id);
   g_ptr_array_add (data->composer->inline_images, image);
-  return GDK_PAINTABLE (g_steal_pointer (&texture));
+  return GDK_PAINTABLE (display_texture (texture, bytes));
 }
 
 void
@@ -1959,6 +2056,7 @@ hy_composer_class_init (HyComposerClass *klass)
 
   gtk_widget_class_install_action (widget_class, "composer.send", NULL, send_action);
   gtk_widget_class_install_action (widget_class, "composer.attach", NULL, attach_action);
+  gtk_widget_class_install_action (widget_class, "composer.attachment-inline", "u", attachment_inline_action);
   gtk_widget_class_install_action (widget_class, "composer.link", NULL, link_action);
   gtk_widget_class_install_action (widget_class, "composer.format", "s", format_action);
   gtk_widget_class_install_action (widget_class, "composer.block", "s", block_action);

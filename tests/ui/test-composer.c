@@ -865,6 +865,147 @@ test_html_import_tolerant (Fixture       *fixture,
   g_assert_true (has_tag_on (buffer, "strong", HY_RICH_TEXT_BOLD));
 }
 
+static GtkWidget *
+find_actionable (GtkWidget  *widget,
+                 const char *action_name)
+{
+  if (GTK_IS_ACTIONABLE (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) == 0)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_actionable (c, action_name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* An image attached as a file can go into the text instead: its row's
+ * "Show in the Message Text" button puts it at the cursor, and it is then
+ * sent inline (multipart/related beside the HTML, referenced by cid:)
+ * while the other attachment stays in multipart/mixed. */
+static void
+test_image_attachment_inline (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(GByteArray) pixels = g_byte_array_new ();
+  g_autoptr(GBytes) pixel_bytes = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GBytes) png = NULL;
+  g_autoptr(GBytes) notes = g_bytes_new_static ("notes\n", 6);
+  g_autoptr(GFile) image_file = NULL;
+  g_autoptr(GFile) notes_file = NULL;
+  g_autoptr(HyMessage) message = NULL;
+  GtkWidget *show;
+  GMimeObject *root, *alternative, *related, *html_part, *image;
+  g_autofree char *html = NULL;
+  g_autofree char *reference = NULL;
+
+  /* A 160x100 gradient, big enough to be seen in the screenshot. */
+  for (guint y = 0; y < 100; y++)
+    for (guint x = 0; x < 160; x++)
+      {
+        guint8 pixel[4] = { (guint8) (x * 255 / 159), (guint8) (y * 255 / 99), 200, 255 };
+
+        g_byte_array_append (pixels, pixel, 4);
+      }
+  pixel_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&pixels));
+  texture = gdk_memory_texture_new (160, 100, GDK_MEMORY_R8G8B8A8, pixel_bytes, 160 * 4);
+  png = gdk_texture_save_to_png_bytes (texture);
+  image_file = write_file (fixture, "sunset 日落.png", png);
+  notes_file = write_file (fixture, "notes.txt", notes);
+
+  gtk_editable_set_text (child (fixture, "to_entry"), "bob@example.org");
+  gtk_editable_set_text (child (fixture, "subject_entry"), "Photo 照片");
+  type_text (body (fixture), "Here is the view:\n");
+  hy_composer_add_attachment (fixture->composer, image_file);
+  hy_composer_add_attachment (fixture->composer, notes_file);
+  g_assert_cmpuint (hy_composer_get_n_attachments (fixture->composer), ==, 2);
+  /* Only the image offers to go into the text. */
+  show = find_actionable (child (fixture, "attachments_box"), "composer.attachment-inline");
+  g_assert_nonnull (show);
+  g_signal_emit_by_name (show, "clicked");
+  g_assert_null (find_actionable (child (fixture, "attachments_box"), "composer.attachment-inline"));
+  g_assert_cmpuint (hy_composer_get_n_attachments (fixture->composer), ==, 1);
+  g_assert_true (hy_composer_get_rich_text (fixture->composer));
+  type_text (body (fixture), "\nNice, isn't it?");
+  save_screenshot (fixture, "composer-inline-image.png");
+  send (fixture);
+
+  message = sent_message (fixture);
+  root = g_mime_message_get_mime_part (hy_message_get_gmime_message (message));
+  g_assert_cmpstr (g_mime_content_type_get_media_subtype (g_mime_object_get_content_type (root)), ==, "mixed");
+  g_assert_cmpint (g_mime_multipart_get_count (GMIME_MULTIPART (root)), ==, 2);
+  alternative = g_mime_multipart_get_part (GMIME_MULTIPART (root), 0);
+  g_assert_cmpstr (g_mime_content_type_get_media_subtype (g_mime_object_get_content_type (alternative)), ==, "alternative");
+  g_assert_true (g_mime_content_type_is_type (g_mime_object_get_content_type (g_mime_multipart_get_part (GMIME_MULTIPART (root), 1)),
+                                              "text", "plain"));
+  g_assert_cmpstr (g_mime_part_get_filename (GMIME_PART (g_mime_multipart_get_part (GMIME_MULTIPART (root), 1))), ==, "notes.txt");
+  related = g_mime_multipart_get_part (GMIME_MULTIPART (alternative), 1);
+  g_assert_cmpstr (g_mime_content_type_get_media_subtype (g_mime_object_get_content_type (related)), ==, "related");
+  g_assert_cmpint (g_mime_multipart_get_count (GMIME_MULTIPART (related)), ==, 2);
+  html_part = g_mime_multipart_get_part (GMIME_MULTIPART (related), 0);
+  image = g_mime_multipart_get_part (GMIME_MULTIPART (related), 1);
+  g_assert_true (g_mime_content_type_is_type (g_mime_object_get_content_type (image), "image", "png"));
+  g_assert_cmpstr (g_mime_object_get_disposition (image), ==, "inline");
+  html = g_mime_text_part_get_text (GMIME_TEXT_PART (html_part));
+  reference = g_strdup_printf ("<img src=\"cid:%s\"", g_mime_object_get_content_id (image));
+  g_assert_nonnull (strstr (html, reference));
+  {
+    g_autoptr(GBytes) content = part_content (GMIME_PART (image));
+
+    g_assert_true (g_bytes_equal (content, png));
+  }
+}
+
+/* A wide photo is shown at a width that fits the window, and sent as it is. */
+static void
+test_wide_inline_image (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GBytes) pixel_bytes = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GBytes) png = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyMessage) message = NULL;
+  guint8 *pixels = g_malloc0 (1600 * 40 * 4);
+  GtkTextIter iter;
+  GdkPaintable *shown = NULL;
+  GPtrArray *inline_parts;
+
+  for (guint i = 0; i < 1600 * 40; i++)
+    {
+      pixels[i * 4] = (guint8) (i % 251);
+      pixels[i * 4 + 3] = 255;
+    }
+  pixel_bytes = g_bytes_new_take (pixels, 1600 * 40 * 4);
+  texture = gdk_memory_texture_new (1600, 40, GDK_MEMORY_R8G8B8A8, pixel_bytes, 1600 * 4);
+  png = gdk_texture_save_to_png_bytes (texture);
+
+  gtk_editable_set_text (child (fixture, "to_entry"), "bob@example.org");
+  g_assert_true (hy_composer_insert_inline_image (fixture->composer, png, "image/png", "wide.png", &error));
+  g_assert_no_error (error);
+  gtk_text_buffer_get_start_iter (body (fixture), &iter);
+  do
+    shown = gtk_text_iter_get_paintable (&iter);
+  while (shown == NULL && gtk_text_iter_forward_char (&iter));
+  g_assert_nonnull (shown);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (shown), <=, 600);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (shown), >, 0);
+  send (fixture);
+
+  message = sent_message (fixture);
+  inline_parts = hy_message_get_inline_parts (message);
+  g_assert_cmpuint (inline_parts->len, ==, 1);
+  {
+    g_autoptr(GBytes) content = hy_mime_part_get_content_bytes (g_ptr_array_index (inline_parts, 0));
+
+    g_assert_true (g_bytes_equal (content, png));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -888,6 +1029,8 @@ main (int   argc,
   ADD ("forward-as-attachment", test_forward_as_attachment);
   ADD ("rich-draft-round-trip", test_rich_draft_round_trip);
   ADD ("html-import-tolerant", test_html_import_tolerant);
+  ADD ("image-attachment-inline", test_image_attachment_inline);
+  ADD ("wide-inline-image", test_wide_inline_image);
 #undef ADD
 
   return g_test_run ();
