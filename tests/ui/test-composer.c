@@ -19,6 +19,9 @@
 #include "mime/hy-message.h"
 #include "mime/hy-mime-part.h"
 #include "mime/hy-text-utils.h"
+#include "store/hy-store.h"
+#include "store/hy-store-message.h"
+#include "store/hy-store-transaction.h"
 
 typedef struct
 {
@@ -1006,6 +1009,106 @@ test_wide_inline_image (Fixture       *fixture,
   }
 }
 
+/* Addresses seen in mail are offered while typing in To: the suggestions
+ * come from a real store, for the recipient being typed after a comma,
+ * and choosing one completes that recipient only. */
+static void
+test_address_completion (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  static const struct { const char *from, *to, *cc; } seen[] = {
+    { "李四 <lisi@example.cn>", "Alice <alice@example.org>", NULL },
+    { "李四 <lisi@example.cn>", "Alice <alice@example.org>", "Bob Builder <bob@example.org>" },
+    { "Li Lei <lilei@example.com>", "Alice <alice@example.org>", NULL },
+    { "Carol <carol@example.org>", "Alice <alice@example.org>", NULL },
+  };
+  g_autofree char *path = g_build_filename (fixture->tmpdir, "store.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStore) store = hy_store_open (path, &error);
+  HyStoreTransaction *txn;
+  GtkEntry *to = child (fixture, "to_entry");
+  GtkEntryCompletion *completion;
+  GtkTreeModel *model;
+  GtkTreeIter iter;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_auto(GStrv) recipients = NULL;
+  gboolean handled = FALSE;
+  gint64 folder;
+
+  g_assert_no_error (error);
+  txn = hy_store_begin (store, &error);
+  g_assert_no_error (error);
+  folder = hy_store_transaction_add_folder (txn, "INBOX", HY_FOLDER_ROLE_INBOX, "/", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (seen); i++)
+    {
+      g_autoptr(HyStoreMessage) m = hy_store_message_new ();
+
+      m->folder_id = folder;
+      m->uid = i + 1;
+      m->date = m->received = 1790000000 + i;
+      m->message_id = g_strdup_printf ("seen.%u@example.org", i);
+      m->subject = g_strdup ("Hello");
+      m->from = g_strdup (seen[i].from);
+      m->to = g_strdup (seen[i].to);
+      m->cc = g_strdup (seen[i].cc);
+      g_assert_cmpint (hy_store_transaction_add_message (txn, m, &error), >, 0);
+      g_assert_no_error (error);
+    }
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  hy_store_transaction_free (txn);
+  hy_composer_add_address_store (fixture->composer, store);
+
+  /* One recipient typed, then the start of a second one. */
+  gtk_widget_grab_focus (GTK_WIDGET (to));
+  iterate (100);
+  gtk_editable_set_text (GTK_EDITABLE (to), "Dave <dave@example.net>, 李");
+  iterate (100);
+  completion = gtk_entry_get_completion (to);
+  g_assert_nonnull (completion);
+  model = gtk_entry_completion_get_model (completion);
+  /* One character is not enough to ask; two are. */
+  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, 0);
+  gtk_editable_set_text (GTK_EDITABLE (to), "Dave <dave@example.net>, 李四");
+  for (int i = 0; i < 500 && gtk_tree_model_iter_n_children (model, NULL) == 0; i++)
+    iterate (10);
+  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, 1);
+  g_assert_true (gtk_tree_model_get_iter_first (model, &iter));
+  gtk_tree_model_get (model, &iter, 0, &first, -1);
+  g_assert_cmpstr (first, ==, "李四 <lisi@example.cn>");
+
+  /* By the start of an address or a name: "li" finds both Lis, the one
+   * seen more often first. */
+  gtk_editable_set_text (GTK_EDITABLE (to), "Dave <dave@example.net>, li");
+  for (int i = 0; i < 500; i++)
+    {
+      if (gtk_tree_model_iter_n_children (model, NULL) == 2)
+        break;
+      iterate (10);
+    }
+  g_assert_cmpint (gtk_tree_model_iter_n_children (model, NULL), ==, 2);
+  g_assert_true (gtk_tree_model_get_iter_first (model, &iter));
+  g_free (first);
+  gtk_tree_model_get (model, &iter, 0, &first, -1);
+  g_assert_true (gtk_tree_model_iter_next (model, &iter));
+  gtk_tree_model_get (model, &iter, 0, &second, -1);
+  g_assert_cmpstr (first, ==, "李四 <lisi@example.cn>");
+  g_assert_cmpstr (second, ==, "Li Lei <lilei@example.com>");
+
+  /* Choosing completes the second recipient and keeps the first. */
+  g_signal_emit_by_name (completion, "match-selected", model, &iter, &handled);
+  g_assert_true (handled);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (to)), ==,
+                   "Dave <dave@example.net>, Li Lei <lilei@example.com>, ");
+  send (fixture);
+  g_assert_nonnull (fixture->sent);
+  recipients = hy_message_builder_get_envelope_recipients (fixture->sent);
+  g_assert_cmpuint (g_strv_length (recipients), ==, 2);
+  g_assert_cmpstr (recipients[0], ==, "dave@example.net");
+  g_assert_cmpstr (recipients[1], ==, "lilei@example.com");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1031,6 +1134,7 @@ main (int   argc,
   ADD ("html-import-tolerant", test_html_import_tolerant);
   ADD ("image-attachment-inline", test_image_attachment_inline);
   ADD ("wide-inline-image", test_wide_inline_image);
+  ADD ("address-completion", test_address_completion);
 #undef ADD
 
   return g_test_run ();
