@@ -372,10 +372,16 @@ add_account (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (assistant));
 }
 
+/* The guide as installed by gnome.yelp() (share/help/LANG/hongyan), and
+ * where it can be read on the web: a help viewer outside a Flatpak sandbox
+ * cannot see the pages inside it, and a system may have no help viewer. */
+#define HELP_URI "help:" GETTEXT_PACKAGE
+#define HELP_WEB_URI "https://github.com/hongyan/hongyan/tree/main/help/C"
+
 static void
-on_help_shown (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_web_help_shown (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
 
@@ -385,14 +391,31 @@ on_help_shown (GObject      *object,
 }
 
 static void
+on_help_shown (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (gtk_show_uri_full_finish (GTK_WINDOW (object), result, &error) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_debug ("No help viewer for %s (%s); opening %s", HELP_URI, error->message, HELP_WEB_URI);
+  gtk_show_uri_full (GTK_WINDOW (object), HELP_WEB_URI, GDK_CURRENT_TIME, NULL,
+                     on_web_help_shown, NULL);
+}
+
+static void
 show_help (GSimpleAction *action,
            GVariant      *parameter,
            gpointer       user_data)
 {
   GtkApplication *app = user_data;
+  gboolean sandboxed = g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS);
 
-  gtk_show_uri_full (gtk_application_get_active_window (app), "help:hongyan",
-                     GDK_CURRENT_TIME, NULL, on_help_shown, NULL);
+  gtk_show_uri_full (gtk_application_get_active_window (app),
+                     sandboxed ? HELP_WEB_URI : HELP_URI, GDK_CURRENT_TIME, NULL,
+                     sandboxed ? on_web_help_shown : on_help_shown, NULL);
 }
 
 static void

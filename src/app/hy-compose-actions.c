@@ -33,17 +33,22 @@ typedef struct
   char          *account_id;
   gint64         message_id;
   Kind           kind;
+  HyMessage     *original;   /* forward as attachment: while its bytes load */
 } OpenData;
 
 static void
 open_data_free (OpenData *data)
 {
   g_clear_object (&data->app);
+  g_clear_object (&data->original);
   g_free (data->account_id);
   g_free (data);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenData, open_data_free)
+
+static void report_failure (OpenData   *data,
+                            const char *detail);
 
 static HyAccountManager *
 get_account_manager (HyApplication *app)
@@ -94,6 +99,9 @@ static void     on_discard_draft (HyComposer       *composer,
                                   const char       *account_id,
                                   gint64            draft_id,
                                   HyApplication    *app);
+static gboolean on_size_limit_needed (HyComposer    *composer,
+                                      const char    *account_id,
+                                      HyApplication *app);
 
 static HyComposer *
 new_composer_for (HyApplication *app,
@@ -122,6 +130,7 @@ new_composer_for (HyApplication *app,
   g_signal_connect_object (composer, "send", G_CALLBACK (on_composer_send), app, 0);
   g_signal_connect_object (composer, "save-draft", G_CALLBACK (on_save_draft), app, 0);
   g_signal_connect_object (composer, "discard-draft", G_CALLBACK (on_discard_draft), app, 0);
+  g_signal_connect_object (composer, "size-limit-needed", G_CALLBACK (on_size_limit_needed), app, 0);
   return composer;
 }
 
@@ -578,6 +587,84 @@ outbox_edit_activated (GSimpleAction *action,
 }
 
 
+/* The outgoing server's size limit: what the account's outbox saw when
+ * it last connected, else a quick EHLO, given up after a few seconds
+ * (the message is then sent without the check; the server still refuses
+ * what is too big, in its own words). */
+
+#define SIZE_PROBE_SECONDS 10
+
+typedef struct
+{
+  HyComposer   *composer;
+  char         *account_id;
+  GCancellable *cancellable;
+  guint         timeout_id;
+} ProbeData;
+
+static void
+probe_data_free (ProbeData *data)
+{
+  g_clear_handle_id (&data->timeout_id, g_source_remove);
+  g_clear_object (&data->composer);
+  g_clear_object (&data->cancellable);
+  g_free (data->account_id);
+  g_free (data);
+}
+
+static gboolean
+probe_timed_out (gpointer user_data)
+{
+  ProbeData *data = user_data;
+
+  data->timeout_id = 0;
+  g_cancellable_cancel (data->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_size_probed (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ProbeData *data = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 limit = hy_outbox_probe_size_limit_finish (HY_OUTBOX (object), result, &error);
+
+  if (limit < 0)
+    g_debug ("The size limit of the outgoing server is not known: %s", error->message);
+  hy_composer_set_size_limit (data->composer, data->account_id, MAX (limit, 0));
+  probe_data_free (data);
+}
+
+static gboolean
+on_size_limit_needed (HyComposer    *composer,
+                      const char    *account_id,
+                      HyApplication *app)
+{
+  HyAccount *account = hy_account_manager_find (get_account_manager (app), account_id);
+  HyOutbox *outbox = account != NULL ? get_outbox (app, account) : NULL;
+  ProbeData *data;
+  gint64 limit;
+
+  if (outbox == NULL)
+    return FALSE;
+  limit = hy_outbox_get_size_limit (outbox);
+  if (limit >= 0)
+    {
+      hy_composer_set_size_limit (composer, account_id, limit);
+      return TRUE;
+    }
+  data = g_new0 (ProbeData, 1);
+  data->composer = g_object_ref (composer);
+  data->account_id = g_strdup (account_id);
+  data->cancellable = g_cancellable_new ();
+  data->timeout_id = g_timeout_add_seconds (SIZE_PROBE_SECONDS, probe_timed_out, data);
+  hy_outbox_probe_size_limit_async (outbox, data->cancellable, on_size_probed, data);
+  return TRUE;
+}
+
+
 /* Drafts: saved in the account's store at once, then pushed to the
  * server's Drafts folder. */
 
@@ -740,6 +827,132 @@ open_draft_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (composer));
 }
 
+/* A message of the Drafts folder, opened to go on writing it: the local
+ * draft with its Message-ID when there is one (it may be newer than the
+ * server's copy), else the server's message as a new draft. */
+
+typedef struct
+{
+  HyApplication *app;
+  char          *account_id;
+} EditData;
+
+static void
+edit_data_free (EditData *data)
+{
+  g_clear_object (&data->app);
+  g_free (data->account_id);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EditData, edit_data_free)
+
+static gint64
+find_local_draft (HyDrafts   *drafts,
+                  const char *message_id)
+{
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (message_id == NULL)
+    return 0;
+  list = hy_drafts_list (drafts, &error);
+  if (list == NULL)
+    {
+      g_warning ("Could not read the drafts: %s", error->message);
+      return 0;
+    }
+  for (guint i = 0; i < list->len; i++)
+    {
+      HyDraftInfo *info = g_ptr_array_index (list, i);
+
+      if (g_strcmp0 (info->message_id, message_id) == 0)
+        return info->id;
+    }
+  return 0;
+}
+
+static void
+on_draft_message_loaded (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(EditData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyMessage) message = hy_engine_get_message_finish (HY_ENGINE (object), result, &error);
+  g_autoptr(HyMessage) local = NULL;
+  HyAccount *account = hy_account_manager_find (get_account_manager (data->app), data->account_id);
+  HyDrafts *drafts = get_drafts (data->app, account);
+  HyComposer *composer;
+  gint64 draft_id = 0;
+
+  if (message == NULL)
+    {
+      OpenData report = { .app = data->app };
+
+      report_failure (&report, error->message);
+      return;
+    }
+  if (drafts != NULL)
+    draft_id = find_local_draft (drafts, hy_message_get_message_id (message));
+  if (draft_id > 0)
+    {
+      g_autoptr(GBytes) bytes = hy_drafts_get_message (drafts, draft_id, &error);
+
+      if (bytes != NULL)
+        local = hy_message_new_from_bytes (bytes);
+      else
+        {
+          g_warning ("Could not open draft %" G_GINT64_FORMAT ": %s", draft_id, error->message);
+          draft_id = 0;
+        }
+    }
+
+  composer = new_composer_for (data->app, account, NULL);
+  hy_composer_load_message (composer, local != NULL ? local : message);
+  if (draft_id > 0)
+    hy_composer_set_draft_id (composer, data->account_id, draft_id);
+  gtk_window_present (GTK_WINDOW (composer));
+}
+
+static void
+edit_draft_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  HyApplication *app = user_data;
+  g_autoptr(EditData) data = g_new0 (EditData, 1);
+  HyAccount *account;
+  gint64 message_id;
+
+  data->app = g_object_ref (app);
+  g_variant_get (parameter, "(sx)", &data->account_id, &message_id);
+  account = hy_account_manager_find (get_account_manager (app), data->account_id);
+  if (account == NULL)
+    {
+      g_warning ("Cannot open a draft of the unknown account “%s”", data->account_id);
+      return;
+    }
+  hy_engine_get_message_async (hy_application_get_engine (app), account, message_id, NULL,
+                               on_draft_message_loaded, g_steal_pointer (&data));
+}
+
+/* Drafts saved while offline (or just before the app stopped) reach the
+ * server once a sync of their account succeeds. */
+static void
+on_sync_status_changed (HyEngine      *engine,
+                        HyAccount     *account,
+                        HyApplication *app)
+{
+  HyDrafts *drafts;
+
+  if (hy_engine_get_sync_status (engine, account) != HY_SYNC_STATUS_IDLE)
+    return;
+  drafts = get_drafts (app, account);
+  if (drafts != NULL)
+    hy_drafts_sync_async (drafts, NULL, on_drafts_synced, NULL);
+}
+
 HyComposer *
 hy_compose_actions_new_composer (HyApplication *app)
 {
@@ -800,7 +1013,8 @@ report_failure (OpenData   *data,
 
 static void
 open_with_message (OpenData  *data,
-                   HyMessage *original)
+                   HyMessage *original,
+                   GBytes    *raw)
 {
   HyAccount *account = hy_account_manager_find (get_account_manager (data->app), data->account_id);
   g_autoptr(GPtrArray) own = g_ptr_array_new ();
@@ -840,9 +1054,29 @@ open_with_message (OpenData  *data,
     preferred = hy_address_get_address (hy_message_builder_get_from (builder));
   composer = new_composer_for (data->app, account, preferred);
   hy_composer_load_builder (composer, builder);
-  if (data->kind == KIND_FORWARD_AS_ATTACHMENT)
+  /* The original goes as the store has it, byte for byte. */
+  if (data->kind == KIND_FORWARD_AS_ATTACHMENT && raw != NULL)
+    hy_composer_add_forwarded_message (composer, raw);
+  else if (data->kind == KIND_FORWARD_AS_ATTACHMENT)
     hy_composer_add_message_attachment (composer, original);
   gtk_window_present (GTK_WINDOW (composer));
+}
+
+static void
+on_raw_loaded (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(OpenData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = hy_engine_get_raw_finish (HY_ENGINE (object), result, &error);
+
+  if (raw == NULL)
+    {
+      report_failure (data, error->message);
+      return;
+    }
+  open_with_message (data, data->original, raw);
 }
 
 static void
@@ -859,7 +1093,19 @@ on_message_loaded (GObject      *object,
       report_failure (data, error->message);
       return;
     }
-  open_with_message (data, message);
+  if (data->kind == KIND_FORWARD_AS_ATTACHMENT)
+    {
+      HyAccount *account = hy_account_manager_find (get_account_manager (data->app), data->account_id);
+
+      if (account != NULL)
+        {
+          data->original = g_steal_pointer (&message);
+          hy_engine_get_raw_async (HY_ENGINE (object), account, data->message_id, NULL,
+                                   on_raw_loaded, g_steal_pointer (&data));
+          return;
+        }
+    }
+  open_with_message (data, message, NULL);
 }
 
 static void
@@ -928,6 +1174,7 @@ static const GActionEntry compose_actions[] = {
   { .name = "outbox-retry", .activate = outbox_retry_activated, .parameter_type = "(sx)" },
   { .name = "outbox-edit", .activate = outbox_edit_activated, .parameter_type = "(sx)" },
   { .name = "open-draft", .activate = open_draft_activated, .parameter_type = "(sx)" },
+  { .name = "edit-draft", .activate = edit_draft_activated, .parameter_type = "(sx)" },
 };
 
 void
@@ -939,4 +1186,6 @@ hy_compose_actions_install (HyApplication *app)
                                    G_N_ELEMENTS (compose_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.compose",
                                          (const char *[]) { "<Control>n", NULL });
+  g_signal_connect_object (hy_application_get_engine (app), "sync-status-changed",
+                           G_CALLBACK (on_sync_status_changed), app, 0);
 }

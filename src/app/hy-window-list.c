@@ -160,6 +160,17 @@ on_activate (GtkListView *view,
              guint        position,
              HyWindow    *self)
 {
+  g_autoptr(HyMessageSummary) summary = _hy_window_list_get_single (self);
+
+  /* A draft opens in the composer, to go on writing it. */
+  if (summary != NULL && self->current != NULL && self->current_folder != NULL
+      && hy_folder_get_role (self->current_folder) == HY_FOLDER_ROLE_DRAFTS)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self), "app.edit-draft", "(sx)",
+                                  hy_account_get_id (self->current->account),
+                                  hy_message_summary_get_id (summary));
+      return;
+    }
   adw_leaflet_set_visible_child (self->leaflet, self->reader_pane);
   gtk_widget_grab_focus (GTK_WIDGET (self->reader));
 }

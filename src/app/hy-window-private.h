@@ -68,6 +68,7 @@ gboolean          _hy_window_sidebar_select        (HyWindow        *self,
                                                     HyWindowAccount *entry,
                                                     gint64           folder_id);
 const char       *_hy_window_folder_icon           (HyFolderRole     role);
+const char       *_hy_window_folder_name           (HyFolder        *folder);
 
 /* hy-window-list.c */
 void              _hy_window_list_init             (HyWindow        *self);

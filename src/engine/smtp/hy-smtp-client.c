@@ -1049,18 +1049,30 @@ send_envelope_done (GTask *task)
   if (op->result->n_accepted == 0)
     {
       g_autoptr(GString) why = g_string_new (NULL);
+      gboolean for_now = FALSE;
 
       for (guint i = 0; i < op->result->recipients->len; i++)
         {
           HySmtpRecipientResult *r = g_ptr_array_index (op->result->recipients, i);
           g_autofree char *text = hy_smtp_reply_get_text (r->reply);
 
+          if (hy_smtp_reply_is_temporary (r->reply))
+            for_now = TRUE;
           g_string_append_printf (why, "%s%s: “%s”", i > 0 ? "; " : "", r->address, text);
         }
-      send_fail_with_rset (task, g_error_new (HY_SMTP_ERROR, HY_SMTP_ERROR_ALL_RECIPIENTS_REFUSED,
-                                              "The mail server %s refused every recipient, so "
-                                              "the message was not sent (%s).",
-                                              hy_connection_get_host (self->conn), why->str));
+      /* One recipient refused only for now (4xx) makes the whole refusal
+       * one for now: a later try may reach that recipient, and the ones
+       * refused for good are then reported with the accepted ones. */
+      if (for_now)
+        send_fail_with_rset (task, g_error_new (HY_SMTP_ERROR, HY_SMTP_ERROR_TEMPORARY,
+                                                "The mail server %s refused every recipient for "
+                                                "now, so the message was not sent yet (%s).",
+                                                hy_connection_get_host (self->conn), why->str));
+      else
+        send_fail_with_rset (task, g_error_new (HY_SMTP_ERROR, HY_SMTP_ERROR_ALL_RECIPIENTS_REFUSED,
+                                                "The mail server %s refused every recipient, so "
+                                                "the message was not sent (%s).",
+                                                hy_connection_get_host (self->conn), why->str));
       return;
     }
   send_body_begin (task);
@@ -1113,7 +1125,8 @@ send_reply_cb (GObject      *source,
       g_assert_not_reached ();
     }
 
-  if (op->next < op->commands->len)
+  /* Without PIPELINING nothing is sent yet for a refused sender. */
+  if (op->next < op->commands->len && !(cmd->kind == CMD_MAIL && op->deferred != NULL && !op->pipelined))
     {
       send_read_next_reply (task);
       return;
@@ -1404,7 +1417,8 @@ pipeline_written_cb (GObject      *source,
  * than the server's SIZE limit or needing an extension the server lacks fails.
  * If some recipients are refused, the message still goes to the others and the
  * result says which; if all are refused, it fails with
- * %HY_SMTP_ERROR_ALL_RECIPIENTS_REFUSED.  Several messages may be sent one after
+ * %HY_SMTP_ERROR_ALL_RECIPIENTS_REFUSED, or with %HY_SMTP_ERROR_TEMPORARY when
+ * any of them was refused only for now (4xx).  Several messages may be sent one after
  * the other over one session.
  */
 void
