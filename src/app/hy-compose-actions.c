@@ -233,11 +233,30 @@ on_outbox_sent (HyOutbox      *outbox,
                 HyOutboxEntry *entry,
                 HyApplication *app)
 {
-  g_autoptr(GNotification) notification = g_notification_new (_("Message sent"));
+  g_autoptr(GNotification) notification = NULL;
   g_autofree char *notification_id = g_strdup_printf ("outbox-%" G_GINT64_FORMAT, id);
 
-  if (entry->subject != NULL && *entry->subject != '\0')
-    g_notification_set_body (notification, entry->subject);
+  /* Some recipients refused for good: the others have it, and the person
+   * learns who does not, in the server's words (recipients refused only
+   * for now are tried again on their own). */
+  if (entry->last_error != NULL && *entry->last_error != '\0')
+    {
+      g_autofree char *body = NULL;
+
+      notification = g_notification_new (_("Message Not Sent to Everyone"));
+      if (entry->subject != NULL && *entry->subject != '\0')
+        body = g_strdup_printf ("%s\n%s", entry->subject, entry->last_error);
+      else
+        body = g_strdup (entry->last_error);
+      g_notification_set_body (notification, body);
+      g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
+    }
+  else
+    {
+      notification = g_notification_new (_("Message sent"));
+      if (entry->subject != NULL && *entry->subject != '\0')
+        g_notification_set_body (notification, entry->subject);
+    }
   g_application_send_notification (G_APPLICATION (app), notification_id, notification);
   release_hold_for (app, id);
 }
