@@ -10,8 +10,10 @@
 
 #include "account/hy-account-manager.h"
 #include "hy-compose-actions.h"
+#include "hy-password-prompter.h"
 #include "hy-window.h"
 #include "mime/hy-message.h"
+#include "smtp/hy-smtp-error.h"
 #include "sync/hy-drafts.h"
 #include "sync/hy-outbox.h"
 
@@ -227,14 +229,35 @@ withdraw_notifications (HyApplication *app,
   g_application_withdraw_notification (G_APPLICATION (app), sent_id);
 }
 
+/* Messages held back by a refused SMTP password, sent again as soon
+ * as the user gives a new one. */
+#define AUTH_WAITING_DATA "hy-auth-waiting"
+
+static GArray *
+auth_waiting (HyOutbox *outbox)
+{
+  GArray *ids = g_object_get_data (G_OBJECT (outbox), AUTH_WAITING_DATA);
+
+  if (ids == NULL)
+    {
+      ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_object_set_data_full (G_OBJECT (outbox), AUTH_WAITING_DATA, ids, (GDestroyNotify) g_array_unref);
+    }
+  return ids;
+}
+
 static void
 on_outbox_sent (HyOutbox      *outbox,
                 gint64         id,
                 HyOutboxEntry *entry,
                 HyApplication *app)
 {
+  HyPasswordPrompter *prompter = hy_application_get_password_prompter (app);
   g_autoptr(GNotification) notification = NULL;
   g_autofree char *notification_id = g_strdup_printf ("outbox-%" G_GINT64_FORMAT, id);
+
+  if (prompter != NULL)
+    hy_password_prompter_outgoing_accepted (prompter, hy_outbox_get_account (outbox));
 
   /* Some recipients refused for good: the others have it, and the person
    * learns who does not, in the server's words (recipients refused only
@@ -276,8 +299,21 @@ on_outbox_failed (HyOutbox      *outbox,
 
   if (!permanent)
     {
+      HyPasswordPrompter *prompter = hy_application_get_password_prompter (app);
+
       g_debug ("Sending message %" G_GINT64_FORMAT " failed for now, retried later: %s",
                id, error->message);
+      if (prompter != NULL && g_error_matches (error, HY_SMTP_ERROR, HY_SMTP_ERROR_AUTH_FAILED))
+        {
+          GArray *ids = auth_waiting (outbox);
+          gboolean known = FALSE;
+
+          for (guint i = 0; i < ids->len; i++)
+            known |= g_array_index (ids, gint64, i) == id;
+          if (!known)
+            g_array_append_val (ids, id);
+          hy_password_prompter_outgoing_refused (prompter, account);
+        }
       return;
     }
 
@@ -293,6 +329,27 @@ on_outbox_failed (HyOutbox      *outbox,
   g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
   g_application_send_notification (G_APPLICATION (app), notification_id, notification);
   release_hold_for (app, id);
+}
+
+static void
+on_password_saved (HyPasswordPrompter *prompter,
+                   HyAccount          *account,
+                   gboolean            outgoing,
+                   HyOutbox           *outbox)
+{
+  g_autoptr(GArray) ids = NULL;
+
+  if (!outgoing || account != hy_outbox_get_account (outbox))
+    return;
+  ids = g_object_steal_data (G_OBJECT (outbox), AUTH_WAITING_DATA);
+  for (guint i = 0; ids != NULL && i < ids->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!hy_outbox_retry (outbox, g_array_index (ids, gint64, i), &error))
+        g_debug ("Not sending message %" G_GINT64_FORMAT " again: %s",
+                 g_array_index (ids, gint64, i), error->message);
+    }
 }
 
 /* The account's outbox, made and started on first use; NULL while the
@@ -326,6 +383,9 @@ get_outbox (HyApplication *app,
     hy_outbox_set_ca_file (outbox, ca_file);
   g_signal_connect_object (outbox, "sent", G_CALLBACK (on_outbox_sent), app, 0);
   g_signal_connect_object (outbox, "failed", G_CALLBACK (on_outbox_failed), app, 0);
+  if (hy_application_get_password_prompter (app) != NULL)
+    g_signal_connect_object (hy_application_get_password_prompter (app), "password-saved",
+                             G_CALLBACK (on_password_saved), outbox, 0);
   hy_outbox_start (outbox);
   g_hash_table_insert (outboxes, g_strdup (hy_account_get_id (account)), outbox);
   return outbox;

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hy-accounts-page.h"
 #include "hy-preferences-window.h"
 
 struct _HyPreferencesWindow
@@ -133,6 +134,8 @@ hy_preferences_window_new (HyApplication *application)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "attachment-reminder", self->attachment_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
+                              ADW_PREFERENCES_PAGE (hy_accounts_page_new (hy_application_get_engine (application))));
   return self;
 }
 

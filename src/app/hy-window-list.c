@@ -300,6 +300,7 @@ _hy_window_list_show_folder (HyWindow        *self,
     }
   list = hy_engine_list_folder (self->engine, folder);
   set_model (self, G_LIST_MODEL (list));
+  _hy_window_inbox_seen (self);
 }
 
 static int
@@ -346,6 +347,7 @@ _hy_window_list_show_unified (HyWindow *self)
   gtk_sort_list_model_set_incremental (sorted, TRUE);
   set_model (self, G_LIST_MODEL (sorted));
   g_object_unref (sorted);
+  _hy_window_inbox_seen (self);
 }
 
 void

@@ -68,6 +68,7 @@ gboolean          _hy_window_sidebar_select        (HyWindow        *self,
                                                     HyWindowAccount *entry,
                                                     gint64           folder_id);
 const char       *_hy_window_folder_icon           (HyFolderRole     role);
+const char       *_hy_window_folder_name           (HyFolder        *folder);
 
 /* hy-window-list.c */
 void              _hy_window_list_init             (HyWindow        *self);
@@ -84,6 +85,9 @@ HyWindowAccount  *_hy_window_account_of_summary    (HyWindow        *self,
                                                     HyMessageSummary *summary);
 
 /* hy-window.c */
+/* The list now shows an inbox (or All Inboxes) to the user: withdraws the
+ * new-mail notifications it makes stale. */
+void              _hy_window_inbox_seen            (HyWindow        *self);
 /* With HONGYAN_BENCH set, prints "hongyan-bench: EVENT MS" (monotonic
  * clock, milliseconds) on stderr after the next frame is drawn. */
 void              _hy_window_bench_after_frame     (HyWindow        *self,

@@ -789,8 +789,9 @@ auth_reply_cb (GObject      *source,
  * @callback: called when logged in
  * @user_data: data for @callback
  *
- * Logs in with the best SASL mechanism both sides support.  Refuses on an
- * unencrypted connection unless plaintext authentication was allowed.
+ * Logs in with the best SASL mechanism both sides support, or only with the
+ * connection's hy_connection_get_auth_mechanism() when one is set.  Refuses
+ * on an unencrypted connection unless plaintext authentication was allowed.
  */
 void
 hy_smtp_client_authenticate_async (HySmtpClient        *self,
@@ -808,6 +809,7 @@ hy_smtp_client_authenticate_async (HySmtpClient        *self,
   g_autofree char *command = NULL;
   g_autofree char *trace = NULL;
   const char *mechs;
+  const char *required;
   const char *mech;
 
   g_return_if_fail (HY_IS_SMTP_CLIENT (self));
@@ -833,7 +835,18 @@ hy_smtp_client_authenticate_async (HySmtpClient        *self,
       return;
     }
   offered = g_strsplit_set (mechs, " ", -1);
-  mech = hy_sasl_choose_mechanism ((const char * const *) offered, secret_is_oauth_token);
+  required = hy_connection_get_auth_mechanism (self->conn);
+  mech = hy_sasl_choose_required_mechanism ((const char * const *) offered, required,
+                                            secret_is_oauth_token);
+  if (mech == NULL && required != NULL)
+    {
+      task_fail (task, g_error_new (HY_NET_ERROR, HY_NET_ERROR_AUTH_MECHANISM,
+                                    "The mail server %s does not offer the login method %s "
+                                    "that the account is set to use (it offers: %s). Choose "
+                                    "another method, or “Automatic”, in the account’s settings.",
+                                    hy_connection_get_host (self->conn), required, mechs));
+      return;
+    }
   if (mech == NULL)
     {
       task_fail (task, g_error_new (HY_NET_ERROR, HY_NET_ERROR_AUTH_MECHANISM,
