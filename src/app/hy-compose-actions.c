@@ -253,14 +253,33 @@ on_outbox_sent (HyOutbox      *outbox,
                 HyApplication *app)
 {
   HyPasswordPrompter *prompter = hy_application_get_password_prompter (app);
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *notification_id = g_strdup_printf ("outbox-%" G_GINT64_FORMAT, id);
 
   if (prompter != NULL)
     hy_password_prompter_outgoing_accepted (prompter, hy_outbox_get_account (outbox));
-  g_autoptr(GNotification) notification = g_notification_new (_("Message sent"));
-  g_autofree char *notification_id = g_strdup_printf ("outbox-%" G_GINT64_FORMAT, id);
 
-  if (entry->subject != NULL && *entry->subject != '\0')
-    g_notification_set_body (notification, entry->subject);
+  /* Some recipients refused for good: the others have it, and the person
+   * learns who does not, in the server's words (recipients refused only
+   * for now are tried again on their own). */
+  if (entry->last_error != NULL && *entry->last_error != '\0')
+    {
+      g_autofree char *body = NULL;
+
+      notification = g_notification_new (_("Message Not Sent to Everyone"));
+      if (entry->subject != NULL && *entry->subject != '\0')
+        body = g_strdup_printf ("%s\n%s", entry->subject, entry->last_error);
+      else
+        body = g_strdup (entry->last_error);
+      g_notification_set_body (notification, body);
+      g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
+    }
+  else
+    {
+      notification = g_notification_new (_("Message sent"));
+      if (entry->subject != NULL && *entry->subject != '\0')
+        g_notification_set_body (notification, entry->subject);
+    }
   g_application_send_notification (G_APPLICATION (app), notification_id, notification);
   release_hold_for (app, id);
 }
@@ -835,12 +854,15 @@ typedef struct
 {
   HyApplication *app;
   char          *account_id;
+  gint64         message_id;
+  HyMessage     *message;   /* the server's copy, while its bytes load */
 } EditData;
 
 static void
 edit_data_free (EditData *data)
 {
   g_clear_object (&data->app);
+  g_clear_object (&data->message);
   g_free (data->account_id);
   g_free (data);
 }
@@ -873,6 +895,41 @@ find_local_draft (HyDrafts   *drafts,
 }
 
 static void
+open_draft_composer (EditData  *data,
+                     HyMessage *message,
+                     gint64     draft_id)
+{
+  HyAccount *account = hy_account_manager_find (get_account_manager (data->app), data->account_id);
+  HyComposer *composer = new_composer_for (data->app, account, NULL);
+
+  hy_composer_load_message (composer, message);
+  if (draft_id > 0)
+    hy_composer_set_draft_id (composer, data->account_id, draft_id);
+  gtk_window_present (GTK_WINDOW (composer));
+}
+
+/* A draft only the server has becomes a local draft already on the
+ * server, so that saving or sending it replaces or removes that copy. */
+static void
+on_draft_raw_loaded (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(EditData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = hy_engine_get_raw_finish (HY_ENGINE (object), result, &error);
+  HyAccount *account = hy_account_manager_find (get_account_manager (data->app), data->account_id);
+  HyDrafts *drafts = get_drafts (data->app, account);
+  gint64 draft_id = 0;
+
+  if (raw != NULL && drafts != NULL)
+    draft_id = hy_drafts_adopt (drafts, raw, &error);
+  if (draft_id == 0 && error != NULL)
+    g_warning ("The draft is opened as a new one: %s", error->message);
+  open_draft_composer (data, data->message, draft_id);
+}
+
+static void
 on_draft_message_loaded (GObject      *object,
                          GAsyncResult *result,
                          gpointer      user_data)
@@ -883,7 +940,6 @@ on_draft_message_loaded (GObject      *object,
   g_autoptr(HyMessage) local = NULL;
   HyAccount *account = hy_account_manager_find (get_account_manager (data->app), data->account_id);
   HyDrafts *drafts = get_drafts (data->app, account);
-  HyComposer *composer;
   gint64 draft_id = 0;
 
   if (message == NULL)
@@ -908,11 +964,14 @@ on_draft_message_loaded (GObject      *object,
         }
     }
 
-  composer = new_composer_for (data->app, account, NULL);
-  hy_composer_load_message (composer, local != NULL ? local : message);
-  if (draft_id > 0)
-    hy_composer_set_draft_id (composer, data->account_id, draft_id);
-  gtk_window_present (GTK_WINDOW (composer));
+  if (local == NULL && drafts != NULL && account != NULL)
+    {
+      data->message = g_steal_pointer (&message);
+      hy_engine_get_raw_async (HY_ENGINE (object), account, data->message_id, NULL,
+                               on_draft_raw_loaded, g_steal_pointer (&data));
+      return;
+    }
+  open_draft_composer (data, local != NULL ? local : message, draft_id);
 }
 
 static void
@@ -927,6 +986,7 @@ edit_draft_activated (GSimpleAction *action,
 
   data->app = g_object_ref (app);
   g_variant_get (parameter, "(sx)", &data->account_id, &message_id);
+  data->message_id = message_id;
   account = hy_account_manager_find (get_account_manager (app), data->account_id);
   if (account == NULL)
     {

@@ -960,11 +960,45 @@ on_pasted_texture (GObject      *object,
   png = gdk_texture_save_to_png_bytes (texture);
   /* Translators: the file name of a pasted image; %s is a date and time. */
   name = g_strdup_printf (_("Pasted image %s.png"), stamp);
-  /* In rich text the image goes where it was pasted; plain text can
-   * only carry it as an attachment. */
-  if (!hy_composer_get_rich_text (self) ||
-      !hy_composer_insert_inline_image (self, png, "image/png", name, &error))
+  /* In rich text the image goes where it was pasted (the person may
+   * attach it instead); plain text can only carry it as an attachment. */
+  if (hy_composer_get_rich_text (self) &&
+      hy_composer_insert_inline_image (self, png, "image/png", name, &error))
+    {
+      InlineImage *image = g_ptr_array_index (self->inline_images, self->inline_images->len - 1);
+      AdwToast *toast = adw_toast_new (_("The image is in the text"));
+
+      adw_toast_set_button_label (toast, _("_Attach Instead"));
+      adw_toast_set_action_name (toast, "composer.inline-to-attachment");
+      adw_toast_set_action_target (toast, "s", image->content_id);
+      adw_toast_set_timeout (toast, 8);
+      adw_toast_overlay_add_toast (self->toast_overlay, toast);
+    }
+  else
     hy_composer_add_attachment_bytes (self, png, "image/png", name);
+}
+
+/* composer.inline-to-attachment (s): the image with that Content-ID leaves
+ * the text and becomes an attachment. */
+static void
+inline_to_attachment_action (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  HyComposer *self = HY_COMPOSER (widget);
+  const char *content_id = g_variant_get_string (parameter, NULL);
+
+  for (guint i = 0; i < self->inline_images->len; i++)
+    {
+      InlineImage *image = g_ptr_array_index (self->inline_images, i);
+
+      if (g_strcmp0 (image->content_id, content_id) != 0)
+        continue;
+      if (hy_rich_text_remove_image (self->buffer, content_id))
+        hy_composer_add_attachment_bytes (self, image->bytes, image->content_type, image->name);
+      g_ptr_array_remove_index (self->inline_images, i);
+      return;
+    }
 }
 
 static void
@@ -2057,6 +2091,7 @@ hy_composer_class_init (HyComposerClass *klass)
   gtk_widget_class_install_action (widget_class, "composer.send", NULL, send_action);
   gtk_widget_class_install_action (widget_class, "composer.attach", NULL, attach_action);
   gtk_widget_class_install_action (widget_class, "composer.attachment-inline", "u", attachment_inline_action);
+  gtk_widget_class_install_action (widget_class, "composer.inline-to-attachment", "s", inline_to_attachment_action);
   gtk_widget_class_install_action (widget_class, "composer.link", NULL, link_action);
   gtk_widget_class_install_action (widget_class, "composer.format", "s", format_action);
   gtk_widget_class_install_action (widget_class, "composer.block", "s", block_action);

@@ -571,6 +571,34 @@ hy_rich_text_insert_image (GtkTextBuffer *buffer,
   gtk_text_buffer_insert_paintable (buffer, iter, image);
 }
 
+gboolean
+hy_rich_text_remove_image (GtkTextBuffer *buffer,
+                           const char    *content_id)
+{
+  GtkTextIter iter;
+
+  g_return_val_if_fail (GTK_IS_TEXT_BUFFER (buffer), FALSE);
+  g_return_val_if_fail (content_id != NULL, FALSE);
+
+  gtk_text_buffer_get_start_iter (buffer, &iter);
+  do
+    {
+      GdkPaintable *paintable = gtk_text_iter_get_paintable (&iter);
+
+      if (paintable != NULL &&
+          g_strcmp0 (g_object_get_data (G_OBJECT (paintable), IMAGE_CID_DATA), content_id) == 0)
+        {
+          GtkTextIter end = iter;
+
+          gtk_text_iter_forward_char (&end);
+          gtk_text_buffer_delete (buffer, &iter, &end);
+          return TRUE;
+        }
+    }
+  while (gtk_text_iter_forward_char (&iter));
+  return FALSE;
+}
+
 /* Appends the content of @line (without its marker) as runs of equal style. */
 static void
 export_line (GtkTextBuffer *buffer,

@@ -48,6 +48,9 @@ void      hy_rich_text_insert_image      (GtkTextBuffer *buffer,
                                           GdkPaintable  *image,
                                           const char    *content_id,
                                           const char    *alt);
+/* Removes the image inserted with @content_id; FALSE when it is not there. */
+gboolean  hy_rich_text_remove_image      (GtkTextBuffer *buffer,
+                                          const char    *content_id);
 /* TRUE when any formatting is used anywhere in the buffer. */
 gboolean  hy_rich_text_has_formatting    (GtkTextBuffer *buffer);
 /* Removes all formatting, keeping the text (list markers become text). */

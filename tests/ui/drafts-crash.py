@@ -8,8 +8,9 @@
 # would put them on the clipboard.  Once the autosaved draft is in
 # alice's Drafts on the server, the app is killed with SIGKILL and
 # started again; the draft is opened from the Drafts folder, shown with
-# its text and attachments, and sent to bob, whose copy over IMAP must
-# carry the text and the very bytes of both files.  Screenshots go to
+# its text, Cc and attachments, and sent to bob, whose copy over IMAP must
+# carry the text and the very bytes of both files; the Cc, outside the
+# server's domain, is refused, and the app's notification names it.  Screenshots go to
 # meson-logs/screenshots/.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -38,6 +39,7 @@ BINARY = bytes(range(256)) * 64 + b"\r\n\x00end"
 CHINESE_NAME = "会议纪要 草稿.txt"
 CHINESE_TEXT = "第一行\n第二行：附件内容不变。\n".encode("utf-8")
 TYPED = "Kept after a crash"
+STRANGER = "stranger@outside.invalid"
 
 
 def run(*args, env):
@@ -146,7 +148,9 @@ def main():
         # First run: write, attach, let it autosave, then SIGKILL.
         app.start(env=app_env)
         uitest.wait_for(lambda: app.find_frame("Hongyan"), "the main window")
-        link = "mailto:" + os.environ["HY_TEST_BOB_ADDRESS"] + "?subject=" + urllib.parse.quote(subject)
+        # A Cc outside example.org, which the server refuses at RCPT TO.
+        link = ("mailto:" + os.environ["HY_TEST_BOB_ADDRESS"] + "?subject=" + urllib.parse.quote(subject)
+                + "&cc=" + STRANGER)
         subprocess.run([app.binary, link], env={**os.environ, **app_env}, check=True, timeout=60,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # A second window may not be a frame of its own to AT-SPI: the
@@ -183,6 +187,7 @@ def main():
         app.activate_action("edit-draft", f'<("drafts", int64 {drafts[0]["id"]})>')
         uitest.wait_for(lambda: look.shows("Message Body"), "the draft reopened in a composer")
         uitest.wait_for(lambda: look.shows(TYPED), "the restored text")
+        uitest.wait_for(lambda: look.shows(STRANGER), "the restored Cc")
         uitest.wait_for(lambda: look.shows(CHINESE_NAME) and look.shows("scan.bin"),
                         "the restored attachments")
         uitest.window_png(f"Crash draft {token}", app.screenshot_path("drafts-crash-restored.png"))
@@ -197,8 +202,14 @@ def main():
         assert attached.get("scan.bin") == BINARY, "the binary attachment's bytes differ"
         assert attached.get(CHINESE_NAME) == CHINESE_TEXT, \
             f"the attachment with a Chinese name differs: {sorted(attached)}"
-        uitest.wait_for(lambda: any(s == "Message sent" for s, _ in notifications.summaries()),
-                        "the notification that the message was sent")
+        # The Cc came back with the draft and was refused; the app says so
+        # in the server's words rather than only "sent".
+        refused = uitest.wait_for(lambda: [b for s, b in notifications.summaries()
+                                           if s == "Message Not Sent to Everyone"],
+                                  "the notification that not everyone got the message")
+        assert STRANGER in refused[0] and subject in refused[0], f"the notification says {refused[0]!r}"
+        assert not any(s == "Message sent" for s, _ in notifications.summaries()), \
+            "a partly refused message was announced as sent"
         # Sent, so no longer a draft, on the server either.
         uitest.wait_for(lambda: not fetch_by_subject(*alice, "Drafts", subject),
                         "the draft to leave the server's Drafts after sending", timeout=60)

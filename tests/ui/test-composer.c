@@ -799,6 +799,14 @@ test_rich_draft_round_trip (Fixture       *fixture,
   g_assert_cmpstr (link_on (again, "write to me"), ==, "mailto:alice@example.org");
   g_assert_null (link_on (again, "See"));
 
+  {
+    HyComposer *original = fixture->composer;
+
+    /* The screenshot helper shows the fixture's composer: this one for once. */
+    fixture->composer = reopened;
+    save_screenshot (fixture, "composer-rich-draft-reopened.png");
+    fixture->composer = original;
+  }
   html_again = hy_rich_text_to_html (again);
   g_test_message ("exported:\n%s\nafter reopening:\n%s", html, html_again);
   g_assert_cmpstr (html_again, ==, html);
@@ -1109,6 +1117,68 @@ test_address_completion (Fixture       *fixture,
   g_assert_cmpstr (recipients[1], ==, "lilei@example.com");
 }
 
+static GdkPaintable *
+first_paintable (GtkTextBuffer *buffer)
+{
+  GtkTextIter iter;
+
+  gtk_text_buffer_get_start_iter (buffer, &iter);
+  do
+    if (gtk_text_iter_get_paintable (&iter) != NULL)
+      return gtk_text_iter_get_paintable (&iter);
+  while (gtk_text_iter_forward_char (&iter));
+  return NULL;
+}
+
+/* A pasted image goes into rich text; the person may attach it instead
+ * (the toast's button): it leaves the text and is sent in multipart/mixed,
+ * with no multipart/related left. */
+static void
+test_pasted_image_attach_instead (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  static const guint8 pixels[16] = { 255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 255, 255, 255, 255 };
+  g_autoptr(GBytes) pixel_bytes = g_bytes_new_static (pixels, sizeof pixels);
+  g_autoptr(GdkTexture) texture = gdk_memory_texture_new (2, 2, GDK_MEMORY_R8G8B8A8, pixel_bytes, 8);
+  GtkWidget *view = child (fixture, "body_view");
+  g_autoptr(HyMessage) message = NULL;
+  g_autofree char *html = NULL;
+  g_autofree char *cid = NULL;
+  GMimeObject *root;
+  GPtrArray *attachments;
+  const char *start, *end;
+
+  hy_composer_set_rich_text (fixture->composer, TRUE);
+  gtk_editable_set_text (child (fixture, "to_entry"), "bob@example.org");
+  type_text (body (fixture), "Screenshot: ");
+  gdk_clipboard_set_texture (gtk_widget_get_clipboard (view), texture);
+  g_signal_emit_by_name (view, "paste-clipboard");
+  for (int i = 0; i < 500 && first_paintable (body (fixture)) == NULL; i++)
+    iterate (10);
+  g_assert_nonnull (first_paintable (body (fixture)));
+  g_assert_cmpuint (hy_composer_get_n_attachments (fixture->composer), ==, 0);
+
+  html = hy_rich_text_to_html (body (fixture));
+  start = strstr (html, "src=\"cid:");
+  g_assert_nonnull (start);
+  start += strlen ("src=\"cid:");
+  end = strchr (start, '"');
+  cid = g_strndup (start, end - start);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->composer), "composer.inline-to-attachment", "s", cid);
+  g_assert_null (first_paintable (body (fixture)));
+  g_assert_cmpuint (hy_composer_get_n_attachments (fixture->composer), ==, 1);
+  send (fixture);
+
+  message = sent_message (fixture);
+  root = g_mime_message_get_mime_part (hy_message_get_gmime_message (message));
+  g_assert_cmpstr (g_mime_content_type_get_media_subtype (g_mime_object_get_content_type (root)), ==, "mixed");
+  g_assert_cmpuint (hy_message_get_inline_parts (message)->len, ==, 0);
+  attachments = hy_message_get_attachments (message);
+  g_assert_cmpuint (attachments->len, ==, 1);
+  g_assert_cmpstr (hy_mime_part_get_content_type (g_ptr_array_index (attachments, 0)), ==, "image/png");
+  g_assert_true (g_str_has_suffix (hy_mime_part_get_filename (g_ptr_array_index (attachments, 0)), ".png"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1135,6 +1205,7 @@ main (int   argc,
   ADD ("image-attachment-inline", test_image_attachment_inline);
   ADD ("wide-inline-image", test_wide_inline_image);
   ADD ("address-completion", test_address_completion);
+  ADD ("pasted-image-attach-instead", test_pasted_image_attach_instead);
 #undef ADD
 
   return g_test_run ();

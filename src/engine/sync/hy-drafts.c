@@ -291,6 +291,51 @@ fail:
   return 0;
 }
 
+gint64
+hy_drafts_adopt (HyDrafts  *self,
+                 GBytes    *message,
+                 GError   **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *message_id = NULL;
+  sqlite3_stmt *stmt;
+  gint64 id;
+
+  g_return_val_if_fail (HY_IS_DRAFTS (self), 0);
+  g_return_val_if_fail (message != NULL, 0);
+
+  if (!_hy_outbox_parse_header (message, &subject, &message_id, NULL, NULL, error))
+    return 0;
+  if (message_id == NULL)
+    {
+      g_set_error_literal (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_INVALID,
+                           "The draft has no Message-ID, so its copy on the server cannot be "
+                           "replaced");
+      return 0;
+    }
+
+  locker = g_mutex_locker_new (&self->db_lock);
+  if (!ensure_db (self, error))
+    return 0;
+  /* Already on the server: nothing to push, and its Message-ID finds the
+   * server's copy when a new version or a deletion replaces it. */
+  stmt = prepare (self, "INSERT INTO drafts (updated, subject, message_id, raw, pending) "
+                        "VALUES (?1, ?2, ?3, ?4, 0)", error);
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
+  sqlite3_bind_text (stmt, 2, subject, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, message_id, -1, SQLITE_STATIC);
+  sqlite3_bind_blob64 (stmt, 4, g_bytes_get_data (message, NULL), g_bytes_get_size (message), SQLITE_STATIC);
+  if (!step_done (self, stmt, error))
+    return 0;
+  id = sqlite3_last_insert_rowid (self->db);
+  g_clear_pointer (&locker, g_mutex_locker_free);
+  emit_changed (self);
+  return id;
+}
+
 typedef struct {
   gint64  replaces;
   GBytes *message;

@@ -71,6 +71,15 @@ gint64       hy_drafts_save_finish    (HyDrafts            *self,
                                        GAsyncResult        *result,
                                        GError             **error);
 
+/* Keeps @message, a draft found in the server's Drafts (written
+ * elsewhere, or before the local copy was lost), as a local draft that is
+ * already on the server: saving a new version of it or deleting it then
+ * removes the server's copy (found by its Message-ID).  Returns its id, or
+ * 0 (also when it has no Message-ID).  Blocking (one commit). */
+gint64       hy_drafts_adopt          (HyDrafts            *self,
+                                       GBytes              *message,
+                                       GError             **error);
+
 gboolean     hy_drafts_delete         (HyDrafts            *self,
                                        gint64               id,
                                        GError             **error);

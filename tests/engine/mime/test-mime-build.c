@@ -685,7 +685,8 @@ test_forward_raw (void)
     {
       const char *data = g_bytes_get_data (wire, NULL);
       const char *type = strstr (data, "Content-Type: message/rfc822");
-      g_autofree char *headers = g_strndup (type, (const char *) g_bytes_get_data (part, NULL) - type);
+      const char *blank = strstr (type, "\r\n\r\n");
+      g_autofree char *headers = g_strndup (type, blank + 2 - type);
 
       g_assert_nonnull (strstr (headers, "\r\nContent-Transfer-Encoding: 8bit\r\n"));
       g_assert_null (strstr (headers, "name="));
@@ -695,6 +696,24 @@ test_forward_raw (void)
     g_assert_cmpstr (hy_mime_part_get_content_type (rfc822), ==, "message/rfc822");
     g_assert_cmpstr (hy_mime_part_get_filename (rfc822), ==, "周例会.eml");
     g_assert_cmpstr (hy_message_get_subject (hy_mime_part_get_message (rfc822)), ==, "周例会");
+    /* Read back (a draft opened again) and attached again, the original
+     * is still the same bytes. */
+    {
+      g_autoptr(GBytes) again = hy_mime_part_get_content_bytes (rfc822);
+      g_autoptr(HyMessageBuilder) reopened = hy_message_builder_new ();
+      g_autoptr(GBytes) wire_again = NULL;
+      g_autoptr(GBytes) part_again = NULL;
+
+      g_assert_true (hy_message_builder_set_from (reopened, "me@example.com", &error));
+      g_assert_true (hy_message_builder_set_to (reopened, to, &error));
+      hy_message_builder_set_body (reopened, "");
+      g_assert_true (hy_message_builder_add_message_attachment_bytes (reopened, again, &error));
+      wire_again = hy_message_builder_to_bytes (reopened, &error);
+      g_assert_no_error (error);
+      part_again = rfc822_part_on_wire (wire_again);
+      g_assert_cmpmem (g_bytes_get_data (part_again, NULL), g_bytes_get_size (part_again),
+                       gb18030, sizeof gb18030 - 1);
+    }
     g_assert_cmpstr (hy_message_get_text (hy_mime_part_get_message (rfc822)), ==,
                      "周例会在三号会议室。\n.a line starting with a dot\nFrom the start of a line\n");
   }

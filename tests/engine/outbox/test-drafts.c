@@ -248,6 +248,65 @@ test_offline (Fixture       *f,
   g_assert_cmpuint (server_copies (f, "c"), ==, 0);
 }
 
+/* A draft only the server had (written by another client) is adopted:
+ * nothing is pushed for it, a new version replaces the server's copy,
+ * and deleting it (the message was sent) leaves nothing in Drafts. */
+static void
+test_adopt (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) theirs = NULL, mine = NULL, nameless = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_autofree char *folder = NULL;
+  gint64 id;
+
+  if (skip_without_stack ())
+    return;
+  theirs = draft (f, "d", "Started on the phone");
+  mine = draft (f, "e", "Finished here");
+  {
+    g_autoptr(HyImapClient) client = _hy_outbox_imap_open (f->account, f->credentials,
+                                                           g_getenv ("HY_TEST_CA_FILE"), NULL, &error);
+    g_autoptr(GAsyncResult) result = NULL;
+    static const char * const flags[] = { "\\Draft", NULL };
+
+    g_assert_no_error (error);
+    folder = _hy_outbox_imap_find_folder (client, f->account, NULL, HY_FOLDER_ROLE_DRAFTS, NULL, &error);
+    g_assert_no_error (error);
+    hy_imap_client_append_async (client, folder, theirs, flags, NULL, NULL, _hy_outbox_store_result, &result);
+    g_assert_true (hy_imap_client_append_finish (client, wait_for (&result), NULL, NULL, &error));
+    g_assert_no_error (error);
+    _hy_outbox_imap_close (client);
+  }
+  g_assert_cmpuint (server_copies (f, "d"), ==, 1);
+
+  id = hy_drafts_adopt (f->drafts, theirs, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+  list = hy_drafts_list (f->drafts, &error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_true (((HyDraftInfo *) g_ptr_array_index (list, 0))->on_server);
+  g_assert_true (sync_drafts (f->drafts, &error));
+  g_assert_cmpuint (server_copies (f, "d"), ==, 1);
+
+  g_assert_cmpint (hy_drafts_save (f->drafts, id, mine, &error), ==, id);
+  g_assert_true (sync_drafts (f->drafts, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (server_copies (f, "d"), ==, 0);
+  g_assert_cmpuint (server_copies (f, "e"), ==, 1);
+
+  g_assert_true (hy_drafts_delete (f->drafts, id, &error));
+  g_assert_true (sync_drafts (f->drafts, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (server_copies (f, "e"), ==, 0);
+
+  /* Without a Message-ID its server copy could not be found again. */
+  nameless = g_bytes_new_static ("Subject: x\r\n\r\nbody\r\n", 20);
+  g_assert_cmpint (hy_drafts_adopt (f->drafts, nameless, &error), ==, 0);
+  g_assert_error (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_INVALID);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -256,5 +315,6 @@ main (int    argc,
   g_test_add ("/engine/outbox/drafts/save-replace-delete", Fixture, NULL, setup,
               test_save_replace_delete, teardown);
   g_test_add ("/engine/outbox/drafts/offline", Fixture, NULL, setup, test_offline, teardown);
+  g_test_add ("/engine/outbox/drafts/adopt", Fixture, NULL, setup, test_adopt, teardown);
   return g_test_run ();
 }
