@@ -371,6 +371,9 @@ add_account (GSimpleAction *action,
                                         hy_application_get_account_manager (self),
                                         hy_application_get_certificate_pins (self));
   gtk_window_set_application (GTK_WINDOW (assistant), GTK_APPLICATION (self));
+  if (self->settings != NULL)
+    hy_account_assistant_set_sync_window_days (assistant,
+                                               MAX (0, g_settings_get_int (self->settings, "offline-days")));
   g_signal_connect_object (assistant, "account-added", G_CALLBACK (on_account_added), self, 0);
   gtk_window_present (GTK_WINDOW (assistant));
 }
