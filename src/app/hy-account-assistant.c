@@ -71,6 +71,9 @@ struct _HyAccountAssistant
   GtkWidget          *test_box;
   GtkSpinner         *test_spinner;
   GtkLabel           *test_label;
+
+  gboolean            have_sync_window;
+  guint               sync_window_days;
 };
 
 G_DEFINE_FINAL_TYPE (HyAccountAssistant, hy_account_assistant, ADW_TYPE_WINDOW)
@@ -525,6 +528,8 @@ save_account (HyAccountAssistant *self)
   hy_account_add_identity (account, identity);
   hy_account_set_incoming (account, self->incoming);
   hy_account_set_outgoing (account, self->outgoing);
+  if (self->have_sync_window)
+    hy_account_set_sync_window_days (account, self->sync_window_days);
 
   set_busy (self, _("Saving the account…"));
   g_set_object (&self->pending, account);
@@ -840,6 +845,16 @@ hy_account_assistant_set_ca_file (HyAccountAssistant *self,
   g_return_if_fail (HY_IS_ACCOUNT_ASSISTANT (self));
 
   hy_account_tester_set_ca_file (self->tester, ca_file);
+}
+
+void
+hy_account_assistant_set_sync_window_days (HyAccountAssistant *self,
+                                           guint               days)
+{
+  g_return_if_fail (HY_IS_ACCOUNT_ASSISTANT (self));
+
+  self->have_sync_window = TRUE;
+  self->sync_window_days = days;
 }
 
 const char *

@@ -30,6 +30,10 @@ void                hy_account_assistant_set_autoconfig (HyAccountAssistant *sel
 /* Certificate authorities to trust instead of the system's (tests). */
 void                hy_account_assistant_set_ca_file    (HyAccountAssistant *self,
                                                          const char         *ca_file);
+/* Days of mail the new account keeps offline (the "offline-days"
+ * preference); without a call, the account's default. */
+void                hy_account_assistant_set_sync_window_days (HyAccountAssistant *self,
+                                                               guint               days);
 /* The name of the page shown: "start", "lookup", "summary", "manual" or "done". */
 const char         *hy_account_assistant_get_page       (HyAccountAssistant *self);
 

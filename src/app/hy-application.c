@@ -322,11 +322,14 @@ show_preferences (GSimpleAction *action,
                   gpointer       user_data)
 {
   HyApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
   HyPreferencesWindow *prefs;
 
   prefs = hy_preferences_window_new (self);
-  gtk_window_set_transient_for (GTK_WINDOW (prefs),
-                                gtk_application_get_active_window (GTK_APPLICATION (self)));
+  gtk_window_set_transient_for (GTK_WINDOW (prefs), parent);
+  /* One of the application's windows: it keeps the application running
+   * while it is open and is closed by app.quit. */
+  gtk_window_set_application (GTK_WINDOW (prefs), GTK_APPLICATION (self));
   gtk_window_present (GTK_WINDOW (prefs));
 }
 
@@ -368,6 +371,9 @@ add_account (GSimpleAction *action,
                                         hy_application_get_account_manager (self),
                                         hy_application_get_certificate_pins (self));
   gtk_window_set_application (GTK_WINDOW (assistant), GTK_APPLICATION (self));
+  if (self->settings != NULL)
+    hy_account_assistant_set_sync_window_days (assistant,
+                                               MAX (0, g_settings_get_int (self->settings, "offline-days")));
   g_signal_connect_object (assistant, "account-added", G_CALLBACK (on_account_added), self, 0);
   gtk_window_present (GTK_WINDOW (assistant));
 }

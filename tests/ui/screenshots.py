@@ -170,7 +170,7 @@ def main():
             body(app, look)
             app.activate_action("quit")
             rc = app.wait()
-        except AssertionError:
+        except (AssertionError, subprocess.CalledProcessError):
             print(app.stderr_text(), file=sys.stderr)
             uitest.screen_png(app.screenshot_path(f"screenshot-{language}-failure.png"))
             raise

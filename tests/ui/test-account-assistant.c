@@ -687,6 +687,8 @@ test_autoconfig (Fixture       *fixture,
 
   publish_autoconfig (env ("HY_TEST_IMAPS_PORT"), env ("HY_TEST_SUBMISSIONS_PORT"));
   hy_account_assistant_set_ca_file (fixture->assistant, env ("HY_TEST_CA_FILE"));
+  /* The "offline-days" preference, as the application passes it on. */
+  hy_account_assistant_set_sync_window_days (fixture->assistant, 30);
 
   g_assert_false (gtk_widget_get_sensitive (child (fixture->assistant, "continue_button")));
   screenshot (fixture->assistant, "account-assistant-empty.png");
@@ -703,6 +705,7 @@ test_autoconfig (Fixture       *fixture,
   wait_for_page (fixture->assistant, "done");
   screenshot (fixture->assistant, "account-assistant-done.png");
   check_added (fixture);
+  g_assert_cmpuint (hy_account_get_sync_window_days (fixture->added), ==, 30);
 }
 
 static void
