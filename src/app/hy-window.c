@@ -141,6 +141,16 @@ static void hy_window_select_message (HyWindow   *self,
                                       const char *account_id,
                                       gint64      message_id);
 
+/* Sync opens connections, loads GIO's TLS and proxy modules and reads
+ * the store: it starts once the window has drawn its first frame. */
+static void
+start_engine_after_paint (GdkFrameClock *clock,
+                          HyWindow      *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, start_engine_after_paint, self);
+  hy_engine_start (self->engine);
+}
+
 static void
 on_engine_loaded (GObject      *object,
                   GAsyncResult *result,
@@ -163,7 +173,14 @@ on_engine_loaded (GObject      *object,
   rebuild_accounts (self);
   g_signal_connect_object (hy_account_manager_get_accounts (hy_engine_get_account_manager (self->engine)),
                            "items-changed", G_CALLBACK (rebuild_accounts), self, G_CONNECT_SWAPPED);
-  hy_engine_start (self->engine);
+  if (gtk_widget_get_frame_clock (GTK_WIDGET (self)) != NULL)
+    {
+      g_signal_connect_object (gtk_widget_get_frame_clock (GTK_WIDGET (self)), "after-paint",
+                               G_CALLBACK (start_engine_after_paint), self, 0);
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+  else
+    hy_engine_start (self->engine);
 
   if (self->pending_account != NULL)
     {
