@@ -289,8 +289,6 @@ _hy_window_list_show_folder (HyWindow        *self,
     }
   list = hy_engine_list_folder (self->engine, folder);
   set_model (self, G_LIST_MODEL (list));
-  /* The newest rows are usually in the model already. */
-  on_model_changed (self);
 }
 
 static int

@@ -234,33 +234,9 @@ create (HyStore    *store,
   self->folder_id = folder_id;
   self->query = g_strdup (query);
   g_signal_connect (store, "folder-changed", G_CALLBACK (on_folder_changed), self);
-
   /* The newest rows first, so that a large folder shows at once; the
-   * rest follows from a thread.  The head is an index range scan of a
-   * hundred entries, under a millisecond: read here, it is in the model
-   * before the view first asks, which saves a frame of "loading" and
-   * the wait for a worker thread (tens of milliseconds on a busy
-   * machine) before a folder switch draws its rows. */
-  if (folder_id != 0)
-    {
-      g_autoptr(GError) error = NULL;
-      GArray *head = hy_store_list_recent_message_ids (store, folder_id, 2 * PAGE_SIZE, &error);
-
-      if (head != NULL)
-        {
-          g_array_unref (self->ids);
-          self->ids = head;
-          start_load (self, 0);
-        }
-      else
-        {
-          g_debug ("Cannot read the newest messages at once, reading them in a thread: %s",
-                   error->message);
-          start_load (self, 2 * PAGE_SIZE);
-        }
-    }
-  else
-    start_load (self, 0);
+   * rest follows. */
+  start_load (self, folder_id != 0 ? 2 * PAGE_SIZE : 0);
   return self;
 }
 
