@@ -15,8 +15,9 @@
 # Each mark carries the app's CPU time too: on a shared machine the
 # wall clock varies with the load, the CPU time much less.
 # Figures, not pass/fail.  Under Xvfb GTK's GL renderer runs on Mesa's
-# llvmpipe, which alone adds ~110 MiB of RSS and most of the start-up
-# time; GSK_RENDERER=cairo shows the app without it.
+# llvmpipe, which adds ~60 MiB of heap and much of the start-up time;
+# GSK_RENDERER=cairo shows the app without it, though GDK still loads
+# the llvmpipe driver (~50 MiB of libLLVM) to choose its X11 visual.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 import json
