@@ -263,11 +263,20 @@ apply_background (HyApplication *self)
     g_application_release (G_APPLICATION (self));
 }
 
+static gboolean
+check_tls_backend (gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!hy_tls_backend_check (&error))
+    g_printerr ("hongyan: %s\n", error->message);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 hy_application_startup (GApplication *app)
 {
   HyApplication *self = HY_APPLICATION (app);
-  g_autoptr(GError) error = NULL;
 
   G_APPLICATION_CLASS (hy_application_parent_class)->startup (app);
 
@@ -288,10 +297,10 @@ hy_application_startup (GApplication *app)
   self->notifier = hy_notifier_new (GTK_APPLICATION (self), hy_application_get_engine (self), self->settings);
   self->prompter = hy_password_prompter_new (GTK_APPLICATION (self), hy_application_get_engine (self));
 
-  /* Without a TLS backend no server can be reached; say so plainly now
-   * rather than failing on every connection later. */
-  if (!hy_tls_backend_check (&error))
-    g_printerr ("hongyan: %s\n", error->message);
+  /* Without a TLS backend no server can be reached; say so plainly at
+   * start rather than failing on every connection later.  Loading it
+   * takes GnuTLS and its randomness: after the first frame. */
+  g_idle_add_full (G_PRIORITY_LOW, check_tls_backend, NULL, NULL);
 }
 
 static void

@@ -537,6 +537,25 @@ hy_html_view_get_web_view (HyHtmlView *self)
   return GTK_WIDGET (self->web_view);
 }
 
+/**
+ * hy_html_view_print:
+ * @self: a #HyHtmlView
+ * @parent: (nullable): the window the print dialog belongs to
+ *
+ * Prints the message shown, through WebKit's print dialog.
+ */
+void
+hy_html_view_print (HyHtmlView *self,
+                    GtkWindow  *parent)
+{
+  g_autoptr(WebKitPrintOperation) operation = NULL;
+
+  g_return_if_fail (HY_IS_HTML_VIEW (self));
+
+  operation = webkit_print_operation_new (self->web_view);
+  webkit_print_operation_run_dialog (operation, parent);
+}
+
 static void
 hy_html_view_get_property (GObject    *object,
                            guint       prop_id,

@@ -1,5 +1,8 @@
 /* hy-html-view.h — a WebKit view that shows HTML mail safely
  *
+ * The view lives in a module of its own, loaded on first use (see
+ * hy-html-view-loader.c), so that the app starts without WebKit.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #pragma once
@@ -39,6 +42,8 @@ gboolean    hy_html_view_get_has_remote_content (HyHtmlView       *self);
 gboolean    hy_html_view_get_remote_allowed    (HyHtmlView        *self);
 gboolean    hy_html_view_get_loading           (HyHtmlView        *self);
 GtkWidget  *hy_html_view_get_web_view          (HyHtmlView        *self);
+void        hy_html_view_print                 (HyHtmlView        *self,
+                                                GtkWindow         *parent);
 
 gboolean    hy_html_find_remote_references     (const char        *html);
 char       *hy_html_wrap_with_policy           (const char        *html,

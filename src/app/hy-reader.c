@@ -13,7 +13,6 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
-#include <webkit/webkit.h>
 
 #include "hy-html-view.h"
 #include "hy-reader.h"
@@ -1194,10 +1193,7 @@ hy_reader_print (HyReader *self)
   if (self->html_view != NULL
       && g_strcmp0 (gtk_stack_get_visible_child_name (self->body_stack), "html") == 0)
     {
-      WebKitWebView *view = WEBKIT_WEB_VIEW (hy_html_view_get_web_view (self->html_view));
-      g_autoptr(WebKitPrintOperation) operation = webkit_print_operation_new (view);
-
-      webkit_print_operation_run_dialog (operation, parent);
+      hy_html_view_print (self->html_view, parent);
     }
   else
     {

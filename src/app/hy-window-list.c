@@ -296,7 +296,7 @@ _hy_window_list_show_folder (HyWindow        *self,
   if (g_getenv ("HONGYAN_BENCH") != NULL)
     {
       self->bench_switch_start = g_get_monotonic_time ();
-      g_printerr ("hongyan-bench: switch %.1f\n", self->bench_switch_start / 1000.0);
+      _hy_window_bench_print ("switch");
     }
   list = hy_engine_list_folder (self->engine, folder);
   set_model (self, G_LIST_MODEL (list));

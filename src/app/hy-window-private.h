@@ -88,8 +88,10 @@ HyWindowAccount  *_hy_window_account_of_summary    (HyWindow        *self,
 /* The list now shows an inbox (or All Inboxes) to the user: withdraws the
  * new-mail notifications it makes stale. */
 void              _hy_window_inbox_seen            (HyWindow        *self);
-/* With HONGYAN_BENCH set, prints "hongyan-bench: EVENT MS" (monotonic
- * clock, milliseconds) on stderr after the next frame is drawn. */
+/* Prints "hongyan-bench: EVENT MS cpu MS" on stderr: the monotonic clock
+ * and the CPU time of the process, in milliseconds. */
+void              _hy_window_bench_print           (const char      *event);
+/* With HONGYAN_BENCH set, prints that mark after the next frame is drawn. */
 void              _hy_window_bench_after_frame     (HyWindow        *self,
                                                     const char      *event);
 

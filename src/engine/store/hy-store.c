@@ -97,7 +97,16 @@ _hy_store_open_connection (const char  *path,
                     "PRAGMA cache_size = -32768;"
                     "PRAGMA mmap_size = 1073741824;",
                     NULL, NULL, NULL) != SQLITE_OK
-      || (writer && sqlite3_exec (db, "PRAGMA journal_mode = WAL;", NULL, NULL, NULL) != SQLITE_OK))
+      || (writer && sqlite3_exec (db, "PRAGMA journal_mode = WAL;", NULL, NULL, NULL) != SQLITE_OK)
+      /* Readers serve the front end, which lives long and is judged by
+       * its RSS: the memory map's pages count in it, and each fault maps
+       * the pages around it too, so listing the ids of a 100,000-message
+       * folder mapped 50 MB of a 90 MB file for 3 MB of index.  Read
+       * into a bounded page cache instead: the same speed, 11 MB. */
+      || (!writer && sqlite3_exec (db,
+                                   "PRAGMA mmap_size = 0;"
+                                   "PRAGMA cache_size = -8192;",
+                                   NULL, NULL, NULL) != SQLITE_OK))
     {
       what = g_strdup_printf ("Cannot set up the mail cache “%s”", path);
       _hy_store_set_error (error, db, HY_STORE_ERROR_OPEN, what);
