@@ -1056,8 +1056,25 @@ hy_store_complete_address (HyStore     *self,
 
       if (name != NULL && *name != '\0')
         {
-          g_autofree char *entry = g_strdup_printf ("%s <%s>", name, address);
+          g_autofree char *entry = NULL;
 
+          /* A name with a comma or another special must be quoted, or the
+           * composer would read "Brien, Tom <tom@…>" as two recipients. */
+          if (strpbrk (name, "()<>[]:;@\\,.\"") != NULL)
+            {
+              GString *quoted = g_string_new ("\"");
+
+              for (const char *p = name; *p != '\0'; p++)
+                {
+                  if (*p == '"' || *p == '\\')
+                    g_string_append_c (quoted, '\\');
+                  g_string_append_c (quoted, *p);
+                }
+              g_string_append_printf (quoted, "\" <%s>", address);
+              entry = g_string_free (quoted, FALSE);
+            }
+          else
+            entry = g_strdup_printf ("%s <%s>", name, address);
           g_strv_builder_add (builder, entry);
         }
       else
