@@ -895,7 +895,9 @@ show_header (HyReader *self)
   if (date != NULL)
     {
       g_autoptr(GDateTime) local = g_date_time_to_local (date);
-      g_autofree char *text = g_date_time_format (local, "%x %X");
+      /* Translators: the date of an open message, see g_date_time_format();
+       * e.g. "Sun 22 November 2026, 08:48" */
+      g_autofree char *text = g_date_time_format (local, _("%a %-d %B %Y, %H:%M"));
       g_autofree char *full = g_date_time_format (local, "%c");
 
       gtk_label_set_label (self->date_label, text);
