@@ -156,13 +156,23 @@ change_selection (HyWindow *self,
 
   for (guint i = 0; i < items->len; i++)
     {
-      HyWindowAccount *entry = _hy_window_account_of_summary (self, items->pdata[i]);
-      guint32 flags = hy_message_summary_get_flags (items->pdata[i]);
+      HyMessageSummary *summary = items->pdata[i];
+      HyWindowAccount *entry = _hy_window_account_of_summary (self, summary);
+      guint32 flags = hy_message_summary_get_flags (summary);
       GArray *ids;
-      gint64 id = hy_message_summary_get_id (items->pdata[i]);
+      const gint64 *members;
+      guint n_members;
 
-      /* Only the messages that change, so that undo restores exactly. */
-      if (entry == NULL || ((flags | add) & ~remove) == flags)
+      if (entry == NULL)
+        continue;
+      /* Only the messages that change, so that undo restores exactly; a
+       * conversation row stands for all of its messages. */
+      if (hy_message_summary_get_thread_count (summary) > 1)
+        {
+          if ((add & HY_STORE_FLAG_SEEN) && hy_message_summary_get_thread_unread (summary) == 0)
+            continue;
+        }
+      else if (((flags | add) & ~remove) == flags)
         continue;
       ids = g_hash_table_lookup (by_account, entry);
       if (ids == NULL)
@@ -170,7 +180,8 @@ change_selection (HyWindow *self,
           ids = g_array_new (FALSE, FALSE, sizeof (gint64));
           g_hash_table_insert (by_account, entry, ids);
         }
-      g_array_append_val (ids, id);
+      members = hy_message_summary_get_thread_members (summary, &n_members);
+      g_array_append_vals (ids, members, n_members);
     }
 
   g_hash_table_iter_init (&iter, by_account);
@@ -191,7 +202,8 @@ move_selection (HyWindow   *self,
   for (guint i = 0; i < items->len; i++)
     {
       HyWindowAccount *entry = _hy_window_account_of_summary (self, items->pdata[i]);
-      gint64 id = hy_message_summary_get_id (items->pdata[i]);
+      const gint64 *members;
+      guint n_members;
       GArray *ids;
 
       if (entry == NULL)
@@ -202,10 +214,12 @@ move_selection (HyWindow   *self,
           ids = g_array_new (FALSE, FALSE, sizeof (gint64));
           g_hash_table_insert (by_account, entry, ids);
         }
-      g_array_append_val (ids, id);
+      /* A conversation row moves all of its messages in the folder. */
+      members = hy_message_summary_get_thread_members (items->pdata[i], &n_members);
+      g_array_append_vals (ids, members, n_members);
     }
 
-  hy_reader_clear (self->reader);
+  _hy_window_list_clear_reader (self);
   g_hash_table_iter_init (&iter, by_account);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
@@ -324,7 +338,12 @@ forward_as_attachment (GtkWidget *widget, const char *name, GVariant *parameter)
 static void
 print (GtkWidget *widget, const char *name, GVariant *parameter)
 {
-  hy_reader_print (HY_WINDOW (widget)->reader);
+  HyWindow *self = HY_WINDOW (widget);
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->conversation)))
+    hy_conversation_view_print (self->conversation);
+  else
+    hy_reader_print (self->reader);
 }
 
 /* ------------------------------------------------------------------ */

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "api/hy-engine.h"
+#include "hy-conversation-view.h"
 #include "hy-reader.h"
 #include "hy-window.h"
 
@@ -59,6 +60,7 @@ struct _HyWindow
   GtkSpinner           *list_spinner;
   GMenuModel           *message_menu;
   HyReader             *reader;
+  HyConversationView   *conversation;     /* instead of the reader for a thread */
 };
 
 /* hy-window-sidebar.c */
@@ -82,6 +84,11 @@ HyMessageSummary *_hy_window_list_get_single       (HyWindow        *self);
 GPtrArray        *_hy_window_list_get_selected     (HyWindow        *self);
 HyWindowAccount  *_hy_window_account_of_summary    (HyWindow        *self,
                                                     HyMessageSummary *summary);
+/* Shows the current folder again, as a list of messages or of
+ * conversations as the setting says. */
+void              _hy_window_list_refresh_mode     (HyWindow        *self);
+/* Empties the reader pane (message or conversation). */
+void              _hy_window_list_clear_reader     (HyWindow        *self);
 
 /* hy-window.c */
 /* With HONGYAN_BENCH set, prints "hongyan-bench: EVENT MS" (monotonic

@@ -265,6 +265,16 @@ hy_window_new (HyApplication *application)
   self->settings = g_object_ref (hy_application_get_settings (application));
   self->engine = g_object_ref (hy_application_get_engine (application));
   restore_window_state (self);
+  {
+    /* The list's menu switches conversations on and off, live. */
+    g_autoptr(GAction) conversations = g_settings_create_action (self->settings, "conversation-view");
+
+    g_action_map_add_action (G_ACTION_MAP (self), conversations);
+    g_signal_connect_object (self->settings, "changed::conversation-view",
+                             G_CALLBACK (_hy_window_list_refresh_mode), self, G_CONNECT_SWAPPED);
+    /* GSettings only reports changes of keys read since connecting. */
+    (void) g_settings_get_boolean (self->settings, "conversation-view");
+  }
 
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (application),
@@ -488,6 +498,7 @@ hy_window_class_init (HyWindowClass *klass)
   window_class->close_request = hy_window_close_request;
 
   g_type_ensure (HY_TYPE_READER);
+  g_type_ensure (HY_TYPE_CONVERSATION_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/hongyan/Hongyan/ui/hy-window.ui");
@@ -509,6 +520,7 @@ hy_window_class_init (HyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HyWindow, list_spinner);
   gtk_widget_class_bind_template_child (widget_class, HyWindow, message_menu);
   gtk_widget_class_bind_template_child (widget_class, HyWindow, reader);
+  gtk_widget_class_bind_template_child (widget_class, HyWindow, conversation);
 
   _hy_window_actions_class_init (widget_class);
 }
