@@ -539,6 +539,21 @@ on_conversation_expanded (HyConversationView *conversation,
       }
 }
 
+static gboolean
+on_delete_key (GtkWidget *widget,
+               GVariant  *args,
+               gpointer   user_data)
+{
+  HyWindow *self = user_data;
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  if (focus != NULL && (focus == self->sidebar_pane || gtk_widget_is_ancestor (focus, self->sidebar_pane)))
+    return FALSE;
+  if (focus != NULL && GTK_IS_EDITABLE (focus))
+    return FALSE;
+  return gtk_widget_activate_action (GTK_WIDGET (self), "win.delete", NULL);
+}
+
 void
 _hy_window_list_init (HyWindow *self)
 {
@@ -554,17 +569,19 @@ _hy_window_list_init (HyWindow *self)
   g_signal_connect (self->conversation, "message-expanded", G_CALLBACK (on_conversation_expanded), self);
   g_signal_connect (self->conversation, "loaded", G_CALLBACK (on_conversation_loaded), self);
 
-  /* Delete only where it cannot mean "delete a character": on the list. */
+  /* Delete deletes the selection wherever the focus is in the list or
+   * the reader; an entry that has the focus takes the key first (this
+   * runs in the bubble phase), and the sidebar keeps it. */
   {
     GtkEventController *shortcuts = gtk_shortcut_controller_new ();
 
     gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
                                           gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
-                                                            gtk_named_action_new ("win.delete")));
+                                                            gtk_callback_action_new (on_delete_key, self, NULL)));
     gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
                                           gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_KP_Delete, 0),
-                                                            gtk_named_action_new ("win.delete")));
-    gtk_widget_add_controller (GTK_WIDGET (self->message_view), shortcuts);
+                                                            gtk_callback_action_new (on_delete_key, self, NULL)));
+    gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
   }
 
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);

@@ -70,6 +70,9 @@ gboolean          _hy_window_sidebar_select        (HyWindow        *self,
                                                     HyWindowAccount *entry,
                                                     gint64           folder_id);
 const char       *_hy_window_folder_icon           (HyFolderRole     role);
+/* @folders (HyFolder) in the sidebar's order: the inbox, the other
+ * special folders, then the rest by name. */
+GPtrArray        *_hy_window_sorted_folders        (GListModel      *folders);
 
 /* hy-window-list.c */
 void              _hy_window_list_init             (HyWindow        *self);

@@ -59,8 +59,8 @@ role_rank (HyFolderRole role)
   return role > HY_FOLDER_ROLE_NONE && role < HY_FOLDER_ROLE_LAST ? rank[role] : 100;
 }
 
-static GPtrArray *
-sorted_folders (GListModel *folders)
+GPtrArray *
+_hy_window_sorted_folders (GListModel *folders)
 {
   guint n = folders != NULL ? g_list_model_get_n_items (folders) : 0;
   GPtrArray *sorted = g_ptr_array_new_full (n, g_object_unref);
@@ -222,7 +222,7 @@ _hy_window_sidebar_rebuild (HyWindow *self)
   for (guint i = 0; i < self->accounts->len; i++)
     {
       HyWindowAccount *entry = self->accounts->pdata[i];
-      g_autoptr(GPtrArray) folders = sorted_folders (entry->folders);
+      g_autoptr(GPtrArray) folders = _hy_window_sorted_folders (entry->folders);
 
       gtk_list_box_append (self->folder_list, make_account_title (entry));
       for (guint j = 0; j < folders->len; j++)

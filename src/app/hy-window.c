@@ -248,6 +248,7 @@ hy_window_new (HyApplication *application)
     { "win.search", { "<Control>f", NULL } },
     { "win.refresh", { "F5", NULL } },
     { "win.print", { "<Control>p", NULL } },
+    { "win.move-to", { "<Control><Shift>m", NULL } },
     { "win.toggle-flag", { "<Control>g", NULL } },
     { "win.mark-read", { "<Control>i", NULL } },
     { "win.mark-unread", { "<Control><Shift>i", NULL } },
@@ -373,6 +374,9 @@ on_folder_found (GObject      *object,
 
   hy_reader_show_message (self->reader, self->engine, entry->account, request->message_id);
   adw_leaflet_set_visible_child (self->leaflet, self->reader_pane);
+  /* The keys (Delete, arrows) act on the message shown, not on the
+   * sidebar. */
+  gtk_widget_grab_focus (GTK_WIDGET (self->message_view));
   show_request_free (request);
 }
 

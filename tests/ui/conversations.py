@@ -94,6 +94,16 @@ def server_flags(mailbox, message_id):
         imap.logout()
 
 
+def window_png(title, path):
+    """Saves the top-level window called @title as PNG (without a window
+    manager a dialog may sit under the main window in the screen)."""
+    tree = subprocess.run(["xwininfo", "-root", "-tree"], check=True, capture_output=True,
+                          text=True, timeout=30).stdout
+    wid = re.search(r"^\s*(0x[0-9a-f]+) \"" + re.escape(title) + "\"", tree, re.M).group(1)
+    subprocess.run(["sh", "-c", f"xwd -silent -id {wid} | xwdtopnm 2>/dev/null | pnmtopng > '{path}'"],
+                   check=True, timeout=60)
+
+
 def set_window_state(name, value):
     """Sets the state of the window's stateful action @name (a GVariant text)."""
     subprocess.run(["gdbus", "call", "--session", "--dest", uitest.APP_ID,
@@ -135,7 +145,7 @@ def main():
     check_imap(imap.append("INBOX", r"(\Seen)", None,
                            message(token, 5, "Shop <shop@example.org>", loose_delete, "Ten percent off.", day=18)),
                "APPEND")
-    check_imap(imap.create("Receipts " + token), "CREATE")
+    check_imap(imap.create("Receipts-" + token), "CREATE")
     imap.logout()
 
     run(CLI, "account", "add", "--id", "conv", "--address", os.environ["HY_TEST_ALICE_ADDRESS"],
@@ -187,6 +197,35 @@ def main():
         set_window_state("conversation-view", "false")
         uitest.wait_for(lambda: not look.shows(", 3 messages"), "one row per message again")
 
+        # Move to…: the dialog finds the folder by part of its name; the
+        # message moves on the server; Undo brings it back.
+        folder = "Receipts-" + token
+        app.activate_action("show-message", f'<("conv", int64 {inbox[loose_move]["id"]})>')
+        uitest.wait_for(lambda: look.shows("Thank you for your order."), "the receipt in the reader")
+        uitest.wait_for(lambda: look.press("Move To…"), "the Move To button")
+        uitest.wait_for(lambda: look.shows("Find a folder"), "the Move To dialog")
+        uitest.type_text("receipts")
+        time.sleep(1)
+        window_png("Move To", app.screenshot_path("move-dialog.png"))
+        uitest.keys("Return")
+        uitest.wait_for(lambda: loose_move in server_subjects(folder), "the receipt to reach its folder on the server")
+        assert loose_move not in server_subjects("INBOX"), "the moved message is still in the inbox"
+        uitest.wait_for(lambda: look.shows("moved to " + folder), "the toast of the move")
+        uitest.screen_png(app.screenshot_path("move-toast.png"))
+        uitest.wait_for(lambda: look.press("Undo"), "the toast's Undo button")
+        uitest.wait_for(lambda: loose_move in server_subjects("INBOX"), "Undo to bring the receipt back", timeout=60)
+        assert loose_move not in server_subjects(folder), "the message is still in the other folder after Undo"
+
+        # The Delete key (focus in the reader or the list) moves to Trash;
+        # Undo brings the message back.
+        app.activate_action("show-message", f'<("conv", int64 {inbox[loose_delete]["id"]})>')
+        uitest.wait_for(lambda: look.shows("Ten percent off."), "the coupon in the reader")
+        uitest.keys("Delete")
+        uitest.wait_for(lambda: loose_delete in server_subjects("Trash"), "the coupon to reach Trash on the server")
+        uitest.wait_for(lambda: look.press("Undo"), "the toast's Undo button")
+        uitest.wait_for(lambda: loose_delete in server_subjects("INBOX"), "Undo to bring the coupon back", timeout=60)
+        assert loose_delete not in server_subjects("Trash"), "the coupon is still in Trash after Undo"
+
         app.activate_action("quit")
         rc = app.wait()
     except BaseException:
@@ -198,7 +237,7 @@ def main():
         app.kill()
     uitest.check_clean_exit(rc, app.stderr_text())
     shutil.rmtree(profile, ignore_errors=True)
-    print("ok: conversations")
+    print("ok: conversations, move to with undo, delete with undo")
 
 
 if __name__ == "__main__":

@@ -168,7 +168,7 @@ def _press(pid, name):
 
 
 # X keycodes of Xvfb's default (US) keymap.
-KEYCODES = {"Control": 37, "f": 41, "Return": 36, "Escape": 9}
+KEYCODES = {"Control": 37, "f": 41, "Return": 36, "Escape": 9, "Delete": 119}
 
 
 def _keys(names):
