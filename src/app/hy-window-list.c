@@ -432,6 +432,23 @@ _hy_window_list_search (HyWindow   *self,
   set_model (self, G_LIST_MODEL (list));
 }
 
+void
+_hy_window_list_show_outbox (HyWindow        *self,
+                             HyWindowAccount *entry)
+{
+  g_return_if_fail (entry != NULL);
+
+  self->current = entry;
+  g_clear_object (&self->current_folder);
+  adw_window_title_set_title (self->list_title, _("Outbox"));
+  adw_window_title_set_subtitle (self->list_title,
+                                 self->accounts->len > 1 ? hy_account_get_address (entry->account) : NULL);
+  gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  set_model (self, NULL);
+  hy_outbox_view_set_outbox (self->outbox_view, entry->outbox);
+  gtk_stack_set_visible_child_name (self->list_stack, "outbox");
+}
+
 static void
 on_search_changed (GtkSearchEntry *entry,
                    HyWindow       *self)
@@ -568,6 +585,9 @@ _hy_window_list_init (HyWindow *self)
   g_signal_connect (self->message_view, "activate", G_CALLBACK (on_activate), self);
   g_signal_connect (self->conversation, "message-expanded", G_CALLBACK (on_conversation_expanded), self);
   g_signal_connect (self->conversation, "loaded", G_CALLBACK (on_conversation_loaded), self);
+
+  self->outbox_view = HY_OUTBOX_VIEW (hy_outbox_view_new ());
+  gtk_stack_add_named (self->list_stack, GTK_WIDGET (self->outbox_view), "outbox");
 
   /* Delete deletes the selection wherever the focus is in the list or
    * the reader; an entry that has the focus takes the key first (this

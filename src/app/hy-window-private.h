@@ -6,6 +6,7 @@
 
 #include "api/hy-engine.h"
 #include "hy-conversation-view.h"
+#include "hy-outbox-view.h"
 #include "hy-reader.h"
 #include "hy-window.h"
 
@@ -16,6 +17,9 @@ typedef struct {
   HyAccount     *account;
   GListModel    *folders;       /* HyFolder, kept current by the engine */
   HyMessageList *unified_list;  /* its inbox in "All Inboxes", or NULL */
+  HyOutbox      *outbox;        /* NULL until its store is open */
+  guint          outbox_count;  /* messages waiting in it */
+  gulong         outbox_changed_id;
 } HyWindowAccount;
 
 struct _HyWindow
@@ -61,6 +65,7 @@ struct _HyWindow
   GMenuModel           *message_menu;
   HyReader             *reader;
   HyConversationView   *conversation;     /* instead of the reader for a thread */
+  HyOutboxView         *outbox_view;      /* a page of list_stack */
 };
 
 /* hy-window-sidebar.c */
@@ -69,7 +74,13 @@ void              _hy_window_sidebar_rebuild       (HyWindow        *self);
 gboolean          _hy_window_sidebar_select        (HyWindow        *self,
                                                     HyWindowAccount *entry,
                                                     gint64           folder_id);
+gboolean          _hy_window_sidebar_select_outbox (HyWindow        *self,
+                                                    HyWindowAccount *entry);
 const char       *_hy_window_folder_icon           (HyFolderRole     role);
+/* HyOutbox::changed: recounts the outbox of the account (its sidebar row
+ * shows while it holds messages). */
+void              _hy_window_sidebar_outbox_changed (HyOutbox       *outbox,
+                                                    HyWindow        *self);
 /* @folders (HyFolder) in the sidebar's order: the inbox, the other
  * special folders, then the rest by name. */
 GPtrArray        *_hy_window_sorted_folders        (GListModel      *folders);
@@ -83,6 +94,8 @@ void              _hy_window_list_show_folder      (HyWindow        *self,
 void              _hy_window_list_show_unified     (HyWindow        *self);
 void              _hy_window_list_search           (HyWindow        *self,
                                                     const char      *query);
+void              _hy_window_list_show_outbox      (HyWindow        *self,
+                                                    HyWindowAccount *entry);
 HyMessageSummary *_hy_window_list_get_single       (HyWindow        *self);
 GPtrArray        *_hy_window_list_get_selected     (HyWindow        *self);
 HyWindowAccount  *_hy_window_account_of_summary    (HyWindow        *self,

@@ -19,8 +19,17 @@ account_entry_free (HyWindowAccount *entry)
   g_clear_object (&entry->account);
   g_clear_object (&entry->folders);
   g_clear_object (&entry->unified_list);
+  if (entry->outbox != NULL)
+    g_clear_signal_handler (&entry->outbox_changed_id, entry->outbox);
+  g_clear_object (&entry->outbox);
   g_free (entry);
 }
+
+static HyWindowAccount *find_entry     (HyWindow      *self,
+                                        const char    *account_id);
+static void             on_show_outbox (GSimpleAction *action,
+                                        GVariant      *parameter,
+                                        HyWindow      *self);
 
 static void
 restore_window_state (HyWindow *self)
@@ -276,6 +285,14 @@ hy_window_new (HyApplication *application)
     /* GSettings only reports changes of keys read since connecting. */
     (void) g_settings_get_boolean (self->settings, "conversation-view");
   }
+  {
+    /* win.show-outbox (s): an account's outbox, for notifications and
+     * tests (exported on D-Bus with the window). */
+    g_autoptr(GSimpleAction) show_outbox = g_simple_action_new ("show-outbox", G_VARIANT_TYPE_STRING);
+
+    g_signal_connect_object (show_outbox, "activate", G_CALLBACK (on_show_outbox), self, 0);
+    g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (show_outbox));
+  }
 
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (application),
@@ -283,6 +300,17 @@ hy_window_new (HyApplication *application)
 
   load_accounts (self);
   return self;
+}
+
+static void
+on_show_outbox (GSimpleAction *action,
+                GVariant      *parameter,
+                HyWindow      *self)
+{
+  HyWindowAccount *entry = find_entry (self, g_variant_get_string (parameter, NULL));
+
+  if (entry != NULL && entry->outbox != NULL && !_hy_window_sidebar_select_outbox (self, entry))
+    _hy_window_list_show_outbox (self, entry);
 }
 
 void
