@@ -1265,11 +1265,21 @@ hy_store_list_thread_heads (HyStore  *self,
 
   if ((db = acquire_reader (self, error)) == NULL)
     return NULL;
-  /* A walk over messages_folder_thread (folder_id, thread_id, id): each
-   * group's max(id) is its last index entry, so 100,000 messages cost
-   * one pass over the index and a sort of the threads. */
-  stmt = prepare_reader (db, "SELECT max(id) AS head FROM messages WHERE folder_id = ?1 "
-                         "GROUP BY thread_id ORDER BY head DESC LIMIT ?2", error);
+  if (limit > 0)
+    /* The newest few: walk the folder newest first (messages_folder) and
+     * keep a message when no newer one of its thread is in the folder (a
+     * seek in messages_folder_thread): well under a millisecond. */
+    stmt = prepare_reader (db, "SELECT id FROM messages AS m WHERE folder_id = ?1 AND NOT EXISTS "
+                           "(SELECT 1 FROM messages AS n WHERE n.folder_id = ?1 "
+                           "AND n.thread_id = m.thread_id AND n.id > m.id) "
+                           "ORDER BY id DESC LIMIT ?2", error);
+  else
+    /* All of them: one pass over messages_folder_thread (folder_id,
+     * thread_id, id), where each group's max(id) is its last entry, and
+     * a sort of the threads (about 0.1 to 0.3 s for 100,000 threads of
+     * one message, in the list's loading thread). */
+    stmt = prepare_reader (db, "SELECT max(id) AS head FROM messages WHERE folder_id = ?1 "
+                           "GROUP BY thread_id ORDER BY head DESC LIMIT ?2", error);
   if (stmt == NULL)
     {
       release_reader (self, db);

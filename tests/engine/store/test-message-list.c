@@ -362,10 +362,24 @@ test_threads_use_index (Fixture       *f,
   while (sqlite3_step (stmt) == SQLITE_ROW)
     g_string_append_printf (plan, "%s\n", (const char *) sqlite3_column_text (stmt, 3));
   sqlite3_finalize (stmt);
-  sqlite3_close (db);
   g_test_message ("%s", plan->str);
   g_assert_nonnull (strstr (plan->str, "COVERING INDEX messages_folder_thread"));
   g_assert_null (strstr (plan->str, "GROUP BY"));
+
+  /* The first page walks the folder in order and seeks each thread. */
+  g_string_truncate (plan, 0);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "EXPLAIN QUERY PLAN SELECT id FROM messages AS m WHERE folder_id = 1 "
+                                       "AND NOT EXISTS (SELECT 1 FROM messages AS n WHERE n.folder_id = 1 "
+                                       "AND n.thread_id = m.thread_id AND n.id > m.id) ORDER BY id DESC LIMIT 100",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (plan, "%s\n", (const char *) sqlite3_column_text (stmt, 3));
+  sqlite3_finalize (stmt);
+  g_test_message ("%s", plan->str);
+  g_assert_nonnull (strstr (plan->str, "USING INDEX messages_folder"));
+  g_assert_nonnull (strstr (plan->str, "COVERING INDEX messages_folder_thread (folder_id=? AND thread_id=? AND id>?)"));
+  g_assert_null (strstr (plan->str, "TEMP B-TREE"));
+  sqlite3_close (db);
 }
 
 int
