@@ -244,6 +244,31 @@ cpu_ms (void)
          + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000.0;
 }
 
+/* With --maildir, each generated message is also written there (Maildir
+ * flags S and F as in the store), so that other tools can index the same
+ * mail: bench/store/notmuch-compare.sh times notmuch on it. */
+static char *maildir_path;
+
+static void
+export_message (const HyStoreMessage *m,
+                const char           *raw,
+                gsize                 length)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  name = g_strdup_printf ("%u.hybench:2,%s%s", m->uid,
+                          (m->flags & HY_STORE_FLAG_FLAGGED) ? "F" : "",
+                          (m->flags & HY_STORE_FLAG_SEEN) ? "S" : "");
+  path = g_build_filename (maildir_path, "cur", name, NULL);
+  if (!g_file_set_contents (path, raw, length, &error))
+    {
+      fprintf (stderr, "hy-bench-store: %s\n", error->message);
+      exit (1);
+    }
+}
+
 static void
 generate (HyStore *store,
           guint    n_messages,
@@ -312,11 +337,22 @@ generate (HyStore *store,
           m->size = text->len + 600;
 
           g_string_truncate (raw, 0);
-          g_string_append_printf (raw, "From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: %s\r\n"
-                                  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                                  "Content-Transfer-Encoding: 8bit\r\n\r\n%s\r\n",
-                                  m->from, m->to, m->subject, m->message_id, text->str);
+          {
+            g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (m->date);
+            g_autofree char *date = g_date_time_format (when, "%a, %d %b %Y %H:%M:%S +0000");
+
+            g_string_append_printf (raw, "From: %s\r\nTo: %s\r\n%s%s%sSubject: %s\r\nDate: %s\r\n"
+                                    "Message-ID: %s\r\n%s%s%s"
+                                    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                                    "Content-Transfer-Encoding: 8bit\r\n\r\n%s\r\n",
+                                    m->from, m->to, m->cc ? "Cc: " : "", m->cc ? m->cc : "", m->cc ? "\r\n" : "",
+                                    m->subject, date, m->message_id,
+                                    m->in_reply_to ? "In-Reply-To: " : "", m->in_reply_to ? m->in_reply_to : "",
+                                    m->in_reply_to ? "\r\n" : "", text->str);
+          }
           bytes = g_bytes_new (raw->str, raw->len);
+          if (maildir_path != NULL)
+            export_message (m, raw->str, raw->len);
 
           h0 = now_ms ();
           hy_store_transaction_add_message (txn, m, &error);
@@ -475,11 +511,14 @@ main (int    argc,
   int messages = 100000;
   int runs = 21;
   gboolean keep = FALSE;
+  gboolean skip_header_sync = FALSE;
   const GOptionEntry entries[] = {
     { "store", 's', 0, G_OPTION_ARG_FILENAME, &path, "Use (and fill if empty) this store", "FILE" },
     { "messages", 'n', 0, G_OPTION_ARG_INT, &messages, "Messages to generate (default 100000)", "N" },
     { "runs", 'r', 0, G_OPTION_ARG_INT, &runs, "Runs per measurement (default 21)", "N" },
     { "keep", 'k', 0, G_OPTION_ARG_NONE, &keep, "Keep a generated temporary store", NULL },
+    { "maildir", 0, 0, G_OPTION_ARG_FILENAME, &maildir_path, "Also write the generated mail to this Maildir", "DIR" },
+    { "skip-header-sync", 0, 0, G_OPTION_ARG_NONE, &skip_header_sync, "Do not time header inserts", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— time the offline store");
@@ -496,6 +535,19 @@ main (int    argc,
     }
   g_mime_init ();
 
+  if (maildir_path != NULL)
+    {
+      g_autofree char *cur = g_build_filename (maildir_path, "cur", NULL);
+      g_autofree char *new_dir = g_build_filename (maildir_path, "new", NULL);
+      g_autofree char *tmp = g_build_filename (maildir_path, "tmp", NULL);
+
+      if (g_mkdir_with_parents (cur, 0700) != 0 || g_mkdir_with_parents (new_dir, 0700) != 0 ||
+          g_mkdir_with_parents (tmp, 0700) != 0)
+        {
+          fprintf (stderr, "hy-bench-store: cannot create the Maildir %s\n", maildir_path);
+          return 1;
+        }
+    }
   if (path == NULL)
     {
       dir = g_dir_make_tmp ("hy-bench-store-XXXXXX", &error);
@@ -521,7 +573,8 @@ main (int    argc,
 
   time_searches (store, runs);
   time_list_model (store, runs);
-  time_header_sync (20000);
+  if (!skip_header_sync)
+    time_header_sync (20000);
 
   if (dir != NULL && !keep)
     {

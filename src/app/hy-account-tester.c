@@ -260,6 +260,7 @@ hy_account_tester_test_async (HyAccountTester      *self,
 
   test->connection = hy_connection_new (server->host, server->port, net_security (server->security));
   hy_connection_set_timeout (test->connection, TEST_TIMEOUT);
+  hy_connection_set_auth_mechanism (test->connection, server->auth_mechanism);
   if (self->ca_file != NULL)
     hy_connection_set_ca_file (test->connection, self->ca_file);
   /* The user chose an unencrypted connection behind a warning. */
@@ -349,6 +350,10 @@ hy_account_tester_describe_error (const GError         *error,
         case HY_NET_ERROR_TIMEOUT:
           return g_strdup_printf (_("%s did not answer in time. Try again later."), host);
         case HY_NET_ERROR_AUTH_MECHANISM:
+          if (server->auth_mechanism != NULL)
+            /* Translators: the first %s is a server, the second a method such as SCRAM-SHA-256 */
+            return g_strdup_printf (_("%s does not offer the sign-in method %s. Choose another method, or Automatic."),
+                                    host, server->auth_mechanism);
           return g_strdup_printf (_("%s offers no sign-in method that Hongyan supports."), host);
         case HY_NET_ERROR_CLOSED:
         case HY_NET_ERROR_LINE_TOO_LONG:

@@ -13,6 +13,7 @@
 #include "hy-application.h"
 #include "hy-compose-actions.h"
 #include "hy-notifier.h"
+#include "hy-password-prompter.h"
 #include "hy-preferences-window.h"
 #include "hy-screenshot.h"
 #include "hy-secret-credentials.h"
@@ -28,6 +29,7 @@ struct _HyApplication
   HyEngine       *engine;
   HyCertificatePins *pins;
   HyNotifier     *notifier;
+  HyPasswordPrompter *prompter;
   gboolean        background_hold;
   char           *screenshot_path;
   gboolean        exit_after_screenshot;
@@ -90,6 +92,22 @@ hy_application_get_account_manager (HyApplication *self)
   /* One manager for the whole process: the engine's, so that an account
    * added in the assistant is opened and synced by the engine. */
   return hy_engine_get_account_manager (hy_application_get_engine (self));
+}
+
+HyNotifier *
+hy_application_get_notifier (HyApplication *self)
+{
+  g_return_val_if_fail (HY_IS_APPLICATION (self), NULL);
+
+  return self->notifier;
+}
+
+HyPasswordPrompter *
+hy_application_get_password_prompter (HyApplication *self)
+{
+  g_return_val_if_fail (HY_IS_APPLICATION (self), NULL);
+
+  return self->prompter;
 }
 
 HyCertificatePins *
@@ -268,6 +286,7 @@ hy_application_startup (GApplication *app)
   /* New mail is announced whether a window is open or the app runs in
    * the background. */
   self->notifier = hy_notifier_new (GTK_APPLICATION (self), hy_application_get_engine (self), self->settings);
+  self->prompter = hy_password_prompter_new (GTK_APPLICATION (self), hy_application_get_engine (self));
 
   /* Without a TLS backend no server can be reached; say so plainly now
    * rather than failing on every connection later. */
@@ -353,10 +372,16 @@ add_account (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (assistant));
 }
 
+/* The guide as installed by gnome.yelp() (share/help/LANG/hongyan), and
+ * where it can be read on the web: a help viewer outside a Flatpak sandbox
+ * cannot see the pages inside it, and a system may have no help viewer. */
+#define HELP_URI "help:" GETTEXT_PACKAGE
+#define HELP_WEB_URI "https://github.com/hongyan/hongyan/tree/main/help/C"
+
 static void
-on_help_shown (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_web_help_shown (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
 
@@ -366,14 +391,31 @@ on_help_shown (GObject      *object,
 }
 
 static void
+on_help_shown (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (gtk_show_uri_full_finish (GTK_WINDOW (object), result, &error) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_debug ("No help viewer for %s (%s); opening %s", HELP_URI, error->message, HELP_WEB_URI);
+  gtk_show_uri_full (GTK_WINDOW (object), HELP_WEB_URI, GDK_CURRENT_TIME, NULL,
+                     on_web_help_shown, NULL);
+}
+
+static void
 show_help (GSimpleAction *action,
            GVariant      *parameter,
            gpointer       user_data)
 {
   GtkApplication *app = user_data;
+  gboolean sandboxed = g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS);
 
-  gtk_show_uri_full (gtk_application_get_active_window (app), "help:hongyan",
-                     GDK_CURRENT_TIME, NULL, on_help_shown, NULL);
+  gtk_show_uri_full (gtk_application_get_active_window (app),
+                     sandboxed ? HELP_WEB_URI : HELP_URI, GDK_CURRENT_TIME, NULL,
+                     sandboxed ? on_web_help_shown : on_help_shown, NULL);
 }
 
 static void
@@ -468,6 +510,7 @@ hy_application_finalize (GObject *object)
   HyApplication *self = HY_APPLICATION (object);
 
   g_clear_object (&self->notifier);
+  g_clear_object (&self->prompter);
   g_clear_object (&self->engine);
   g_clear_object (&self->settings);
   g_clear_object (&self->pins);

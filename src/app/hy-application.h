@@ -9,6 +9,8 @@
 #include "api/hy-engine.h"
 #include "account/hy-account-manager.h"
 #include "account/hy-certificate-pins.h"
+#include "hy-notifier.h"
+#include "hy-password-prompter.h"
 
 G_BEGIN_DECLS
 
@@ -23,6 +25,10 @@ GSettings     *hy_application_get_settings (HyApplication *self);
 HyEngine      *hy_application_get_engine   (HyApplication *self);
 /* The accounts, with passwords in the desktop keyring. */
 HyAccountManager  *hy_application_get_account_manager (HyApplication *self);
+/* The new-mail notifications (NULL before start-up). */
+HyNotifier        *hy_application_get_notifier (HyApplication *self);
+/* Asks for passwords the servers need (NULL before start-up). */
+HyPasswordPrompter *hy_application_get_password_prompter (HyApplication *self);
 /* Certificates the user trusted, per account and server. */
 HyCertificatePins *hy_application_get_certificate_pins (HyApplication *self);
 

@@ -10,8 +10,10 @@
 
 #include "account/hy-account-manager.h"
 #include "hy-compose-actions.h"
+#include "hy-password-prompter.h"
 #include "hy-window.h"
 #include "mime/hy-message.h"
+#include "smtp/hy-smtp-error.h"
 #include "sync/hy-drafts.h"
 #include "sync/hy-outbox.h"
 
@@ -31,17 +33,22 @@ typedef struct
   char          *account_id;
   gint64         message_id;
   Kind           kind;
+  HyMessage     *original;   /* forward as attachment: while its bytes load */
 } OpenData;
 
 static void
 open_data_free (OpenData *data)
 {
   g_clear_object (&data->app);
+  g_clear_object (&data->original);
   g_free (data->account_id);
   g_free (data);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenData, open_data_free)
+
+static void report_failure (OpenData   *data,
+                            const char *detail);
 
 static HyAccountManager *
 get_account_manager (HyApplication *app)
@@ -92,6 +99,9 @@ static void     on_discard_draft (HyComposer       *composer,
                                   const char       *account_id,
                                   gint64            draft_id,
                                   HyApplication    *app);
+static gboolean on_size_limit_needed (HyComposer    *composer,
+                                      const char    *account_id,
+                                      HyApplication *app);
 
 static HyComposer *
 new_composer_for (HyApplication *app,
@@ -120,6 +130,7 @@ new_composer_for (HyApplication *app,
   g_signal_connect_object (composer, "send", G_CALLBACK (on_composer_send), app, 0);
   g_signal_connect_object (composer, "save-draft", G_CALLBACK (on_save_draft), app, 0);
   g_signal_connect_object (composer, "discard-draft", G_CALLBACK (on_discard_draft), app, 0);
+  g_signal_connect_object (composer, "size-limit-needed", G_CALLBACK (on_size_limit_needed), app, 0);
   return composer;
 }
 
@@ -218,12 +229,33 @@ withdraw_notifications (HyApplication *app,
   g_application_withdraw_notification (G_APPLICATION (app), sent_id);
 }
 
+/* Messages held back by a refused SMTP password, sent again as soon
+ * as the user gives a new one. */
+#define AUTH_WAITING_DATA "hy-auth-waiting"
+
+static GArray *
+auth_waiting (HyOutbox *outbox)
+{
+  GArray *ids = g_object_get_data (G_OBJECT (outbox), AUTH_WAITING_DATA);
+
+  if (ids == NULL)
+    {
+      ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_object_set_data_full (G_OBJECT (outbox), AUTH_WAITING_DATA, ids, (GDestroyNotify) g_array_unref);
+    }
+  return ids;
+}
+
 static void
 on_outbox_sent (HyOutbox      *outbox,
                 gint64         id,
                 HyOutboxEntry *entry,
                 HyApplication *app)
 {
+  HyPasswordPrompter *prompter = hy_application_get_password_prompter (app);
+
+  if (prompter != NULL)
+    hy_password_prompter_outgoing_accepted (prompter, hy_outbox_get_account (outbox));
   g_autoptr(GNotification) notification = g_notification_new (_("Message sent"));
   g_autofree char *notification_id = g_strdup_printf ("outbox-%" G_GINT64_FORMAT, id);
 
@@ -248,8 +280,21 @@ on_outbox_failed (HyOutbox      *outbox,
 
   if (!permanent)
     {
+      HyPasswordPrompter *prompter = hy_application_get_password_prompter (app);
+
       g_debug ("Sending message %" G_GINT64_FORMAT " failed for now, retried later: %s",
                id, error->message);
+      if (prompter != NULL && g_error_matches (error, HY_SMTP_ERROR, HY_SMTP_ERROR_AUTH_FAILED))
+        {
+          GArray *ids = auth_waiting (outbox);
+          gboolean known = FALSE;
+
+          for (guint i = 0; i < ids->len; i++)
+            known |= g_array_index (ids, gint64, i) == id;
+          if (!known)
+            g_array_append_val (ids, id);
+          hy_password_prompter_outgoing_refused (prompter, account);
+        }
       return;
     }
 
@@ -265,6 +310,27 @@ on_outbox_failed (HyOutbox      *outbox,
   g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_HIGH);
   g_application_send_notification (G_APPLICATION (app), notification_id, notification);
   release_hold_for (app, id);
+}
+
+static void
+on_password_saved (HyPasswordPrompter *prompter,
+                   HyAccount          *account,
+                   gboolean            outgoing,
+                   HyOutbox           *outbox)
+{
+  g_autoptr(GArray) ids = NULL;
+
+  if (!outgoing || account != hy_outbox_get_account (outbox))
+    return;
+  ids = g_object_steal_data (G_OBJECT (outbox), AUTH_WAITING_DATA);
+  for (guint i = 0; ids != NULL && i < ids->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!hy_outbox_retry (outbox, g_array_index (ids, gint64, i), &error))
+        g_debug ("Not sending message %" G_GINT64_FORMAT " again: %s",
+                 g_array_index (ids, gint64, i), error->message);
+    }
 }
 
 /* The account's outbox, made and started on first use; NULL while the
@@ -298,6 +364,9 @@ get_outbox (HyApplication *app,
     hy_outbox_set_ca_file (outbox, ca_file);
   g_signal_connect_object (outbox, "sent", G_CALLBACK (on_outbox_sent), app, 0);
   g_signal_connect_object (outbox, "failed", G_CALLBACK (on_outbox_failed), app, 0);
+  if (hy_application_get_password_prompter (app) != NULL)
+    g_signal_connect_object (hy_application_get_password_prompter (app), "password-saved",
+                             G_CALLBACK (on_password_saved), outbox, 0);
   hy_outbox_start (outbox);
   g_hash_table_insert (outboxes, g_strdup (hy_account_get_id (account)), outbox);
   return outbox;
@@ -528,6 +597,84 @@ outbox_edit_activated (GSimpleAction *action,
 }
 
 
+/* The outgoing server's size limit: what the account's outbox saw when
+ * it last connected, else a quick EHLO, given up after a few seconds
+ * (the message is then sent without the check; the server still refuses
+ * what is too big, in its own words). */
+
+#define SIZE_PROBE_SECONDS 10
+
+typedef struct
+{
+  HyComposer   *composer;
+  char         *account_id;
+  GCancellable *cancellable;
+  guint         timeout_id;
+} ProbeData;
+
+static void
+probe_data_free (ProbeData *data)
+{
+  g_clear_handle_id (&data->timeout_id, g_source_remove);
+  g_clear_object (&data->composer);
+  g_clear_object (&data->cancellable);
+  g_free (data->account_id);
+  g_free (data);
+}
+
+static gboolean
+probe_timed_out (gpointer user_data)
+{
+  ProbeData *data = user_data;
+
+  data->timeout_id = 0;
+  g_cancellable_cancel (data->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_size_probed (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  ProbeData *data = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 limit = hy_outbox_probe_size_limit_finish (HY_OUTBOX (object), result, &error);
+
+  if (limit < 0)
+    g_debug ("The size limit of the outgoing server is not known: %s", error->message);
+  hy_composer_set_size_limit (data->composer, data->account_id, MAX (limit, 0));
+  probe_data_free (data);
+}
+
+static gboolean
+on_size_limit_needed (HyComposer    *composer,
+                      const char    *account_id,
+                      HyApplication *app)
+{
+  HyAccount *account = hy_account_manager_find (get_account_manager (app), account_id);
+  HyOutbox *outbox = account != NULL ? get_outbox (app, account) : NULL;
+  ProbeData *data;
+  gint64 limit;
+
+  if (outbox == NULL)
+    return FALSE;
+  limit = hy_outbox_get_size_limit (outbox);
+  if (limit >= 0)
+    {
+      hy_composer_set_size_limit (composer, account_id, limit);
+      return TRUE;
+    }
+  data = g_new0 (ProbeData, 1);
+  data->composer = g_object_ref (composer);
+  data->account_id = g_strdup (account_id);
+  data->cancellable = g_cancellable_new ();
+  data->timeout_id = g_timeout_add_seconds (SIZE_PROBE_SECONDS, probe_timed_out, data);
+  hy_outbox_probe_size_limit_async (outbox, data->cancellable, on_size_probed, data);
+  return TRUE;
+}
+
+
 /* Drafts: saved in the account's store at once, then pushed to the
  * server's Drafts folder. */
 
@@ -690,6 +837,132 @@ open_draft_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (composer));
 }
 
+/* A message of the Drafts folder, opened to go on writing it: the local
+ * draft with its Message-ID when there is one (it may be newer than the
+ * server's copy), else the server's message as a new draft. */
+
+typedef struct
+{
+  HyApplication *app;
+  char          *account_id;
+} EditData;
+
+static void
+edit_data_free (EditData *data)
+{
+  g_clear_object (&data->app);
+  g_free (data->account_id);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EditData, edit_data_free)
+
+static gint64
+find_local_draft (HyDrafts   *drafts,
+                  const char *message_id)
+{
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (message_id == NULL)
+    return 0;
+  list = hy_drafts_list (drafts, &error);
+  if (list == NULL)
+    {
+      g_warning ("Could not read the drafts: %s", error->message);
+      return 0;
+    }
+  for (guint i = 0; i < list->len; i++)
+    {
+      HyDraftInfo *info = g_ptr_array_index (list, i);
+
+      if (g_strcmp0 (info->message_id, message_id) == 0)
+        return info->id;
+    }
+  return 0;
+}
+
+static void
+on_draft_message_loaded (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(EditData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyMessage) message = hy_engine_get_message_finish (HY_ENGINE (object), result, &error);
+  g_autoptr(HyMessage) local = NULL;
+  HyAccount *account = hy_account_manager_find (get_account_manager (data->app), data->account_id);
+  HyDrafts *drafts = get_drafts (data->app, account);
+  HyComposer *composer;
+  gint64 draft_id = 0;
+
+  if (message == NULL)
+    {
+      OpenData report = { .app = data->app };
+
+      report_failure (&report, error->message);
+      return;
+    }
+  if (drafts != NULL)
+    draft_id = find_local_draft (drafts, hy_message_get_message_id (message));
+  if (draft_id > 0)
+    {
+      g_autoptr(GBytes) bytes = hy_drafts_get_message (drafts, draft_id, &error);
+
+      if (bytes != NULL)
+        local = hy_message_new_from_bytes (bytes);
+      else
+        {
+          g_warning ("Could not open draft %" G_GINT64_FORMAT ": %s", draft_id, error->message);
+          draft_id = 0;
+        }
+    }
+
+  composer = new_composer_for (data->app, account, NULL);
+  hy_composer_load_message (composer, local != NULL ? local : message);
+  if (draft_id > 0)
+    hy_composer_set_draft_id (composer, data->account_id, draft_id);
+  gtk_window_present (GTK_WINDOW (composer));
+}
+
+static void
+edit_draft_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  HyApplication *app = user_data;
+  g_autoptr(EditData) data = g_new0 (EditData, 1);
+  HyAccount *account;
+  gint64 message_id;
+
+  data->app = g_object_ref (app);
+  g_variant_get (parameter, "(sx)", &data->account_id, &message_id);
+  account = hy_account_manager_find (get_account_manager (app), data->account_id);
+  if (account == NULL)
+    {
+      g_warning ("Cannot open a draft of the unknown account “%s”", data->account_id);
+      return;
+    }
+  hy_engine_get_message_async (hy_application_get_engine (app), account, message_id, NULL,
+                               on_draft_message_loaded, g_steal_pointer (&data));
+}
+
+/* Drafts saved while offline (or just before the app stopped) reach the
+ * server once a sync of their account succeeds. */
+static void
+on_sync_status_changed (HyEngine      *engine,
+                        HyAccount     *account,
+                        HyApplication *app)
+{
+  HyDrafts *drafts;
+
+  if (hy_engine_get_sync_status (engine, account) != HY_SYNC_STATUS_IDLE)
+    return;
+  drafts = get_drafts (app, account);
+  if (drafts != NULL)
+    hy_drafts_sync_async (drafts, NULL, on_drafts_synced, NULL);
+}
+
 HyComposer *
 hy_compose_actions_new_composer (HyApplication *app)
 {
@@ -750,7 +1023,8 @@ report_failure (OpenData   *data,
 
 static void
 open_with_message (OpenData  *data,
-                   HyMessage *original)
+                   HyMessage *original,
+                   GBytes    *raw)
 {
   HyAccount *account = hy_account_manager_find (get_account_manager (data->app), data->account_id);
   g_autoptr(GPtrArray) own = g_ptr_array_new ();
@@ -790,9 +1064,29 @@ open_with_message (OpenData  *data,
     preferred = hy_address_get_address (hy_message_builder_get_from (builder));
   composer = new_composer_for (data->app, account, preferred);
   hy_composer_load_builder (composer, builder);
-  if (data->kind == KIND_FORWARD_AS_ATTACHMENT)
+  /* The original goes as the store has it, byte for byte. */
+  if (data->kind == KIND_FORWARD_AS_ATTACHMENT && raw != NULL)
+    hy_composer_add_forwarded_message (composer, raw);
+  else if (data->kind == KIND_FORWARD_AS_ATTACHMENT)
     hy_composer_add_message_attachment (composer, original);
   gtk_window_present (GTK_WINDOW (composer));
+}
+
+static void
+on_raw_loaded (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(OpenData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = hy_engine_get_raw_finish (HY_ENGINE (object), result, &error);
+
+  if (raw == NULL)
+    {
+      report_failure (data, error->message);
+      return;
+    }
+  open_with_message (data, data->original, raw);
 }
 
 static void
@@ -809,7 +1103,19 @@ on_message_loaded (GObject      *object,
       report_failure (data, error->message);
       return;
     }
-  open_with_message (data, message);
+  if (data->kind == KIND_FORWARD_AS_ATTACHMENT)
+    {
+      HyAccount *account = hy_account_manager_find (get_account_manager (data->app), data->account_id);
+
+      if (account != NULL)
+        {
+          data->original = g_steal_pointer (&message);
+          hy_engine_get_raw_async (HY_ENGINE (object), account, data->message_id, NULL,
+                                   on_raw_loaded, g_steal_pointer (&data));
+          return;
+        }
+    }
+  open_with_message (data, message, NULL);
 }
 
 static void
@@ -878,6 +1184,7 @@ static const GActionEntry compose_actions[] = {
   { .name = "outbox-retry", .activate = outbox_retry_activated, .parameter_type = "(sx)" },
   { .name = "outbox-edit", .activate = outbox_edit_activated, .parameter_type = "(sx)" },
   { .name = "open-draft", .activate = open_draft_activated, .parameter_type = "(sx)" },
+  { .name = "edit-draft", .activate = edit_draft_activated, .parameter_type = "(sx)" },
 };
 
 void
@@ -889,4 +1196,6 @@ hy_compose_actions_install (HyApplication *app)
                                    G_N_ELEMENTS (compose_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.compose",
                                          (const char *[]) { "<Control>n", NULL });
+  g_signal_connect_object (hy_application_get_engine (app), "sync-status-changed",
+                           G_CALLBACK (on_sync_status_changed), app, 0);
 }

@@ -13,8 +13,10 @@ G_BEGIN_DECLS
 /* Adds app.compose, app.reply, app.reply-all, app.forward and
  * app.forward-as-attachment (the latter four take "(sx)": account id and
  * message id), app.outbox-retry and app.outbox-edit ("(sx)": account id
- * and outbox row id) and app.open-draft ("(sx)": account id and draft id)
- * to @app, with Ctrl+N for app.compose. */
+ * and outbox row id), app.open-draft ("(sx)": account id and draft id)
+ * and app.edit-draft ("(sx)": account id and the id of a message in the
+ * Drafts folder) to @app, with Ctrl+N for app.compose.  Drafts saved
+ * locally go to the server whenever a sync of their account succeeds. */
 void        hy_compose_actions_install      (HyApplication *app);
 
 /* A new composer offering every identity of every account. */

@@ -41,6 +41,7 @@ typedef struct
   char       *content_type;
   guint64     size;
   GtkWidget  *row;
+  guint       serial;        /* names it in composer.attachment-inline */
 } Attachment;
 
 struct _HyComposer
@@ -70,11 +71,13 @@ struct _HyComposer
   GPtrArray         *from_entries;    /* FromEntry */
   GPtrArray         *attachments;     /* Attachment */
   GPtrArray         *inline_images;   /* InlineImage */
+  guint              next_serial;
   GtkTextMark       *signature_mark;  /* start of "-- \n…", or NULL */
   char              *in_reply_to;
   GStrv              references;
   GCancellable      *cancellable;
-  guint64            size_limit;
+  GHashTable        *size_limits;      /* account id -> gint64 * (SIZE_*, or bytes) */
+  gboolean           send_pending;     /* Send waits for the server's size limit */
   GPtrArray         *address_stores;   /* HyStore, for completion */
   gboolean           completing;
   gboolean           modified;
@@ -93,6 +96,7 @@ enum {
   SIGNAL_SEND,
   SIGNAL_SAVE_DRAFT,
   SIGNAL_DISCARD_DRAFT,
+  SIGNAL_SIZE_LIMIT_NEEDED,
   N_SIGNALS
 };
 
@@ -581,6 +585,60 @@ on_remove_attachment (GtkButton  *button,
   update_attachments_visibility (self);
 }
 
+static gboolean
+is_image_type (const char *content_type)
+{
+  g_autofree char *mime_type = g_content_type_get_mime_type (content_type);
+
+  return mime_type != NULL && g_str_has_prefix (mime_type, "image/");
+}
+
+/* composer.attachment-inline (u): the attachment @serial, an image, goes
+ * into the text at the cursor and leaves the list. */
+static void
+attachment_inline_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  HyComposer *self = HY_COMPOSER (widget);
+  guint serial = g_variant_get_uint32 (parameter);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *mime_type = NULL;
+  Attachment *attachment = NULL;
+  guint index;
+
+  for (index = 0; index < self->attachments->len; index++)
+    {
+      attachment = g_ptr_array_index (self->attachments, index);
+      if (attachment->serial == serial)
+        break;
+    }
+  if (index == self->attachments->len)
+    return;
+
+  if (attachment->bytes != NULL)
+    bytes = g_bytes_ref (attachment->bytes);
+  else if (attachment->file != NULL)
+    bytes = g_file_load_bytes (attachment->file, NULL, NULL, &error);
+  mime_type = g_content_type_get_mime_type (attachment->content_type);
+  if (bytes == NULL ||
+      !hy_composer_insert_inline_image (self, bytes, mime_type != NULL ? mime_type : "application/octet-stream",
+                                        attachment->name, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("“%s” cannot be shown in the text: %s"),
+                                               attachment->name,
+                                               error != NULL ? error->message : "");
+
+      show_toast (self, text);
+      return;
+    }
+  gtk_list_box_remove (self->attachments_box, attachment->row);
+  g_ptr_array_remove_index (self->attachments, index);
+  update_attachments_visibility (self);
+  mark_changed (self);
+}
+
 static void
 add_attachment_row (HyComposer *self,
                     Attachment *attachment)
@@ -604,6 +662,23 @@ add_attachment_row (HyComposer *self,
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, remove_label, -1);
   g_object_set_data (G_OBJECT (remove), "hy-row", row);
   g_signal_connect_object (remove, "clicked", G_CALLBACK (on_remove_attachment), self, 0);
+
+  /* An image may go into the text instead (multipart/related). */
+  attachment->serial = ++self->next_serial;
+  if (attachment->message == NULL && is_image_type (attachment->content_type))
+    {
+      GtkWidget *show = gtk_button_new_from_icon_name ("insert-image-symbolic");
+      g_autofree char *show_label = g_strdup_printf (_("Show “%s” in the Message Text"), attachment->name);
+
+      gtk_widget_set_valign (show, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (show, "flat");
+      gtk_widget_set_tooltip_text (show, _("Show in the Message Text"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (show),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, show_label, -1);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (show), "composer.attachment-inline");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (show), "u", attachment->serial);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), show);
+    }
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
 
   attachment->row = row;
@@ -679,6 +754,26 @@ hy_composer_add_attachment_bytes (HyComposer *self,
   mark_changed (self);
 }
 
+/* Images wider than this are shown smaller in the text; the message
+ * carries them as they are. */
+#define INLINE_DISPLAY_WIDTH 560
+
+static GdkTexture *
+display_texture (GdkTexture *texture,
+                 GBytes     *bytes)
+{
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GdkPixbuf) scaled = NULL;
+
+  if (gdk_texture_get_width (texture) <= INLINE_DISPLAY_WIDTH)
+    return g_object_ref (texture);
+  stream = g_memory_input_stream_new_from_bytes (bytes);
+  scaled = gdk_pixbuf_new_from_stream_at_scale (stream, INLINE_DISPLAY_WIDTH, -1, TRUE, NULL, NULL);
+  if (scaled == NULL)
+    return g_object_ref (texture);
+  return gdk_texture_new_for_pixbuf (scaled);
+}
+
 gboolean
 hy_composer_insert_inline_image (HyComposer *self,
                                  GBytes     *bytes,
@@ -713,7 +808,11 @@ hy_composer_insert_inline_image (HyComposer *self,
   g_ptr_array_add (self->inline_images, image);
 
   gtk_text_buffer_get_iter_at_mark (self->buffer, &iter, gtk_text_buffer_get_insert (self->buffer));
-  hy_rich_text_insert_image (self->buffer, &iter, GDK_PAINTABLE (texture), image->content_id, name);
+  {
+    g_autoptr(GdkTexture) shown = display_texture (texture, bytes);
+
+    hy_rich_text_insert_image (self->buffer, &iter, GDK_PAINTABLE (shown), image->content_id, name);
+  }
   mark_changed (self);
   return TRUE;
 }
@@ -737,6 +836,23 @@ hy_composer_add_message_attachment (HyComposer *self,
   attachment->size = 0;
   g_ptr_array_add (self->attachments, attachment);
   add_attachment_row (self, attachment);
+}
+
+void
+hy_composer_add_forwarded_message (HyComposer *self,
+                                   GBytes     *raw)
+{
+  g_autoptr(HyMessage) message = NULL;
+  Attachment *attachment;
+
+  g_return_if_fail (HY_IS_COMPOSER (self));
+  g_return_if_fail (raw != NULL);
+
+  message = hy_message_new_from_bytes (raw);
+  hy_composer_add_message_attachment (self, message);
+  attachment = g_ptr_array_index (self->attachments, self->attachments->len - 1);
+  attachment->bytes = g_bytes_ref (raw);
+  attachment->size = g_bytes_get_size (raw);
 }
 
 guint
@@ -1184,6 +1300,48 @@ hy_composer_select_from (HyComposer *self,
   return FALSE;
 }
 
+typedef struct
+{
+  HyComposer *composer;
+  HyMessage  *message;
+} RestoreData;
+
+/* An image of a message written before, shown again where its HTML had
+ * it and sent again under the same Content-ID. */
+static GdkPaintable *
+restore_inline_image (const char *content_id,
+                      gpointer    user_data)
+{
+  RestoreData *data = user_data;
+  HyMimePart *part = hy_message_get_part_by_content_id (data->message, content_id);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+  InlineImage *image;
+  const char *name;
+
+  if (part == NULL || g_strcmp0 (hy_mime_part_get_media_type (part), "image") != 0)
+    return NULL;
+  bytes = hy_mime_part_get_content_bytes (part);
+  if (bytes == NULL)
+    return NULL;
+  texture = gdk_texture_new_from_bytes (bytes, &error);
+  if (texture == NULL)
+    {
+      g_debug ("Cannot show the image %s again: %s", content_id, error->message);
+      return NULL;
+    }
+  name = hy_mime_part_get_filename (part);
+  image = g_new0 (InlineImage, 1);
+  image->texture = g_object_ref (texture);
+  image->bytes = g_bytes_ref (bytes);
+  image->content_type = g_strdup_printf ("image/%s", hy_mime_part_get_media_subtype (part));
+  image->name = g_strdup (name != NULL ? name : content_id);
+  image->content_id = g_strdup (content_id);
+  g_ptr_array_add (data->composer->inline_images, image);
+  return GDK_PAINTABLE (display_texture (texture, bytes));
+}
+
 void
 hy_composer_load_message (HyComposer *self,
                           HyMessage  *message)
@@ -1192,6 +1350,7 @@ hy_composer_load_message (HyComposer *self,
   GPtrArray *attachments = hy_message_get_attachments (message);
   const char *text = hy_message_get_text (message);
   const char * const *references = hy_message_get_references (message);
+  g_autofree char *html = NULL;
 
   g_return_if_fail (HY_IS_COMPOSER (self));
   g_return_if_fail (HY_IS_MESSAGE (message));
@@ -1217,10 +1376,19 @@ hy_composer_load_message (HyComposer *self,
   if (hy_message_get_subject (message) != NULL)
     gtk_editable_set_text (GTK_EDITABLE (self->subject_entry), hy_message_get_subject (message));
 
-  /* A rich message comes back as rich text with its plain rendering
-   * (the HTML is not turned back into formatting). */
+  /* A rich message comes back as rich text, its formatting and inline
+   * images read from its HTML. */
   hy_composer_set_rich_text (self, hy_message_get_html_part (message) != NULL);
-  if (text != NULL)
+  if (hy_message_get_html_part (message) != NULL && (html = hy_message_dup_html (message)) != NULL)
+    {
+      GtkTextIter start;
+
+      hy_rich_text_set_html (self->buffer, html, restore_inline_image,
+                             &(RestoreData) { self, message });
+      gtk_text_buffer_get_start_iter (self->buffer, &start);
+      gtk_text_buffer_place_cursor (self->buffer, &start);
+    }
+  else if (text != NULL)
     {
       g_autofree char *normalized = hy_text_normalize_newlines (text);
       GtkTextIter start;
@@ -1243,7 +1411,7 @@ hy_composer_load_message (HyComposer *self,
         continue;
       if (hy_mime_part_get_message (part) != NULL)
         {
-          hy_composer_add_message_attachment (self, hy_mime_part_get_message (part));
+          hy_composer_add_forwarded_message (self, bytes);
           continue;
         }
       hy_composer_add_attachment_bytes (self, bytes, content_type,
@@ -1254,6 +1422,10 @@ hy_composer_load_message (HyComposer *self,
   self->in_reply_to = g_strdup (hy_message_get_in_reply_to (message));
   g_strfreev (self->references);
   self->references = g_strdupv ((GStrv) references);
+
+  /* Writing goes on where it most likely stopped. */
+  if (hy_message_get_to (message)->len > 0 && hy_message_get_subject (message) != NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (self->body_view));
 
   mark_changed (self);
 }
@@ -1388,7 +1560,9 @@ build (HyComposer  *self,
       g_autofree char *mime_type = g_content_type_get_mime_type (attachment->content_type);
       gboolean ok;
 
-      if (attachment->message != NULL)
+      if (attachment->message != NULL && attachment->bytes != NULL)
+        ok = hy_message_builder_add_message_attachment_bytes (builder, attachment->bytes, error);
+      else if (attachment->message != NULL)
         ok = hy_message_builder_add_message_attachment (builder,
                                                         hy_message_get_gmime_message (attachment->message),
                                                         error);
@@ -1405,20 +1579,61 @@ build (HyComposer  *self,
   return g_steal_pointer (&builder);
 }
 
-void
-hy_composer_set_size_limit (HyComposer *self,
-                            guint64     size_limit)
-{
-  g_return_if_fail (HY_IS_COMPOSER (self));
-
-  self->size_limit = size_limit;
-}
-
-/* Sending */
+/* Values of size_limits besides a limit in bytes. */
+#define SIZE_NONE    0    /* no limit, or it cannot be known */
+#define SIZE_ASKED (-1)   /* a size-limit-needed handler is finding out */
 
 static void send_action (GtkWidget  *widget,
                          const char *action_name,
                          GVariant   *parameter);
+
+static void
+put_size_limit (HyComposer *self,
+                const char *account_id,
+                gint64      limit)
+{
+  g_hash_table_insert (self->size_limits, g_strdup (account_id), g_memdup2 (&limit, sizeof limit));
+}
+
+void
+hy_composer_set_size_limit (HyComposer *self,
+                            const char *account_id,
+                            gint64      size_limit)
+{
+  g_return_if_fail (HY_IS_COMPOSER (self));
+  g_return_if_fail (account_id != NULL);
+
+  put_size_limit (self, account_id, MAX (size_limit, SIZE_NONE));
+  if (self->send_pending && g_strcmp0 (account_id, hy_composer_get_account_id (self)) == 0)
+    {
+      self->send_pending = FALSE;
+      send_action (GTK_WIDGET (self), "composer.send", NULL);
+    }
+}
+
+/* The chosen account's limit: bytes, SIZE_NONE, or SIZE_ASKED while the
+ * app finds it out (asked here the first time). */
+static gint64
+size_limit_for_send (HyComposer *self)
+{
+  const char *account_id = hy_composer_get_account_id (self);
+  const gint64 *known;
+  gboolean asked = FALSE;
+
+  if (account_id == NULL)
+    return SIZE_NONE;
+  known = g_hash_table_lookup (self->size_limits, account_id);
+  if (known != NULL)
+    return *known;
+  put_size_limit (self, account_id, SIZE_ASKED);
+  g_signal_emit (self, signals[SIGNAL_SIZE_LIMIT_NEEDED], 0, account_id, &asked);
+  known = g_hash_table_lookup (self->size_limits, account_id);
+  if (!asked && *known == SIZE_ASKED)
+    put_size_limit (self, account_id, SIZE_NONE);
+  return *(const gint64 *) g_hash_table_lookup (self->size_limits, account_id);
+}
+
+/* Sending */
 
 static guint64
 estimated_size (HyComposer *self)
@@ -1431,6 +1646,8 @@ estimated_size (HyComposer *self)
   /* Base64 makes 4 bytes of every 3, plus line breaks. */
   for (guint i = 0; i < self->attachments->len; i++)
     size += ((Attachment *) g_ptr_array_index (self->attachments, i))->size * 4 / 3 * 78 / 76 + 512;
+  for (guint i = 0; i < self->inline_images->len; i++)
+    size += g_bytes_get_size (((InlineImage *) g_ptr_array_index (self->inline_images, i))->bytes) * 4 / 3 * 78 / 76 + 512;
   return size;
 }
 
@@ -1480,6 +1697,7 @@ send_action (GtkWidget  *widget,
   g_auto(GStrv) recipients = NULL;
   g_autofree char *body = NULL;
   gboolean taken = FALSE;
+  gint64 size_limit = SIZE_NONE;
 
   normalize_entry (self->to_entry);
   normalize_entry (self->cc_entry);
@@ -1522,9 +1740,16 @@ send_action (GtkWidget  *widget,
       return;
     }
 
-  if (!self->size_confirmed && self->size_limit > 0 && estimated_size (self) > self->size_limit)
+  if (!self->size_confirmed && (size_limit = size_limit_for_send (self)) == SIZE_ASKED)
     {
-      g_autofree char *limit = g_format_size (self->size_limit);
+      /* Sent when the app has the answer (it asks the server, briefly). */
+      self->send_pending = TRUE;
+      show_toast (self, _("Checking the largest message the server accepts…"));
+      return;
+    }
+  if (!self->size_confirmed && size_limit > 0 && estimated_size (self) > (guint64) size_limit)
+    {
+      g_autofree char *limit = g_format_size (size_limit);
       g_autofree char *size = g_format_size (estimated_size (self));
       g_autofree char *text = g_strdup_printf (_("The message is about %s, but the outgoing server "
                                                  "accepts at most %s. It will probably be refused; "
@@ -1675,6 +1900,8 @@ hy_composer_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->autosave_id, g_source_remove);
+  /* A size limit that arrives after closing sends nothing. */
+  self->send_pending = FALSE;
   gtk_widget_dispose_template (GTK_WIDGET (self), HY_TYPE_COMPOSER);
 
   G_OBJECT_CLASS (hy_composer_parent_class)->dispose (object);
@@ -1694,6 +1921,7 @@ hy_composer_finalize (GObject *object)
   g_clear_pointer (&self->references, g_strfreev);
   g_clear_pointer (&self->draft_account, g_free);
   g_clear_pointer (&self->address_stores, g_ptr_array_unref);
+  g_clear_pointer (&self->size_limits, g_hash_table_unref);
 
   G_OBJECT_CLASS (hy_composer_parent_class)->finalize (object);
 }
@@ -1710,6 +1938,7 @@ hy_composer_init (HyComposer *self)
   self->attachments = g_ptr_array_new_with_free_func (attachment_free);
   self->inline_images = g_ptr_array_new_with_free_func (inline_image_free);
   self->address_stores = g_ptr_array_new_with_free_func (g_object_unref);
+  self->size_limits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->from_model = gtk_string_list_new (NULL);
   gtk_drop_down_set_model (self->from_dropdown, G_LIST_MODEL (self->from_model));
 
@@ -1791,6 +2020,21 @@ hy_composer_class_init (HyComposerClass *klass)
     g_signal_new ("discard-draft", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_INT64);
 
+  /**
+   * HyComposer::size-limit-needed:
+   * @composer: the composer
+   * @account_id: the account that sends
+   *
+   * Sending needs the largest message @account_id's outgoing server
+   * takes, and it is not known yet.  A handler that finds it out (at once
+   * or later) returns %TRUE and gives it with hy_composer_set_size_limit();
+   * Send waits until then.
+   */
+  signals[SIGNAL_SIZE_LIMIT_NEEDED] =
+    g_signal_new ("size-limit-needed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  g_signal_accumulator_true_handled, NULL, NULL,
+                  G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/hongyan/Hongyan/ui/hy-composer.ui");
   gtk_widget_class_bind_template_child (widget_class, HyComposer, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, HyComposer, from_dropdown);
@@ -1812,6 +2056,7 @@ hy_composer_class_init (HyComposerClass *klass)
 
   gtk_widget_class_install_action (widget_class, "composer.send", NULL, send_action);
   gtk_widget_class_install_action (widget_class, "composer.attach", NULL, attach_action);
+  gtk_widget_class_install_action (widget_class, "composer.attachment-inline", "u", attachment_inline_action);
   gtk_widget_class_install_action (widget_class, "composer.link", NULL, link_action);
   gtk_widget_class_install_action (widget_class, "composer.format", "s", format_action);
   gtk_widget_class_install_action (widget_class, "composer.block", "s", block_action);

@@ -33,7 +33,10 @@ G_DECLARE_FINAL_TYPE (HyComposer, hy_composer, HY, COMPOSER, AdwWindow)
  *    give the new id back with hy_composer_set_draft_id().
  *  void discard-draft (HyComposer *composer, const char *account_id,
  *                      gint64 draft_id)
- *    The message was sent or discarded: delete the draft. */
+ *    The message was sent or discarded: delete the draft.
+ *  gboolean size-limit-needed (HyComposer *composer, const char *account_id)
+ *    Send needs @account_id's size limit; a handler that will give it
+ *    (hy_composer_set_size_limit()) returns TRUE and Send waits for it. */
 
 /* @application may be NULL for a composer outside a running application. */
 HyComposer       *hy_composer_new              (HyApplication     *application);
@@ -86,6 +89,10 @@ gboolean          hy_composer_insert_inline_image (HyComposer     *self,
                                                    const char     *content_type,
                                                    const char     *name,
                                                    GError        **error);
+/* Attaches a whole message (forward as attachment) from its bytes as
+ * received: it travels byte for byte (line breaks made CRLF). */
+void              hy_composer_add_forwarded_message (HyComposer   *self,
+                                                     GBytes       *raw);
 guint             hy_composer_get_n_attachments (HyComposer       *self);
 
 /* The body as the person wrote it, as plain text. */
@@ -106,9 +113,11 @@ void              hy_composer_set_draft_id     (HyComposer        *self,
                                                 gint64             draft_id);
 gint64            hy_composer_get_draft_id     (HyComposer        *self);
 
-/* The largest message the outgoing server accepts (its SIZE), 0 when
- * unknown; sending something larger asks first. */
+/* The largest message @account_id's outgoing server accepts (its SIZE),
+ * 0 when it has none or it cannot be known; sending something larger
+ * asks first.  Answers size-limit-needed, and sends if Send waited. */
 void              hy_composer_set_size_limit   (HyComposer        *self,
-                                                guint64            size_limit);
+                                                const char        *account_id,
+                                                gint64             size_limit);
 
 G_END_DECLS

@@ -120,8 +120,7 @@ make_row (HyFolder *folder)
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *label = gtk_label_new (hy_folder_get_display_name (folder));
   /* Named as in the sidebar. */
-  const char *name = hy_folder_get_role (folder) == HY_FOLDER_ROLE_INBOX
-                     ? _("Inbox") : hy_folder_get_display_name (folder);
+  const char *name = _hy_window_folder_name (folder);
 
   gtk_label_set_label (GTK_LABEL (label), name);
   gtk_label_set_xalign (GTK_LABEL (label), 0);

@@ -25,6 +25,7 @@ struct _HyNotifier
   HyEngine       *engine;
   GSettings      *settings;
   GPtrArray      *pending;      /* Pending, lists still loading */
+  GHashTable     *sent;         /* account ids with a notification out */
 };
 
 G_DEFINE_FINAL_TYPE (HyNotifier, hy_notifier, G_TYPE_OBJECT)
@@ -54,6 +55,7 @@ hy_notifier_dispose (GObject *object)
   if (self->engine != NULL)
     g_signal_handlers_disconnect_by_data (self->engine, self);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
+  g_clear_pointer (&self->sent, g_hash_table_unref);
   g_clear_object (&self->engine);
   g_clear_object (&self->settings);
 
@@ -70,6 +72,7 @@ static void
 hy_notifier_init (HyNotifier *self)
 {
   self->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) pending_free);
+  self->sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 static char *
@@ -164,6 +167,45 @@ send_notification (HyNotifier *self,
                                                                                          ids->data, ids->len,
                                                                                          sizeof (gint64))));
   g_application_send_notification (G_APPLICATION (self->application), id, notification);
+  g_hash_table_add (self->sent, g_strdup (account_id));
+}
+
+/* With @always, also a notification this process may not have sent (one
+ * left by an earlier run still has the same id on the desktop). */
+static void
+withdraw (HyNotifier *self,
+          HyAccount  *account,
+          gboolean    always)
+{
+  g_autofree char *id = NULL;
+
+  if (!g_hash_table_remove (self->sent, hy_account_get_id (account)) && !always)
+    return;
+  id = notification_id (account);
+  g_application_withdraw_notification (G_APPLICATION (self->application), id);
+}
+
+void
+hy_notifier_inbox_shown (HyNotifier *self,
+                         HyAccount  *account)
+{
+  GListModel *accounts;
+
+  g_return_if_fail (HY_IS_NOTIFIER (self));
+  g_return_if_fail (account == NULL || HY_IS_ACCOUNT (account));
+
+  if (account != NULL)
+    {
+      withdraw (self, account, FALSE);
+      return;
+    }
+  accounts = hy_account_manager_get_accounts (hy_engine_get_account_manager (self->engine));
+  for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
+    {
+      g_autoptr(HyAccount) each = g_list_model_get_item (accounts, i);
+
+      withdraw (self, each, FALSE);
+    }
 }
 
 static void
@@ -266,7 +308,6 @@ mark_messages_read (GSimpleAction *action,
 {
   HyNotifier *self = user_data;
   g_autoptr(GVariant) ids_variant = NULL;
-  g_autofree char *id = NULL;
   const char *account_id;
   const gint64 *ids;
   HyAccount *account;
@@ -280,8 +321,7 @@ mark_messages_read (GSimpleAction *action,
   if (n_ids > 0)
     hy_engine_set_flags_async (self->engine, account, ids, (guint) n_ids, HY_STORE_FLAG_SEEN, 0,
                                NULL, marked_read, NULL);
-  id = notification_id (account);
-  g_application_withdraw_notification (G_APPLICATION (self->application), id);
+  withdraw (self, account, TRUE);
 }
 
 HyNotifier *

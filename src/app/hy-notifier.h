@@ -22,8 +22,13 @@ G_DECLARE_FINAL_TYPE (HyNotifier, hy_notifier, HY, NOTIFIER, GObject)
  * "app.mark-messages-read" (sax: account id, message ids) that the
  * notification's "Mark as Read" button activates; "Open" activates
  * "app.show-message". */
-HyNotifier *hy_notifier_new (GtkApplication *application,
-                             HyEngine       *engine,
-                             GSettings      *settings);
+HyNotifier *hy_notifier_new          (GtkApplication *application,
+                                      HyEngine       *engine,
+                                      GSettings      *settings);
+/* The user now sees the inbox of @account (NULL: every inbox, as in the
+ * unified view): its new-mail notification is stale and is withdrawn.
+ * "Mark as Read" on a notification withdraws it too. */
+void        hy_notifier_inbox_shown  (HyNotifier     *self,
+                                      HyAccount      *account);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hy-accounts-page.h"
 #include "hy-preferences-window.h"
 
 struct _HyPreferencesWindow
@@ -27,6 +28,7 @@ struct _HyPreferencesWindow
   GtkWidget            *rich_text_switch;
   GtkWidget            *undo_send_spin;
   GtkWidget            *attachment_switch;
+  HyAccountsPage       *accounts_page;
 };
 
 G_DEFINE_FINAL_TYPE (HyPreferencesWindow, hy_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
@@ -133,6 +135,7 @@ hy_preferences_window_new (HyApplication *application)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "attachment-reminder", self->attachment_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  hy_accounts_page_set_engine (self->accounts_page, hy_application_get_engine (application));
   return self;
 }
 
@@ -155,6 +158,7 @@ hy_preferences_window_class_init (HyPreferencesWindowClass *klass)
 
   object_class->dispose = hy_preferences_window_dispose;
 
+  g_type_ensure (HY_TYPE_ACCOUNTS_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/hongyan/Hongyan/ui/hy-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HyPreferencesWindow, style_row);
@@ -167,6 +171,7 @@ hy_preferences_window_class_init (HyPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HyPreferencesWindow, rich_text_switch);
   gtk_widget_class_bind_template_child (widget_class, HyPreferencesWindow, undo_send_spin);
   gtk_widget_class_bind_template_child (widget_class, HyPreferencesWindow, attachment_switch);
+  gtk_widget_class_bind_template_child (widget_class, HyPreferencesWindow, accounts_page);
 }
 
 static void

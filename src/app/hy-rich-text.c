@@ -746,3 +746,592 @@ hy_rich_text_to_plain (GtkTextBuffer *buffer)
 
   return g_string_free (out, FALSE);
 }
+
+/* Import */
+
+/* Reads back what hy_rich_text_to_html() writes, and copes with any other
+ * HTML by keeping its text: tags it does not know are dropped, the text
+ * of head, script, style and the like is skipped, and nothing is loaded.
+ * Opened tags beyond this depth count but no longer format. */
+#define IMPORT_MAX_DEPTH 64
+
+typedef struct
+{
+  char *href;      /* NULL: a link the composer does not keep */
+  int   start;
+} OpenLink;
+
+typedef struct
+{
+  GtkTextBuffer          *buffer;
+  HyRichTextImageLookup   lookup;
+  gpointer                user_data;
+  int                     inline_open[G_N_ELEMENTS (inline_formats)];
+  GString                *lists;        /* 'u' or 'o' per open list */
+  int                     quote_depth;
+  int                     item_depth;
+  GArray                 *links;        /* OpenLink */
+  GPtrArray              *line_blocks;  /* const char * per line, or NULL */
+  gboolean                pending_space; /* layout white space before more text */
+} Import;
+
+static void
+open_link_clear (gpointer data)
+{
+  g_free (((OpenLink *) data)->href);
+}
+
+static void
+import_end (Import      *import,
+            GtkTextIter *iter)
+{
+  gtk_text_buffer_get_end_iter (import->buffer, iter);
+}
+
+static const char *
+import_block (Import *import)
+{
+  if (import->item_depth > 0 && import->lists->len > 0)
+    return import->lists->str[import->lists->len - 1] == 'o' ? HY_RICH_TEXT_NUMBER : HY_RICH_TEXT_BULLET;
+  if (import->quote_depth > 0)
+    return HY_RICH_TEXT_QUOTE;
+  return NULL;
+}
+
+/* Notes the block of the last line when it has none yet. */
+static void
+import_note_line (Import *import)
+{
+  guint line = gtk_text_buffer_get_line_count (import->buffer) - 1;
+
+  if (import->line_blocks->len <= line)
+    g_ptr_array_set_size (import->line_blocks, line + 1);
+  if (g_ptr_array_index (import->line_blocks, line) == NULL)
+    g_ptr_array_index (import->line_blocks, line) = (gpointer) import_block (import);
+}
+
+static gboolean
+import_line_empty (Import *import)
+{
+  GtkTextIter end;
+
+  import_end (import, &end);
+  return gtk_text_iter_starts_line (&end);
+}
+
+static void
+import_newline (Import *import)
+{
+  GtkTextIter end;
+
+  import_note_line (import);
+  import_end (import, &end);
+  gtk_text_buffer_insert (import->buffer, &end, "\n", 1);
+  import->pending_space = FALSE;
+}
+
+/* A block starts or ends: what follows goes on a line of its own. */
+static void
+import_break (Import *import)
+{
+  if (!import_line_empty (import))
+    import_newline (import);
+}
+
+static void
+import_text (Import     *import,
+             const char *text,
+             gsize       len)
+{
+  GtkTextIter start, end;
+  int offset;
+
+  if (len == 0)
+    return;
+  import_note_line (import);
+  import_end (import, &end);
+  if (import->pending_space && !gtk_text_iter_starts_line (&end))
+    gtk_text_buffer_insert (import->buffer, &end, " ", 1);
+  import->pending_space = FALSE;
+  offset = gtk_text_iter_get_offset (&end);
+  gtk_text_buffer_insert (import->buffer, &end, text, len);
+  gtk_text_buffer_get_iter_at_offset (import->buffer, &start, offset);
+  import_end (import, &end);
+  for (guint i = 0; i < G_N_ELEMENTS (inline_formats); i++)
+    if (import->inline_open[i] > 0)
+      gtk_text_buffer_apply_tag_by_name (import->buffer, inline_formats[i], &start, &end);
+}
+
+/* Decodes the character references of @text into @out. */
+static void
+append_decoded (GString    *out,
+                const char *text,
+                gsize       len)
+{
+  static const struct { const char *name; const char *value; } named[] = {
+    { "amp", "&" }, { "lt", "<" }, { "gt", ">" }, { "quot", "\"" }, { "apos", "'" },
+    { "nbsp", "\xc2\xa0" },
+  };
+  const char *end = text + len;
+  const char *p = text;
+
+  while (p < end)
+    {
+      const char *semi;
+      gboolean done = FALSE;
+
+      if (*p != '&' || (semi = memchr (p, ';', MIN ((gsize) (end - p), 12))) == NULL)
+        {
+          g_string_append_c (out, *p++);
+          continue;
+        }
+      if (p[1] == '#')
+        {
+          gboolean hex = p[2] == 'x' || p[2] == 'X';
+          const char *digits = p + (hex ? 3 : 2);
+          char *stop = NULL;
+          guint64 value = g_ascii_strtoull (digits, &stop, hex ? 16 : 10);
+
+          if (stop == semi && stop > digits && value > 0 && value <= 0x10FFFF &&
+              g_unichar_validate ((gunichar) value))
+            {
+              g_string_append_unichar (out, (gunichar) value);
+              done = TRUE;
+            }
+        }
+      else
+        for (guint i = 0; i < G_N_ELEMENTS (named); i++)
+          if ((gsize) (semi - p - 1) == strlen (named[i].name) &&
+              g_ascii_strncasecmp (p + 1, named[i].name, semi - p - 1) == 0)
+            {
+              g_string_append (out, named[i].value);
+              done = TRUE;
+              break;
+            }
+      if (done)
+        p = semi + 1;
+      else
+        g_string_append_c (out, *p++);
+    }
+}
+
+/* Text between tags: a run of white space with a line break in it is
+ * the HTML's layout (one space between words, nothing at the start or
+ * the end of a line); other text is kept as it is, so that spaces typed
+ * in the composer come back. */
+static void
+import_text_run (Import     *import,
+                 const char *text,
+                 gsize       len)
+{
+  g_autoptr(GString) decoded = g_string_new (NULL);
+  const char *end = text + len;
+  const char *p = text;
+  gboolean space_after = FALSE;
+
+  while (p < end)
+    {
+      const char *run = p;
+      gboolean has_break = FALSE;
+
+      while (p < end && g_ascii_isspace (*p))
+        has_break |= (*p++ == '\n');
+      if (p > run)
+        {
+          if (!has_break)
+            g_string_append_len (decoded, run, p - run);
+          else if (p == end)
+            space_after = TRUE;
+          else if (decoded->len > 0 || (!import_line_empty (import) && !import->pending_space))
+            g_string_append_c (decoded, ' ');
+        }
+      run = p;
+      while (p < end && !g_ascii_isspace (*p))
+        p++;
+      append_decoded (decoded, run, p - run);
+    }
+  import_text (import, decoded->str, decoded->len);
+  /* Kept only if more text follows on the line. */
+  if (space_after && !import_line_empty (import))
+    import->pending_space = TRUE;
+}
+
+/* An attribute's value from the inside of a tag (after its name). */
+static char *
+tag_attribute (const char *attrs,
+               gsize       len,
+               const char *name)
+{
+  const char *end = attrs + len;
+  const char *p = attrs;
+  gsize name_len = strlen (name);
+
+  while (p < end)
+    {
+      const char *key, *value;
+      gsize key_len, value_len;
+
+      while (p < end && (g_ascii_isspace (*p) || *p == '/'))
+        p++;
+      key = p;
+      while (p < end && !g_ascii_isspace (*p) && *p != '=' && *p != '/')
+        p++;
+      key_len = p - key;
+      if (key_len == 0)
+        break;
+      while (p < end && g_ascii_isspace (*p))
+        p++;
+      value = NULL;
+      value_len = 0;
+      if (p < end && *p == '=')
+        {
+          p++;
+          while (p < end && g_ascii_isspace (*p))
+            p++;
+          if (p < end && (*p == '"' || *p == '\''))
+            {
+              char quote = *p++;
+
+              value = p;
+              while (p < end && *p != quote)
+                p++;
+              value_len = p - value;
+              if (p < end)
+                p++;
+            }
+          else
+            {
+              value = p;
+              while (p < end && !g_ascii_isspace (*p))
+                p++;
+              value_len = p - value;
+            }
+        }
+      if (key_len == name_len && g_ascii_strncasecmp (key, name, name_len) == 0)
+        {
+          GString *decoded = g_string_new (NULL);
+
+          if (value != NULL)
+            append_decoded (decoded, value, value_len);
+          return g_string_free (decoded, FALSE);
+        }
+    }
+  return NULL;
+}
+
+/* The links a composed message may carry; anything else (javascript:,
+ * data:, file:) keeps its text without the link. */
+static gboolean
+link_allowed (const char *href)
+{
+  static const char * const schemes[] = { "http:", "https:", "mailto:", "ftp:", "tel:", "xmpp:" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (schemes); i++)
+    if (g_ascii_strncasecmp (href, schemes[i], strlen (schemes[i])) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+import_close_link (Import *import)
+{
+  OpenLink *link;
+
+  if (import->links->len == 0)
+    return;
+  link = &g_array_index (import->links, OpenLink, import->links->len - 1);
+  if (link->href != NULL)
+    {
+      GtkTextIter start, end;
+
+      gtk_text_buffer_get_iter_at_offset (import->buffer, &start, link->start);
+      import_end (import, &end);
+      if (!gtk_text_iter_equal (&start, &end))
+        hy_rich_text_set_link (import->buffer, &start, &end, link->href);
+    }
+  g_array_set_size (import->links, import->links->len - 1);
+}
+
+static void
+import_image (Import     *import,
+              const char *attrs,
+              gsize       len)
+{
+  g_autofree char *src = tag_attribute (attrs, len, "src");
+  g_autofree char *alt = tag_attribute (attrs, len, "alt");
+  g_autoptr(GdkPaintable) image = NULL;
+  GtkTextIter end;
+
+  /* Only images of the message itself; nothing is ever fetched. */
+  if (src == NULL || g_ascii_strncasecmp (src, "cid:", 4) != 0 || src[4] == '\0' ||
+      import->lookup == NULL)
+    return;
+  image = import->lookup (src + 4, import->user_data);
+  if (image == NULL)
+    return;
+  import_note_line (import);
+  import_end (import, &end);
+  hy_rich_text_insert_image (import->buffer, &end, image, src + 4, alt);
+}
+
+static int
+inline_of_tag (const char *name)
+{
+  static const struct { const char *tag; int format; } tags[] = {
+    { "b", 0 }, { "strong", 0 }, { "i", 1 }, { "em", 1 }, { "u", 2 }, { "ins", 2 },
+    { "s", 3 }, { "strike", 3 }, { "del", 3 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (tags); i++)
+    if (g_str_equal (name, tags[i].tag))
+      return tags[i].format;
+  return -1;
+}
+
+static gboolean
+is_block_tag (const char *name)
+{
+  static const char * const blocks[] = {
+    "div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "table", "tr", "hr", "dl", "dt", "dd",
+    "section", "article", "header", "footer", "address", "center", "figure", "body",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (blocks); i++)
+    if (g_str_equal (name, blocks[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* Elements whose content is not text for the body. */
+static gboolean
+is_skipped_tag (const char *name)
+{
+  static const char * const skipped[] = {
+    "head", "script", "style", "title", "template", "textarea", "iframe", "object", "svg", "math",
+    "noscript", "select",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (skipped); i++)
+    if (g_str_equal (name, skipped[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+import_tag (Import     *import,
+            const char *name,
+            gboolean    closing,
+            const char *attrs,
+            gsize       attrs_len)
+{
+  int format = inline_of_tag (name);
+
+  if (format >= 0)
+    {
+      if (closing)
+        import->inline_open[format] = MAX (0, import->inline_open[format] - 1);
+      else
+        import->inline_open[format]++;
+    }
+  else if (g_str_equal (name, "a"))
+    {
+      if (closing)
+        import_close_link (import);
+      else if (import->links->len < IMPORT_MAX_DEPTH)
+        {
+          OpenLink link = { tag_attribute (attrs, attrs_len, "href"), 0 };
+          GtkTextIter end;
+
+          if (link.href != NULL && !link_allowed (link.href))
+            g_clear_pointer (&link.href, g_free);
+          import_end (import, &end);
+          link.start = gtk_text_iter_get_offset (&end);
+          g_array_append_val (import->links, link);
+        }
+    }
+  else if (g_str_equal (name, "br"))
+    {
+      if (!closing)
+        import_newline (import);
+    }
+  else if (g_str_equal (name, "img"))
+    {
+      if (!closing)
+        import_image (import, attrs, attrs_len);
+    }
+  else if (g_str_equal (name, "li"))
+    {
+      import_break (import);
+      import->item_depth = MAX (0, import->item_depth + (closing ? -1 : 1));
+    }
+  else if (g_str_equal (name, "ul") || g_str_equal (name, "ol"))
+    {
+      import_break (import);
+      if (!closing && import->lists->len < IMPORT_MAX_DEPTH)
+        g_string_append_c (import->lists, name[0]);
+      else if (closing && import->lists->len > 0)
+        g_string_truncate (import->lists, import->lists->len - 1);
+    }
+  else if (g_str_equal (name, "blockquote"))
+    {
+      import_break (import);
+      import->quote_depth = MAX (0, import->quote_depth + (closing ? -1 : 1));
+    }
+  else if (is_block_tag (name))
+    import_break (import);
+}
+
+/* Skips the content of @name (after its start tag) up to its end tag. */
+static const char *
+skip_element (const char *p,
+              const char *end,
+              const char *name)
+{
+  gsize name_len = strlen (name);
+
+  while (p < end)
+    {
+      const char *lt = memchr (p, '<', end - p);
+
+      if (lt == NULL)
+        return end;
+      if (lt + 2 + name_len <= end && lt[1] == '/' && g_ascii_strncasecmp (lt + 2, name, name_len) == 0 &&
+          (lt + 2 + name_len == end || !g_ascii_isalnum (lt[2 + name_len])))
+        {
+          const char *gt = memchr (lt, '>', end - lt);
+
+          return gt != NULL ? gt + 1 : end;
+        }
+      p = lt + 1;
+    }
+  return end;
+}
+
+/* The end of a tag starting at @p ('<'), quotes respected; NULL if none. */
+static const char *
+tag_end (const char *p,
+         const char *end)
+{
+  char quote = 0;
+
+  for (p++; p < end; p++)
+    {
+      if (quote != 0)
+        {
+          if (*p == quote)
+            quote = 0;
+        }
+      else if (*p == '"' || *p == '\'')
+        quote = *p;
+      else if (*p == '>')
+        return p;
+    }
+  return NULL;
+}
+
+/* Drops the line break that ends the last block. */
+static void
+import_trim (Import *import)
+{
+  GtkTextIter start, end;
+
+  import_end (import, &end);
+  start = end;
+  if (gtk_text_iter_backward_char (&start) && gtk_text_iter_get_char (&start) == '\n')
+    gtk_text_buffer_delete (import->buffer, &start, &end);
+}
+
+void
+hy_rich_text_set_html (GtkTextBuffer         *buffer,
+                       const char            *html,
+                       HyRichTextImageLookup  image_lookup,
+                       gpointer               user_data)
+{
+  State *state = get_state (buffer);
+  Import import = { 0 };
+  const char *p, *end;
+
+  g_return_if_fail (state != NULL);
+  g_return_if_fail (html != NULL);
+
+  import.buffer = buffer;
+  import.lookup = image_lookup;
+  import.user_data = user_data;
+  import.lists = g_string_new (NULL);
+  import.links = g_array_new (FALSE, TRUE, sizeof (OpenLink));
+  g_array_set_clear_func (import.links, open_link_clear);
+  import.line_blocks = g_ptr_array_new ();
+
+  state->busy = TRUE;
+  gtk_text_buffer_set_text (buffer, "", 0);
+
+  p = html;
+  end = html + strlen (html);
+  while (p < end)
+    {
+      const char *lt = memchr (p, '<', end - p);
+      const char *gt, *name, *name_end;
+      gboolean closing;
+
+      if (lt == NULL)
+        lt = end;
+      /* A '<' that starts no tag is text. */
+      while (lt < end && !(g_ascii_isalpha (lt[1]) || lt[1] == '/' || lt[1] == '!' || lt[1] == '?'))
+        {
+          const char *next = lt + 1 < end ? memchr (lt + 1, '<', end - lt - 1) : NULL;
+
+          lt = next != NULL ? next : end;
+        }
+      import_text_run (&import, p, lt - p);
+      if (lt >= end)
+        break;
+
+      if (g_str_has_prefix (lt, "<!--"))
+        {
+          const char *close = strstr (lt + 4, "-->");
+
+          p = close != NULL ? close + 3 : end;
+          continue;
+        }
+      gt = tag_end (lt, end);
+      if (gt == NULL)
+        break;
+      p = gt + 1;
+      if (lt[1] == '!' || lt[1] == '?')
+        continue;
+
+      closing = lt[1] == '/';
+      name = lt + (closing ? 2 : 1);
+      name_end = name;
+      while (name_end < gt && (g_ascii_isalnum (*name_end) || *name_end == '-' || *name_end == ':'))
+        name_end++;
+      {
+        g_autofree char *tag = g_ascii_strdown (name, name_end - name);
+
+        if (!closing && is_skipped_tag (tag) && gt[-1] != '/')
+          {
+            p = skip_element (p, end, tag);
+            continue;
+          }
+        import_tag (&import, tag, closing, name_end, gt - name_end);
+      }
+    }
+
+  while (import.links->len > 0)
+    import_close_link (&import);
+  import_trim (&import);
+
+  for (guint line = 0; line < import.line_blocks->len; line++)
+    {
+      const char *block = g_ptr_array_index (import.line_blocks, line);
+
+      if (block != NULL && (int) line < gtk_text_buffer_get_line_count (buffer))
+        set_line_block (buffer, line, block);
+    }
+  renumber (buffer);
+  state->busy = FALSE;
+
+  g_string_free (import.lists, TRUE);
+  g_array_unref (import.links);
+  g_ptr_array_unref (import.line_blocks);
+}

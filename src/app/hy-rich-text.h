@@ -59,4 +59,19 @@ char     *hy_rich_text_to_html           (GtkTextBuffer *buffer);
  * "* " and "1. " list items, "> " quotes and "text <url>" links. */
 char     *hy_rich_text_to_plain          (GtkTextBuffer *buffer);
 
+/* Returns the image a "cid:" URL names (@content_id without "cid:"), a
+ * new reference, or NULL. */
+typedef GdkPaintable *(*HyRichTextImageLookup) (const char *content_id,
+                                                gpointer    user_data);
+
+/* Replaces the text with @html, as hy_rich_text_to_html() writes it:
+ * bold, italic, underline, strike-through, links (web and mail only),
+ * lists, quotes and cid: images (through @lookup) come back as
+ * formatting.  Any other HTML keeps its text; nothing in it is run or
+ * loaded. */
+void      hy_rich_text_set_html          (GtkTextBuffer         *buffer,
+                                          const char            *html,
+                                          HyRichTextImageLookup  lookup,
+                                          gpointer               user_data);
+
 G_END_DECLS

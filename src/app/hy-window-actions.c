@@ -325,8 +325,7 @@ move_selection (HyWindow   *self,
                                  self->cancellable, on_operation_done, op);
       else
         {
-          op->target = g_strdup (hy_folder_get_role (destination) == HY_FOLDER_ROLE_INBOX
-                                 ? _("Inbox") : hy_folder_get_display_name (destination));
+          op->target = g_strdup (_hy_window_folder_name (destination));
           hy_engine_move_async (self->engine, entry->account, ids, op->ids->len, destination,
                                 self->cancellable, on_operation_done, op);
         }

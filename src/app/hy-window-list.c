@@ -204,6 +204,17 @@ on_activate (GtkListView *view,
              guint        position,
              HyWindow    *self)
 {
+  g_autoptr(HyMessageSummary) summary = _hy_window_list_get_single (self);
+
+  /* A draft opens in the composer, to go on writing it. */
+  if (summary != NULL && self->current != NULL && self->current_folder != NULL
+      && hy_folder_get_role (self->current_folder) == HY_FOLDER_ROLE_DRAFTS)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self), "app.edit-draft", "(sx)",
+                                  hy_account_get_id (self->current->account),
+                                  hy_message_summary_get_id (summary));
+      return;
+    }
   adw_leaflet_set_visible_child (self->leaflet, self->reader_pane);
   gtk_widget_grab_focus (GTK_WIDGET (self->reader));
 }
@@ -336,6 +347,7 @@ _hy_window_list_show_folder (HyWindow        *self,
   else
     list = hy_engine_list_folder (self->engine, folder);
   set_model (self, G_LIST_MODEL (list));
+  _hy_window_inbox_seen (self);
 }
 
 void
@@ -401,6 +413,7 @@ _hy_window_list_show_unified (HyWindow *self)
   gtk_sort_list_model_set_incremental (sorted, TRUE);
   set_model (self, G_LIST_MODEL (sorted));
   g_object_unref (sorted);
+  _hy_window_inbox_seen (self);
 }
 
 void

@@ -84,6 +84,7 @@ void              _hy_window_sidebar_outbox_changed (HyOutbox       *outbox,
 /* @folders (HyFolder) in the sidebar's order: the inbox, the other
  * special folders, then the rest by name. */
 GPtrArray        *_hy_window_sorted_folders        (GListModel      *folders);
+const char       *_hy_window_folder_name           (HyFolder        *folder);
 
 /* hy-window-list.c */
 void              _hy_window_list_init             (HyWindow        *self);
@@ -107,6 +108,9 @@ void              _hy_window_list_refresh_mode     (HyWindow        *self);
 void              _hy_window_list_clear_reader     (HyWindow        *self);
 
 /* hy-window.c */
+/* The list now shows an inbox (or All Inboxes) to the user: withdraws the
+ * new-mail notifications it makes stale. */
+void              _hy_window_inbox_seen            (HyWindow        *self);
 /* With HONGYAN_BENCH set, prints "hongyan-bench: EVENT MS" (monotonic
  * clock, milliseconds) on stderr after the next frame is drawn. */
 void              _hy_window_bench_after_frame     (HyWindow        *self,

@@ -48,6 +48,28 @@ _hy_window_folder_icon (HyFolderRole role)
     }
 }
 
+/* The name shown for a folder: the special folders in the user's
+ * language, whatever the server calls them; the others as named. */
+const char *
+_hy_window_folder_name (HyFolder *folder)
+{
+  switch (hy_folder_get_role (folder))
+    {
+    case HY_FOLDER_ROLE_INBOX: return _("Inbox");
+    case HY_FOLDER_ROLE_SENT: return C_("folder", "Sent");
+    case HY_FOLDER_ROLE_DRAFTS: return C_("folder", "Drafts");
+    case HY_FOLDER_ROLE_TRASH: return C_("folder", "Trash");
+    case HY_FOLDER_ROLE_ARCHIVE: return C_("folder", "Archive");
+    case HY_FOLDER_ROLE_JUNK: return C_("folder", "Junk");
+    case HY_FOLDER_ROLE_ALL: return C_("folder", "All Mail");
+    case HY_FOLDER_ROLE_FLAGGED: return C_("folder", "Flagged");
+    case HY_FOLDER_ROLE_NONE:
+    case HY_FOLDER_ROLE_LAST:
+    default:
+      return hy_folder_get_display_name (folder);
+    }
+}
+
 /* Inbox, then the other special folders in a fixed order, then the
  * rest in the engine's order (by name, a child after its parent). */
 static int
@@ -308,7 +330,7 @@ _hy_window_sidebar_rebuild (HyWindow *self)
         {
           HyFolder *folder = folders->pdata[j];
           HyFolderRole role = hy_folder_get_role (folder);
-          const char *name = role == HY_FOLDER_ROLE_INBOX ? _("Inbox") : hy_folder_get_display_name (folder);
+          const char *name = _hy_window_folder_name (folder);
           GtkWidget *row = make_row (entry, folder, _hy_window_folder_icon (role), name,
                                      hy_folder_get_depth (folder), hy_folder_get_unread (folder));
 

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "hy-message-row.h"
+#include "hy-password-prompter.h"
 #include "hy-window-private.h"
 
 G_DEFINE_FINAL_TYPE (HyWindow, hy_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -89,10 +90,35 @@ on_sync_status_changed (HyEngine  *engine,
 {
   HySyncStatus status = hy_engine_get_sync_status (engine, account);
   const GError *error = hy_engine_get_sync_error (engine, account);
+  g_autofree char *toast_key = g_strconcat ("hy-password-toast-", hy_account_get_id (account), NULL);
+  AdwToast *old_toast = g_object_get_data (G_OBJECT (self), toast_key);
 
   _hy_window_update_sync_status (self);
 
-  if (status == HY_SYNC_STATUS_ERROR && error != NULL)
+  /* One "needs a password" message per account, gone once it syncs. */
+  if (old_toast != NULL && status != HY_SYNC_STATUS_SYNCING)
+    {
+      adw_toast_dismiss (old_toast);
+      g_object_set_data (G_OBJECT (self), toast_key, NULL);
+    }
+
+  if (status == HY_SYNC_STATUS_ERROR && hy_password_prompter_is_password_error (error))
+    {
+      /* The password prompt is up, or was cancelled: say so and offer to
+       * ask again, rather than showing the server's words. */
+      g_autofree char *title = g_strdup_printf (_("%s needs a password"),
+                                                hy_account_get_address (account));
+      AdwToast *toast = adw_toast_new (title);
+
+      adw_toast_set_button_label (toast, _("_Sign In"));
+      adw_toast_set_action_name (toast, "app.sign-in");
+      adw_toast_set_action_target_value (toast, g_variant_new_string (hy_account_get_id (account)));
+      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+      adw_toast_set_timeout (toast, 0);
+      g_object_set_data_full (G_OBJECT (self), toast_key, g_object_ref (toast), g_object_unref);
+      hy_window_add_toast (self, toast);
+    }
+  else if (status == HY_SYNC_STATUS_ERROR && error != NULL)
     {
       g_autofree char *title = g_strdup_printf (_("Cannot get the mail of %s"),
                                                 hy_account_get_address (account));
@@ -557,6 +583,35 @@ hy_window_class_init (HyWindowClass *klass)
   _hy_window_actions_class_init (widget_class);
 }
 
+void
+_hy_window_inbox_seen (HyWindow *self)
+{
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+  HyNotifier *notifier;
+
+  if (!HY_IS_APPLICATION (application) || !gtk_widget_get_visible (GTK_WIDGET (self)))
+    return;
+  notifier = hy_application_get_notifier (HY_APPLICATION (application));
+  if (notifier == NULL)
+    return;
+  if (self->current_folder != NULL)
+    {
+      if (hy_folder_get_role (self->current_folder) == HY_FOLDER_ROLE_INBOX)
+        hy_notifier_inbox_shown (notifier, hy_folder_get_account (self->current_folder));
+    }
+  else if (self->current == NULL && self->loaded && !gtk_search_bar_get_search_mode (self->search_bar))
+    hy_notifier_inbox_shown (notifier, NULL);  /* All Inboxes */
+}
+
+static void
+on_active_changed (HyWindow *self)
+{
+  /* Mail announced while the window showed the inbox in the background
+   * has been seen once the window is in front. */
+  if (gtk_window_is_active (GTK_WINDOW (self)))
+    _hy_window_inbox_seen (self);
+}
+
 static void
 hy_window_init (HyWindow *self)
 {
@@ -566,6 +621,7 @@ hy_window_init (HyWindow *self)
   self->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) account_entry_free);
 
   g_signal_connect (self, "map", G_CALLBACK (on_first_map), NULL);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (on_active_changed), NULL);
   _hy_window_sidebar_init (self);
   _hy_window_list_init (self);
   _hy_window_actions_update (self);

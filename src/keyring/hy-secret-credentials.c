@@ -134,6 +134,28 @@ store_done (GObject      *source,
 }
 
 static void
+store_in (HyCredentials       *self,
+          const char          *collection,
+          const char          *account,
+          const char          *protocol,
+          const char          *host,
+          const char          *user,
+          const char          *secret,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data)
+{
+  g_autoptr(GHashTable) attributes = make_attributes (account, protocol, host, user);
+  g_autofree char *label = g_strdup_printf ("Hongyan: %s password of %s on %s", protocol, user, host);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  /* Both forms finish with hy_credentials_store_finish(). */
+  g_task_set_source_tag (task, store_in);
+  secret_password_storev (get_schema (), attributes, collection, label, secret,
+                          cancellable, store_done, task);
+}
+
+static void
 store_async (HyCredentials       *self,
              const char          *account,
              const char          *protocol,
@@ -144,13 +166,26 @@ store_async (HyCredentials       *self,
              GAsyncReadyCallback  callback,
              gpointer             user_data)
 {
-  g_autoptr(GHashTable) attributes = make_attributes (account, protocol, host, user);
-  g_autofree char *label = g_strdup_printf ("Hongyan: %s password of %s on %s", protocol, user, host);
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  store_in (self, SECRET_COLLECTION_DEFAULT, account, protocol, host, user, secret,
+            cancellable, callback, user_data);
+}
 
-  g_task_set_source_tag (task, store_async);
-  secret_password_storev (get_schema (), attributes, SECRET_COLLECTION_DEFAULT, label, secret,
-                          cancellable, store_done, task);
+void
+hy_secret_credentials_store_for_session_async (HySecretCredentials *self,
+                                               const char          *account,
+                                               const char          *protocol,
+                                               const char          *host,
+                                               const char          *user,
+                                               const char          *secret,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data)
+{
+  g_return_if_fail (HY_IS_SECRET_CREDENTIALS (self));
+  g_return_if_fail (account != NULL && protocol != NULL && host != NULL && secret != NULL);
+
+  store_in (HY_CREDENTIALS (self), SECRET_COLLECTION_SESSION, account, protocol, host, user, secret,
+            cancellable, callback, user_data);
 }
 
 static gboolean

@@ -12,7 +12,9 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <adwaita.h>
 #include <glib/gstdio.h>
 
@@ -36,6 +38,7 @@ typedef struct
   HyOutbox         *outbox;
   HyComposer       *composer;
   HyMessageBuilder *sent;
+  guint             size_asked;
 } Fixture;
 
 static gboolean
@@ -672,6 +675,206 @@ test_draft_restores (Fixture       *f,
   gtk_window_destroy (GTK_WINDOW (reopened));
 }
 
+/* Forward as attachment carries the original byte for byte: an 8-bit
+ * GB18030 original with odd header spacing is put in alice's INBOX, read
+ * back as the store would have it, forwarded to bob from a composer, and
+ * the message/rfc822 part bob receives over IMAP is those very bytes. */
+static void
+test_forward_8bit (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) original = g_string_new (NULL);
+  g_autoptr(GBytes) original_bytes = NULL;
+  g_autoptr(GPtrArray) stored = NULL;
+  g_autoptr(GPtrArray) at_bob = NULL;
+  g_autoptr(HyMessage) stored_message = NULL;
+  g_autoptr(HyMessageBuilder) forward = NULL;
+  g_autoptr(GBytes) queued = NULL;
+  g_autoptr(HyMessage) received = NULL;
+  g_autofree char *original_id = NULL;
+  const char *message_id;
+  GBytes *raw;
+  HyMimePart *part;
+
+  if (skip_without_stack ())
+    return;
+
+  original_id = g_strdup_printf ("gb18030.%s@example.cn", f->tag);
+  g_string_append_printf (original,
+                          "From: =?GB18030?B?1cXI/Q==?= <zhang@example.cn>\r\n"
+                          "To: %s\r\n"
+                          "Subject: =?GB18030?B?1tzA/bvh?= %s\r\n"
+                          "Date: Thu, 19 Nov 2026 09:30:00 +0800\r\n"
+                          "Message-ID: <%s>\r\n"
+                          "MIME-Version: 1.0\r\n"
+                          "Content-Type: text/plain; charset=GB18030\r\n"
+                          "Content-Transfer-Encoding: 8bit\r\n"
+                          "X-Spacing:   kept   as it   was\r\n"
+                          "\r\n"
+                          "\xd6\xdc\xc0\xfd\xbb\xe1\xd4\xda\xc8\xfd\xba\xc5\xbb\xe1\xd2\xe9\xca\xd2\xa1\xa3\r\n"
+                          ".a line starting with a dot\r\n"
+                          "From the start of a line, and a tab\there\r\n",
+                          g_getenv ("HY_TEST_ALICE_ADDRESS"), f->tag, original_id);
+  original_bytes = g_bytes_new (original->str, original->len);
+  {
+    g_autoptr(HyImapClient) client = _hy_outbox_imap_open (f->alice, f->credentials,
+                                                           g_getenv ("HY_TEST_CA_FILE"), NULL, &error);
+    g_autoptr(GAsyncResult) result = NULL;
+
+    g_assert_no_error (error);
+    hy_imap_client_append_async (client, "INBOX", original_bytes, NULL, NULL, NULL,
+                                 _hy_outbox_store_result, &result);
+    g_assert_true (hy_imap_client_append_finish (client, _hy_outbox_wait (&result), NULL, NULL, &error));
+    g_assert_no_error (error);
+    _hy_outbox_imap_close (client);
+  }
+  /* What a sync stores: the server's BODY[]. */
+  stored = fetch_by_message_id (f, f->alice, HY_FOLDER_ROLE_INBOX, original_id, 1);
+  g_assert_cmpuint (stored->len, ==, 1);
+  raw = g_ptr_array_index (stored, 0);
+  g_assert_true (g_bytes_equal (raw, original_bytes));
+
+  stored_message = hy_message_new_from_bytes (raw);
+  forward = hy_message_builder_new_forward (stored_message, HY_FORWARD_AS_ATTACHMENT, &error);
+  g_assert_no_error (error);
+  hy_composer_load_builder (f->composer, forward);
+  hy_composer_add_forwarded_message (f->composer, raw);
+  gtk_editable_set_text (child (f, "to_entry"), g_getenv ("HY_TEST_BOB_ADDRESS"));
+  send_now (f);
+
+  queued = hy_message_builder_to_bytes_with_bcc (f->sent, &error);
+  g_assert_no_error (error);
+  message_id = hy_message_builder_get_message_id (f->sent);
+  g_assert_cmpint (hy_outbox_queue (f->outbox, queued, 0, &error), >, 0);
+  g_assert_no_error (error);
+  flush (f, 1);
+
+  at_bob = fetch_by_message_id (f, f->bob, HY_FOLDER_ROLE_INBOX, message_id, 1);
+  g_assert_cmpuint (at_bob->len, ==, 1);
+  received = hy_message_new_from_bytes (g_ptr_array_index (at_bob, 0));
+  g_assert_cmpuint (hy_message_get_attachments (received)->len, ==, 1);
+  part = g_ptr_array_index (hy_message_get_attachments (received), 0);
+  g_assert_cmpstr (hy_mime_part_get_content_type (part), ==, "message/rfc822");
+  g_assert_cmpstr (hy_message_get_message_id (hy_mime_part_get_message (part)), ==, original_id);
+  /* On the wire of bob's copy, the part's content is the original. */
+  {
+    gsize size;
+    const char *wire = g_bytes_get_data (g_ptr_array_index (at_bob, 0), &size);
+    const char *type = g_strstr_len (wire, size, "Content-Type: message/rfc822");
+    const char *start, *end;
+
+    g_assert_nonnull (type);
+    start = g_strstr_len (type, size - (type - wire), "\r\n\r\n");
+    g_assert_nonnull (start);
+    start += 4;
+    end = g_strstr_len (start, size - (start - wire), "\r\n--");
+    g_assert_nonnull (end);
+    g_assert_cmpmem (start, end - start, original->str, original->len);
+  }
+}
+
+/* What the app does when Send needs the size limit: ask the outbox, which
+ * asks the server with a quick EHLO when it has not connected yet. */
+static void
+on_size_probed (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 limit = hy_outbox_probe_size_limit_finish (HY_OUTBOX (object), result, &error);
+
+  g_assert_no_error (error);
+  hy_composer_set_size_limit (f->composer, "alice-test", limit);
+}
+
+static gboolean
+on_size_limit_needed (HyComposer *composer,
+                      const char *account_id,
+                      Fixture    *f)
+{
+  g_assert_cmpstr (account_id, ==, "alice-test");
+  f->size_asked++;
+  hy_outbox_probe_size_limit_async (f->outbox, NULL, on_size_probed, f);
+  return TRUE;
+}
+
+static AdwMessageDialog *
+wait_for_dialog (void)
+{
+  for (int i = 0; i < 1000; i++)
+    {
+      GList *toplevels = gtk_window_list_toplevels ();
+      AdwMessageDialog *found = NULL;
+
+      for (GList *l = toplevels; l != NULL; l = l->next)
+        if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+          found = l->data;
+      g_list_free (toplevels);
+      if (found != NULL)
+        return found;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+  return NULL;
+}
+
+/* A message larger than the submission server's SIZE (Dovecot's
+ * submission_max_mail_size, 200 MB in the fixture) asks before it is
+ * sent: the limit comes from the server by a probe at the first Send;
+ * Cancel keeps the message, Send Anyway sends it.  The attachment is a
+ * sparse file: the composer only reads its size. */
+static void
+test_size_warning (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *limit_text = g_format_size (209715200);
+  g_autoptr(GFile) file = NULL;
+  AdwMessageDialog *dialog;
+  int fd;
+
+  if (skip_without_stack ())
+    return;
+
+  path = g_build_filename (f->dir, "video.mkv", NULL);
+  fd = g_open (path, O_CREAT | O_WRONLY, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, 210 * 1000 * 1000), ==, 0);
+  close (fd);
+  file = g_file_new_for_path (path);
+
+  g_signal_connect (f->composer, "size-limit-needed", G_CALLBACK (on_size_limit_needed), f);
+  subject = g_strdup_printf ("Big %s", f->tag);
+  gtk_editable_set_text (child (f, "to_entry"), g_getenv ("HY_TEST_BOB_ADDRESS"));
+  gtk_editable_set_text (child (f, "subject_entry"), subject);
+  type_text (f, "The video of the party.");
+  hy_composer_add_attachment (f->composer, file);
+  g_assert_cmpint (hy_outbox_get_size_limit (f->outbox), ==, -1);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->composer), "composer.send", NULL);
+  dialog = wait_for_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpuint (f->size_asked, ==, 1);
+  g_assert_cmpint (hy_outbox_get_size_limit (f->outbox), ==, 209715200);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Message Too Big");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), limit_text));
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_null (f->sent);
+
+  /* Known now: asked at once, and sent when the person insists. */
+  gtk_widget_activate_action (GTK_WIDGET (f->composer), "composer.send", NULL);
+  dialog = wait_for_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpuint (f->size_asked, ==, 1);
+  adw_message_dialog_response (dialog, "send");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_nonnull (f->sent);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -684,6 +887,8 @@ main (int   argc,
   g_test_add ("/ui/compose-send/undo", Fixture, NULL, setup, test_undo, teardown);
   g_test_add ("/ui/compose-send/server-down", Fixture, NULL, setup, test_server_down, teardown);
   g_test_add ("/ui/compose-send/draft-restores", Fixture, NULL, setup, test_draft_restores, teardown);
+  g_test_add ("/ui/compose-send/forward-8bit", Fixture, NULL, setup, test_forward_8bit, teardown);
+  g_test_add ("/ui/compose-send/size-warning", Fixture, NULL, setup, test_size_warning, teardown);
 
   return g_test_run ();
 }

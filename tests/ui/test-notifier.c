@@ -5,7 +5,8 @@
  * the mail stack with HyEngine, and has HyNotifier announce new mail:
  * a message delivered by SMTP gives exactly one notification with its
  * sender, subject and the "Open" and "Mark as Read" buttons, the latter
- * marking the message read when pressed; with the
+ * marking the message read when pressed; showing the account's inbox, or
+ * all inboxes, withdraws the notification (CloseNotification); with the
  * "notify-new-mail" setting off, the next message gives none.
  *
  * Needs a display (Xvfb) and a session bus; skips without the mail
@@ -39,6 +40,7 @@ typedef struct {
 } Notified;
 
 static GPtrArray *notified;  /* Notified */
+static GArray    *closed;    /* guint: ids passed to CloseNotification */
 
 static void
 notified_free (Notified *n)
@@ -89,6 +91,14 @@ server_method_call (GDBusConnection       *connection,
       g_ptr_array_add (notified, n);
       n->id = notified->len;
       g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", n->id));
+    }
+  else if (g_strcmp0 (method_name, "CloseNotification") == 0)
+    {
+      guint id;
+
+      g_variant_get (parameters, "(u)", &id);
+      g_array_append_val (closed, id);
+      g_dbus_method_invocation_return_value (invocation, NULL);
     }
   else if (g_strcmp0 (method_name, "GetCapabilities") == 0)
     {
@@ -178,6 +188,36 @@ send_to_alice (const char *subject)
   g_assert_cmpuint (sent->n_accepted, ==, 1);
 }
 
+static gboolean
+was_closed (guint id)
+{
+  for (guint i = 0; i < closed->len; i++)
+    if (g_array_index (closed, guint, i) == id)
+      return TRUE;
+  return FALSE;
+}
+
+/* Delivers a message and waits for the one notification naming it. */
+static guint count_mentioning (const char *subject, Notified **last);
+
+static Notified *
+deliver_and_wait (const char *subject)
+{
+  Notified *n = NULL;
+  gint64 end;
+
+  send_to_alice (subject);
+  end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (count_mentioning (subject, &n) == 0 && g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (10000);
+  g_assert_cmpuint (count_mentioning (subject, &n), ==, 1);
+  /* Let the application read the server's reply (the notification's
+   * id), which it needs to close it. */
+  spin_for (1);
+  return n;
+}
+
 /* The notifications that name @subject (other tests may deliver to the
  * same inbox at the same time). */
 static guint
@@ -238,6 +278,7 @@ test_new_mail_notification (void)
 
   /* The notification server. */
   notified = g_ptr_array_new_with_free_func ((GDestroyNotify) notified_free);
+  closed = g_array_new (FALSE, FALSE, sizeof (guint));
   bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_assert_no_error (error);
   info = g_dbus_node_info_new_for_xml (server_xml, &error);
@@ -352,6 +393,35 @@ test_new_mail_notification (void)
     g_assert_true (seen);
   }
 
+  /* Opening the account's inbox withdraws its notification; once. */
+  {
+    g_autofree char *seen_subject = g_strdup_printf ("Seen in the inbox %08x", g_random_int ());
+    g_autofree char *unified_subject = g_strdup_printf ("Seen in all inboxes %08x", g_random_int ());
+    guint closed_before;
+
+    n = deliver_and_wait (seen_subject);
+    g_assert_false (was_closed (n->id));
+    hy_notifier_inbox_shown (notifier, account);
+    end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    while (!was_closed (n->id) && g_get_monotonic_time () < end)
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (10000);
+    g_assert_true (was_closed (n->id));
+    closed_before = closed->len;
+    hy_notifier_inbox_shown (notifier, account);
+    spin_for (0.5);
+    g_assert_cmpuint (closed->len, ==, closed_before);
+
+    /* All Inboxes (no account) covers it as well. */
+    n = deliver_and_wait (unified_subject);
+    hy_notifier_inbox_shown (notifier, NULL);
+    end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    while (!was_closed (n->id) && g_get_monotonic_time () < end)
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (10000);
+    g_assert_true (was_closed (n->id));
+  }
+
   /* Turned off in the preferences: nothing. */
   g_settings_set_boolean (settings, "notify-new-mail", FALSE);
   send_to_alice (quiet_subject);
@@ -363,6 +433,7 @@ test_new_mail_notification (void)
   g_clear_object (&engine);
   g_dbus_connection_unregister_object (bus, registration);
   g_clear_pointer (&notified, g_ptr_array_unref);
+  g_clear_pointer (&closed, g_array_unref);
   command = g_strdup_printf ("rm -rf '%s'", dir);
   g_assert_cmpint (system (command), ==, 0);
 }

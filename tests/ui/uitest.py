@@ -168,7 +168,7 @@ def _press(pid, name):
 
 
 # X keycodes of Xvfb's default (US) keymap.
-KEYCODES = {"Control": 37, "f": 41, "Return": 36, "Escape": 9, "Delete": 119}
+KEYCODES = {"Control": 37, "f": 41, "v": 55, "Return": 36, "Escape": 9, "F1": 67, "Delete": 119}
 
 
 def _keys(names):
@@ -228,9 +228,157 @@ def type_text(text):
                    check=True, capture_output=True, timeout=30)
 
 
+class FileClipboard:
+    """Holds files on the clipboard, as a file manager's Copy does.
+
+    A process of its own owns the X clipboard and offers the files as
+    text/uri-list until stop() (or the end of a with block).
+    """
+
+    def __init__(self, paths):
+        self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "clipboard", *paths],
+                                     stdout=subprocess.PIPE, text=True)
+        if self.proc.stdout.readline().strip() != "ready":
+            self.stop()
+            raise AssertionError("could not put the files on the clipboard")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def _hold_clipboard(paths):
+    gi.require_version("Gdk", "4.0")
+    gi.require_version("Gtk", "4.0")
+    from gi.repository import Gdk, Gio, Gtk
+
+    Gtk.init()
+    uris = "".join(Gio.File.new_for_path(os.path.abspath(p)).get_uri() + "\r\n" for p in paths)
+    provider = Gdk.ContentProvider.new_for_bytes("text/uri-list", GLib.Bytes.new(uris.encode()))
+    Gdk.Display.get_default().get_clipboard().set_content(provider)
+    print("ready", flush=True)
+    GLib.MainLoop().run()
+
+
+NOTIFICATIONS_XML = """<node>
+  <interface name='org.freedesktop.Notifications'>
+    <method name='Notify'>
+      <arg type='s' direction='in'/><arg type='u' direction='in'/>
+      <arg type='s' direction='in'/><arg type='s' direction='in'/>
+      <arg type='s' direction='in'/><arg type='as' direction='in'/>
+      <arg type='a{sv}' direction='in'/><arg type='i' direction='in'/>
+      <arg type='u' direction='out'/>
+    </method>
+    <method name='CloseNotification'><arg type='u' direction='in'/></method>
+    <method name='GetCapabilities'><arg type='as' direction='out'/></method>
+    <method name='GetServerInformation'>
+      <arg type='s' direction='out'/><arg type='s' direction='out'/>
+      <arg type='s' direction='out'/><arg type='s' direction='out'/>
+    </method>
+    <signal name='NotificationClosed'><arg type='u'/><arg type='u'/></signal>
+    <signal name='ActionInvoked'><arg type='u'/><arg type='s'/></signal>
+  </interface>
+</node>"""
+
+
+class Notifications:
+    """A notification server on the session bus that records what the app shows.
+
+    Runs in a process of its own until stop(); summaries() returns the
+    (summary, body) of every notification so far.
+    """
+
+    def __init__(self):
+        self.log = tempfile.NamedTemporaryFile(prefix="hy-notifications-", delete=False)
+        self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "notifications",
+                                      self.log.name], stdout=subprocess.PIPE, text=True)
+        if self.proc.stdout.readline().strip() != "ready":
+            self.stop()
+            raise AssertionError("could not start the notification server")
+
+    def summaries(self):
+        with open(self.log.name, encoding="utf-8") as f:
+            return [tuple(line.rstrip("\n").split("\t", 1)) for line in f if line.strip()]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        os.unlink(self.log.name)
+
+
+def _serve_notifications(log_path):
+    from gi.repository import Gio
+
+    count = [0]
+
+    def on_call(connection, sender, path, interface, method, parameters, invocation):
+        if method == "Notify":
+            summary, body = parameters[3], parameters[4]
+            with open(log_path, "a", encoding="utf-8") as f:
+                f.write(f"{summary}\t{body}".replace("\n", " ") + "\n")
+            count[0] += 1
+            invocation.return_value(GLib.Variant("(u)", (count[0],)))
+        elif method == "GetCapabilities":
+            invocation.return_value(GLib.Variant("(as)", (["actions", "body"],)))
+        elif method == "GetServerInformation":
+            invocation.return_value(GLib.Variant("(ssss)", ("test", "hongyan", "1", "1.2")))
+        else:
+            invocation.return_value(None)
+
+    bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+    info = Gio.DBusNodeInfo.new_for_xml(NOTIFICATIONS_XML)
+    bus.register_object("/org/freedesktop/Notifications", info.interfaces[0], on_call, None, None)
+    reply = bus.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                          "RequestName", GLib.Variant("(su)", ("org.freedesktop.Notifications", 4)),
+                          GLib.VariantType("(u)"), Gio.DBusCallFlags.NONE, -1, None)
+    if reply.unpack()[0] != 1:
+        raise SystemExit("org.freedesktop.Notifications is taken")
+    print("ready", flush=True)
+    GLib.MainLoop().run()
+
+
 def screen_png(path):
     """Saves what the X server shows (WebKit's layers included) as PNG."""
     pipeline = "xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng > " + _shell_quote(path)
+    subprocess.run(["sh", "-c", pipeline], check=True, timeout=60)
+
+
+def window_png(title, path):
+    """Saves the top-level window whose title contains @title as PNG.
+
+    Xvfb runs without a window manager, so a window may lie under
+    another; it is raised first (XRaiseWindow), then captured alone.
+    """
+    import ctypes
+
+    tree = subprocess.run(["xwininfo", "-root", "-children"], check=True, capture_output=True,
+                          timeout=30).stdout.decode("utf-8", "replace")
+    ids = [line.split()[0] for line in tree.splitlines()
+           if line.strip().startswith("0x") and title in line]
+    if not ids:
+        raise AssertionError(f"no window titled “{title}”:\n{tree}")
+    xlib = ctypes.CDLL("libX11.so.6")
+    xlib.XOpenDisplay.restype = ctypes.c_void_p
+    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    xlib.XRaiseWindow.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+    xlib.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    display = xlib.XOpenDisplay(None)
+    if not display:
+        raise AssertionError("cannot open the X display")
+    xlib.XRaiseWindow(display, int(ids[0], 16))
+    xlib.XSync(display, 0)
+    xlib.XCloseDisplay(display)
+    time.sleep(1)
+    pipeline = f"xwd -silent -id {ids[0]} | xwdtopnm 2>/dev/null | pnmtopng > " + _shell_quote(path)
     subprocess.run(["sh", "-c", pipeline], check=True, timeout=60)
 
 
@@ -258,3 +406,7 @@ elif __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "keys":
     _keys(sys.argv[2])
 elif __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "type":
     _type(sys.argv[2])
+elif __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "notifications":
+    _serve_notifications(sys.argv[2])
+elif __name__ == "__main__" and len(sys.argv) >= 3 and sys.argv[1] == "clipboard":
+    _hold_clipboard(sys.argv[2:])

@@ -123,7 +123,8 @@ hy_account_class_init (HyAccountClass *klass)
   /**
    * HyAccount::changed:
    *
-   * Emitted after any setting changed.
+   * Emitted after any setting changed, and by
+   * hy_account_secrets_changed() when a password did.
    */
   signals[SIGNAL_CHANGED] =
     g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -454,6 +455,36 @@ hy_account_remove_identity (HyAccount *self,
   g_return_if_fail (index < self->identities->len);
 
   g_ptr_array_remove_index (self->identities, index);
+  changed (self);
+}
+
+void
+hy_account_secrets_changed (HyAccount *self)
+{
+  g_return_if_fail (HY_IS_ACCOUNT (self));
+
+  /* Sessions and secrets kept from the old password go on ::changed. */
+  changed (self);
+}
+
+void
+hy_account_replace_identity (HyAccount        *self,
+                             guint             index,
+                             const HyIdentity *identity)
+{
+  HyIdentity *old;
+
+  g_return_if_fail (HY_IS_ACCOUNT (self));
+  g_return_if_fail (index < self->identities->len);
+  g_return_if_fail (identity != NULL && identity->address != NULL);
+
+  old = g_ptr_array_index (self->identities, index);
+  if (g_strcmp0 (old->name, identity->name) == 0 &&
+      g_strcmp0 (old->address, identity->address) == 0 &&
+      g_strcmp0 (old->signature, identity->signature) == 0)
+    return;
+  self->identities->pdata[index] = hy_identity_copy (identity);
+  hy_identity_free (old);
   changed (self);
 }
 

@@ -41,6 +41,14 @@ void                  hy_account_add_identity               (HyAccount        *s
                                                              const HyIdentity *identity);
 void                  hy_account_remove_identity            (HyAccount        *self,
                                                              guint             index);
+/* Whoever stored a new password for the account's servers says so:
+ * emits ::changed, so that sessions and secrets read before are dropped
+ * (the settings themselves are the same). */
+void                  hy_account_secrets_changed            (HyAccount        *self);
+/* Changes the identity at @index in place (the first stays the default). */
+void                  hy_account_replace_identity           (HyAccount        *self,
+                                                             guint             index,
+                                                             const HyIdentity *identity);
 /* The address of the first identity, or NULL. */
 const char           *hy_account_get_address                (HyAccount        *self);
 

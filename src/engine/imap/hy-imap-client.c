@@ -2202,6 +2202,7 @@ hy_imap_client_login_async (HyImapClient        *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GTask) inner = NULL;
   g_autoptr(GPtrArray) offered = g_ptr_array_new ();
+  const char *required;
   const char *mechanism;
   HyImapCommand *cmd;
   GError *error = NULL;
@@ -2230,8 +2231,20 @@ hy_imap_client_login_async (HyImapClient        *self,
     if (g_ascii_strncasecmp (self->capabilities[i], "AUTH=", 5) == 0)
       g_ptr_array_add (offered, self->capabilities[i] + 5);
   g_ptr_array_add (offered, NULL);
-  mechanism = hy_sasl_choose_mechanism ((const char * const *) offered->pdata, oauth2);
+  required = hy_connection_get_auth_mechanism (self->connection);
+  mechanism = hy_sasl_choose_required_mechanism ((const char * const *) offered->pdata, required, oauth2);
 
+  /* A mechanism chosen in the account's settings is used or nothing is:
+   * only "LOGIN" may fall back to the LOGIN command, which sends the same. */
+  if (required != NULL && mechanism == NULL &&
+      (g_strcmp0 (required, "LOGIN") != 0 || hy_imap_client_has_capability (self, "LOGINDISABLED")))
+    {
+      g_task_return_new_error (task, HY_NET_ERROR, HY_NET_ERROR_AUTH_MECHANISM,
+                               "The IMAP server %s does not offer the login method %s that the "
+                               "account is set to use. Choose another method, or “Automatic”, "
+                               "in the account’s settings.", host (self), required);
+      return;
+    }
   if (mechanism == NULL && (oauth2 || hy_imap_client_has_capability (self, "LOGINDISABLED")))
     {
       g_task_return_new_error (task, HY_NET_ERROR, HY_NET_ERROR_AUTH_MECHANISM,

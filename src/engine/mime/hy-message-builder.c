@@ -1096,6 +1096,106 @@ hy_message_builder_add_message_attachment (HyMessageBuilder  *self,
   return attach_to_mixed (self, GMIME_OBJECT (part), error);
 }
 
+/* @raw with every line break CRLF; NULL when it cannot travel as 7bit or
+ * 8bit (a NUL byte, or a line longer than SMTP allows). */
+static GBytes *
+canonical_message_bytes (GBytes   *raw,
+                         gboolean *eight_bit)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (raw, &size);
+  GByteArray *out = g_byte_array_sized_new (size + size / 50 + 2);
+  gsize line_length = 0;
+
+  *eight_bit = FALSE;
+  for (gsize i = 0; i < size; i++)
+    {
+      guint8 c = data[i];
+
+      if (c == '\n')
+        line_length = 0;
+      else if (c != '\r')
+        line_length++;
+      if (c == 0 || line_length > 998)
+        {
+          g_byte_array_unref (out);
+          return NULL;
+        }
+      if (c & 0x80)
+        *eight_bit = TRUE;
+      if (c == '\n' && (i == 0 || data[i - 1] != '\r'))
+        g_byte_array_append (out, (const guint8 *) "\r", 1);
+      g_byte_array_append (out, &c, 1);
+    }
+  if (out->len > 0 && out->data[out->len - 1] != '\n')
+    g_byte_array_append (out, (const guint8 *) "\r\n", 2);
+  return g_byte_array_free_to_bytes (out);
+}
+
+gboolean
+hy_message_builder_add_message_attachment_bytes (HyMessageBuilder  *self,
+                                                 GBytes            *raw,
+                                                 GError           **error)
+{
+  g_autoptr(GBytes) canonical = NULL;
+  g_autoptr(GMimeStream) stream = NULL;
+  g_autoptr(GMimeDataWrapper) wrapper = NULL;
+  g_autoptr(GMimePart) part = NULL;
+  g_autoptr(GMimeParser) parser = NULL;
+  g_autoptr(GMimeMessage) message = NULL;
+  g_autofree char *name = NULL;
+  GMimeContentEncoding encoding;
+  const char *subject;
+  gboolean eight_bit;
+
+  g_return_val_if_fail (HY_IS_MESSAGE_BUILDER (self), FALSE);
+  g_return_val_if_fail (raw != NULL, FALSE);
+
+  stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (raw, NULL), g_bytes_get_size (raw));
+  parser = g_mime_parser_new_with_stream (stream);
+  message = g_mime_parser_construct_message (parser, hy_charset_get_parser_options ());
+  if (message == NULL)
+    {
+      g_set_error_literal (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_STRUCTURE,
+                           "The message to attach is not a message");
+      return FALSE;
+    }
+
+  canonical = canonical_message_bytes (raw, &eight_bit);
+  /* Binary content has no encoding message/rfc822 may use on the way
+   * (RFC 2046, 5.2.1): GMime writes the parsed message again. */
+  if (canonical == NULL)
+    return hy_message_builder_add_message_attachment (self, message, error);
+
+  encoding = eight_bit ? GMIME_CONTENT_ENCODING_8BIT : GMIME_CONTENT_ENCODING_7BIT;
+  g_clear_object (&stream);
+  stream = g_mime_stream_mem_new_with_buffer (g_bytes_get_data (canonical, NULL), g_bytes_get_size (canonical));
+  wrapper = g_mime_data_wrapper_new_with_stream (stream, encoding);
+  part = g_mime_part_new_with_type ("message", "rfc822");
+  g_mime_part_set_content (part, wrapper);
+  g_mime_part_set_content_encoding (part, encoding);
+
+  subject = g_mime_message_get_subject (message);
+  if (subject != NULL && *subject != '\0')
+    {
+      g_autofree char *base = clean_attachment_name (subject);
+
+      if (base != NULL)
+        name = g_strconcat (base, ".eml", NULL);
+    }
+  /* Only the disposition carries the name: message/rfc822 has no name=. */
+  {
+    GMimeContentDisposition *cd = g_mime_content_disposition_new ();
+
+    g_mime_content_disposition_set_disposition (cd, "attachment");
+    g_mime_param_list_set_parameter (g_mime_content_disposition_get_parameters (cd), "filename",
+                                     name ? name : "message.eml");
+    g_mime_object_set_content_disposition (GMIME_OBJECT (part), cd);
+    g_object_unref (cd);
+  }
+  return attach_to_mixed (self, GMIME_OBJECT (part), error);
+}
+
 static char *
 clean_content_id (const char  *content_id,
                   GError     **error)
@@ -1276,6 +1376,10 @@ choose_encodings (GMimeObject *object)
       GMimeContentEncoding encoding;
       GMimeDataWrapper *wrapper = g_mime_part_get_content (part);
 
+      /* A message attached as received travels as it is (7bit or 8bit,
+       * RFC 2046 allows nothing else for message/rfc822). */
+      if (g_mime_content_type_is_type (ct, "message", "*"))
+        return;
       /* Content that arrives already encoded (a forwarded part) keeps it
        * when it is wire-safe. */
       if (wrapper != NULL)

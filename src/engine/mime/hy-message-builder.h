@@ -113,6 +113,14 @@ gboolean  hy_message_builder_add_attachment_bytes (HyMessageBuilder  *self,
 gboolean  hy_message_builder_add_message_attachment (HyMessageBuilder *self,
                                                      GMimeMessage     *message,
                                                      GError          **error);
+/* Attaches the message @raw (its bytes as received) as message/rfc822,
+ * byte for byte: only line breaks become CRLF, as SMTP requires; the part
+ * says 7bit or 8bit.  A message with binary content (a NUL byte, a line
+ * over 998 bytes) cannot travel so and is attached as by
+ * hy_message_builder_add_message_attachment(). */
+gboolean  hy_message_builder_add_message_attachment_bytes (HyMessageBuilder *self,
+                                                           GBytes           *raw,
+                                                           GError          **error);
 /* An inline part (an image the HTML shows as "cid:@content_id"). */
 gboolean  hy_message_builder_add_inline_file      (HyMessageBuilder  *self,
                                                    GFile             *file,

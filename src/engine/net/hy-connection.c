@@ -26,6 +26,7 @@ struct _HyConnection
   char                 *pin;
   char                 *local_address;
   gboolean              allow_plaintext_auth;
+  char                 *auth_mechanism;
   guint                 timeout;
   gsize                 max_line;
   gboolean              trace;
@@ -331,6 +332,7 @@ hy_connection_finalize (GObject *object)
   g_free (self->host);
   g_free (self->ca_file);
   g_free (self->pin);
+  g_free (self->auth_mechanism);
   g_free (self->local_address);
   g_free (self->buf);
   g_clear_error (&self->broken);
@@ -495,6 +497,36 @@ hy_connection_get_allow_plaintext_auth (HyConnection *self)
 {
   g_return_val_if_fail (HY_IS_CONNECTION (self), FALSE);
   return self->allow_plaintext_auth;
+}
+
+/**
+ * hy_connection_set_auth_mechanism:
+ * @self: a connection
+ * @mechanism: (nullable): the SASL mechanism the account is set to use
+ *   ("PLAIN", "SCRAM-SHA-256", …), or %NULL to let the protocol client pick
+ *   the best one the server offers
+ *
+ * With a mechanism set, the protocol clients authenticate with that one only
+ * and fail with %HY_NET_ERROR_AUTH_MECHANISM when the server does not offer
+ * it, instead of falling back to a weaker one.  "LOGIN" also accepts the
+ * protocol's own plain password command (IMAP LOGIN, POP3 USER/PASS), which
+ * sends the same thing.
+ */
+void
+hy_connection_set_auth_mechanism (HyConnection *self,
+                                  const char   *mechanism)
+{
+  g_return_if_fail (HY_IS_CONNECTION (self));
+
+  g_free (self->auth_mechanism);
+  self->auth_mechanism = mechanism != NULL && *mechanism != '\0' ? g_ascii_strup (mechanism, -1) : NULL;
+}
+
+const char *
+hy_connection_get_auth_mechanism (HyConnection *self)
+{
+  g_return_val_if_fail (HY_IS_CONNECTION (self), NULL);
+  return self->auth_mechanism;
 }
 
 /**

@@ -97,6 +97,10 @@ gboolean          hy_connection_set_pinned_certificate (HyConnection     *self,
 void              hy_connection_set_allow_plaintext_auth (HyConnection   *self,
                                                     gboolean              allow);
 gboolean          hy_connection_get_allow_plaintext_auth (HyConnection   *self);
+/* The only SASL mechanism to authenticate with (NULL: the best offered). */
+void              hy_connection_set_auth_mechanism (HyConnection         *self,
+                                                    const char           *mechanism);
+const char       *hy_connection_get_auth_mechanism (HyConnection         *self);
 void              hy_connection_set_local_address  (HyConnection         *self,
                                                     const char           *address);
 void              hy_connection_set_timeout        (HyConnection         *self,

@@ -149,6 +149,35 @@ hy_sasl_choose_mechanism (const char * const *offered,
 }
 
 /**
+ * hy_sasl_choose_required_mechanism:
+ * @offered: (array zero-terminated=1) (nullable): mechanisms the server offers
+ * @required: (nullable): the only mechanism the account allows, or %NULL for
+ *   the best one (as hy_sasl_choose_mechanism())
+ * @have_oauth_token: whether the secret is an OAuth 2.0 access token; only
+ *   used when @required is %NULL
+ *
+ * Returns: (nullable): @required in its canonical spelling when both sides
+ *   support it, the best mechanism when @required is %NULL, otherwise %NULL
+ */
+const char *
+hy_sasl_choose_required_mechanism (const char * const *offered,
+                                   const char         *required,
+                                   gboolean            have_oauth_token)
+{
+  Mechanism mech;
+  const char *name;
+
+  if (required == NULL)
+    return hy_sasl_choose_mechanism (offered, have_oauth_token);
+  if (offered == NULL || !lookup (required, &mech, &name))
+    return NULL;
+  for (guint j = 0; offered[j] != NULL; j++)
+    if (g_ascii_strcasecmp (offered[j], name) == 0)
+      return name;
+  return NULL;
+}
+
+/**
  * hy_sasl_new:
  * @mechanism: a mechanism name (case-insensitive)
  * @user: the user name

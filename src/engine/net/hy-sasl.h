@@ -28,6 +28,12 @@ G_DECLARE_FINAL_TYPE (HySasl, hy_sasl, HY, SASL, GObject)
 
 const char *hy_sasl_choose_mechanism     (const char * const *offered,
                                           gboolean            have_oauth_token);
+/* With @required set (the mechanism an account is configured for), only
+ * that one is acceptable: NULL when the server does not offer it or it is
+ * unknown, and the caller fails instead of falling back to another. */
+const char *hy_sasl_choose_required_mechanism (const char * const *offered,
+                                               const char         *required,
+                                               gboolean            have_oauth_token);
 gboolean    hy_sasl_is_supported         (const char         *mechanism);
 
 HySasl     *hy_sasl_new                  (const char         *mechanism,

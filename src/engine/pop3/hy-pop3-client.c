@@ -619,6 +619,7 @@ hy_pop3_client_authenticate_async (HyPop3Client        *self,
   Op *op;
   GError *error = NULL;
   const char *sasl_caps;
+  const char *required;
   const char *mech = NULL;
 
   g_return_if_fail (HY_IS_POP3_CLIENT (self));
@@ -638,12 +639,27 @@ hy_pop3_client_authenticate_async (HyPop3Client        *self,
       return;
     }
 
+  required = hy_connection_get_auth_mechanism (self->conn);
   sasl_caps = g_hash_table_lookup (self->caps, "SASL");
   if (sasl_caps != NULL)
     {
       g_auto(GStrv) offered = g_strsplit (sasl_caps, " ", -1);
 
-      mech = hy_sasl_choose_mechanism ((const char * const *) offered, secret_is_oauth_token);
+      mech = hy_sasl_choose_required_mechanism ((const char * const *) offered, required,
+                                                secret_is_oauth_token);
+    }
+  /* A mechanism chosen in the account's settings is used or nothing is:
+   * only "LOGIN" may fall back to USER/PASS, which sends the same. */
+  if (required != NULL && mech == NULL &&
+      (g_strcmp0 (required, "LOGIN") != 0 ||
+       (g_hash_table_size (self->caps) > 0 && !g_hash_table_contains (self->caps, "USER"))))
+    {
+      op_fail (task, g_error_new (HY_NET_ERROR, HY_NET_ERROR_AUTH_MECHANISM,
+                                  "The POP3 server %s does not offer the login method %s that the "
+                                  "account is set to use. Choose another method, or “Automatic”, "
+                                  "in the account’s settings.",
+                                  hy_connection_get_host (self->conn), required));
+      return;
     }
 
   if (mech != NULL)
@@ -679,7 +695,7 @@ hy_pop3_client_authenticate_async (HyPop3Client        *self,
       return;
     }
 
-  if (self->apop_stamp != NULL && !hy_connection_is_encrypted (self->conn))
+  if (self->apop_stamp != NULL && required == NULL && !hy_connection_is_encrypted (self->conn))
     {
       g_autofree char *seed = g_strconcat (self->apop_stamp, secret, NULL);
       g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_MD5, seed, -1);

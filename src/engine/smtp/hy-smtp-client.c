@@ -789,8 +789,9 @@ auth_reply_cb (GObject      *source,
  * @callback: called when logged in
  * @user_data: data for @callback
  *
- * Logs in with the best SASL mechanism both sides support.  Refuses on an
- * unencrypted connection unless plaintext authentication was allowed.
+ * Logs in with the best SASL mechanism both sides support, or only with the
+ * connection's hy_connection_get_auth_mechanism() when one is set.  Refuses
+ * on an unencrypted connection unless plaintext authentication was allowed.
  */
 void
 hy_smtp_client_authenticate_async (HySmtpClient        *self,
@@ -808,6 +809,7 @@ hy_smtp_client_authenticate_async (HySmtpClient        *self,
   g_autofree char *command = NULL;
   g_autofree char *trace = NULL;
   const char *mechs;
+  const char *required;
   const char *mech;
 
   g_return_if_fail (HY_IS_SMTP_CLIENT (self));
@@ -833,7 +835,18 @@ hy_smtp_client_authenticate_async (HySmtpClient        *self,
       return;
     }
   offered = g_strsplit_set (mechs, " ", -1);
-  mech = hy_sasl_choose_mechanism ((const char * const *) offered, secret_is_oauth_token);
+  required = hy_connection_get_auth_mechanism (self->conn);
+  mech = hy_sasl_choose_required_mechanism ((const char * const *) offered, required,
+                                            secret_is_oauth_token);
+  if (mech == NULL && required != NULL)
+    {
+      task_fail (task, g_error_new (HY_NET_ERROR, HY_NET_ERROR_AUTH_MECHANISM,
+                                    "The mail server %s does not offer the login method %s "
+                                    "that the account is set to use (it offers: %s). Choose "
+                                    "another method, or “Automatic”, in the account’s settings.",
+                                    hy_connection_get_host (self->conn), required, mechs));
+      return;
+    }
   if (mech == NULL)
     {
       task_fail (task, g_error_new (HY_NET_ERROR, HY_NET_ERROR_AUTH_MECHANISM,
@@ -1036,18 +1049,30 @@ send_envelope_done (GTask *task)
   if (op->result->n_accepted == 0)
     {
       g_autoptr(GString) why = g_string_new (NULL);
+      gboolean for_now = FALSE;
 
       for (guint i = 0; i < op->result->recipients->len; i++)
         {
           HySmtpRecipientResult *r = g_ptr_array_index (op->result->recipients, i);
           g_autofree char *text = hy_smtp_reply_get_text (r->reply);
 
+          if (hy_smtp_reply_is_temporary (r->reply))
+            for_now = TRUE;
           g_string_append_printf (why, "%s%s: “%s”", i > 0 ? "; " : "", r->address, text);
         }
-      send_fail_with_rset (task, g_error_new (HY_SMTP_ERROR, HY_SMTP_ERROR_ALL_RECIPIENTS_REFUSED,
-                                              "The mail server %s refused every recipient, so "
-                                              "the message was not sent (%s).",
-                                              hy_connection_get_host (self->conn), why->str));
+      /* One recipient refused only for now (4xx) makes the whole refusal
+       * one for now: a later try may reach that recipient, and the ones
+       * refused for good are then reported with the accepted ones. */
+      if (for_now)
+        send_fail_with_rset (task, g_error_new (HY_SMTP_ERROR, HY_SMTP_ERROR_TEMPORARY,
+                                                "The mail server %s refused every recipient for "
+                                                "now, so the message was not sent yet (%s).",
+                                                hy_connection_get_host (self->conn), why->str));
+      else
+        send_fail_with_rset (task, g_error_new (HY_SMTP_ERROR, HY_SMTP_ERROR_ALL_RECIPIENTS_REFUSED,
+                                                "The mail server %s refused every recipient, so "
+                                                "the message was not sent (%s).",
+                                                hy_connection_get_host (self->conn), why->str));
       return;
     }
   send_body_begin (task);
@@ -1100,7 +1125,8 @@ send_reply_cb (GObject      *source,
       g_assert_not_reached ();
     }
 
-  if (op->next < op->commands->len)
+  /* Without PIPELINING nothing is sent yet for a refused sender. */
+  if (op->next < op->commands->len && !(cmd->kind == CMD_MAIL && op->deferred != NULL && !op->pipelined))
     {
       send_read_next_reply (task);
       return;
@@ -1391,7 +1417,8 @@ pipeline_written_cb (GObject      *source,
  * than the server's SIZE limit or needing an extension the server lacks fails.
  * If some recipients are refused, the message still goes to the others and the
  * result says which; if all are refused, it fails with
- * %HY_SMTP_ERROR_ALL_RECIPIENTS_REFUSED.  Several messages may be sent one after
+ * %HY_SMTP_ERROR_ALL_RECIPIENTS_REFUSED, or with %HY_SMTP_ERROR_TEMPORARY when
+ * any of them was refused only for now (4xx).  Several messages may be sent one after
  * the other over one session.
  */
 void

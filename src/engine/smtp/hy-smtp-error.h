@@ -19,8 +19,8 @@ G_BEGIN_DECLS
  * @HY_SMTP_ERROR_TEMPORARY: the server refused a command for now (4xx): try later
  * @HY_SMTP_ERROR_MESSAGE_TOO_LARGE: the message exceeds the server's SIZE limit;
  *   nothing was sent
- * @HY_SMTP_ERROR_ALL_RECIPIENTS_REFUSED: no recipient was accepted; the message
- *   was not sent
+ * @HY_SMTP_ERROR_ALL_RECIPIENTS_REFUSED: no recipient was accepted, all for good
+ *   (5xx); the message was not sent
  * @HY_SMTP_ERROR_UNSUPPORTED: the message needs an extension the server lacks
  *   (8BITMIME, SMTPUTF8)
  * @HY_SMTP_ERROR_PROTOCOL: the server's reply was malformed

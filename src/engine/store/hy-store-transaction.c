@@ -22,6 +22,16 @@ typedef struct {
   gint64 unread;
 } CountDelta;
 
+/* A write to the full-text index, held until the transaction commits. */
+typedef struct {
+  gint64  id;
+  gboolean insert;   /* a new row; else only the body of a committed one */
+  char   *subject;
+  char   *sender;
+  char   *recipients;
+  char   *body;
+} FtsRow;
+
 typedef struct {
   char   *address;
   char   *name;
@@ -38,7 +48,20 @@ struct _HyStoreTransaction {
   GHashTable *addresses;      /* folded address -> AddressSeen, written at commit */
   GPtrArray  *written_files;  /* removed on rollback */
   GPtrArray  *doomed_files;   /* removed after commit */
+  GArray     *fts;            /* FtsRow, written at commit (see flush_fts()) */
+  GHashTable *fts_rows;       /* message id -> index + 1 in fts */
 };
+
+static void
+fts_row_clear (gpointer data)
+{
+  FtsRow *row = data;
+
+  g_free (row->subject);
+  g_free (row->sender);
+  g_free (row->recipients);
+  g_free (row->body);
+}
 
 static void
 address_seen_free (gpointer data)
@@ -84,6 +107,9 @@ hy_store_begin (HyStore  *self,
   txn->addresses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, address_seen_free);
   txn->written_files = g_ptr_array_new_with_free_func (g_free);
   txn->doomed_files = g_ptr_array_new_with_free_func (g_free);
+  txn->fts = g_array_new (FALSE, TRUE, sizeof (FtsRow));
+  g_array_set_clear_func (txn->fts, fts_row_clear);
+  txn->fts_rows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   return txn;
 }
 
@@ -183,6 +209,67 @@ flush_addresses (HyStoreTransaction  *self,
   return TRUE;
 }
 
+/* The index is written in one go, after the other writes of the
+ * transaction.  FTS5 keeps the terms of consecutive inserts in memory and
+ * writes them out once; any other statement that opens a statement
+ * savepoint in between (a multi-row write, INSERT OR REPLACE) makes it
+ * write them out at once, which made a sync spend most of its time
+ * merging tiny index segments.  Readers only see committed data, so
+ * search is unchanged: what a transaction added is found once it
+ * committed, index included. */
+static gboolean
+flush_fts (HyStoreTransaction  *self,
+           GError             **error)
+{
+  for (guint i = 0; i < self->fts->len; i++)
+    {
+      FtsRow *row = &g_array_index (self->fts, FtsRow, i);
+      sqlite3_stmt *stmt;
+
+      if (row->insert)
+        {
+          stmt = prepare (self, "INSERT INTO message_fts (rowid, subject, sender, recipients, body) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5)", error);
+          if (stmt == NULL)
+            return FALSE;
+          sqlite3_bind_int64 (stmt, 1, row->id);
+          bind_text (stmt, 2, row->subject);
+          bind_text (stmt, 3, row->sender);
+          bind_text (stmt, 4, row->recipients);
+          bind_text (stmt, 5, row->body);
+        }
+      else
+        {
+          stmt = prepare (self, "UPDATE message_fts SET body = ?2 WHERE rowid = ?1", error);
+          if (stmt == NULL)
+            return FALSE;
+          sqlite3_bind_int64 (stmt, 1, row->id);
+          bind_text (stmt, 2, row->body);
+        }
+      if (!run (self, stmt, error))
+        return FALSE;
+    }
+  g_array_set_size (self->fts, 0);
+  g_hash_table_remove_all (self->fts_rows);
+  return TRUE;
+}
+
+/* The index write waiting for message @id, or a new one. */
+static FtsRow *
+pending_fts (HyStoreTransaction *self,
+             gint64              id,
+             gboolean            insert)
+{
+  gpointer index = g_hash_table_lookup (self->fts_rows, &id);
+  FtsRow row = { id, insert, NULL, NULL, NULL, NULL };
+
+  if (index != NULL)
+    return &g_array_index (self->fts, FtsRow, GPOINTER_TO_UINT (index) - 1);
+  g_array_append_val (self->fts, row);
+  g_hash_table_insert (self->fts_rows, g_memdup2 (&id, sizeof id), GUINT_TO_POINTER (self->fts->len));
+  return &g_array_index (self->fts, FtsRow, self->fts->len - 1);
+}
+
 gboolean
 hy_store_transaction_commit (HyStoreTransaction  *self,
                              GError             **error)
@@ -194,7 +281,7 @@ hy_store_transaction_commit (HyStoreTransaction  *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (!self->done, FALSE);
 
-  if (!flush_counts (self, error) || !flush_addresses (self, error))
+  if (!flush_fts (self, error) || !flush_counts (self, error) || !flush_addresses (self, error))
     return FALSE;
   if (!exec_writer (self->store, "COMMIT", error))
     return FALSE;  /* still open: freeing it rolls back */
@@ -229,6 +316,8 @@ hy_store_transaction_free (HyStoreTransaction *self)
   g_hash_table_destroy (self->addresses);
   g_ptr_array_unref (self->written_files);
   g_ptr_array_unref (self->doomed_files);
+  g_array_unref (self->fts);
+  g_hash_table_destroy (self->fts_rows);
   g_object_unref (self->store);
   g_free (self);
 }
@@ -429,7 +518,7 @@ hy_store_transaction_clear_folder (HyStoreTransaction  *self,
 
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (!doom_body_files (self, TRUE, folder_id, error))
+  if (!flush_fts (self, error) || !doom_body_files (self, TRUE, folder_id, error))
     return FALSE;
   stmt = prepare (self, "DELETE FROM message_fts WHERE rowid IN (SELECT id FROM messages WHERE folder_id = ?1)", error);
   if (stmt == NULL)
@@ -486,12 +575,212 @@ decode_header (const char *value)
   return g_strdup (value);
 }
 
-static InternetAddressList *
+/* One address of a From, To or Cc field: a mailbox, or the name of a
+ * group (addr NULL) followed by its members (member TRUE). */
+typedef struct {
+  char     *name;      /* decoded, or NULL */
+  char     *addr;      /* NULL for a group */
+  gboolean  member;    /* inside a group */
+} Address;
+
+static void
+address_clear (gpointer data)
+{
+  Address *address = data;
+
+  g_free (address->name);
+  g_free (address->addr);
+}
+
+static void
+addresses_from_list (GArray              *out,
+                     InternetAddressList *list,
+                     gboolean             member)
+{
+  for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
+    {
+      InternetAddress *ia = internet_address_list_get_address (list, i);
+      Address address = { g_strdup (internet_address_get_name (ia)), NULL, member };
+
+      if (INTERNET_ADDRESS_IS_MAILBOX (ia))
+        address.addr = g_strdup (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (ia)));
+      else if (!INTERNET_ADDRESS_IS_GROUP (ia))
+        {
+          g_free (address.name);
+          continue;
+        }
+      g_array_append_val (out, address);
+      if (INTERNET_ADDRESS_IS_GROUP (ia))
+        addresses_from_list (out, internet_address_group_get_members (INTERNET_ADDRESS_GROUP (ia)), TRUE);
+    }
+}
+
+/* An addr-spec as GMime would return it unchanged: no quoting, comments,
+ * routes, spaces or IDN to decode. */
+static gboolean
+plain_addr_spec (const char *start,
+                 const char *end)
+{
+  const char *at = NULL;
+
+  if (end - start < 3 || end - start > 320)
+    return FALSE;
+  for (const char *p = start; p < end; p++)
+    {
+      if (*p == '@')
+        {
+          if (at != NULL)
+            return FALSE;
+          at = p;
+        }
+      else if (strchr ("\"()<>[]:;,\\ \t\r\n", *p) != NULL || (guchar) *p < 0x20)
+        return FALSE;
+    }
+  if (at == NULL || at == start || at == end - 1 || at[1] == '.' || end[-1] == '.')
+    return FALSE;
+  for (const char *p = at + 1; p + 4 <= end; p++)
+    if (g_ascii_strncasecmp (p, "xn--", 4) == 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* The common shapes of an address field, as a sync writes them from an
+ * IMAP envelope: addr-spec, "quoted name" <addr-spec> or plain words
+ * (perhaps encoded words) <addr-spec>, separated by commas.  FALSE for
+ * anything else (groups, comments, quoted encoded words, IDN, bytes that
+ * are not UTF-8…), which GMime's parser then reads.  Reading the common
+ * shapes directly is several times faster, and a first sync reads three
+ * fields of every message. */
+static gboolean
+parse_simple_addresses (const char *value,
+                        GArray     *out)
+{
+  const char *p = value;
+
+  for (const char *q = value; *q != '\0'; q++)
+    if ((guchar) *q >= 0x80)
+      {
+        if (!g_utf8_validate (value, -1, NULL))
+          return FALSE;
+        break;
+      }
+  while (TRUE)
+    {
+      Address address = { NULL, NULL, FALSE };
+      const char *start, *end;
+
+      while (*p == ' ' || *p == '\t')
+        p++;
+      if (*p == '\0')
+        return TRUE;
+      if (*p == '"')
+        {
+          GString *name = g_string_new (NULL);
+
+          for (p++; *p != '"'; p++)
+            {
+              if (*p == '\\' && p[1] != '\0')
+                p++;
+              else if (*p == '\0' || *p == '\r' || *p == '\n')
+                {
+                  g_string_free (name, TRUE);
+                  return FALSE;
+                }
+              g_string_append_c (name, *p);
+            }
+          p++;
+          g_strstrip (name->str);
+          if (strstr (name->str, "=?") != NULL || *name->str == '\0')
+            {
+              g_string_free (name, TRUE);
+              return FALSE;
+            }
+          address.name = g_string_free (name, FALSE);
+          while (*p == ' ' || *p == '\t')
+            p++;
+          if (*p != '<')
+            {
+              g_free (address.name);
+              return FALSE;
+            }
+        }
+      else
+        {
+          start = p;
+          while (*p != '\0' && *p != '<' && *p != ',')
+            p++;
+          end = p;
+          while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+          if (*p != '<')
+            {
+              /* A bare addr-spec. */
+              if (!plain_addr_spec (start, end))
+                return FALSE;
+              address.name = g_strdup ("");  /* as GMime has it */
+              address.addr = g_strndup (start, end - start);
+              g_array_append_val (out, address);
+              if (*p == ',')
+                p++;
+              continue;
+            }
+          for (const char *q = start; q < end; q++)
+            if (strchr ("\"()<>[]:;@\\\r\n", *q) != NULL)
+              return FALSE;
+          if (end > start)
+            {
+              g_autofree char *phrase = g_strndup (start, end - start);
+
+              address.name = strstr (phrase, "=?") != NULL ? g_mime_utils_header_decode_phrase (NULL, phrase)
+                                                            : g_steal_pointer (&phrase);
+              if (address.name == NULL || *address.name == '\0' || !g_utf8_validate (address.name, -1, NULL))
+                {
+                  g_free (address.name);
+                  return FALSE;
+                }
+            }
+        }
+      /* <addr-spec> */
+      if (address.name == NULL)
+        address.name = g_strdup ("");
+      start = ++p;
+      while (*p != '\0' && *p != '>')
+        p++;
+      if (*p != '>' || !plain_addr_spec (start, p))
+        {
+          g_free (address.name);
+          return FALSE;
+        }
+      address.addr = g_strndup (start, p - start);
+      g_array_append_val (out, address);
+      p++;
+      while (*p == ' ' || *p == '\t')
+        p++;
+      if (*p == ',')
+        p++;
+      else if (*p != '\0')
+        return FALSE;
+    }
+}
+
+/* The addresses of a field (Address), never NULL. */
+static GArray *
 parse_addresses (const char *value)
 {
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (Address));
+
+  g_array_set_clear_func (out, address_clear);
   if (value == NULL || *value == '\0')
-    return NULL;
-  return internet_address_list_parse (NULL, value);
+    return out;
+  if (!parse_simple_addresses (value, out))
+    {
+      InternetAddressList *list = internet_address_list_parse (NULL, value);
+
+      g_array_set_size (out, 0);
+      addresses_from_list (out, list, FALSE);
+      g_clear_object (&list);
+    }
+  return out;
 }
 
 /* Adds the message ids in @value ("<a@b> <c@d>") to @ids. */
@@ -661,35 +950,31 @@ allocate_id (HyStoreTransaction  *self,
   return id;
 }
 
+static gboolean
+is_ascii (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    if ((guchar) *p >= 0x80)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 count_address (HyStoreTransaction *self,
-               InternetAddress    *address,
+               const Address      *address,
                gint64              date)
 {
   AddressSeen *seen;
-  const char *addr;
-  const char *name;
+  const char *addr = address->addr;
+  const char *name = address->name;
   g_autofree char *key = NULL;
 
-  if (!INTERNET_ADDRESS_IS_MAILBOX (address))
-    {
-      if (INTERNET_ADDRESS_IS_GROUP (address))
-        {
-          InternetAddressList *members = internet_address_group_get_members (INTERNET_ADDRESS_GROUP (address));
-
-          for (int i = 0; members && i < internet_address_list_length (members); i++)
-            count_address (self, internet_address_list_get_address (members, i), date);
-        }
-      return;
-    }
-  addr = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address));
   if (addr == NULL || strchr (addr, '@') == NULL || !g_utf8_validate (addr, -1, NULL))
     return;
-  name = internet_address_get_name (address);
   if (name != NULL && (*name == '\0' || !g_utf8_validate (name, -1, NULL)))
     name = NULL;
 
-  key = g_utf8_casefold (addr, -1);
+  key = is_ascii (addr) ? g_ascii_strdown (addr, -1) : g_utf8_casefold (addr, -1);
   seen = g_hash_table_lookup (self->addresses, key);
   if (seen == NULL)
     {
@@ -711,30 +996,33 @@ count_address (HyStoreTransaction *self,
 }
 
 static void
-count_addresses (HyStoreTransaction  *self,
-                 InternetAddressList *list,
-                 gint64               date)
+count_addresses (HyStoreTransaction *self,
+                 GArray             *list,
+                 gint64              date)
 {
-  for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
-    count_address (self, internet_address_list_get_address (list, i), date);
+  for (guint i = 0; i < list->len; i++)
+    count_address (self, &g_array_index (list, Address, i), date);
 }
 
 /* Words for the index: names and addresses of a list. */
 static void
-append_index_addresses (GString             *out,
-                        InternetAddressList *list)
+append_index_addresses (GString *out,
+                        GArray  *list)
 {
-  for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
+  for (guint i = 0; i < list->len; i++)
     {
-      InternetAddress *address = internet_address_list_get_address (list, i);
-      const char *name = internet_address_get_name (address);
+      const Address *address = &g_array_index (list, Address, i);
 
-      if (name != NULL)
-        g_string_append_printf (out, "%s ", name);
-      if (INTERNET_ADDRESS_IS_MAILBOX (address))
-        g_string_append_printf (out, "%s ", internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address)));
-      else if (INTERNET_ADDRESS_IS_GROUP (address))
-        append_index_addresses (out, internet_address_group_get_members (INTERNET_ADDRESS_GROUP (address)));
+      if (address->name != NULL)
+        {
+          g_string_append (out, address->name);
+          g_string_append_c (out, ' ');
+        }
+      if (address->addr != NULL)
+        {
+          g_string_append (out, address->addr);
+          g_string_append_c (out, ' ');
+        }
     }
 }
 
@@ -800,12 +1088,9 @@ hy_store_transaction_add_message (HyStoreTransaction  *self,
                                   HyStoreMessage      *message,
                                   GError             **error)
 {
-  g_autoptr(GObject) from_list = NULL;
-  InternetAddressList *from = NULL;
-  g_autoptr(GObject) to_list = NULL;
-  InternetAddressList *to = NULL;
-  g_autoptr(GObject) cc_list = NULL;
-  InternetAddressList *cc = NULL;
+  g_autoptr(GArray) from = NULL;
+  g_autoptr(GArray) to = NULL;
+  g_autoptr(GArray) cc = NULL;
   g_autofree char *subject = NULL;
   g_autofree char *recipients = NULL;
   g_autofree char *preview = NULL;
@@ -834,38 +1119,35 @@ hy_store_transaction_add_message (HyStoreTransaction  *self,
 
   subject = decode_header (message->subject);
   from = parse_addresses (message->from);
-  from_list = (GObject *) from;
   to = parse_addresses (message->to);
-  to_list = (GObject *) to;
   cc = parse_addresses (message->cc);
-  cc_list = (GObject *) cc;
 
-  if (from != NULL && internet_address_list_length (from) > 0)
+  if (from->len > 0)
     {
-      InternetAddress *first = internet_address_list_get_address (from, 0);
+      const Address *first = &g_array_index (from, Address, 0);
 
-      sender_name = internet_address_get_name (first);
-      if (INTERNET_ADDRESS_IS_MAILBOX (first))
-        sender_address = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (first));
+      sender_name = first->name;
+      sender_address = first->addr;
     }
   {
     GString *r = g_string_new (NULL);
 
     for (int pass = 0; pass < 2; pass++)
       {
-        InternetAddressList *list = pass == 0 ? to : cc;
+        GArray *list = pass == 0 ? to : cc;
 
-        for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
+        for (guint i = 0; i < list->len; i++)
           {
-            InternetAddress *address = internet_address_list_get_address (list, i);
-            const char *name = internet_address_get_name (address);
+            const Address *address = &g_array_index (list, Address, i);
 
+            if (address->member)
+              continue;
             if (r->len > 0)
               g_string_append (r, ", ");
-            if (name != NULL && *name != '\0')
-              g_string_append (r, name);
-            else if (INTERNET_ADDRESS_IS_MAILBOX (address))
-              g_string_append (r, internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (address)));
+            if (address->name != NULL && *address->name != '\0')
+              g_string_append (r, address->name);
+            else if (address->addr != NULL)
+              g_string_append (r, address->addr);
           }
       }
     recipients = g_string_free (r, FALSE);
@@ -917,17 +1199,14 @@ hy_store_transaction_add_message (HyStoreTransaction  *self,
   append_index_addresses (index_recipients, to);
   append_index_addresses (index_recipients, cc);
 
-  stmt = prepare (self, "INSERT INTO message_fts (rowid, subject, sender, recipients, body) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5)", error);
-  if (stmt == NULL)
-    return 0;
-  sqlite3_bind_int64 (stmt, 1, message->id);
-  bind_text (stmt, 2, subject);
-  bind_text (stmt, 3, index_sender->str);
-  bind_text (stmt, 4, index_recipients->str);
-  bind_text (stmt, 5, preview);
-  if (!run (self, stmt, error))
-    return 0;
+  {
+    FtsRow *row = pending_fts (self, message->id, TRUE);
+
+    row->subject = g_strdup (subject);
+    row->sender = g_string_free (g_steal_pointer (&index_sender), FALSE);
+    row->recipients = g_string_free (g_steal_pointer (&index_recipients), FALSE);
+    row->body = g_strdup (preview);
+  }
 
   count_addresses (self, from, message->date);
   count_addresses (self, to, message->date);
@@ -1010,7 +1289,7 @@ hy_store_transaction_remove_message (HyStoreTransaction  *self,
   folder = folder_of (self, message_id, &flags);
   if (folder == 0)
     return TRUE;
-  if (!doom_body_files (self, FALSE, message_id, error))
+  if (!flush_fts (self, error) || !doom_body_files (self, FALSE, message_id, error))
     return FALSE;
   stmt = prepare (self, "DELETE FROM message_fts WHERE rowid = ?1", error);
   if (stmt == NULL)
@@ -1027,6 +1306,36 @@ hy_store_transaction_remove_message (HyStoreTransaction  *self,
   count (self, folder, -1, (flags & HY_STORE_FLAG_SEEN) ? 0 : -1);
   mark_changed (self, folder);
   return TRUE;
+}
+
+/* Whether zlib is worth its time on a body.  Text shrinks to a third or
+ * so; base64 attachments, which make most of the bytes of mail that has
+ * them, shrink by a quarter at best at several times the cost of
+ * storing them as they are.  A bigger body is judged by a sample from its
+ * end, where attachments are: it is stored as it is unless the sample
+ * shrinks to less than COMPRESS_MIN_GAIN of its size.  The reader tells
+ * the two apart by the stored length (see inflate_body()). */
+#define COMPRESS_MIN_SIZE 256
+#define COMPRESS_SAMPLE_FROM (24 * 1024)
+#define COMPRESS_SAMPLE 4096
+#define COMPRESS_MIN_GAIN 0.70
+
+static gboolean
+worth_compressing (const guint8 *data,
+                   gsize         size)
+{
+  guint8 out[COMPRESS_SAMPLE + COMPRESS_SAMPLE / 8 + 64];
+  uLongf length = sizeof out;
+
+  G_STATIC_ASSERT (sizeof out >= COMPRESS_SAMPLE + COMPRESS_SAMPLE / 1000 + 13);
+
+  if (size < COMPRESS_MIN_SIZE)
+    return FALSE;
+  if (size < COMPRESS_SAMPLE_FROM)
+    return TRUE;
+  if (compress2 (out, &length, data + size - COMPRESS_SAMPLE, COMPRESS_SAMPLE, 1) != Z_OK)
+    return FALSE;
+  return length < COMPRESS_SAMPLE * COMPRESS_MIN_GAIN;
 }
 
 gboolean
@@ -1078,7 +1387,7 @@ hy_store_transaction_set_body (HyStoreTransaction  *self,
       /* This file is no longer doomed if it was there already. */
       g_ptr_array_add (self->written_files, g_steal_pointer (&path));
     }
-  else
+  else if (worth_compressing (data, size))
     {
       uLongf length = compressBound (size);
 
@@ -1109,20 +1418,15 @@ hy_store_transaction_set_body (HyStoreTransaction  *self,
 
   if (text != NULL)
     {
-      g_autofree char *valid = g_utf8_make_valid (text, -1);
+      FtsRow *row = pending_fts (self, message_id, FALSE);
 
-      stmt = prepare (self, "UPDATE message_fts SET body = ?2 WHERE rowid = ?1", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, message_id);
-      bind_text (stmt, 2, valid);
-      if (!run (self, stmt, error))
-        return FALSE;
+      g_free (row->body);
+      row->body = g_utf8_validate (text, -1, NULL) ? g_strdup (text) : g_utf8_make_valid (text, -1);
 
       /* Headers come first (an IMAP sync lists them without the text):
        * the preview line follows with the body. */
       {
-        g_autofree char *preview = make_preview (valid);
+        g_autofree char *preview = make_preview (row->body);
         gint64 folder_id = 0;
         int rc;
 

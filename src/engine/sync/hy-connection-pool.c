@@ -284,6 +284,7 @@ open_session (HyConnectionPool  *self,
     default: security = HY_NET_SECURITY_TLS; break;
     }
   connection = hy_connection_new (config->host, config->port, security);
+  hy_connection_set_auth_mechanism (connection, config->auth_mechanism);
   g_mutex_lock (&self->lock);
   ca_file = g_strdup (self->ca_file);
   g_mutex_unlock (&self->lock);

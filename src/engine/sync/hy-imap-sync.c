@@ -22,8 +22,13 @@
 #define COMMIT_EVERY 2000
 /* Without CONDSTORE, flags are compared in batches of this many UIDs. */
 #define FLAG_BATCH 5000
-/* Bodies downloaded per FETCH in the background. */
+/* Bodies downloaded per FETCH in the background, and per round of
+ * FETCH commands sent one after the other without waiting for the store
+ * (the writer commits every BODY_BATCH bodies on its own). */
 #define BODY_BATCH 500
+#define BODY_ROUND 5000
+/* Bytes of bodies the network may run ahead of the store writer. */
+#define WRITER_MAX_QUEUED (32 * 1024 * 1024)
 #define REFERENCES_SECTION "HEADER.FIELDS (REFERENCES)"
 
 /* ---- flags ---------------------------------------------------------------- */
@@ -738,6 +743,9 @@ typedef struct {
   guint               pending;
   guint               commit_every;
   GError             *error;
+  GMutex              lock;
+  GCond               drained;
+  gsize               queued_bytes;  /* of raw bodies pushed, not yet written */
 } Writer;
 
 static void
@@ -778,6 +786,13 @@ writer_thread (gpointer user_data)
                                                           : g_error_new_literal (G_IO_ERROR, 0, ""));
           continue;
         }
+      if (item->raw != NULL)
+        {
+          g_mutex_lock (&w->lock);
+          w->queued_bytes -= g_bytes_get_size (item->raw);
+          g_cond_signal (&w->drained);
+          g_mutex_unlock (&w->lock);
+        }
       if (w->error == NULL && w->txn == NULL)
         w->txn = hy_store_begin (w->store, &w->error);
       if (w->error == NULL && kind == ITEM_MESSAGE)
@@ -805,6 +820,8 @@ writer_new (HyStore *store,
   w->commit_every = commit_every;
   w->items = g_async_queue_new ();
   w->replies = g_async_queue_new ();
+  g_mutex_init (&w->lock);
+  g_cond_init (&w->drained);
   w->thread = g_thread_new ("hy-store-writer", writer_thread, w);
   return w;
 }
@@ -822,6 +839,16 @@ writer_push (Writer         *w,
   item->message = message;
   item->id = id;
   item->raw = raw != NULL ? g_bytes_ref (raw) : NULL;
+  if (raw != NULL)
+    {
+      /* Past the limit the network waits for the store: memory stays
+       * bounded however far the server is ahead. */
+      g_mutex_lock (&w->lock);
+      while (w->queued_bytes > WRITER_MAX_QUEUED)
+        g_cond_wait (&w->drained, &w->lock);
+      w->queued_bytes += g_bytes_get_size (raw);
+      g_mutex_unlock (&w->lock);
+    }
   g_async_queue_push (w->items, item);
 }
 
@@ -857,6 +884,8 @@ writer_finish (Writer  *w,
     g_propagate_error (error, g_steal_pointer (&w->error));
   g_async_queue_unref (w->items);
   g_async_queue_unref (w->replies);
+  g_mutex_clear (&w->lock);
+  g_cond_clear (&w->drained);
   g_free (w);
   return ok;
 }
@@ -1245,10 +1274,7 @@ download_batches (HyImapClient   *client,
   while (TRUE)
     {
       g_autoptr(GArray) missing = NULL;
-      g_autoptr(GArray) uids = NULL;
       g_autoptr(GHashTable) ids = NULL;
-      g_autoptr(GPtrArray) unused = NULL;
-      g_autofree char *set = NULL;
       BodyData data = { writer, NULL };
 
       {
@@ -1256,7 +1282,7 @@ download_batches (HyImapClient   *client,
 
         if (txn == NULL)
           return FALSE;
-        missing = hy_store_transaction_list_missing_bodies (txn, folder_id, since, BODY_BATCH, error);
+        missing = hy_store_transaction_list_missing_bodies (txn, folder_id, since, BODY_ROUND, error);
         if (missing == NULL)
           return FALSE;
       }
@@ -1273,25 +1299,43 @@ download_batches (HyImapClient   *client,
           if (selected->uidvalidity != folder->uidvalidity)
             return TRUE;  /* the next sync rebuilds the folder first */
           selected_once = TRUE;
+          *selected_once_p = TRUE;
         }
-      uids = g_array_sized_new (FALSE, FALSE, sizeof (guint32), missing->len);
       ids = g_hash_table_new (NULL, NULL);
       for (guint i = 0; i < missing->len; i++)
         {
           HyStoreMessageState *state = &g_array_index (missing, HyStoreMessageState, i);
 
-          g_array_append_val (uids, state->uid);
           g_hash_table_insert (ids, GUINT_TO_POINTER (state->uid), &state->id);
         }
-      g_array_sort (uids, compare_uids);
-      set = uid_set ((guint32 *) (void *) uids->data, uids->len);
       data.ids = ids;
-      hy_imap_client_fetch_async (client, set, 0, sections, 0, body_each, &data,
-                                  cancellable, hy_sync_wait_cb, wait);
-      unused = hy_imap_client_fetch_finish (client, hy_sync_wait (wait), error);
-      /* Keep what arrived, also when the connection dropped midway. */
-      if (!writer_flush (writer, unused != NULL ? error : NULL) || unused == NULL)
+
+      /* Newest first, BODY_BATCH at a time; the writer stores one batch
+       * while the next arrives, and is only waited for at the end. */
+      for (guint first = 0; first < missing->len; first += BODY_BATCH)
+        {
+          guint n = MIN (BODY_BATCH, missing->len - first);
+          g_autoptr(GArray) uids = g_array_sized_new (FALSE, FALSE, sizeof (guint32), n);
+          g_autoptr(GPtrArray) unused = NULL;
+          g_autofree char *set = NULL;
+
+          for (guint i = first; i < first + n; i++)
+            g_array_append_val (uids, g_array_index (missing, HyStoreMessageState, i).uid);
+          g_array_sort (uids, compare_uids);
+          set = uid_set ((guint32 *) (void *) uids->data, uids->len);
+          hy_imap_client_fetch_async (client, set, 0, sections, 0, body_each, &data,
+                                      cancellable, hy_sync_wait_cb, wait);
+          unused = hy_imap_client_fetch_finish (client, hy_sync_wait (wait), error);
+          /* Keep what arrived, also when the connection dropped midway. */
+          if (unused == NULL)
+            {
+              writer_flush (writer, NULL);
+              return FALSE;
+            }
+        }
+      if (!writer_flush (writer, error))
         return FALSE;
+
       /* Messages expunged meanwhile return nothing: drop them from the
        * next round by checking that progress was made. */
       {
@@ -1300,9 +1344,11 @@ download_batches (HyImapClient   *client,
 
         if (txn == NULL)
           return FALSE;
-        again = hy_store_transaction_list_missing_bodies (txn, folder_id, since, BODY_BATCH, error);
+        again = hy_store_transaction_list_missing_bodies (txn, folder_id, since, BODY_ROUND, error);
         if (again == NULL)
           return FALSE;
+        if (again->len == 0)
+          return TRUE;
         if (again->len == missing->len &&
             g_array_index (again, HyStoreMessageState, 0).id == g_array_index (missing, HyStoreMessageState, 0).id)
           return TRUE;

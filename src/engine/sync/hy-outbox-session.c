@@ -108,6 +108,7 @@ _hy_outbox_make_connection (const HyServerConfig *config,
       break;
     }
   connection = hy_connection_new (config->host, config->port, security);
+  hy_connection_set_auth_mechanism (connection, config->auth_mechanism);
   if (ca_file != NULL)
     hy_connection_set_ca_file (connection, ca_file);
   return connection;

@@ -44,6 +44,10 @@ struct _HyOutbox {
   GCancellable    *worker_cancellable;
   GNetworkMonitor *monitor;
   gulong           network_handler;
+
+  /* The outgoing server's SIZE as last seen (0: none announced), or -1
+   * before any connection; written from the worker threads. */
+  gint64           size_limit;
 };
 
 G_DEFINE_FINAL_TYPE (HyOutbox, hy_outbox, G_TYPE_OBJECT)
@@ -398,6 +402,7 @@ hy_outbox_class_init (HyOutboxClass *klass)
 static void
 hy_outbox_init (HyOutbox *self)
 {
+  self->size_limit = -1;
   g_mutex_init (&self->db_lock);
   self->context = g_main_context_ref_thread_default ();
 }
@@ -1124,6 +1129,17 @@ smtp_quit (HySmtpClient *client)
 }
 
 static void
+remember_size_limit (HyOutbox     *self,
+                     HySmtpClient *client)
+{
+  gint64 limit = (gint64) MIN (hy_smtp_client_get_max_size (client), (guint64) G_MAXINT64);
+
+  g_mutex_lock (&self->db_lock);
+  self->size_limit = limit;
+  g_mutex_unlock (&self->db_lock);
+}
+
+static void
 send_due (HyOutbox            *self,
           GArray              *due,
           HyOutboxFlushResult *counts,
@@ -1136,6 +1152,7 @@ send_due (HyOutbox            *self,
   client = _hy_outbox_smtp_open (self->account, self->credentials, self->ca_file, cancellable, &error);
   if (client != NULL)
     {
+      remember_size_limit (self, client);
       for (; i < due->len; i++)
         {
           if (g_cancellable_is_cancelled (cancellable))
@@ -1369,6 +1386,73 @@ hy_outbox_flush_finish (HyOutbox             *self,
   if (out_result != NULL)
     *out_result = *counts;
   return TRUE;
+}
+
+/* ---- the server's size limit --------------------------------------------- */
+
+gint64
+hy_outbox_get_size_limit (HyOutbox *self)
+{
+  gint64 limit;
+
+  g_return_val_if_fail (HY_IS_OUTBOX (self), -1);
+
+  g_mutex_lock (&self->db_lock);
+  limit = self->size_limit;
+  g_mutex_unlock (&self->db_lock);
+  return limit;
+}
+
+static void
+probe_thread (GTask        *task,
+              gpointer      source,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  HyOutbox *self = source;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(HySmtpClient) client = NULL;
+  GError *error = NULL;
+
+  g_main_context_push_thread_default (context);
+  client = _hy_outbox_smtp_open (self->account, self->credentials, self->ca_file, cancellable, &error);
+  if (client != NULL)
+    {
+      remember_size_limit (self, client);
+      smtp_quit (client);
+    }
+  g_main_context_pop_thread_default (context);
+
+  if (client != NULL)
+    g_task_return_int (task, hy_outbox_get_size_limit (self));
+  else
+    g_task_return_error (task, error);
+}
+
+void
+hy_outbox_probe_size_limit_async (HyOutbox            *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (HY_IS_OUTBOX (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hy_outbox_probe_size_limit_async);
+  g_task_set_return_on_cancel (task, TRUE);
+  g_task_run_in_thread (task, probe_thread);
+}
+
+gint64
+hy_outbox_probe_size_limit_finish (HyOutbox      *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+
+  return g_task_propagate_int (G_TASK (result), error);
 }
 
 /* ---- background worker -------------------------------------------------- */

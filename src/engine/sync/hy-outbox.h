@@ -204,6 +204,22 @@ gboolean       hy_outbox_flush_finish     (HyOutbox            *self,
 
 /* The background worker: flushes when a row falls due, after queueing,
  * and when the network comes back. */
+/* The largest message the outgoing server takes (its EHLO SIZE) as seen
+ * on the last connection: bytes, 0 when it announces no limit, -1 when
+ * no connection was made yet. */
+gint64         hy_outbox_get_size_limit   (HyOutbox            *self);
+/* Connects to the outgoing server (EHLO, authentication), only to learn
+ * its SIZE, and quits; returns it as hy_outbox_get_size_limit() would
+ * then, or -1 with the connection's error.  A cancelled probe returns at
+ * once (its connection ends by itself). */
+void           hy_outbox_probe_size_limit_async  (HyOutbox            *self,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gint64         hy_outbox_probe_size_limit_finish (HyOutbox            *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+
 void           hy_outbox_start            (HyOutbox            *self);
 void           hy_outbox_stop             (HyOutbox            *self);
 

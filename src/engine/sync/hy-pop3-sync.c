@@ -83,6 +83,7 @@ open_session (HyAccount      *account,
     default: security = HY_NET_SECURITY_TLS; break;
     }
   connection = hy_connection_new (config->host, config->port, security);
+  hy_connection_set_auth_mechanism (connection, config->auth_mechanism);
   if (ca_file != NULL)
     hy_connection_set_ca_file (connection, ca_file);
   if (!hy_connection_pool_apply_pinned_certificate (connection, account, config, error))

@@ -125,6 +125,38 @@ test_key_file (void)
 }
 
 static void
+on_changed (HyAccount *account,
+            guint     *count)
+{
+  (*count)++;
+}
+
+/* An identity edited in place stays where it was (the first is the
+ * default) and says so only when something changed. */
+static void
+test_replace_identity (void)
+{
+  g_autoptr(HyAccount) account = make_account ("alice-example-com");
+  g_autoptr(HyIdentity) edited = hy_identity_new ("Alice L.", "alice@example.com", "-- \nA.");
+  guint changes = 0;
+  HyIdentity *identity;
+
+  g_signal_connect (account, "changed", G_CALLBACK (on_changed), &changes);
+  hy_account_replace_identity (account, 0, edited);
+  g_assert_cmpuint (changes, ==, 1);
+  g_assert_cmpuint (hy_account_get_identities (account)->len, ==, 2);
+  identity = g_ptr_array_index (hy_account_get_identities (account), 0);
+  g_assert_cmpstr (identity->name, ==, "Alice L.");
+  g_assert_cmpstr (identity->signature, ==, "-- \nA.");
+  g_assert_cmpstr (hy_account_get_address (account), ==, "alice@example.com");
+  identity = g_ptr_array_index (hy_account_get_identities (account), 1);
+  g_assert_cmpstr (identity->address, ==, "alice@work.example");
+
+  hy_account_replace_identity (account, 0, edited);
+  g_assert_cmpuint (changes, ==, 1);
+}
+
+static void
 test_pop3_and_invalid (void)
 {
   g_autoptr(HyAccount) account = make_account ("pop");
@@ -436,6 +468,7 @@ main (int    argc,
   g_test_add_func ("/engine/account/folder-role/names", test_folder_roles);
   g_test_add_func ("/engine/account/key-file/round-trip", test_key_file);
   g_test_add_func ("/engine/account/key-file/pop3-and-invalid", test_pop3_and_invalid);
+  g_test_add_func ("/engine/account/identity/replace", test_replace_identity);
   g_test_add ("/engine/account/manager/add-edit-remove", Fixture, NULL,
               fixture_set_up, test_manager, fixture_tear_down);
   g_test_add ("/engine/account/manager/damaged-file", Fixture, NULL,

@@ -609,6 +609,135 @@ test_forward (void)
   g_assert_cmpstr (hy_message_get_text (hy_mime_part_get_message (rfc822)), ==, "Numbers are in.\n> earlier");
 }
 
+/* The content of the first message/rfc822 part of @wire, as on the wire:
+ * from after its header block to the CRLF before the next boundary. */
+static GBytes *
+rfc822_part_on_wire (GBytes *wire)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (wire, &size);
+  const char *type = g_strstr_len (data, size, "Content-Type: message/rfc822");
+  const char *start, *end;
+
+  g_assert_nonnull (type);
+  start = g_strstr_len (type, size - (type - data), "\r\n\r\n");
+  g_assert_nonnull (start);
+  start += 4;
+  end = g_strstr_len (start, size - (start - data), "\r\n--");
+  g_assert_nonnull (end);
+  /* The CRLF before the boundary belongs to the boundary (RFC 2046). */
+  return g_bytes_new (start, end - start);
+}
+
+/* Forward as attachment with the original's bytes: an 8-bit body (in
+ * GB18030 and in UTF-8) travels unchanged, with Content-Transfer-Encoding
+ * 8bit; LF line breaks become CRLF and nothing else changes; a message with
+ * a NUL byte is attached as GMime writes it. */
+static void
+test_forward_raw (void)
+{
+  static const char gb18030[] =
+    "From: =?GB18030?B?1cXI/Q==?= <zhang@example.cn>\r\n"
+    "To: me@example.com\r\n"
+    "Subject: =?GB18030?B?1tzA/bvh?=\r\n"
+    "Date: Thu, 19 Nov 2026 09:30:00 +0800\r\n"
+    "Message-ID: <gb@example.cn>\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: text/plain; charset=GB18030\r\n"
+    "Content-Transfer-Encoding: 8bit\r\n"
+    "X-Odd-Header:   kept   as it   was  \r\n"
+    "\r\n"
+    "\xd6\xdc\xc0\xfd\xbb\xe1\xd4\xda\xc8\xfd\xba\xc5\xbb\xe1\xd2\xe9\xca\xd2\xa1\xa3\r\n"
+    ".a line starting with a dot\r\n"
+    "From the start of a line\r\n";
+  static const char utf8_lf[] =
+    "From: Li <li@example.cn>\n"
+    "To: me@example.com\n"
+    "Subject: LF only\n"
+    "Message-ID: <lf@example.cn>\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: text/plain; charset=utf-8\n"
+    "Content-Transfer-Encoding: 8bit\n"
+    "\n"
+    "周会在三号会议室。\n";
+  const char *to[] = { "ivan@example.org", NULL };
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(GBytes) raw = g_bytes_new_static (gb18030, sizeof gb18030 - 1);
+    g_autoptr(HyMessageBuilder) builder = hy_message_builder_new ();
+    g_autoptr(GBytes) wire = NULL;
+    g_autoptr(GBytes) part = NULL;
+    g_autoptr(HyMessage) parsed = NULL;
+    HyMimePart *rfc822;
+
+    g_assert_true (hy_message_builder_set_from (builder, "me@example.com", &error));
+    g_assert_true (hy_message_builder_set_to (builder, to, &error));
+    hy_message_builder_set_subject (builder, "Fwd: 周例会");
+    hy_message_builder_set_body (builder, "See below.");
+    g_assert_true (hy_message_builder_add_message_attachment_bytes (builder, raw, &error));
+    g_assert_no_error (error);
+    wire = hy_message_builder_to_bytes (builder, &error);
+    g_assert_no_error (error);
+    part = rfc822_part_on_wire (wire);
+    g_assert_cmpmem (g_bytes_get_data (part, NULL), g_bytes_get_size (part),
+                     gb18030, sizeof gb18030 - 1);
+    {
+      const char *data = g_bytes_get_data (wire, NULL);
+      const char *type = strstr (data, "Content-Type: message/rfc822");
+      g_autofree char *headers = g_strndup (type, (const char *) g_bytes_get_data (part, NULL) - type);
+
+      g_assert_nonnull (strstr (headers, "\r\nContent-Transfer-Encoding: 8bit\r\n"));
+      g_assert_null (strstr (headers, "name="));
+    }
+    parsed = hy_message_new_from_bytes (wire);
+    rfc822 = g_ptr_array_index (hy_message_get_attachments (parsed), 0);
+    g_assert_cmpstr (hy_mime_part_get_content_type (rfc822), ==, "message/rfc822");
+    g_assert_cmpstr (hy_mime_part_get_filename (rfc822), ==, "周例会.eml");
+    g_assert_cmpstr (hy_message_get_subject (hy_mime_part_get_message (rfc822)), ==, "周例会");
+    g_assert_cmpstr (hy_message_get_text (hy_mime_part_get_message (rfc822)), ==,
+                     "周例会在三号会议室。\n.a line starting with a dot\nFrom the start of a line\n");
+  }
+  {
+    g_autoptr(GBytes) raw = g_bytes_new_static (utf8_lf, sizeof utf8_lf - 1);
+    g_autoptr(HyMessageBuilder) builder = hy_message_builder_new ();
+    g_autoptr(GBytes) wire = NULL;
+    g_autoptr(GBytes) part = NULL;
+    g_autoptr(GString) crlf = g_string_new (NULL);
+
+    for (const char *p = utf8_lf; *p != '\0'; p++)
+      {
+        if (*p == '\n')
+          g_string_append_c (crlf, '\r');
+        g_string_append_c (crlf, *p);
+      }
+    g_assert_true (hy_message_builder_set_from (builder, "me@example.com", &error));
+    g_assert_true (hy_message_builder_set_to (builder, to, &error));
+    hy_message_builder_set_body (builder, "");
+    g_assert_true (hy_message_builder_add_message_attachment_bytes (builder, raw, &error));
+    wire = hy_message_builder_to_bytes (builder, &error);
+    g_assert_no_error (error);
+    part = rfc822_part_on_wire (wire);
+    g_assert_cmpmem (g_bytes_get_data (part, NULL), g_bytes_get_size (part), crlf->str, crlf->len);
+  }
+  {
+    static const char with_nul[] = "Subject: nul\r\n\r\na\0b\r\n";
+    g_autoptr(GBytes) raw = g_bytes_new_static (with_nul, sizeof with_nul - 1);
+    g_autoptr(HyMessageBuilder) builder = hy_message_builder_new ();
+    g_autoptr(HyMessage) parsed = NULL;
+
+    g_assert_true (hy_message_builder_set_from (builder, "me@example.com", &error));
+    g_assert_true (hy_message_builder_set_to (builder, to, &error));
+    hy_message_builder_set_body (builder, "");
+    g_assert_true (hy_message_builder_add_message_attachment_bytes (builder, raw, &error));
+    g_assert_no_error (error);
+    parsed = reparse (builder);
+    g_assert_cmpuint (hy_message_get_attachments (parsed)->len, ==, 1);
+    g_assert_cmpstr (hy_mime_part_get_content_type (g_ptr_array_index (hy_message_get_attachments (parsed), 0)),
+                     ==, "message/rfc822");
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -628,6 +757,7 @@ main (int    argc,
   g_test_add_func ("/engine/mime/build/reply-all", test_reply_all);
   g_test_add_func ("/engine/mime/build/reply-to-own-message", test_reply_to_own_message);
   g_test_add_func ("/engine/mime/build/forward", test_forward);
+  g_test_add_func ("/engine/mime/build/forward-raw", test_forward_raw);
 
   return g_test_run ();
 }

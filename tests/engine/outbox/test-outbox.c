@@ -505,6 +505,213 @@ test_partly_refused (Fixture       *f,
   g_assert_cmpint (retry->send_after, >, g_get_real_time () / G_USEC_PER_SEC);
 }
 
+/* The server's SIZE, as the last connection saw it, and by a probe that
+ * only says EHLO and QUIT. */
+static void
+test_size_limit (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) message = message_bytes ();
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyTestServer) prober = hy_test_server_new ();
+  g_autoptr(HyServerConfig) smtp = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  HyOutboxFlushResult counts;
+
+  g_assert_cmpint (hy_outbox_get_size_limit (f->outbox), ==, -1);
+
+  hy_test_server_send (prober, "220 fake ESMTP\r\n");
+  hy_test_server_expect (prober, "EHLO *");
+  hy_test_server_send (prober, "250-fake\r\n250-PIPELINING\r\n250 SIZE 52428800\r\n");
+  hy_test_server_expect (prober, "QUIT");
+  hy_test_server_send (prober, "221 bye\r\n");
+  hy_test_server_run (prober);
+  smtp = hy_server_config_new (HY_SERVER_PROTOCOL_SMTP, "127.0.0.1", hy_test_server_get_port (prober),
+                               HY_SERVER_SECURITY_NONE, NULL);
+  hy_account_set_outgoing (f->account, smtp);
+  hy_outbox_probe_size_limit_async (f->outbox, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (hy_outbox_probe_size_limit_finish (f->outbox, result, &error), ==, 52428800);
+  g_assert_no_error (error);
+  g_assert_true (hy_test_server_wait (prober, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (hy_outbox_get_size_limit (f->outbox), ==, 52428800);
+
+  /* Sending learns it too: this server announces a smaller one. */
+  hy_test_server_send (server, "220 fake ESMTP\r\n");
+  hy_test_server_expect (server, "EHLO *");
+  hy_test_server_send (server, "250-fake\r\n250 SIZE 1000000\r\n");
+  hy_test_server_expect (server, "MAIL FROM:<alice@example.org> SIZE=*");
+  hy_test_server_send (server, "250 ok\r\n");
+  for (guint i = 0; i < 3; i++)
+    {
+      hy_test_server_expect (server, "RCPT TO:*");
+      hy_test_server_send (server, "250 ok\r\n");
+    }
+  hy_test_server_expect (server, "DATA");
+  hy_test_server_send (server, "354 go ahead\r\n");
+  hy_test_server_expect_until (server, ".");
+  hy_test_server_send (server, "250 queued\r\n");
+  hy_test_server_expect (server, "QUIT");
+  hy_test_server_send (server, "221 bye\r\n");
+  hy_test_server_run (server);
+  g_clear_pointer (&smtp, hy_server_config_free);
+  smtp = hy_server_config_new (HY_SERVER_PROTOCOL_SMTP, "127.0.0.1", hy_test_server_get_port (server),
+                               HY_SERVER_SECURITY_NONE, NULL);
+  hy_account_set_outgoing (f->account, smtp);
+  g_assert_cmpint (hy_outbox_queue (f->outbox, message, 0, &error), >, 0);
+  g_assert_true (flush (f, &counts, &error));
+  g_assert_no_error (error);
+  g_assert_true (hy_test_server_wait (server, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (counts.n_sent, ==, 1);
+  g_assert_cmpint (hy_outbox_get_size_limit (f->outbox), ==, 1000000);
+}
+
+/* A probe of a server that cannot be reached fails, and leaves the limit unknown. */
+static void
+test_size_limit_unreachable (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  hy_outbox_probe_size_limit_async (f->outbox, NULL, store_result, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (hy_outbox_probe_size_limit_finish (f->outbox, result, &error), ==, -1);
+  g_assert_nonnull (error);
+  g_assert_cmpint (hy_outbox_get_size_limit (f->outbox), ==, -1);
+}
+
+/* Where a scripted server refuses a message, and how. */
+typedef enum {
+  AT_MAIL,
+  AT_RCPT,
+  AT_DATA,
+  AT_END_OF_DATA,
+} RefusalStep;
+
+typedef struct {
+  RefusalStep  step;
+  const char  *reply;       /* for RCPT: one line per recipient, '|'-separated */
+  const char  *words;       /* what the reported failure must quote */
+  gboolean     permanent;
+} Refusal;
+
+/* 4xx at MAIL, RCPT (every recipient, or some for now and the others for
+ * good) or DATA leaves the message queued with backoff and the server's
+ * words; 5xx makes it failed for good.  A 4xx never becomes permanent. */
+static void
+test_refused (Fixture       *f,
+              gconstpointer  data)
+{
+  const Refusal *refusal = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) message = message_bytes ();
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyServerConfig) smtp = NULL;
+  g_autoptr(HyOutboxEntry) entry = NULL;
+  g_auto(GStrv) replies = g_strsplit (refusal->reply, "|", -1);
+  const char *recipients[] = { "bob", "carol", "dave" };
+  Failures failures = { 0, FALSE, NULL };
+  HyOutboxFlushResult counts;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 id;
+
+  hy_test_server_send (server, "220 fake ESMTP\r\n");
+  hy_test_server_expect (server, "EHLO *");
+  hy_test_server_send (server, "250-fake\r\n250 8BITMIME\r\n");
+  hy_test_server_expect (server, "MAIL FROM:<alice@example.org>*");
+  if (refusal->step == AT_MAIL)
+    hy_test_server_send (server, replies[0]);
+  else
+    {
+      hy_test_server_send (server, "250 2.1.0 ok\r\n");
+      for (guint i = 0; i < G_N_ELEMENTS (recipients); i++)
+        {
+          g_autofree char *pattern = g_strdup_printf ("RCPT TO:<%s@example.org>*", recipients[i]);
+
+          hy_test_server_expect (server, pattern);
+          if (refusal->step == AT_RCPT)
+            hy_test_server_send (server, replies[MIN (i, g_strv_length (replies) - 1)]);
+          else
+            hy_test_server_send (server, "250 2.1.5 ok\r\n");
+        }
+      if (refusal->step == AT_DATA)
+        {
+          hy_test_server_expect (server, "DATA");
+          hy_test_server_send (server, replies[0]);
+        }
+      else if (refusal->step == AT_END_OF_DATA)
+        {
+          hy_test_server_expect (server, "DATA");
+          hy_test_server_send (server, "354 go ahead\r\n");
+          hy_test_server_expect_until (server, ".");
+          hy_test_server_send (server, replies[0]);
+        }
+    }
+  /* A refused envelope is reset; a refused message ends with the
+   * transaction; either way the session is still good for the next. */
+  if (refusal->step != AT_END_OF_DATA)
+    {
+      hy_test_server_expect (server, "RSET");
+      hy_test_server_send (server, "250 2.0.0 reset\r\n");
+    }
+  hy_test_server_expect (server, "QUIT");
+  hy_test_server_send (server, "221 2.0.0 bye\r\n");
+  hy_test_server_run (server);
+
+  smtp = hy_server_config_new (HY_SERVER_PROTOCOL_SMTP, "127.0.0.1", hy_test_server_get_port (server),
+                               HY_SERVER_SECURITY_NONE, NULL);
+  hy_account_set_outgoing (f->account, smtp);
+  id = hy_outbox_queue (f->outbox, message, 0, &error);
+  g_assert_no_error (error);
+  g_signal_connect (f->outbox, "failed", G_CALLBACK (on_failed), &failures);
+  g_assert_true (flush (f, &counts, &error));
+  g_assert_no_error (error);
+  g_assert_true (hy_test_server_wait (server, &error));
+  g_assert_no_error (error);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  g_assert_cmpuint (counts.n_sent, ==, 0);
+  g_assert_cmpuint (counts.n_failed, ==, refusal->permanent ? 1 : 0);
+  g_assert_cmpuint (counts.n_deferred, ==, refusal->permanent ? 0 : 1);
+  g_assert_cmpuint (failures.n_failed, ==, 1);
+  g_assert_cmpint (failures.permanent, ==, refusal->permanent);
+  g_assert_nonnull (strstr (failures.message, refusal->words));
+
+  entry = hy_outbox_get_entry (f->outbox, id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (entry->last_error, refusal->words));
+  g_assert_cmpuint (entry->attempts, ==, 1);
+  if (refusal->permanent)
+    g_assert_cmpint (entry->state, ==, HY_OUTBOX_STATE_FAILED);
+  else
+    {
+      g_assert_cmpint (entry->state, ==, HY_OUTBOX_STATE_QUEUED);
+      g_assert_cmpint (entry->send_after, >=, now + 30);
+      /* Every recipient is still there for the next try. */
+      g_assert_cmpuint (g_strv_length (entry->recipients), ==, 3);
+    }
+  g_free (failures.message);
+}
+
+static const Refusal mail_for_now = { AT_MAIL, "451 4.3.0 Greylisted, come back later\r\n", "Greylisted", FALSE };
+static const Refusal mail_for_good = { AT_MAIL, "553 5.7.1 Sender not allowed\r\n", "Sender not allowed", TRUE };
+static const Refusal rcpt_all_for_now = { AT_RCPT, "450 4.2.1 Mailbox busy\r\n", "Mailbox busy", FALSE };
+static const Refusal rcpt_some_for_now = {
+  AT_RCPT, "550 5.1.1 No such user\r\n|452 4.2.2 Over quota for now\r\n|550 5.1.1 No such user\r\n",
+  "Over quota for now", FALSE
+};
+static const Refusal rcpt_all_for_good = { AT_RCPT, "550 5.1.1 No such user\r\n", "No such user", TRUE };
+static const Refusal data_for_now = { AT_DATA, "451 4.3.2 Not accepting messages now\r\n", "Not accepting", FALSE };
+static const Refusal end_for_now = { AT_END_OF_DATA, "452 4.3.1 Insufficient system storage\r\n", "Insufficient system storage", FALSE };
+static const Refusal end_for_good = { AT_END_OF_DATA, "554 5.7.1 Message rejected as spam\r\n", "rejected as spam", TRUE };
+
 int
 main (int    argc,
       char **argv)
@@ -521,7 +728,19 @@ main (int    argc,
   ADD ("/engine/outbox/one-sender", test_one_sender);
   ADD ("/engine/outbox/async", test_async);
   ADD ("/engine/outbox/partly-refused", test_partly_refused);
+  ADD ("/engine/outbox/size-limit", test_size_limit);
+  ADD ("/engine/outbox/size-limit-unreachable", test_size_limit_unreachable);
 #undef ADD
+#define ADD_REFUSAL(path, refusal) g_test_add (path, Fixture, &refusal, setup, test_refused, teardown)
+  ADD_REFUSAL ("/engine/outbox/refused/mail-for-now", mail_for_now);
+  ADD_REFUSAL ("/engine/outbox/refused/mail-for-good", mail_for_good);
+  ADD_REFUSAL ("/engine/outbox/refused/rcpt-all-for-now", rcpt_all_for_now);
+  ADD_REFUSAL ("/engine/outbox/refused/rcpt-some-for-now", rcpt_some_for_now);
+  ADD_REFUSAL ("/engine/outbox/refused/rcpt-all-for-good", rcpt_all_for_good);
+  ADD_REFUSAL ("/engine/outbox/refused/data-for-now", data_for_now);
+  ADD_REFUSAL ("/engine/outbox/refused/end-of-data-for-now", end_for_now);
+  ADD_REFUSAL ("/engine/outbox/refused/end-of-data-for-good", end_for_good);
+#undef ADD_REFUSAL
 
   return g_test_run ();
 }

@@ -545,6 +545,112 @@ test_bodies (Fixture       *f,
   assert_search (f->store, "会议", "");
 }
 
+/* The index is written when the transaction commits: what the transaction
+ * added, replaced, removed or rolled back is searched as it ends up. */
+static void
+test_index_at_commit (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 kept, removed;
+
+  fill_mailbox (f);
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+
+    kept = add_message (txn, f->inbox, 100, "<kept@x>", NULL, "a@x", "b@x", "Kept", "zebrafish swim",
+                        "2024-06-01T00:00:00Z", 0, FALSE);
+    removed = add_message (txn, f->inbox, 101, "<gone@x>", NULL, "a@x", "b@x", "Gone", "okapi grazing",
+                           "2024-06-02T00:00:00Z", 0, FALSE);
+    g_assert_true (hy_store_transaction_remove_message (txn, removed, &error));
+    add_message (txn, f->sent, 102, "<cleared@x>", NULL, "a@x", "b@x", "Cleared", "narwhal tusk",
+                 "2024-06-03T00:00:00Z", 0, FALSE);
+    g_assert_true (hy_store_transaction_clear_folder (txn, f->sent, &error));
+    g_assert_no_error (error);
+    /* Not visible to readers before the commit. */
+    assert_search (f->store, "zebrafish", "");
+    g_assert_true (hy_store_transaction_commit (txn, &error));
+    g_assert_no_error (error);
+  }
+  assert_search (f->store, "zebrafish", "Kept");
+  assert_search (f->store, "okapi", "");
+  assert_search (f->store, "narwhal", "");
+
+  /* A new body replaces the indexed text; subject and sender stay. */
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+    static const char mail[] = "Subject: Kept\r\n\r\naxolotl\r\n";
+    g_autoptr(GBytes) raw = g_bytes_new_static (mail, strlen (mail));
+
+    g_assert_true (hy_store_transaction_set_body (txn, kept, raw, "axolotl", &error));
+    g_assert_true (hy_store_transaction_commit (txn, &error));
+    g_assert_no_error (error);
+  }
+  assert_search (f->store, "axolotl", "Kept");
+  assert_search (f->store, "zebrafish", "");
+  assert_search (f->store, "subject:kept", "Kept");
+
+  /* A rolled back transaction leaves no trace in the index. */
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+
+    add_message (txn, f->inbox, 103, "<rolled@x>", NULL, "a@x", "b@x", "Rolled back", "quokka smiles",
+                 "2024-06-04T00:00:00Z", 0, FALSE);
+  }
+  assert_search (f->store, "quokka", "");
+}
+
+/* Bodies that zlib would barely shrink (base64 attachments) are kept as
+ * they are; both kinds read back unchanged. */
+static void
+test_body_compression (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  g_autoptr(GString) text = g_string_new ("Subject: report\r\n\r\n");
+  g_autoptr(GString) attached = g_string_new ("Subject: photo\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                                              "--b\r\nContent-Type: image/jpeg\r\n"
+                                              "Content-Transfer-Encoding: base64\r\n\r\n");
+  g_autoptr(GBytes) text_bytes = NULL;
+  g_autoptr(GBytes) attached_bytes = NULL;
+  guint8 noise[57];
+  gint64 id1, id2;
+
+  fill_mailbox (f);
+  id1 = hy_store_find_message (f->store, f->inbox, 1, NULL);
+  id2 = hy_store_find_message (f->store, f->inbox, 2, NULL);
+  while (text->len < 64 * 1024)
+    g_string_append_printf (text, "Line %u of the quarterly numbers, as discussed.\r\n", (guint) text->len);
+  while (attached->len < 64 * 1024)
+    {
+      g_autofree char *line = NULL;
+
+      for (guint i = 0; i < sizeof noise; i++)
+        noise[i] = g_rand_int_range (rand, 0, 256);
+      line = g_base64_encode (noise, sizeof noise);
+      g_string_append_printf (attached, "%s\r\n", line);
+    }
+  g_string_append (attached, "--b--\r\n");
+  text_bytes = g_bytes_new (text->str, text->len);
+  attached_bytes = g_bytes_new (attached->str, attached->len);
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+
+    g_assert_true (hy_store_transaction_set_body (txn, id1, text_bytes, NULL, &error));
+    g_assert_true (hy_store_transaction_set_body (txn, id2, attached_bytes, NULL, &error));
+    g_assert_true (hy_store_transaction_commit (txn, &error));
+    g_assert_no_error (error);
+  }
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GBytes) got = hy_store_get_body (f->store, i == 0 ? id1 : id2, &error);
+
+      g_assert_no_error (error);
+      g_assert_true (g_bytes_equal (got, i == 0 ? text_bytes : attached_bytes));
+    }
+}
+
 static void
 test_addresses (Fixture       *f,
                 gconstpointer  data)
@@ -565,6 +671,53 @@ test_addresses (Fixture       *f,
   g_strfreev (found);
   found = hy_store_complete_address (f->store, "李", 10, &error);
   g_assert_cmpstr (found[0], ==, "李四 <lisi@example.cn>");
+}
+
+/* Address fields in the shapes a sync writes them (encoded words, quoted
+ * names with escapes) and in the others (groups, comments, IDN), which
+ * take the full parser: names decoded, every address found. */
+static void
+test_address_shapes (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStoreTransaction) txn = NULL;
+  g_autoptr(HyStoreMessage) m = hy_store_message_new ();
+  g_auto(GStrv) found = NULL;
+
+  fill_mailbox (f);
+  txn = hy_store_begin (f->store, &error);
+  m->folder_id = f->inbox;
+  m->uid = 200;
+  m->date = 1717200000;
+  m->subject = g_strdup ("Shapes");
+  m->from = g_strdup ("=?UTF-8?B?546L6Iqz?= <wang.fang@example.cn>");
+  m->to = g_strdup ("\"O\\\"Brien, Tom \" <tom@example.net>, Team: carol@example.net, dave@example.net;");
+  m->cc = g_strdup ("erin@example.net (Erin), frank@xn--fiqs8s.cn");
+  g_assert_cmpint (hy_store_transaction_add_message (txn, m, &error), >, 0);
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  g_assert_no_error (error);
+
+  assert_search (f->store, "from:王芳", "Shapes");
+  assert_search (f->store, "from:wang.fang@example.cn", "Shapes");
+  assert_search (f->store, "to:brien", "Shapes");
+  assert_search (f->store, "to:dave", "Shapes");
+  assert_search (f->store, "to:erin", "Shapes");
+
+  found = hy_store_complete_address (f->store, "wang", 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found[0], ==, "王芳 <wang.fang@example.cn>");
+  g_clear_pointer (&found, g_strfreev);
+  found = hy_store_complete_address (f->store, "tom@", 10, &error);
+  g_assert_nonnull (strstr (found[0], "O\"Brien, Tom"));
+  g_assert_nonnull (strstr (found[0], "<tom@example.net>"));
+  g_clear_pointer (&found, g_strfreev);
+  found = hy_store_complete_address (f->store, "carol", 10, &error);
+  g_assert_cmpuint (g_strv_length (found), ==, 1);
+  g_clear_pointer (&found, g_strfreev);
+  found = hy_store_complete_address (f->store, "frank", 10, &error);
+  g_assert_cmpuint (g_strv_length (found), ==, 1);
+  g_assert_nonnull (strstr (found[0], "frank@中国.cn"));
 }
 
 static void
@@ -689,7 +842,10 @@ main (int    argc,
   ADD ("/engine/store/threads", test_threads);
   ADD ("/engine/store/search", test_search);
   ADD ("/engine/store/bodies", test_bodies);
+  ADD ("/engine/store/bodies/compression", test_body_compression);
+  ADD ("/engine/store/search/index-at-commit", test_index_at_commit);
   ADD ("/engine/store/addresses", test_addresses);
+  ADD ("/engine/store/addresses/shapes", test_address_shapes);
   ADD ("/engine/store/async", test_async);
 #undef ADD
 

@@ -1,0 +1,306 @@
+/* test-auth-dovecot.c — the login method chosen for an account is the only one used
+ *
+ * Against the fixture's Dovecot (which offers PLAIN, LOGIN, SCRAM-SHA-1 and
+ * SCRAM-SHA-256, but not CRAM-MD5): IMAP, POP3 and SMTP submission each log
+ * in with exactly the configured mechanism, fall back to nothing when the
+ * server does not offer it (no credentials go on the wire), and pick the
+ * best one when none is configured.  An account set to a mechanism the
+ * server lacks fails its sync with HY_NET_ERROR_AUTH_MECHANISM.
+ *
+ * Skips when HY_TEST_HOST is unset, unless HY_REQUIRE_MAILSTACK=1.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "hy-test"
+
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "account/hy-account-manager.h"
+#include "account/hy-memory-credentials.h"
+#include "api/hy-engine.h"
+#include "imap/hy-imap-client.h"
+#include "net/hy-net-error.h"
+#include "pop3/hy-pop3-client.h"
+#include "smtp/hy-smtp-client.h"
+
+typedef enum {
+  PROTO_IMAP,
+  PROTO_POP3,
+  PROTO_SMTP,
+} Proto;
+
+static gboolean
+skip_without_mailstack (void)
+{
+  if (g_getenv ("HY_TEST_HOST") != NULL)
+    return FALSE;
+  if (g_strcmp0 (g_getenv ("HY_REQUIRE_MAILSTACK"), "1") == 0)
+    g_error ("HY_REQUIRE_MAILSTACK=1 but HY_TEST_HOST is not set: run under tests/fixtures/mailstack");
+  g_test_skip ("no mail stack (run under tests/fixtures/mailstack run --)");
+  return TRUE;
+}
+
+static guint16
+env_port (const char *name)
+{
+  return (guint16) atoi (g_getenv (name));
+}
+
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  g_clear_object (out);
+  *out = g_object_ref (result);
+}
+
+static void
+wait_for (GAsyncResult **result)
+{
+  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (*result == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+#define CALL(call, result) G_STMT_START { g_clear_object (&(result)); call; wait_for (&(result)); } G_STMT_END
+
+static void
+on_trace (HyConnection *connection,
+          const char   *direction,
+          const char   *line,
+          GString      *client_lines)
+{
+  if (g_strcmp0 (direction, "C") == 0)
+    g_string_append_printf (client_lines, "%s\n", line);
+}
+
+/* Logs alice in over implicit TLS with @required (NULL: automatic);
+ * returns what the client sent, and the login's error. */
+static char *
+log_in (Proto        proto,
+        const char  *required,
+        GError     **error)
+{
+  g_autoptr(HyConnection) conn = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  GString *sent = g_string_new (NULL);
+  const char *user = g_getenv ("HY_TEST_ALICE_USER");
+  const char *password = g_getenv ("HY_TEST_ALICE_PASSWORD");
+  const char *port_name = proto == PROTO_IMAP ? "HY_TEST_IMAPS_PORT"
+                          : proto == PROTO_POP3 ? "HY_TEST_POP3S_PORT" : "HY_TEST_SUBMISSIONS_PORT";
+
+  conn = hy_connection_new (g_getenv ("HY_TEST_HOST"), env_port (port_name), HY_NET_SECURITY_TLS);
+  hy_connection_set_ca_file (conn, g_getenv ("HY_TEST_CA_FILE"));
+  hy_connection_set_timeout (conn, 30);
+  hy_connection_set_auth_mechanism (conn, required);
+  hy_connection_set_trace (conn, TRUE);
+  g_signal_connect (conn, "trace", G_CALLBACK (on_trace), sent);
+
+  switch (proto)
+    {
+    case PROTO_IMAP:
+      {
+        g_autoptr(HyImapClient) client = hy_imap_client_new (conn);
+
+        CALL (hy_imap_client_connect_async (client, NULL, store_result, &result), result);
+        g_assert_true (hy_imap_client_connect_finish (client, result, NULL));
+        CALL (hy_imap_client_login_async (client, user, password, FALSE, NULL, store_result, &result), result);
+        hy_imap_client_login_finish (client, result, error);
+      }
+      break;
+    case PROTO_POP3:
+      {
+        g_autoptr(HyPop3Client) client = hy_pop3_client_new (conn);
+
+        CALL (hy_pop3_client_connect_async (client, NULL, store_result, &result), result);
+        g_assert_true (hy_pop3_client_connect_finish (client, result, NULL));
+        CALL (hy_pop3_client_authenticate_async (client, user, password, FALSE, NULL, store_result, &result), result);
+        hy_pop3_client_authenticate_finish (client, result, error);
+      }
+      break;
+    case PROTO_SMTP:
+    default:
+      {
+        g_autoptr(HySmtpClient) client = hy_smtp_client_new (conn);
+
+        CALL (hy_smtp_client_connect_async (client, NULL, store_result, &result), result);
+        g_assert_true (hy_smtp_client_connect_finish (client, result, NULL));
+        CALL (hy_smtp_client_authenticate_async (client, user, password, FALSE, NULL, store_result, &result), result);
+        hy_smtp_client_authenticate_finish (client, result, error);
+      }
+      break;
+    }
+  g_signal_handlers_disconnect_by_data (conn, sent);
+  CALL (hy_connection_close_async (conn, NULL, store_result, &result), result);
+  hy_connection_close_finish (conn, result, NULL);
+  return g_string_free (sent, FALSE);
+}
+
+/* The command that starts a SASL exchange with @mechanism. */
+static char *
+auth_command (Proto       proto,
+              const char *mechanism)
+{
+  return g_strdup_printf ("%s %s", proto == PROTO_IMAP ? "AUTHENTICATE" : "AUTH", mechanism);
+}
+
+static void
+test_required (gconstpointer data)
+{
+  Proto proto = GPOINTER_TO_INT (data);
+  const char *mechanisms[] = { "PLAIN", "LOGIN", "SCRAM-SHA-1", "scram-sha-256" };
+
+  if (skip_without_mailstack ())
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (mechanisms); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *sent = log_in (proto, mechanisms[i], &error);
+      g_autofree char *upper = g_ascii_strup (mechanisms[i], -1);
+      g_autofree char *expected = auth_command (proto, upper);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (strstr (sent, expected));
+      /* Exactly one exchange, with that mechanism. */
+      g_assert_true (strstr (sent, expected) == g_strrstr (sent, proto == PROTO_IMAP ? "AUTHENTICATE " : "AUTH "));
+    }
+}
+
+static void
+test_not_offered (gconstpointer data)
+{
+  Proto proto = GPOINTER_TO_INT (data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sent = NULL;
+
+  if (skip_without_mailstack ())
+    return;
+  /* Supported by Hongyan, not offered by the fixture: no fallback. */
+  sent = log_in (proto, "CRAM-MD5", &error);
+  g_assert_error (error, HY_NET_ERROR, HY_NET_ERROR_AUTH_MECHANISM);
+  g_assert_nonnull (strstr (error->message, "CRAM-MD5"));
+  g_assert_null (strstr (sent, "AUTH"));
+  g_assert_null (strstr (sent, "LOGIN"));
+  g_assert_null (strstr (sent, "USER"));
+  g_assert_null (strstr (sent, "APOP"));
+}
+
+static void
+test_automatic (gconstpointer data)
+{
+  Proto proto = GPOINTER_TO_INT (data);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sent = NULL;
+  g_autofree char *expected = auth_command (proto, "SCRAM-SHA-256");
+
+  if (skip_without_mailstack ())
+    return;
+  sent = log_in (proto, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (sent, expected));
+}
+
+/* The mechanism stored in the account reaches the sync's connections. */
+static void
+test_account_sync (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *config_dir = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *command = NULL;
+  g_autoptr(HyCredentials) credentials = NULL;
+  g_autoptr(HyAccountManager) manager = NULL;
+  g_autoptr(HyAccount) account = NULL;
+  g_autoptr(HyEngine) engine = NULL;
+  g_autoptr(HyIdentity) identity = NULL;
+  g_autoptr(HyServerConfig) in = NULL;
+  g_autoptr(HyServerConfig) out = NULL;
+  const char *user = g_getenv ("HY_TEST_ALICE_USER");
+  const GError *sync_error;
+
+  if (skip_without_mailstack ())
+    return;
+  dir = g_dir_make_tmp ("hy-auth-XXXXXX", &error);
+  g_assert_no_error (error);
+  config_dir = g_build_filename (dir, "config", NULL);
+  data_dir = g_build_filename (dir, "data", NULL);
+  credentials = hy_memory_credentials_new ();
+  manager = hy_account_manager_new_for_dirs (credentials, config_dir, data_dir);
+  account = hy_account_new ("alice-mech");
+  identity = hy_identity_new ("Alice", g_getenv ("HY_TEST_ALICE_ADDRESS"), NULL);
+  hy_account_add_identity (account, identity);
+  in = hy_server_config_new (HY_SERVER_PROTOCOL_IMAP, g_getenv ("HY_TEST_HOST"),
+                             env_port ("HY_TEST_IMAPS_PORT"), HY_SERVER_SECURITY_TLS, user);
+  in->auth_mechanism = g_strdup ("CRAM-MD5");
+  out = hy_server_config_new (HY_SERVER_PROTOCOL_SMTP, g_getenv ("HY_TEST_HOST"),
+                              env_port ("HY_TEST_SUBMISSIONS_PORT"), HY_SERVER_SECURITY_TLS, user);
+  hy_account_set_incoming (account, in);
+  hy_account_set_outgoing (account, out);
+  CALL (hy_account_manager_add_async (manager, account, g_getenv ("HY_TEST_ALICE_PASSWORD"), NULL,
+                                      store_result, &result), result);
+  g_assert_true (hy_account_manager_add_finish (manager, result, &error));
+  g_assert_no_error (error);
+
+  engine = hy_engine_new (manager);
+  hy_engine_set_ca_file (engine, g_getenv ("HY_TEST_CA_FILE"));
+  CALL (hy_engine_load_async (engine, NULL, store_result, &result), result);
+  g_assert_true (hy_engine_load_finish (engine, result, &error));
+  g_assert_no_error (error);
+
+  CALL (hy_engine_sync_async (engine, account, NULL, store_result, &result), result);
+  g_assert_false (hy_engine_sync_finish (engine, result, &error));
+  g_assert_error (error, HY_NET_ERROR, HY_NET_ERROR_AUTH_MECHANISM);
+  g_assert_cmpint (hy_engine_get_sync_status (engine, account), ==, HY_SYNC_STATUS_ERROR);
+  sync_error = hy_engine_get_sync_error (engine, account);
+  g_assert_nonnull (sync_error);
+  g_assert_true (g_error_matches (sync_error, HY_NET_ERROR, HY_NET_ERROR_AUTH_MECHANISM));
+  g_clear_error (&error);
+
+  /* Back to a method the server offers: the next sync works. */
+  g_clear_pointer (&in->auth_mechanism, g_free);
+  in->auth_mechanism = g_strdup ("SCRAM-SHA-1");
+  hy_account_set_incoming (account, in);
+  CALL (hy_engine_sync_async (engine, account, NULL, store_result, &result), result);
+  g_assert_true (hy_engine_sync_finish (engine, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (hy_engine_get_sync_status (engine, account), ==, HY_SYNC_STATUS_IDLE);
+
+  hy_engine_stop (engine);
+  command = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (command), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  static const struct { const char *name; Proto proto; } protos[] = {
+    { "imap", PROTO_IMAP }, { "pop3", PROTO_POP3 }, { "smtp", PROTO_SMTP },
+  };
+
+  g_test_init (&argc, &argv, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (protos); i++)
+    {
+      g_autofree char *required = g_strdup_printf ("/engine/net/auth/%s/required", protos[i].name);
+      g_autofree char *not_offered = g_strdup_printf ("/engine/net/auth/%s/not-offered", protos[i].name);
+      g_autofree char *automatic = g_strdup_printf ("/engine/net/auth/%s/automatic", protos[i].name);
+
+      g_test_add_data_func (required, GINT_TO_POINTER (protos[i].proto), test_required);
+      g_test_add_data_func (not_offered, GINT_TO_POINTER (protos[i].proto), test_not_offered);
+      g_test_add_data_func (automatic, GINT_TO_POINTER (protos[i].proto), test_automatic);
+    }
+  g_test_add_func ("/engine/net/auth/account-sync", test_account_sync);
+  return g_test_run ();
+}
