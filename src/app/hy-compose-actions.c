@@ -391,6 +391,16 @@ get_outbox (HyApplication *app,
   return outbox;
 }
 
+HyOutbox *
+hy_compose_actions_get_outbox (HyApplication *app,
+                               HyAccount     *account)
+{
+  g_return_val_if_fail (HY_IS_APPLICATION (app), NULL);
+  g_return_val_if_fail (HY_IS_ACCOUNT (account), NULL);
+
+  return get_outbox (app, account);
+}
+
 static void
 on_undo_done (GObject      *object,
               GAsyncResult *result,

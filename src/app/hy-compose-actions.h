@@ -6,6 +6,7 @@
 
 #include "hy-application.h"
 #include "hy-composer.h"
+#include "sync/hy-outbox.h"
 
 G_BEGIN_DECLS
 
@@ -25,5 +26,10 @@ HyComposer *hy_compose_actions_new_composer (HyApplication *app);
  * with it in a dialog. */
 void        hy_compose_actions_open_mailto  (HyApplication *app,
                                              const char    *uri);
+
+/* The account's outbox, the one the composer sends through (made and
+ * started on first use), or NULL while the account's store is not open. */
+HyOutbox   *hy_compose_actions_get_outbox   (HyApplication *app,
+                                             HyAccount     *account);
 
 G_END_DECLS

@@ -21,6 +21,7 @@ struct _HyMessageRow
   GtkWidget        *box;
   GtkImage         *unread_dot;
   GtkLabel         *sender_label;
+  GtkLabel         *count_label;
   GtkImage         *attachment_icon;
   GtkImage         *flag_icon;
   GtkLabel         *date_label;
@@ -83,6 +84,7 @@ update (HyMessageRow *self)
   g_autofree char *full_date = NULL;
   const char *subject, *sender, *preview;
   gboolean unread;
+  guint count;
 
   if (s == NULL)
     return;
@@ -93,12 +95,33 @@ update (HyMessageRow *self)
   sender = hy_message_summary_get_sender (s);
   preview = hy_message_summary_get_preview (s);
   unread = hy_message_summary_get_unread (s);
+  count = hy_message_summary_get_thread_count (s);
+  if (count > 0)
+    {
+      /* A conversation: who took part, unread if any message is. */
+      const char *participants = hy_message_summary_get_participants (s);
+
+      unread = hy_message_summary_get_thread_unread (s) > 0;
+      if (count > 1 && participants != NULL && *participants != '\0')
+        sender = participants;
+    }
 
   gtk_label_set_label (self->sender_label, sender != NULL && *sender != '\0' ? sender : _("Unknown Sender"));
   gtk_label_set_label (self->subject_label, subject != NULL && *subject != '\0' ? subject : _("(No Subject)"));
   gtk_label_set_label (self->preview_label, preview != NULL ? preview : "");
   gtk_widget_set_visible (GTK_WIDGET (self->preview_label), preview != NULL && *preview != '\0');
   gtk_label_set_label (self->date_label, date);
+  if (count > 1)
+    {
+      g_autofree char *text = g_strdup_printf ("%u", count);
+      g_autofree char *tip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message in this conversation",
+                                                           "%u messages in this conversation", count),
+                                              count);
+
+      gtk_label_set_label (self->count_label, text);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->count_label), tip);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->count_label), count > 1);
   if (hy_message_summary_get_date (s) > 0)
     {
       g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (hy_message_summary_get_date (s));
@@ -118,11 +141,20 @@ update (HyMessageRow *self)
 
   {
     /* What a screen reader says for the row. */
-    g_autofree char *label = g_strdup_printf ("%s%s, %s, %s",
-                                              unread ? _("Unread, ") : "",
-                                              gtk_label_get_label (self->sender_label),
-                                              gtk_label_get_label (self->subject_label),
-                                              date);
+    g_autofree char *label = NULL;
+
+    if (count > 1)
+      label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s%s, %s, %s, %u messages",
+                                            "%s%s, %s, %s, %u messages", count),
+                               unread ? _("Unread, ") : "",
+                               gtk_label_get_label (self->sender_label),
+                               gtk_label_get_label (self->subject_label), date, count);
+    else
+      label = g_strdup_printf ("%s%s, %s, %s",
+                               unread ? _("Unread, ") : "",
+                               gtk_label_get_label (self->sender_label),
+                               gtk_label_get_label (self->subject_label),
+                               date);
 
     gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                     GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
@@ -189,6 +221,7 @@ hy_message_row_class_init (HyMessageRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HyMessageRow, box);
   gtk_widget_class_bind_template_child (widget_class, HyMessageRow, unread_dot);
   gtk_widget_class_bind_template_child (widget_class, HyMessageRow, sender_label);
+  gtk_widget_class_bind_template_child (widget_class, HyMessageRow, count_label);
   gtk_widget_class_bind_template_child (widget_class, HyMessageRow, attachment_icon);
   gtk_widget_class_bind_template_child (widget_class, HyMessageRow, flag_icon);
   gtk_widget_class_bind_template_child (widget_class, HyMessageRow, date_label);

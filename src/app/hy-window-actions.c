@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hy-move-dialog.h"
 #include "hy-window-private.h"
 
 /* ------------------------------------------------------------------ */
@@ -18,10 +19,12 @@ typedef struct {
   HyWindow        *window;
   HyWindowAccount *entry;
   GArray          *ids;       /* gint64 */
+  GArray          *origins;   /* gint64: the folder of each of ids (moves) */
   guint32          add;
   guint32          remove;
   gboolean         undoable;
-  const char      *what;      /* "flags", "delete", "archive" */
+  const char      *what;      /* "flags", "delete", "archive", "move", "move-back" */
+  char            *target;    /* "move": the destination's name */
 } Operation;
 
 static void
@@ -29,7 +32,55 @@ operation_free (Operation *op)
 {
   g_clear_object (&op->window);
   g_clear_pointer (&op->ids, g_array_unref);
+  g_clear_pointer (&op->origins, g_array_unref);
+  g_free (op->target);
   g_free (op);
+}
+
+static void on_operation_done (GObject      *object,
+                               GAsyncResult *result,
+                               gpointer      user_data);
+static Operation *operation_new (HyWindow        *self,
+                                 HyWindowAccount *entry,
+                                 GArray          *ids,
+                                 const char      *what);
+
+/* Undo of a move, a deletion to Trash or an archiving: each message goes
+ * back to the folder it came from (store ids survive moves, also once
+ * the server has them). */
+static void
+move_back (Operation *op)
+{
+  g_autoptr(GHashTable) by_folder = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                                           (GDestroyNotify) g_array_unref);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (guint i = 0; i < op->ids->len; i++)
+    {
+      gint64 folder = g_array_index (op->origins, gint64, i);
+      GArray *ids = g_hash_table_lookup (by_folder, &folder);
+
+      if (ids == NULL)
+        {
+          ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+          g_hash_table_insert (by_folder, g_memdup2 (&folder, sizeof folder), ids);
+        }
+      g_array_append_val (ids, g_array_index (op->ids, gint64, i));
+    }
+
+  g_hash_table_iter_init (&iter, by_folder);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      HyFolder *folder = hy_engine_find_folder (op->window->engine, op->entry->account, *(gint64 *) key);
+      GArray *ids = value;
+
+      if (folder == NULL)
+        continue;
+      hy_engine_move_async (op->window->engine, op->entry->account, (const gint64 *) ids->data, ids->len,
+                            folder, op->window->cancellable, on_operation_done,
+                            operation_new (op->window, op->entry, ids, "move-back"));
+    }
 }
 
 static gboolean
@@ -43,7 +94,11 @@ static void
 on_undo (AdwToast  *toast,
          Operation *op)
 {
-  if (entry_is_alive (op->window, op->entry))
+  if (!entry_is_alive (op->window, op->entry))
+    return;
+  if (op->origins != NULL)
+    move_back (op);
+  else
     _hy_window_set_flags (op->window, op->entry, op->ids, op->remove, op->add, FALSE);
 }
 
@@ -70,9 +125,21 @@ on_operation_done (GObject      *object,
       return;
     }
 
-  if (g_strcmp0 (op->what, "delete") == 0)
+  if (g_strcmp0 (op->what, "move-back") == 0)
+    {
+      operation_free (op);
+      return;
+    }
+  if (g_strcmp0 (op->what, "delete") == 0 && !op->undoable)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message deleted for good",
+                                         "%u messages deleted for good", n), n);
+  else if (g_strcmp0 (op->what, "delete") == 0)
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message deleted",
                                          "%u messages deleted", n), n);
+  else if (g_strcmp0 (op->what, "move") == 0)
+    /* TRANSLATORS: %s is the name of a folder */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message moved to %s",
+                                         "%u messages moved to %s", n), n, op->target);
   else if (g_strcmp0 (op->what, "archive") == 0)
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message archived",
                                          "%u messages archived", n), n);
@@ -156,13 +223,23 @@ change_selection (HyWindow *self,
 
   for (guint i = 0; i < items->len; i++)
     {
-      HyWindowAccount *entry = _hy_window_account_of_summary (self, items->pdata[i]);
-      guint32 flags = hy_message_summary_get_flags (items->pdata[i]);
+      HyMessageSummary *summary = items->pdata[i];
+      HyWindowAccount *entry = _hy_window_account_of_summary (self, summary);
+      guint32 flags = hy_message_summary_get_flags (summary);
       GArray *ids;
-      gint64 id = hy_message_summary_get_id (items->pdata[i]);
+      const gint64 *members;
+      guint n_members;
 
-      /* Only the messages that change, so that undo restores exactly. */
-      if (entry == NULL || ((flags | add) & ~remove) == flags)
+      if (entry == NULL)
+        continue;
+      /* Only the messages that change, so that undo restores exactly; a
+       * conversation row stands for all of its messages. */
+      if (hy_message_summary_get_thread_count (summary) > 1)
+        {
+          if ((add & HY_STORE_FLAG_SEEN) && hy_message_summary_get_thread_unread (summary) == 0)
+            continue;
+        }
+      else if (((flags | add) & ~remove) == flags)
         continue;
       ids = g_hash_table_lookup (by_account, entry);
       if (ids == NULL)
@@ -170,7 +247,8 @@ change_selection (HyWindow *self,
           ids = g_array_new (FALSE, FALSE, sizeof (gint64));
           g_hash_table_insert (by_account, entry, ids);
         }
-      g_array_append_val (ids, id);
+      members = hy_message_summary_get_thread_members (summary, &n_members);
+      g_array_append_vals (ids, members, n_members);
     }
 
   g_hash_table_iter_init (&iter, by_account);
@@ -178,60 +256,128 @@ change_selection (HyWindow *self,
     _hy_window_set_flags (self, key, value, add, remove, TRUE);
 }
 
+/* Moves the selection (delete, archive, or move to @destination), one
+ * job per account, each undoable by moving the messages back. */
 static void
 move_selection (HyWindow   *self,
-                const char *what)
+                const char *what,
+                HyFolder   *destination)
 {
   g_autoptr(GPtrArray) items = _hy_window_list_get_selected (self);
   g_autoptr(GHashTable) by_account = g_hash_table_new_full (NULL, NULL, NULL,
-                                                            (GDestroyNotify) g_array_unref);
+                                                            (GDestroyNotify) operation_free);
   GHashTableIter iter;
   gpointer key, value;
 
   for (guint i = 0; i < items->len; i++)
     {
-      HyWindowAccount *entry = _hy_window_account_of_summary (self, items->pdata[i]);
-      gint64 id = hy_message_summary_get_id (items->pdata[i]);
-      GArray *ids;
+      HyMessageSummary *summary = items->pdata[i];
+      HyWindowAccount *entry = _hy_window_account_of_summary (self, summary);
+      gint64 origin = hy_message_summary_get_folder_id (summary);
+      const gint64 *members;
+      guint n_members;
+      Operation *op;
 
       if (entry == NULL)
         continue;
-      ids = g_hash_table_lookup (by_account, entry);
-      if (ids == NULL)
+      if (destination != NULL && hy_folder_get_account (destination) != entry->account)
+        continue;
+      op = g_hash_table_lookup (by_account, entry);
+      if (op == NULL)
         {
-          ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-          g_hash_table_insert (by_account, entry, ids);
+          g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+          op = operation_new (self, entry, ids, what);
+          op->origins = g_array_new (FALSE, FALSE, sizeof (gint64));
+          op->undoable = TRUE;
+          g_hash_table_insert (by_account, entry, op);
         }
-      g_array_append_val (ids, id);
+      /* A conversation row moves all of its messages in the folder. */
+      members = hy_message_summary_get_thread_members (summary, &n_members);
+      g_array_append_vals (op->ids, members, n_members);
+      for (guint j = 0; j < n_members; j++)
+        g_array_append_val (op->origins, origin);
     }
 
-  hy_reader_clear (self->reader);
+  _hy_window_list_clear_reader (self);
   g_hash_table_iter_init (&iter, by_account);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       HyWindowAccount *entry = key;
-      GArray *ids = value;
-      Operation *op = operation_new (self, entry, ids, what);
+      Operation *op = value;
+      const gint64 *ids = (const gint64 *) (gpointer) op->ids->data;
 
+      g_hash_table_iter_steal (&iter);
       if (g_strcmp0 (what, "delete") == 0)
-        hy_engine_delete_async (self->engine, entry->account, (const gint64 *) ids->data, ids->len,
-                                self->cancellable, on_operation_done, op);
-      else
-        hy_engine_archive_async (self->engine, entry->account, (const gint64 *) ids->data, ids->len,
+        {
+          HyFolder *trash = hy_engine_find_folder_by_role (self->engine, entry->account,
+                                                           HY_FOLDER_ROLE_TRASH);
+
+          /* Out of Trash (or without one) a deletion is for good. */
+          for (guint i = 0; i < op->origins->len; i++)
+            if (trash == NULL || g_array_index (op->origins, gint64, i) == hy_folder_get_id (trash))
+              op->undoable = FALSE;
+          hy_engine_delete_async (self->engine, entry->account, ids, op->ids->len,
+                                  self->cancellable, on_operation_done, op);
+        }
+      else if (g_strcmp0 (what, "archive") == 0)
+        hy_engine_archive_async (self->engine, entry->account, ids, op->ids->len,
                                  self->cancellable, on_operation_done, op);
+      else
+        {
+          op->target = g_strdup (_hy_window_folder_name (destination));
+          hy_engine_move_async (self->engine, entry->account, ids, op->ids->len, destination,
+                                self->cancellable, on_operation_done, op);
+        }
     }
+}
+
+static void
+on_folder_chosen (HyMoveDialog *dialog,
+                  HyFolder     *folder,
+                  HyWindow     *self)
+{
+  move_selection (self, "move", folder);
+}
+
+static void
+move_to (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  HyWindow *self = HY_WINDOW (widget);
+  g_autoptr(GPtrArray) items = _hy_window_list_get_selected (self);
+  HyWindowAccount *entry = NULL;
+  HyMoveDialog *dialog;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      HyWindowAccount *other = _hy_window_account_of_summary (self, items->pdata[i]);
+
+      if (entry != NULL && other != entry)
+        {
+          hy_window_add_toast (self, adw_toast_new (_("Messages of different accounts cannot be moved together.")));
+          return;
+        }
+      entry = other;
+    }
+  if (entry == NULL || entry->folders == NULL)
+    return;
+
+  dialog = hy_move_dialog_new (GTK_WINDOW (self), entry->folders,
+                               self->current_folder != NULL ? hy_folder_get_id (self->current_folder) : 0);
+  g_signal_connect_object (dialog, "folder-chosen", G_CALLBACK (on_folder_chosen), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
 delete (GtkWidget *widget, const char *name, GVariant *parameter)
 {
-  move_selection (HY_WINDOW (widget), "delete");
+  move_selection (HY_WINDOW (widget), "delete", NULL);
 }
 
 static void
 archive (GtkWidget *widget, const char *name, GVariant *parameter)
 {
-  move_selection (HY_WINDOW (widget), "archive");
+  move_selection (HY_WINDOW (widget), "archive", NULL);
 }
 
 static void
@@ -324,7 +470,12 @@ forward_as_attachment (GtkWidget *widget, const char *name, GVariant *parameter)
 static void
 print (GtkWidget *widget, const char *name, GVariant *parameter)
 {
-  hy_reader_print (HY_WINDOW (widget)->reader);
+  HyWindow *self = HY_WINDOW (widget);
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->conversation)))
+    hy_conversation_view_print (self->conversation);
+  else
+    hy_reader_print (self->reader);
 }
 
 /* ------------------------------------------------------------------ */
@@ -406,6 +557,7 @@ _hy_window_actions_update (HyWindow *self)
   gtk_widget_action_set_enabled (widget, "win.toggle-flag", n > 0);
   gtk_widget_action_set_enabled (widget, "win.delete", n > 0);
   gtk_widget_action_set_enabled (widget, "win.archive", n > 0);
+  gtk_widget_action_set_enabled (widget, "win.move-to", n > 0);
   gtk_widget_action_set_enabled (widget, "win.reply", n == 1);
   gtk_widget_action_set_enabled (widget, "win.reply-all", n == 1);
   gtk_widget_action_set_enabled (widget, "win.forward", n == 1);
@@ -423,6 +575,7 @@ _hy_window_actions_class_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.toggle-flag", NULL, toggle_flag);
   gtk_widget_class_install_action (widget_class, "win.delete", NULL, delete);
   gtk_widget_class_install_action (widget_class, "win.archive", NULL, archive);
+  gtk_widget_class_install_action (widget_class, "win.move-to", NULL, move_to);
   gtk_widget_class_install_action (widget_class, "win.reply", NULL, reply);
   gtk_widget_class_install_action (widget_class, "win.reply-all", NULL, reply_all);
   gtk_widget_class_install_action (widget_class, "win.forward", NULL, forward);

@@ -102,6 +102,21 @@ _hy_window_list_get_selected (HyWindow *self)
   return items;
 }
 
+void
+_hy_window_list_clear_reader (HyWindow *self)
+{
+  hy_reader_clear (self->reader);
+  hy_conversation_view_clear (self->conversation);
+  gtk_widget_set_visible (GTK_WIDGET (self->conversation), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->reader), TRUE);
+}
+
+static gboolean
+conversation_mode (HyWindow *self)
+{
+  return g_settings_get_boolean (self->settings, "conversation-view");
+}
+
 static gboolean
 mark_read_now (gpointer user_data)
 {
@@ -109,6 +124,16 @@ mark_read_now (gpointer user_data)
   g_autoptr(HyMessageSummary) summary = _hy_window_list_get_single (self);
 
   self->mark_read_source = 0;
+  if (summary != NULL && gtk_widget_get_visible (GTK_WIDGET (self->conversation)))
+    {
+      /* A conversation: what is open of it, not the collapsed ones. */
+      HyWindowAccount *entry = _hy_window_account_of_summary (self, summary);
+      g_autoptr(GArray) ids = hy_conversation_view_get_unread_shown (self->conversation);
+
+      if (entry != NULL)
+        _hy_window_set_flags (self, entry, ids, HY_STORE_FLAG_SEEN, 0, FALSE);
+      return G_SOURCE_REMOVE;
+    }
   if (summary != NULL && hy_message_summary_get_unread (summary)
       && hy_message_summary_get_id (summary) == hy_reader_get_message_id (self->reader))
     {
@@ -142,8 +167,27 @@ on_selection_changed (GtkSelectionModel *model,
   if (entry == NULL)
     return;
 
-  hy_reader_show_message (self->reader, self->engine, entry->account,
-                          hy_message_summary_get_id (summary));
+  if (hy_message_summary_get_thread_count (summary) > 0)
+    {
+      /* Marked read once shown (see on_conversation_loaded). */
+      g_autoptr(HyMessageList) thread = hy_engine_list_thread (self->engine, entry->account,
+                                                               hy_message_summary_get_thread_id (summary),
+                                                               self->current_folder);
+
+      hy_reader_clear (self->reader);
+      gtk_widget_set_visible (GTK_WIDGET (self->reader), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->conversation), TRUE);
+      hy_conversation_view_show (self->conversation, self->engine, entry->account, thread);
+      return;
+    }
+  else
+    {
+      hy_conversation_view_clear (self->conversation);
+      gtk_widget_set_visible (GTK_WIDGET (self->conversation), FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->reader), TRUE);
+      hy_reader_show_message (self->reader, self->engine, entry->account,
+                              hy_message_summary_get_id (summary));
+    }
 
   delay = g_settings_get_int (self->settings, "mark-read-delay");
   if (delay >= 0 && hy_message_summary_get_unread (summary))
@@ -271,7 +315,7 @@ set_model (HyWindow   *self,
         g_signal_connect_swapped (model, "notify::loaded", G_CALLBACK (on_model_changed), self);
     }
   gtk_list_view_set_model (self->message_view, GTK_SELECTION_MODEL (self->selection));
-  hy_reader_clear (self->reader);
+  _hy_window_list_clear_reader (self);
   update_list_page (self);
   _hy_window_actions_update (self);
 }
@@ -298,9 +342,29 @@ _hy_window_list_show_folder (HyWindow        *self,
       self->bench_switch_start = g_get_monotonic_time ();
       _hy_window_bench_print ("switch");
     }
-  list = hy_engine_list_folder (self->engine, folder);
+  if (conversation_mode (self))
+    list = hy_engine_list_folder_threads (self->engine, folder);
+  else
+    list = hy_engine_list_folder (self->engine, folder);
   set_model (self, G_LIST_MODEL (list));
   _hy_window_inbox_seen (self);
+}
+
+void
+_hy_window_list_refresh_mode (HyWindow *self)
+{
+  g_autofree char *title = NULL;
+
+  if (gtk_search_bar_get_search_mode (self->search_bar)
+      && *gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0')
+    return;  /* search results stay one row per message */
+  if (self->current_folder != NULL && self->current != NULL)
+    {
+      title = g_strdup (adw_window_title_get_title (self->list_title));
+      _hy_window_list_show_folder (self, self->current, self->current_folder, title);
+    }
+  else if (self->current == NULL && self->accounts != NULL && self->accounts->len > 0)
+    _hy_window_list_show_unified (self);
 }
 
 static int
@@ -337,7 +401,9 @@ _hy_window_list_show_unified (HyWindow *self)
       g_clear_object (&entry->unified_list);
       if (inbox == NULL)
         continue;
-      entry->unified_list = hy_engine_list_folder (self->engine, inbox);
+      entry->unified_list = conversation_mode (self)
+                            ? hy_engine_list_folder_threads (self->engine, inbox)
+                            : hy_engine_list_folder (self->engine, inbox);
       g_list_store_append (lists, entry->unified_list);
     }
 
@@ -377,6 +443,23 @@ _hy_window_list_search (HyWindow   *self,
   adw_window_title_set_subtitle (self->list_title, query);
   list = hy_engine_search (self->engine, entry->account, query);
   set_model (self, G_LIST_MODEL (list));
+}
+
+void
+_hy_window_list_show_outbox (HyWindow        *self,
+                             HyWindowAccount *entry)
+{
+  g_return_if_fail (entry != NULL);
+
+  self->current = entry;
+  g_clear_object (&self->current_folder);
+  adw_window_title_set_title (self->list_title, _("Outbox"));
+  adw_window_title_set_subtitle (self->list_title,
+                                 self->accounts->len > 1 ? hy_account_get_address (entry->account) : NULL);
+  gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  set_model (self, NULL);
+  hy_outbox_view_set_outbox (self->outbox_view, entry->outbox);
+  gtk_stack_set_visible_child_name (self->list_stack, "outbox");
 }
 
 static void
@@ -444,6 +527,63 @@ on_list_pressed (GtkGestureClick *gesture,
   gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
+/* A conversation is shown: what is open of it is read after the delay. */
+static void
+on_conversation_loaded (HyConversationView *conversation,
+                        HyWindow           *self)
+{
+  g_autoptr(GArray) unread = hy_conversation_view_get_unread_shown (conversation);
+  int delay = g_settings_get_int (self->settings, "mark-read-delay");
+
+  g_clear_handle_id (&self->mark_read_source, g_source_remove);
+  if (delay < 0 || unread->len == 0)
+    return;
+  if (delay == 0)
+    mark_read_now (self);
+  else
+    self->mark_read_source = g_timeout_add_seconds (delay, mark_read_now, self);
+}
+
+/* A collapsed message of a conversation was opened: it is read now. */
+static void
+on_conversation_expanded (HyConversationView *conversation,
+                          gint64              id,
+                          HyWindow           *self)
+{
+  g_autoptr(HyMessageSummary) summary = _hy_window_list_get_single (self);
+  g_autoptr(GArray) unread = NULL;
+  HyWindowAccount *entry;
+
+  if (summary == NULL || g_settings_get_int (self->settings, "mark-read-delay") < 0)
+    return;
+  entry = _hy_window_account_of_summary (self, summary);
+  unread = hy_conversation_view_get_unread_shown (conversation);
+  for (guint i = 0; entry != NULL && i < unread->len; i++)
+    if (g_array_index (unread, gint64, i) == id)
+      {
+        g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+        g_array_append_val (ids, id);
+        _hy_window_set_flags (self, entry, ids, HY_STORE_FLAG_SEEN, 0, FALSE);
+        break;
+      }
+}
+
+static gboolean
+on_delete_key (GtkWidget *widget,
+               GVariant  *args,
+               gpointer   user_data)
+{
+  HyWindow *self = user_data;
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  if (focus != NULL && (focus == self->sidebar_pane || gtk_widget_is_ancestor (focus, self->sidebar_pane)))
+    return FALSE;
+  if (focus != NULL && GTK_IS_EDITABLE (focus))
+    return FALSE;
+  return gtk_widget_activate_action (GTK_WIDGET (self), "win.delete", NULL);
+}
+
 void
 _hy_window_list_init (HyWindow *self)
 {
@@ -456,18 +596,25 @@ _hy_window_list_init (HyWindow *self)
   gtk_list_view_set_factory (self->message_view, factory);
   g_object_unref (factory);
   g_signal_connect (self->message_view, "activate", G_CALLBACK (on_activate), self);
+  g_signal_connect (self->conversation, "message-expanded", G_CALLBACK (on_conversation_expanded), self);
+  g_signal_connect (self->conversation, "loaded", G_CALLBACK (on_conversation_loaded), self);
 
-  /* Delete only where it cannot mean "delete a character": on the list. */
+  self->outbox_view = HY_OUTBOX_VIEW (hy_outbox_view_new ());
+  gtk_stack_add_named (self->list_stack, GTK_WIDGET (self->outbox_view), "outbox");
+
+  /* Delete deletes the selection wherever the focus is in the list or
+   * the reader; an entry that has the focus takes the key first (this
+   * runs in the bubble phase), and the sidebar keeps it. */
   {
     GtkEventController *shortcuts = gtk_shortcut_controller_new ();
 
     gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
                                           gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
-                                                            gtk_named_action_new ("win.delete")));
+                                                            gtk_callback_action_new (on_delete_key, self, NULL)));
     gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
                                           gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_KP_Delete, 0),
-                                                            gtk_named_action_new ("win.delete")));
-    gtk_widget_add_controller (GTK_WIDGET (self->message_view), shortcuts);
+                                                            gtk_callback_action_new (on_delete_key, self, NULL)));
+    gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
   }
 
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);

@@ -5,6 +5,8 @@
 #pragma once
 
 #include "api/hy-engine.h"
+#include "hy-conversation-view.h"
+#include "hy-outbox-view.h"
 #include "hy-reader.h"
 #include "hy-window.h"
 
@@ -15,6 +17,9 @@ typedef struct {
   HyAccount     *account;
   GListModel    *folders;       /* HyFolder, kept current by the engine */
   HyMessageList *unified_list;  /* its inbox in "All Inboxes", or NULL */
+  HyOutbox      *outbox;        /* NULL until its store is open */
+  guint          outbox_count;  /* messages waiting in it */
+  gulong         outbox_changed_id;
 } HyWindowAccount;
 
 struct _HyWindow
@@ -59,6 +64,8 @@ struct _HyWindow
   GtkSpinner           *list_spinner;
   GMenuModel           *message_menu;
   HyReader             *reader;
+  HyConversationView   *conversation;     /* instead of the reader for a thread */
+  HyOutboxView         *outbox_view;      /* a page of list_stack */
 };
 
 /* hy-window-sidebar.c */
@@ -67,7 +74,16 @@ void              _hy_window_sidebar_rebuild       (HyWindow        *self);
 gboolean          _hy_window_sidebar_select        (HyWindow        *self,
                                                     HyWindowAccount *entry,
                                                     gint64           folder_id);
+gboolean          _hy_window_sidebar_select_outbox (HyWindow        *self,
+                                                    HyWindowAccount *entry);
 const char       *_hy_window_folder_icon           (HyFolderRole     role);
+/* HyOutbox::changed: recounts the outbox of the account (its sidebar row
+ * shows while it holds messages). */
+void              _hy_window_sidebar_outbox_changed (HyOutbox       *outbox,
+                                                    HyWindow        *self);
+/* @folders (HyFolder) in the sidebar's order: the inbox, the other
+ * special folders, then the rest by name. */
+GPtrArray        *_hy_window_sorted_folders        (GListModel      *folders);
 const char       *_hy_window_folder_name           (HyFolder        *folder);
 
 /* hy-window-list.c */
@@ -79,10 +95,17 @@ void              _hy_window_list_show_folder      (HyWindow        *self,
 void              _hy_window_list_show_unified     (HyWindow        *self);
 void              _hy_window_list_search           (HyWindow        *self,
                                                     const char      *query);
+void              _hy_window_list_show_outbox      (HyWindow        *self,
+                                                    HyWindowAccount *entry);
 HyMessageSummary *_hy_window_list_get_single       (HyWindow        *self);
 GPtrArray        *_hy_window_list_get_selected     (HyWindow        *self);
 HyWindowAccount  *_hy_window_account_of_summary    (HyWindow        *self,
                                                     HyMessageSummary *summary);
+/* Shows the current folder again, as a list of messages or of
+ * conversations as the setting says. */
+void              _hy_window_list_refresh_mode     (HyWindow        *self);
+/* Empties the reader pane (message or conversation). */
+void              _hy_window_list_clear_reader     (HyWindow        *self);
 
 /* hy-window.c */
 /* The list now shows an inbox (or All Inboxes) to the user: withdraws the

@@ -8,6 +8,8 @@
 
 #include <glib/gi18n.h>
 
+#include "hy-application.h"
+#include "hy-compose-actions.h"
 #include "hy-window-private.h"
 
 /* What a sidebar row stands for. */
@@ -16,6 +18,7 @@ typedef struct {
   HyFolder        *folder;     /* NULL for an account's title row */
   GtkLabel        *count;
   GtkLabel        *title;
+  gboolean         outbox;     /* the account's Outbox */
 } RowData;
 
 static void
@@ -81,8 +84,8 @@ role_rank (HyFolderRole role)
   return role > HY_FOLDER_ROLE_NONE && role < HY_FOLDER_ROLE_LAST ? rank[role] : 100;
 }
 
-static GPtrArray *
-sorted_folders (GListModel *folders)
+GPtrArray *
+_hy_window_sorted_folders (GListModel *folders)
 {
   guint n = folders != NULL ? g_list_model_get_n_items (folders) : 0;
   GPtrArray *sorted = g_ptr_array_new_full (n, g_object_unref);
@@ -201,7 +204,9 @@ update_counts (HyWindow *self)
 
       if (data == NULL || data->count == NULL)
         continue;
-      if (data->entry == NULL)
+      if (data->outbox)
+        set_count (data->count, data->entry->outbox_count);
+      else if (data->entry == NULL)
         set_count (data->count, unified_unread (self));
       else if (data->folder != NULL)
         set_count (data->count, hy_folder_get_unread (data->folder));
@@ -216,6 +221,79 @@ on_folder_notify (HyFolder   *folder,
   update_counts (self);
 }
 
+typedef struct {
+  HyWindow *window;
+  HyOutbox *outbox;
+} OutboxCount;
+
+static void
+on_outbox_listed (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  OutboxCount *job = user_data;
+  g_autoptr(HyWindow) self = job->window;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = hy_outbox_list_finish (HY_OUTBOX (object), result, &error);
+
+  g_free (job);
+  if (entries == NULL)
+    {
+      g_debug ("Cannot count the outbox: %s", error->message);
+      return;
+    }
+  for (guint i = 0; self->accounts != NULL && i < self->accounts->len; i++)
+    {
+      HyWindowAccount *entry = self->accounts->pdata[i];
+      gboolean was_shown = entry->outbox_count > 0;
+
+      if (entry->outbox != HY_OUTBOX (object))
+        continue;
+      entry->outbox_count = entries->len;
+      /* The row comes and goes with the messages. */
+      if (was_shown != (entries->len > 0))
+        _hy_window_sidebar_rebuild (self);
+      else
+        update_counts (self);
+    }
+}
+
+void
+_hy_window_sidebar_outbox_changed (HyOutbox *outbox,
+                                   HyWindow *self)
+{
+  OutboxCount *job = g_new0 (OutboxCount, 1);
+
+  job->window = g_object_ref (self);
+  job->outbox = outbox;
+  hy_outbox_list_async (outbox, FALSE, self->cancellable, on_outbox_listed, job);
+}
+
+/* Each account's outbox (the one the composer sends through), watched
+ * for the Outbox row; made once the account's store is open. */
+static void
+watch_outboxes (HyWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (!HY_IS_APPLICATION (app))
+    return;
+  for (guint i = 0; i < self->accounts->len; i++)
+    {
+      HyWindowAccount *entry = self->accounts->pdata[i];
+
+      if (entry->outbox != NULL || hy_engine_get_store (self->engine, entry->account) == NULL)
+        continue;
+      entry->outbox = hy_compose_actions_get_outbox (HY_APPLICATION (app), entry->account);
+      if (entry->outbox == NULL)
+        continue;
+      g_object_ref (entry->outbox);
+      entry->outbox_changed_id = g_signal_connect (entry->outbox, "changed",
+                                                   G_CALLBACK (_hy_window_sidebar_outbox_changed), self);
+      _hy_window_sidebar_outbox_changed (entry->outbox, self);
+    }
+}
+
 void
 _hy_window_sidebar_rebuild (HyWindow *self)
 {
@@ -224,6 +302,7 @@ _hy_window_sidebar_rebuild (HyWindow *self)
   HyWindowAccount *was_entry = was != NULL ? was->entry : NULL;
   gint64 was_folder = was != NULL && was->folder != NULL ? hy_folder_get_id (was->folder) : 0;
   gboolean had_selection = was != NULL;
+  gboolean was_outbox = was != NULL && was->outbox;
   GtkWidget *child;
   GtkWidget *reselect = NULL;
 
@@ -244,7 +323,7 @@ _hy_window_sidebar_rebuild (HyWindow *self)
   for (guint i = 0; i < self->accounts->len; i++)
     {
       HyWindowAccount *entry = self->accounts->pdata[i];
-      g_autoptr(GPtrArray) folders = sorted_folders (entry->folders);
+      g_autoptr(GPtrArray) folders = _hy_window_sorted_folders (entry->folders);
 
       gtk_list_box_append (self->folder_list, make_account_title (entry));
       for (guint j = 0; j < folders->len; j++)
@@ -261,13 +340,28 @@ _hy_window_sidebar_rebuild (HyWindow *self)
           if (had_selection && entry == was_entry && hy_folder_get_id (folder) == was_folder)
             reselect = row;
         }
+      if (entry->outbox_count > 0)
+        {
+          GtkWidget *row = make_row (entry, NULL, "mail-send-symbolic", _("Outbox"), 0, entry->outbox_count);
+          RowData *data = g_object_get_data (G_OBJECT (row), "hy-row");
+
+          data->outbox = TRUE;
+          gtk_list_box_append (self->folder_list, row);
+          if (was_outbox && entry == was_entry)
+            reselect = row;
+        }
     }
 
   if (reselect != NULL)
     gtk_list_box_select_row (self->folder_list, GTK_LIST_BOX_ROW (reselect));
   g_signal_handlers_unblock_matched (self->folder_list, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
 
-  /* Open on the (unified) inbox the first time folders are known. */
+  watch_outboxes (self);
+
+  /* Open on the (unified) inbox the first time folders are known, or
+   * when the outbox shown has emptied. */
+  if (was_outbox && reselect == NULL)
+    had_selection = FALSE;
   if (!had_selection && self->loaded)
     {
       if (self->accounts->len > 1)
@@ -310,6 +404,24 @@ _hy_window_sidebar_select (HyWindow        *self,
   return FALSE;
 }
 
+gboolean
+_hy_window_sidebar_select_outbox (HyWindow        *self,
+                                  HyWindowAccount *entry)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->folder_list));
+       row != NULL; row = gtk_widget_get_next_sibling (row))
+    {
+      RowData *data = g_object_get_data (G_OBJECT (row), "hy-row");
+
+      if (data != NULL && data->outbox && data->entry == entry)
+        {
+          gtk_list_box_select_row (self->folder_list, GTK_LIST_BOX_ROW (row));
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 static void
 on_row_selected (GtkListBox    *box,
                  GtkListBoxRow *row,
@@ -323,7 +435,9 @@ on_row_selected (GtkListBox    *box,
   if (data == NULL)
     return;
 
-  if (data->entry == NULL)
+  if (data->outbox)
+    _hy_window_list_show_outbox (self, data->entry);
+  else if (data->entry == NULL)
     _hy_window_list_show_unified (self);
   else if (data->folder != NULL)
     _hy_window_list_show_folder (self, data->entry, data->folder,

@@ -21,8 +21,17 @@ account_entry_free (HyWindowAccount *entry)
   g_clear_object (&entry->account);
   g_clear_object (&entry->folders);
   g_clear_object (&entry->unified_list);
+  if (entry->outbox != NULL)
+    g_clear_signal_handler (&entry->outbox_changed_id, entry->outbox);
+  g_clear_object (&entry->outbox);
   g_free (entry);
 }
+
+static HyWindowAccount *find_entry     (HyWindow      *self,
+                                        const char    *account_id);
+static void             on_show_outbox (GSimpleAction *action,
+                                        GVariant      *parameter,
+                                        HyWindow      *self);
 
 static void
 restore_window_state (HyWindow *self)
@@ -305,6 +314,7 @@ hy_window_new (HyApplication *application)
     { "win.search", { "<Control>f", NULL } },
     { "win.refresh", { "F5", NULL } },
     { "win.print", { "<Control>p", NULL } },
+    { "win.move-to", { "<Control><Shift>m", NULL } },
     { "win.toggle-flag", { "<Control>g", NULL } },
     { "win.mark-read", { "<Control>i", NULL } },
     { "win.mark-unread", { "<Control><Shift>i", NULL } },
@@ -322,6 +332,24 @@ hy_window_new (HyApplication *application)
   self->settings = g_object_ref (hy_application_get_settings (application));
   self->engine = g_object_ref (hy_application_get_engine (application));
   restore_window_state (self);
+  {
+    /* The list's menu switches conversations on and off, live. */
+    g_autoptr(GAction) conversations = g_settings_create_action (self->settings, "conversation-view");
+
+    g_action_map_add_action (G_ACTION_MAP (self), conversations);
+    g_signal_connect_object (self->settings, "changed::conversation-view",
+                             G_CALLBACK (_hy_window_list_refresh_mode), self, G_CONNECT_SWAPPED);
+    /* GSettings only reports changes of keys read since connecting. */
+    (void) g_settings_get_boolean (self->settings, "conversation-view");
+  }
+  {
+    /* win.show-outbox (s): an account's outbox, for notifications and
+     * tests (exported on D-Bus with the window). */
+    g_autoptr(GSimpleAction) show_outbox = g_simple_action_new ("show-outbox", G_VARIANT_TYPE_STRING);
+
+    g_signal_connect_object (show_outbox, "activate", G_CALLBACK (on_show_outbox), self, 0);
+    g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (show_outbox));
+  }
 
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (application),
@@ -329,6 +357,17 @@ hy_window_new (HyApplication *application)
 
   load_accounts (self);
   return self;
+}
+
+static void
+on_show_outbox (GSimpleAction *action,
+                GVariant      *parameter,
+                HyWindow      *self)
+{
+  HyWindowAccount *entry = find_entry (self, g_variant_get_string (parameter, NULL));
+
+  if (entry != NULL && entry->outbox != NULL && !_hy_window_sidebar_select_outbox (self, entry))
+    _hy_window_list_show_outbox (self, entry);
 }
 
 void
@@ -420,6 +459,9 @@ on_folder_found (GObject      *object,
 
   hy_reader_show_message (self->reader, self->engine, entry->account, request->message_id);
   adw_leaflet_set_visible_child (self->leaflet, self->reader_pane);
+  /* The keys (Delete, arrows) act on the message shown, not on the
+   * sidebar. */
+  gtk_widget_grab_focus (GTK_WIDGET (self->message_view));
   show_request_free (request);
 }
 
@@ -545,6 +587,7 @@ hy_window_class_init (HyWindowClass *klass)
   window_class->close_request = hy_window_close_request;
 
   g_type_ensure (HY_TYPE_READER);
+  g_type_ensure (HY_TYPE_CONVERSATION_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/hongyan/Hongyan/ui/hy-window.ui");
@@ -566,6 +609,7 @@ hy_window_class_init (HyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HyWindow, list_spinner);
   gtk_widget_class_bind_template_child (widget_class, HyWindow, message_menu);
   gtk_widget_class_bind_template_child (widget_class, HyWindow, reader);
+  gtk_widget_class_bind_template_child (widget_class, HyWindow, conversation);
 
   _hy_window_actions_class_init (widget_class);
 }

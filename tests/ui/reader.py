@@ -38,6 +38,8 @@ RED_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEklEQVR4nGP4z8AARwzEcQAA/oIM9Ntn2B8AAAAASUVORK5CYII=")
 # Bytes of every value, so that any damage to the attachment shows.
 ATTACHMENT = bytes(range(256)) * 40 + "尾巴".encode()
+# A second attachment, so that the message offers Save All.
+NOTES = "Notes 笔记\r\nline two\n".encode() + bytes(range(200, 256))
 
 
 class Log(http.server.BaseHTTPRequestHandler):
@@ -83,7 +85,7 @@ def hostile_messages(base):
     return [(f"h-{name}.eml", f"Hostile {name}", body) for name, body in cases]
 
 
-def write_message(path, subject, html=None, text=None, related=None, attachment=None):
+def write_message(path, subject, html=None, text=None, related=None, attachment=None, extra=None):
     lines = [
         "From: Mallory <mallory@evil.example>",
         "To: Alice Wang <alice@example.org>",
@@ -98,7 +100,13 @@ def write_message(path, subject, html=None, text=None, related=None, attachment=
                   f'Content-Type: application/octet-stream; name="{attachment[0]}"',
                   f'Content-Disposition: attachment; filename="{attachment[0]}"',
                   "Content-Transfer-Encoding: base64", "",
-                  base64.encodebytes(attachment[1]).decode(), "--mixed--", ""]
+                  base64.encodebytes(attachment[1]).decode()]
+        for name, data in extra or []:
+            lines += ["--mixed", f'Content-Type: application/octet-stream; name="{name}"',
+                      f'Content-Disposition: attachment; filename="{name}"',
+                      "Content-Transfer-Encoding: base64", "",
+                      base64.encodebytes(data).decode()]
+        lines += ["--mixed--", ""]
     elif related is not None:
         lines += ['Content-Type: multipart/related; boundary="rel"', "", "--rel",
                   "Content-Type: text/html; charset=utf-8", "", html, "--rel",
@@ -214,7 +222,8 @@ def main():
     write_message(os.path.join(mail, "remote.eml"), "Remote image",
                   html=f'<p>Remote:</p><img src="{base}/allowed.png" width="50" height="50">')
     write_message(os.path.join(mail, "attachment.eml"), "Binary attachment",
-                  text="The file is attached.", attachment=("data 数据.bin", ATTACHMENT))
+                  text="The file is attached.", attachment=("data 数据.bin", ATTACHMENT),
+                  extra=[("notes.txt", NOTES)])
     seeded += ["cid.eml", "remote.eml", "attachment.eml"]
     imap_create(imap, "Tests")
     for name in seeded:
@@ -237,6 +246,12 @@ def main():
     look = uitest.Look(app)
     try:
         uitest.wait_for(lambda: app.find_frame("Hongyan"), "the main window")
+        # One message at a time in the reader pane (conversations have a
+        # test of their own, conversations.py).
+        subprocess.run(["gdbus", "call", "--session", "--dest", uitest.APP_ID,
+                        "--object-path", uitest.OBJECT_PATH + "/window/1",
+                        "--method", "org.gtk.Actions.SetState", "conversation-view", "<false>", "{}"],
+                       check=True, stdout=subprocess.DEVNULL, timeout=30)
         # The app syncs the server's mail into its store.
         uitest.wait_for(lambda: len(list_folder(env, "Tests")) == len(seeded),
                         "the app to sync the Tests folder", timeout=120)
@@ -330,6 +345,36 @@ def main():
             assert f.read() == ATTACHMENT, "the attachment's bytes differ"
         assert (os.stat(path).st_mode & 0o777) == 0o400, "the opened attachment is writable"
 
+        # Save and Save All write the very bytes.  Without a portal the
+        # native chooser is a GtkFileChooserDialog, opened on the home
+        # folder (no Downloads folder is configured here); its Save button
+        # takes the name offered, then the folder for Save All.
+        saved = os.path.join(env["HOME"], "data 数据.bin")
+        uitest.wait_for(lambda: look.press("Save data 数据.bin"), "a Save button for the attachment")
+        uitest.wait_for(lambda: look.shows("Save Attachment"), "the save dialog")
+        time.sleep(1)
+        uitest.wait_for(lambda: look.press("Save"), "the save dialog's Save button")
+        uitest.wait_for(lambda: os.path.exists(saved) and os.path.getsize(saved) == len(ATTACHMENT),
+                        "the saved attachment")
+        with open(saved, "rb") as f:
+            assert f.read() == ATTACHMENT, "the saved attachment's bytes differ"
+        uitest.wait_for(lambda: look.press("Save All…"), "the Save All button")
+        uitest.wait_for(lambda: look.shows("Save All Attachments"), "the Save All dialog")
+        time.sleep(1)
+        uitest.wait_for(lambda: look.press("Save"), "the Save All dialog's Save button")
+        # The file saved before is kept; the new copy gets a name of its own.
+        pattern = os.path.join(glob.escape(env["HOME"]), "data 数据 (*).bin")
+        copy = uitest.wait_for(lambda: (glob.glob(pattern) or [None])[0], "the attachment saved by Save All")
+        notes = os.path.join(env["HOME"], "notes.txt")
+        uitest.wait_for(lambda: os.path.exists(notes) and os.path.getsize(notes) == len(NOTES)
+                        and os.path.getsize(copy) == len(ATTACHMENT), "both attachments saved by Save All")
+        with open(copy, "rb") as f:
+            assert f.read() == ATTACHMENT, "the bytes saved by Save All differ"
+        with open(notes, "rb") as f:
+            assert f.read() == NOTES, "the second attachment's bytes differ"
+        with open(saved, "rb") as f:
+            assert f.read() == ATTACHMENT, "Save All changed the file saved before"
+
         app.activate_action("quit")
         rc = app.wait()
     except BaseException:
@@ -342,7 +387,7 @@ def main():
     uitest.check_clean_exit(rc, app.stderr_text())
     shutil.rmtree(profile, ignore_errors=True)
     print("ok: sync, inbox, mark read on the server, HTML, hostile HTML, cid, remote content, "
-          "attachment, Chinese search")
+          "attachment open, save and save all, Chinese search")
 
 
 if __name__ == "__main__":

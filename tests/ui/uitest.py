@@ -168,7 +168,7 @@ def _press(pid, name):
 
 
 # X keycodes of Xvfb's default (US) keymap.
-KEYCODES = {"Control": 37, "f": 41, "v": 55, "Return": 36, "Escape": 9, "F1": 67}
+KEYCODES = {"Control": 37, "f": 41, "v": 55, "Return": 36, "Escape": 9, "F1": 67, "Delete": 119}
 
 
 def _keys(names):

@@ -617,6 +617,43 @@ hy_engine_list_folder (HyEngine *self,
 }
 
 HyMessageList *
+hy_engine_list_folder_threads (HyEngine *self,
+                               HyFolder *folder)
+{
+  AccountState *state;
+
+  g_return_val_if_fail (HY_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (HY_IS_FOLDER (folder), NULL);
+
+  state = lookup_state (self, hy_folder_get_account (folder));
+  g_return_val_if_fail (state != NULL && state->store != NULL, NULL);
+  return hy_message_list_new_for_threads (state->store, hy_folder_get_id (folder));
+}
+
+HyMessageList *
+hy_engine_list_thread (HyEngine  *self,
+                       HyAccount *account,
+                       gint64     thread_id,
+                       HyFolder  *folder)
+{
+  AccountState *state;
+  gint64 folder_id = 0;
+
+  g_return_val_if_fail (HY_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (HY_IS_ACCOUNT (account), NULL);
+  g_return_val_if_fail (folder == NULL || HY_IS_FOLDER (folder), NULL);
+
+  state = lookup_state (self, account);
+  g_return_val_if_fail (state != NULL && state->store != NULL, NULL);
+  /* In Trash and Junk a thread is what is there; elsewhere it is every
+   * message of it that was not thrown away (replies in Sent too). */
+  if (folder != NULL && (hy_folder_get_role (folder) == HY_FOLDER_ROLE_TRASH
+                         || hy_folder_get_role (folder) == HY_FOLDER_ROLE_JUNK))
+    folder_id = hy_folder_get_id (folder);
+  return hy_message_list_new_for_thread (state->store, thread_id, folder_id);
+}
+
+HyMessageList *
 hy_engine_search (HyEngine   *self,
                   HyAccount  *account,
                   const char *query)

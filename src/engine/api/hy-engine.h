@@ -96,6 +96,17 @@ HyFolder         *hy_engine_find_folder         (HyEngine            *self,
 /* A new list of the folder's messages, newest first, paged lazily. */
 HyMessageList    *hy_engine_list_folder         (HyEngine            *self,
                                                  HyFolder            *folder);
+/* Conversations: a new list with one row per thread of the folder (see
+ * hy_message_list_new_for_threads()), newest first, paged lazily. */
+HyMessageList    *hy_engine_list_folder_threads (HyEngine            *self,
+                                                 HyFolder            *folder);
+/* The messages of thread @thread_id, oldest first, as a conversation
+ * opened from @folder shows them: every folder's but Trash's and Junk's,
+ * or only those of @folder when it is Trash or Junk. */
+HyMessageList    *hy_engine_list_thread         (HyEngine            *self,
+                                                 HyAccount           *account,
+                                                 gint64               thread_id,
+                                                 HyFolder            *folder);
 /* A new list of the messages of @account matching @query (see
  * store/hy-store-query.h for the language). */
 HyMessageList    *hy_engine_search              (HyEngine            *self,

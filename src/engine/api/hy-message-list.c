@@ -13,11 +13,20 @@
 /* Summaries kept in memory; the oldest are dropped past this. */
 #define MAX_CACHED 2000
 
+typedef enum {
+  MODE_FOLDER,
+  MODE_SEARCH,
+  MODE_THREADS,   /* the newest message of each thread of a folder */
+  MODE_THREAD,    /* the messages of one thread, oldest first */
+} Mode;
+
 struct _HyMessageList {
   GObject       parent_instance;
 
   HyStore      *store;
-  gint64        folder_id;     /* 0 for a search */
+  Mode          mode;
+  gint64        folder_id;     /* 0 for a search, or a thread of every folder */
+  gint64        thread_id;     /* MODE_THREAD */
   char         *query;
   GArray       *ids;           /* gint64, newest first */
   GHashTable   *cache;         /* id -> HyMessageSummary */
@@ -82,6 +91,20 @@ add_to_cache (const HyStoreSummaryRow *row,
     cache_insert (self, hy_message_summary_new_from_row (row));
 }
 
+static gboolean
+read_summaries (HyMessageList      *self,
+                const gint64       *ids,
+                guint               n_ids,
+                HyStoreSummaryFunc  func,
+                gpointer            user_data,
+                GError            **error)
+{
+  if (self->mode == MODE_THREADS)
+    return hy_store_foreach_thread_summary (self->store, self->folder_id, ids, n_ids,
+                                            func, user_data, error);
+  return hy_store_foreach_summary (self->store, ids, n_ids, func, user_data, error);
+}
+
 static GType
 hy_message_list_get_item_type (GListModel *model)
 {
@@ -113,8 +136,8 @@ hy_message_list_get_item (GListModel *model,
       guint n = MIN (PAGE_SIZE, self->ids->len - start);
 
       /* A page of primary-key lookups: well under a millisecond. */
-      if (!hy_store_foreach_summary (self->store, &g_array_index (self->ids, gint64, start), n,
-                                     add_to_cache, self, &error))
+      if (!read_summaries (self, &g_array_index (self->ids, gint64, start), n,
+                           add_to_cache, self, &error))
         g_warning ("Cannot read messages from the mail cache: %s", error->message);
       summary = g_hash_table_lookup (self->cache, &id);
     }
@@ -218,25 +241,29 @@ on_folder_changed (HyStore       *store,
                    gint64         folder_id,
                    HyMessageList *self)
 {
-  /* A search may match messages of any folder. */
+  /* A search (or a thread) may hold messages of any folder. */
   if (self->folder_id == 0 || self->folder_id == folder_id)
     hy_message_list_reload (self);
 }
 
 static HyMessageList *
 create (HyStore    *store,
+        Mode        mode,
         gint64      folder_id,
+        gint64      thread_id,
         const char *query)
 {
   HyMessageList *self = g_object_new (HY_TYPE_MESSAGE_LIST, NULL);
 
   self->store = g_object_ref (store);
+  self->mode = mode;
   self->folder_id = folder_id;
+  self->thread_id = thread_id;
   self->query = g_strdup (query);
   g_signal_connect (store, "folder-changed", G_CALLBACK (on_folder_changed), self);
   /* The newest rows first, so that a large folder shows at once; the
    * rest follows. */
-  start_load (self, folder_id != 0 ? 2 * PAGE_SIZE : 0);
+  start_load (self, mode == MODE_FOLDER || mode == MODE_THREADS ? 2 * PAGE_SIZE : 0);
   return self;
 }
 
@@ -247,7 +274,7 @@ hy_message_list_new_for_folder (HyStore *store,
   g_return_val_if_fail (HY_IS_STORE (store), NULL);
   g_return_val_if_fail (folder_id > 0, NULL);
 
-  return create (store, folder_id, NULL);
+  return create (store, MODE_FOLDER, folder_id, 0, NULL);
 }
 
 HyMessageList *
@@ -257,13 +284,36 @@ hy_message_list_new_for_search (HyStore    *store,
   g_return_val_if_fail (HY_IS_STORE (store), NULL);
   g_return_val_if_fail (query != NULL, NULL);
 
-  return create (store, 0, query);
+  return create (store, MODE_SEARCH, 0, 0, query);
+}
+
+HyMessageList *
+hy_message_list_new_for_threads (HyStore *store,
+                                 gint64   folder_id)
+{
+  g_return_val_if_fail (HY_IS_STORE (store), NULL);
+  g_return_val_if_fail (folder_id > 0, NULL);
+
+  return create (store, MODE_THREADS, folder_id, 0, NULL);
+}
+
+HyMessageList *
+hy_message_list_new_for_thread (HyStore *store,
+                                gint64   thread_id,
+                                gint64   folder_id)
+{
+  g_return_val_if_fail (HY_IS_STORE (store), NULL);
+  g_return_val_if_fail (folder_id >= 0, NULL);
+
+  return create (store, MODE_THREAD, folder_id, thread_id, NULL);
 }
 
 /* Loading, in a thread. */
 
 typedef struct {
+  Mode       mode;
   gint64     folder_id;
+  gint64     thread_id;
   guint      limit;     /* only the newest ones, or 0 for all */
   char      *query;
   GArray    *cached;  /* ids whose summaries are in memory */
@@ -300,7 +350,11 @@ load_thread (GTask        *task,
   LoadData *load = task_data;
   GError *error = NULL;
 
-  if (load->query != NULL)
+  if (load->mode == MODE_THREADS)
+    load->ids = hy_store_list_thread_heads (self->store, load->folder_id, load->limit, &error);
+  else if (load->mode == MODE_THREAD)
+    load->ids = hy_store_list_thread_messages (self->store, load->thread_id, load->folder_id, &error);
+  else if (load->query != NULL)
     load->ids = hy_store_search (self->store, load->query, &error);
   else if (load->limit > 0)
     load->ids = hy_store_list_recent_message_ids (self->store, load->folder_id, load->limit, &error);
@@ -313,8 +367,8 @@ load_thread (GTask        *task,
     }
   load->fresh = g_ptr_array_new_with_free_func (g_object_unref);
   if (load->cached->len > 0
-      && !hy_store_foreach_summary (self->store, (gint64 *) (gpointer) load->cached->data, load->cached->len,
-                                    collect_fresh, load->fresh, &error))
+      && !read_summaries (self, (gint64 *) (gpointer) load->cached->data, load->cached->len,
+                          collect_fresh, load->fresh, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -412,7 +466,9 @@ start_load (HyMessageList *self,
   gpointer key;
 
   load = g_new0 (LoadData, 1);
+  load->mode = self->mode;
   load->folder_id = self->folder_id;
+  load->thread_id = self->thread_id;
   load->limit = limit;
   load->query = g_strdup (self->query);
   load->cached = g_array_sized_new (FALSE, FALSE, sizeof (gint64), g_hash_table_size (self->cache));

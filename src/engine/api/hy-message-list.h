@@ -25,6 +25,15 @@ HyMessageList *hy_message_list_new_for_folder (HyStore        *store,
                                                gint64          folder_id);
 HyMessageList *hy_message_list_new_for_search (HyStore        *store,
                                                const char     *query);
+/* Conversations: one row per thread of the folder (its newest message
+ * there, with the thread_* fields of HyMessageSummary), newest first. */
+HyMessageList *hy_message_list_new_for_threads (HyStore       *store,
+                                                gint64         folder_id);
+/* The messages of thread @thread_id, oldest first: those in @folder_id,
+ * or, when @folder_id is 0, those of every folder but Trash and Junk. */
+HyMessageList *hy_message_list_new_for_thread (HyStore        *store,
+                                               gint64          thread_id,
+                                               gint64          folder_id);
 
 gboolean       hy_message_list_get_loaded     (HyMessageList  *self);
 /* Why the last load failed (for example a search that cannot be

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "api/hy-message-summary.h"
 
 struct _HyMessageSummary {
@@ -23,6 +25,10 @@ struct _HyMessageSummary {
   char    *sender_address;
   char    *recipients;
   char    *preview;
+  guint    thread_count;    /* 0: not a conversation row */
+  guint    thread_unread;
+  char    *participants;
+  GArray  *thread_members;  /* gint64, newest first, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (HyMessageSummary, hy_message_summary, G_TYPE_OBJECT)
@@ -40,6 +46,9 @@ enum {
   PROP_SENDER_ADDRESS,
   PROP_RECIPIENTS,
   PROP_PREVIEW,
+  PROP_THREAD_COUNT,
+  PROP_THREAD_UNREAD,
+  PROP_PARTICIPANTS,
   N_PROPS
 };
 
@@ -55,6 +64,8 @@ hy_message_summary_finalize (GObject *object)
   g_free (self->sender_address);
   g_free (self->recipients);
   g_free (self->preview);
+  g_free (self->participants);
+  g_clear_pointer (&self->thread_members, g_array_unref);
 
   G_OBJECT_CLASS (hy_message_summary_parent_class)->finalize (object);
 }
@@ -80,6 +91,9 @@ hy_message_summary_get_property (GObject    *object,
     case PROP_SENDER_ADDRESS: g_value_set_string (value, self->sender_address); break;
     case PROP_RECIPIENTS: g_value_set_string (value, self->recipients); break;
     case PROP_PREVIEW: g_value_set_string (value, self->preview); break;
+    case PROP_THREAD_COUNT: g_value_set_uint (value, self->thread_count); break;
+    case PROP_THREAD_UNREAD: g_value_set_uint (value, self->thread_unread); break;
+    case PROP_PARTICIPANTS: g_value_set_string (value, self->participants); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -104,6 +118,9 @@ hy_message_summary_class_init (HyMessageSummaryClass *klass)
   properties[PROP_SENDER_ADDRESS] = g_param_spec_string ("sender-address", NULL, NULL, NULL, flags);
   properties[PROP_RECIPIENTS] = g_param_spec_string ("recipients", NULL, NULL, NULL, flags);
   properties[PROP_PREVIEW] = g_param_spec_string ("preview", NULL, NULL, NULL, flags);
+  properties[PROP_THREAD_COUNT] = g_param_spec_uint ("thread-count", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_THREAD_UNREAD] = g_param_spec_uint ("thread-unread", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_PARTICIPANTS] = g_param_spec_string ("participants", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -133,7 +150,24 @@ hy_message_summary_new_from_row (const HyStoreSummaryRow *row)
   self->sender_address = g_strdup (row->sender_address ? row->sender_address : "");
   self->recipients = g_strdup (row->recipients ? row->recipients : "");
   self->preview = g_strdup (row->preview ? row->preview : "");
+  self->thread_count = row->thread_count;
+  self->thread_unread = row->thread_unread;
+  self->participants = g_strdup (row->participants);
+  if (row->thread_members != NULL && row->thread_count > 0)
+    {
+      self->thread_members = g_array_sized_new (FALSE, FALSE, sizeof (gint64), row->thread_count);
+      g_array_append_vals (self->thread_members, row->thread_members, row->thread_count);
+    }
   return self;
+}
+
+static gboolean
+same_members (GArray *a,
+              GArray *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return a->len == b->len && memcmp (a->data, b->data, a->len * sizeof (gint64)) == 0;
 }
 
 void
@@ -147,7 +181,10 @@ hy_message_summary_update (HyMessageSummary *self,
   g_return_if_fail (self->id == other->id);
 
   if (self->flags == other->flags && self->folder_id == other->folder_id
-      && self->thread_id == other->thread_id && g_strcmp0 (self->preview, other->preview) == 0)
+      && self->thread_id == other->thread_id && g_strcmp0 (self->preview, other->preview) == 0
+      && self->thread_count == other->thread_count && self->thread_unread == other->thread_unread
+      && g_strcmp0 (self->participants, other->participants) == 0
+      && same_members (self->thread_members, other->thread_members))
     return;
 
   g_object_freeze_notify (G_OBJECT (self));
@@ -169,6 +206,25 @@ hy_message_summary_update (HyMessageSummary *self,
       g_free (self->preview);
       self->preview = g_strdup (other->preview);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PREVIEW]);
+    }
+  g_clear_pointer (&self->thread_members, g_array_unref);
+  if (other->thread_members != NULL)
+    self->thread_members = g_array_ref (other->thread_members);
+  if (self->thread_count != other->thread_count)
+    {
+      self->thread_count = other->thread_count;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THREAD_COUNT]);
+    }
+  if (self->thread_unread != other->thread_unread)
+    {
+      self->thread_unread = other->thread_unread;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THREAD_UNREAD]);
+    }
+  if (g_strcmp0 (self->participants, other->participants) != 0)
+    {
+      g_free (self->participants);
+      self->participants = g_strdup (other->participants);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PARTICIPANTS]);
     }
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -193,6 +249,9 @@ GETTER (const char *, sender, sender, NULL)
 GETTER (const char *, sender_address, sender_address, NULL)
 GETTER (const char *, recipients, recipients, NULL)
 GETTER (const char *, preview, preview, NULL)
+GETTER (guint, thread_count, thread_count, 0)
+GETTER (guint, thread_unread, thread_unread, 0)
+GETTER (const char *, participants, participants, NULL)
 
 #undef GETTER
 
@@ -210,4 +269,20 @@ hy_message_summary_get_flagged (HyMessageSummary *self)
   g_return_val_if_fail (HY_IS_MESSAGE_SUMMARY (self), FALSE);
 
   return (self->flags & HY_STORE_FLAG_FLAGGED) != 0;
+}
+
+const gint64 *
+hy_message_summary_get_thread_members (HyMessageSummary *self,
+                                       guint            *n_members)
+{
+  g_return_val_if_fail (HY_IS_MESSAGE_SUMMARY (self), NULL);
+  g_return_val_if_fail (n_members != NULL, NULL);
+
+  if (self->thread_members == NULL || self->thread_members->len == 0)
+    {
+      *n_members = 1;
+      return &self->id;
+    }
+  *n_members = self->thread_members->len;
+  return (const gint64 *) (gpointer) self->thread_members->data;
 }

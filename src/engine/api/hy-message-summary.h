@@ -37,4 +37,15 @@ const char       *hy_message_summary_get_sender_address (HyMessageSummary       
 const char       *hy_message_summary_get_recipients     (HyMessageSummary        *self);
 const char       *hy_message_summary_get_preview        (HyMessageSummary        *self);
 
+/* Rows of a conversation list (hy_message_list_new_for_threads()) stand
+ * for a thread: its newest message in the folder, with the number of the
+ * thread's messages there (0 for rows of other lists), how many of them
+ * are unread, the senders' names ("Ann, Bob") and the ids of all of them,
+ * newest first (for other rows: the message's own id). */
+guint             hy_message_summary_get_thread_count   (HyMessageSummary        *self);
+guint             hy_message_summary_get_thread_unread  (HyMessageSummary        *self);
+const char       *hy_message_summary_get_participants   (HyMessageSummary        *self);
+const gint64     *hy_message_summary_get_thread_members (HyMessageSummary        *self,
+                                                         guint                   *n_members);
+
 G_END_DECLS

@@ -1422,6 +1422,36 @@ hy_store_transaction_set_body (HyStoreTransaction  *self,
 
       g_free (row->body);
       row->body = g_utf8_validate (text, -1, NULL) ? g_strdup (text) : g_utf8_make_valid (text, -1);
+
+      /* Headers come first (an IMAP sync lists them without the text):
+       * the preview line follows with the body. */
+      {
+        g_autofree char *preview = make_preview (row->body);
+        gint64 folder_id = 0;
+        int rc;
+
+        stmt = prepare (self, "UPDATE messages SET preview = ?2 WHERE id = ?1 "
+                        "AND (preview IS NULL OR preview = '') AND ?2 IS NOT NULL RETURNING folder_id", error);
+        if (stmt == NULL)
+          return FALSE;
+        sqlite3_bind_int64 (stmt, 1, message_id);
+        bind_text (stmt, 2, preview != NULL && *preview != '\0' ? preview : NULL);
+        rc = sqlite3_step (stmt);
+        if (rc == SQLITE_ROW)
+          {
+            folder_id = sqlite3_column_int64 (stmt, 0);
+            rc = sqlite3_step (stmt);
+          }
+        sqlite3_reset (stmt);
+        if (rc != SQLITE_DONE)
+          {
+            _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY,
+                                 "Cannot write to the mail cache");
+            return FALSE;
+          }
+        if (folder_id != 0)
+          mark_changed (self, folder_id);
+      }
     }
   return TRUE;
 }

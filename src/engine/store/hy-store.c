@@ -832,34 +832,22 @@ hy_store_search (HyStore     *self,
   return ids;
 }
 
-gboolean
-hy_store_foreach_summary (HyStore             *self,
-                          const gint64        *ids,
-                          guint                n_ids,
-                          HyStoreSummaryFunc   func,
-                          gpointer             user_data,
-                          GError             **error)
+static gboolean
+foreach_summary_on (sqlite3             *db,
+                    const gint64        *ids,
+                    guint                n_ids,
+                    HyStoreSummaryFunc   func,
+                    gpointer             user_data,
+                    GError             **error)
 {
-  sqlite3 *db;
   sqlite3_stmt *stmt;
   gboolean ok = TRUE;
 
-  g_return_val_if_fail (HY_IS_STORE (self), FALSE);
-  g_return_val_if_fail (ids != NULL || n_ids == 0, FALSE);
-  g_return_val_if_fail (func != NULL, FALSE);
-
-  if (n_ids == 0)
-    return TRUE;
-  if ((db = acquire_reader (self, error)) == NULL)
-    return FALSE;
   stmt = prepare_reader (db, "SELECT id, folder_id, uid, flags, date, thread_id, has_attachment, "
                          "subject, sender_name, sender_address, recipients, preview "
                          "FROM messages WHERE id = ?1", error);
   if (stmt == NULL)
-    {
-      release_reader (self, db);
-      return FALSE;
-    }
+    return FALSE;
 
   /* Primary-key lookups in a read transaction: a page of rows costs
    * well under a millisecond and keeps the caller's order. */
@@ -895,6 +883,29 @@ hy_store_foreach_summary (HyStore             *self,
     }
   sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
   sqlite3_finalize (stmt);
+  return ok;
+}
+
+gboolean
+hy_store_foreach_summary (HyStore             *self,
+                          const gint64        *ids,
+                          guint                n_ids,
+                          HyStoreSummaryFunc   func,
+                          gpointer             user_data,
+                          GError             **error)
+{
+  sqlite3 *db;
+  gboolean ok;
+
+  g_return_val_if_fail (HY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (ids != NULL || n_ids == 0, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  if (n_ids == 0)
+    return TRUE;
+  if ((db = acquire_reader (self, error)) == NULL)
+    return FALSE;
+  ok = foreach_summary_on (db, ids, n_ids, func, user_data, error);
   release_reader (self, db);
   return ok;
 }
@@ -1262,4 +1273,201 @@ hy_store_get_body_finish (HyStore       *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hy_store_get_body_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Conversations */
+
+GArray *
+hy_store_list_thread_heads (HyStore  *self,
+                            gint64    folder_id,
+                            guint     limit,
+                            GError  **error)
+{
+  GArray *ids;
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (HY_IS_STORE (self), NULL);
+
+  if ((db = acquire_reader (self, error)) == NULL)
+    return NULL;
+  if (limit > 0)
+    /* The newest few: walk the folder newest first (messages_folder) and
+     * keep a message when no newer one of its thread is in the folder (a
+     * seek in messages_folder_thread): well under a millisecond. */
+    stmt = prepare_reader (db, "SELECT id FROM messages AS m WHERE folder_id = ?1 AND NOT EXISTS "
+                           "(SELECT 1 FROM messages AS n WHERE n.folder_id = ?1 "
+                           "AND n.thread_id = m.thread_id AND n.id > m.id) "
+                           "ORDER BY id DESC LIMIT ?2", error);
+  else
+    /* All of them: one pass over messages_folder_thread (folder_id,
+     * thread_id, id), where each group's max(id) is its last entry, and
+     * a sort of the threads (about 0.1 to 0.3 s for 100,000 threads of
+     * one message, in the list's loading thread). */
+    stmt = prepare_reader (db, "SELECT max(id) AS head FROM messages WHERE folder_id = ?1 "
+                           "GROUP BY thread_id ORDER BY head DESC LIMIT ?2", error);
+  if (stmt == NULL)
+    {
+      release_reader (self, db);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, folder_id);
+  sqlite3_bind_int64 (stmt, 2, limit > 0 ? (gint64) limit : -1);
+  ids = collect_ids (db, stmt, error);
+  sqlite3_finalize (stmt);
+  release_reader (self, db);
+  return ids;
+}
+
+GArray *
+hy_store_list_thread_messages (HyStore  *self,
+                               gint64    thread_id,
+                               gint64    folder_id,
+                               GError  **error)
+{
+  GArray *ids;
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (HY_IS_STORE (self), NULL);
+
+  if ((db = acquire_reader (self, error)) == NULL)
+    return NULL;
+  if (folder_id != 0)
+    stmt = prepare_reader (db, "SELECT id FROM messages WHERE folder_id = ?2 AND thread_id = ?1 "
+                           "ORDER BY id", error);
+  else
+    stmt = prepare_reader (db, "SELECT m.id FROM messages AS m JOIN folders AS f ON f.id = m.folder_id "
+                           "WHERE m.thread_id = ?1 AND f.role NOT IN (?3, ?4) ORDER BY m.id", error);
+  if (stmt == NULL)
+    {
+      release_reader (self, db);
+      return NULL;
+    }
+  sqlite3_bind_int64 (stmt, 1, thread_id);
+  if (folder_id != 0)
+    sqlite3_bind_int64 (stmt, 2, folder_id);
+  else
+    {
+      sqlite3_bind_int (stmt, 3, HY_FOLDER_ROLE_TRASH);
+      sqlite3_bind_int (stmt, 4, HY_FOLDER_ROLE_JUNK);
+    }
+  ids = collect_ids (db, stmt, error);
+  sqlite3_finalize (stmt);
+  release_reader (self, db);
+  return ids;
+}
+
+typedef struct {
+  sqlite3            *db;
+  sqlite3_stmt       *stats;
+  gint64              folder_id;
+  HyStoreSummaryFunc  func;
+  gpointer            user_data;
+  GError             *error;
+  gboolean            ok;
+} ThreadSummary;
+
+static void
+add_thread_stats (const HyStoreSummaryRow *row,
+                  gpointer                 user_data)
+{
+  ThreadSummary *ts = user_data;
+  HyStoreSummaryRow full = *row;
+  g_autoptr(GArray) members = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *participants = NULL;
+  int rc;
+
+  if (!ts->ok)
+    return;
+
+  /* Oldest first for the names, newest first for the members. */
+  sqlite3_reset (ts->stats);
+  sqlite3_bind_int64 (ts->stats, 1, ts->folder_id);
+  sqlite3_bind_int64 (ts->stats, 2, row->thread_id);
+  while ((rc = sqlite3_step (ts->stats)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (ts->stats, 0);
+      guint32 flags = sqlite3_column_int64 (ts->stats, 1);
+      const char *name = (const char *) sqlite3_column_text (ts->stats, 2);
+      const char *address = (const char *) sqlite3_column_text (ts->stats, 3);
+      const char *who = name != NULL && *name != '\0' ? name : address;
+
+      g_array_prepend_val (members, id);
+      if ((flags & HY_STORE_FLAG_SEEN) == 0)
+        full.thread_unread++;
+      if (who != NULL && *who != '\0' && !g_hash_table_contains (seen, who))
+        {
+          char *copy = g_strdup (who);
+
+          g_ptr_array_add (names, copy);
+          g_hash_table_add (seen, copy);
+        }
+    }
+  if (step_failed (ts->db, rc, &ts->error))
+    {
+      ts->ok = FALSE;
+      return;
+    }
+  g_ptr_array_add (names, NULL);
+  participants = g_strjoinv (", ", (char **) names->pdata);
+  full.thread_count = members->len;
+  full.thread_members = (const gint64 *) (gpointer) members->data;
+  full.participants = participants;
+  if (members->len == 0)
+    {
+      /* Moved out of the folder since its id was listed. */
+      full.thread_count = 1;
+      full.thread_members = &row->id;
+      full.thread_unread = (row->flags & HY_STORE_FLAG_SEEN) == 0;
+    }
+  ts->func (&full, ts->user_data);
+}
+
+gboolean
+hy_store_foreach_thread_summary (HyStore             *self,
+                                 gint64               folder_id,
+                                 const gint64        *ids,
+                                 guint                n_ids,
+                                 HyStoreSummaryFunc   func,
+                                 gpointer             user_data,
+                                 GError             **error)
+{
+  ThreadSummary ts = { 0 };
+  gboolean ok;
+
+  g_return_val_if_fail (HY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (ids != NULL || n_ids == 0, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  if (n_ids == 0)
+    return TRUE;
+  if ((ts.db = acquire_reader (self, error)) == NULL)
+    return FALSE;
+  /* messages_folder_thread gives the members in order; names and
+   * addresses are read from their rows (a page of threads at a time). */
+  ts.stats = prepare_reader (ts.db, "SELECT id, flags, sender_name, sender_address FROM messages "
+                             "WHERE folder_id = ?1 AND thread_id = ?2 ORDER BY id", error);
+  if (ts.stats == NULL)
+    {
+      release_reader (self, ts.db);
+      return FALSE;
+    }
+  ts.folder_id = folder_id;
+  ts.func = func;
+  ts.user_data = user_data;
+  ts.ok = TRUE;
+  /* Both queries on one connection, in one read transaction. */
+  ok = foreach_summary_on (ts.db, ids, n_ids, add_thread_stats, &ts, error);
+  sqlite3_finalize (ts.stats);
+  release_reader (self, ts.db);
+  if (ok && !ts.ok)
+    {
+      g_propagate_error (error, ts.error);
+      return FALSE;
+    }
+  g_clear_error (&ts.error);
+  return ok;
 }

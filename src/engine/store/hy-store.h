@@ -33,6 +33,14 @@ typedef struct {
   const char *sender_address;
   const char *recipients;
   const char *preview;
+  /* Conversation lists only (hy_store_foreach_thread_summary), else 0
+   * and NULL: the thread's messages in the folder, how many of them are
+   * unread, their senders (names, comma-separated, first seen first)
+   * and their ids (newest first). */
+  guint         thread_count;
+  guint         thread_unread;
+  const char   *participants;
+  const gint64 *thread_members;
 } HyStoreSummaryRow;
 
 typedef void (*HyStoreSummaryFunc) (const HyStoreSummaryRow *row,
@@ -97,6 +105,28 @@ GArray             *hy_store_search                  (HyStore              *self
                                                       GError              **error);
 /* Calls @func for each of @ids that exists, in the order of @ids. */
 gboolean            hy_store_foreach_summary         (HyStore              *self,
+                                                      const gint64         *ids,
+                                                      guint                 n_ids,
+                                                      HyStoreSummaryFunc    func,
+                                                      gpointer              user_data,
+                                                      GError              **error);
+/* Conversations.  The newest message of each thread of @folder_id,
+ * newest first (at most @limit, or all when @limit is 0); answered from
+ * an index, without reading the messages. */
+GArray             *hy_store_list_thread_heads       (HyStore              *self,
+                                                      gint64                folder_id,
+                                                      guint                 limit,
+                                                      GError              **error);
+/* The messages of thread @thread_id, oldest first: those of @folder_id,
+ * or, when @folder_id is 0, those of every folder but Trash and Junk. */
+GArray             *hy_store_list_thread_messages    (HyStore              *self,
+                                                      gint64                thread_id,
+                                                      gint64                folder_id,
+                                                      GError              **error);
+/* Like hy_store_foreach_summary() for the heads of @folder_id's threads,
+ * with the thread_* fields and participants of each row filled in. */
+gboolean            hy_store_foreach_thread_summary  (HyStore              *self,
+                                                      gint64                folder_id,
                                                       const gint64         *ids,
                                                       guint                 n_ids,
                                                       HyStoreSummaryFunc    func,

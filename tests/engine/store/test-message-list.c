@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 #include <gmime/gmime.h>
+#include <sqlite3.h>
 
 #include "api/hy-message-list.h"
 #include "store/hy-store.h"
@@ -256,6 +257,131 @@ test_search (Fixture       *f,
   g_assert_error ((GError *) hy_message_list_get_error (bad), HY_STORE_ERROR, HY_STORE_ERROR_BAD_QUERY);
 }
 
+static void
+add_reply (HyStoreTransaction *txn,
+           gint64              folder,
+           guint32             uid,
+           const char         *from,
+           const char         *parent,
+           guint32             flags)
+{
+  g_autoptr(HyStoreMessage) m = hy_store_message_new ();
+  g_autoptr(GError) error = NULL;
+
+  m->folder_id = folder;
+  m->uid = uid;
+  m->flags = flags;
+  m->date = 1700000000 + uid * 60;
+  m->subject = g_strdup (parent != NULL ? "Re: Lunch" : "Lunch");
+  m->from = g_strdup (from);
+  m->to = g_strdup ("me@example.com");
+  m->message_id = g_strdup_printf ("<lunch-%u@example.com>", uid);
+  m->in_reply_to = g_strdup (parent);
+  m->references = g_strdup (parent);
+  hy_store_transaction_add_message (txn, m, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_threads (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+  g_autoptr(HyMessageList) threads = NULL;
+  g_autoptr(HyMessageList) thread = NULL;
+  g_autoptr(HyMessageList) in_folder = NULL;
+  g_autoptr(HyMessageSummary) head = NULL;
+  g_autoptr(HyMessageSummary) single = NULL;
+  g_autoptr(HyMessageSummary) first = NULL;
+  g_autoptr(HyMessageSummary) last = NULL;
+  const gint64 *members;
+  guint n_members;
+
+  /* A thread of three: two in the inbox (one unread), the reply in
+   * another folder (as Sent would hold it). */
+  add_reply (txn, f->inbox, 5001, "Ann <ann@example.com>", NULL, HY_STORE_FLAG_SEEN);
+  add_reply (txn, f->inbox, 5002, "Bob <bob@example.com>", "<lunch-5001@example.com>", 0);
+  add_reply (txn, f->other, 5003, "Me <me@example.com>", "<lunch-5002@example.com>", HY_STORE_FLAG_SEEN);
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+
+  threads = hy_message_list_new_for_threads (f->store, f->inbox);
+  wait_loaded (threads);
+  /* 3000 threads of one and the lunch thread. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (threads)), ==, N_MESSAGES + 1);
+  head = g_list_model_get_item (G_LIST_MODEL (threads), 0);
+  g_assert_cmpuint (hy_message_summary_get_uid (head), ==, 5002);
+  g_assert_cmpuint (hy_message_summary_get_thread_count (head), ==, 2);
+  g_assert_cmpuint (hy_message_summary_get_thread_unread (head), ==, 1);
+  g_assert_cmpstr (hy_message_summary_get_participants (head), ==, "Ann, Bob");
+  members = hy_message_summary_get_thread_members (head, &n_members);
+  g_assert_cmpuint (n_members, ==, 2);
+  g_assert_cmpint (members[0], ==, hy_message_summary_get_id (head));
+  single = g_list_model_get_item (G_LIST_MODEL (threads), 1);
+  g_assert_cmpuint (hy_message_summary_get_thread_count (single), ==, 1);
+  g_assert_cmpstr (hy_message_summary_get_subject (single), ==, "Message 3000");
+
+  /* The whole thread, oldest first, across folders; or one folder's. */
+  thread = hy_message_list_new_for_thread (f->store, hy_message_summary_get_thread_id (head), 0);
+  wait_loaded (thread);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (thread)), ==, 3);
+  first = g_list_model_get_item (G_LIST_MODEL (thread), 0);
+  last = g_list_model_get_item (G_LIST_MODEL (thread), 2);
+  g_assert_cmpuint (hy_message_summary_get_uid (first), ==, 5001);
+  g_assert_cmpuint (hy_message_summary_get_uid (last), ==, 5003);
+  in_folder = hy_message_list_new_for_thread (f->store, hy_message_summary_get_thread_id (head), f->inbox);
+  wait_loaded (in_folder);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (in_folder)), ==, 2);
+
+  /* Reading the older message updates the row the view holds. */
+  txn = hy_store_begin (f->store, &error);
+  hy_store_transaction_set_flags (txn, members[0], HY_STORE_FLAG_SEEN, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  while (hy_message_summary_get_thread_unread (head) != 0)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+test_threads_use_index (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "store.db", NULL);
+  g_autoptr(GString) plan = g_string_new (NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  /* The grouping of a large folder must come from the index, not from a
+   * scan of the table and a temporary b-tree per group. */
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "EXPLAIN QUERY PLAN SELECT max(id) AS head FROM messages "
+                                       "WHERE folder_id = 1 GROUP BY thread_id ORDER BY head DESC",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (plan, "%s\n", (const char *) sqlite3_column_text (stmt, 3));
+  sqlite3_finalize (stmt);
+  g_test_message ("%s", plan->str);
+  g_assert_nonnull (strstr (plan->str, "COVERING INDEX messages_folder_thread"));
+  g_assert_null (strstr (plan->str, "GROUP BY"));
+
+  /* The first page walks the folder in order and seeks each thread. */
+  g_string_truncate (plan, 0);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "EXPLAIN QUERY PLAN SELECT id FROM messages AS m WHERE folder_id = 1 "
+                                       "AND NOT EXISTS (SELECT 1 FROM messages AS n WHERE n.folder_id = 1 "
+                                       "AND n.thread_id = m.thread_id AND n.id > m.id) ORDER BY id DESC LIMIT 100",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (plan, "%s\n", (const char *) sqlite3_column_text (stmt, 3));
+  sqlite3_finalize (stmt);
+  g_test_message ("%s", plan->str);
+  g_assert_nonnull (strstr (plan->str, "USING INDEX messages_folder"));
+  g_assert_nonnull (strstr (plan->str, "COVERING INDEX messages_folder_thread (folder_id=? AND thread_id=? AND id>?)"));
+  g_assert_null (strstr (plan->str, "TEMP B-TREE"));
+  sqlite3_close (db);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -268,6 +394,8 @@ main (int    argc,
   ADD ("/engine/api/message-list/lazy", test_lazy);
   ADD ("/engine/api/message-list/follows-changes", test_follows_changes);
   ADD ("/engine/api/message-list/search", test_search);
+  ADD ("/engine/api/message-list/threads", test_threads);
+  ADD ("/engine/api/message-list/threads-use-index", test_threads_use_index);
 #undef ADD
 
   return g_test_run ();
