@@ -11,6 +11,7 @@
 
 #include "imap/hy-imap-error.h"
 #include "imap/hy-imap-quote.h"
+#include "smtp/hy-smtp-error.h"
 #include "sync/hy-connection-pool.h"
 #include "sync/hy-outbox-error.h"
 #include "sync/hy-outbox-private.h"
@@ -172,6 +173,16 @@ _hy_outbox_smtp_open (HyAccount     *account,
   if (local_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  /* A server that asks for a login without a password to give: said as a
+   * refused login, so the user is asked for it and the message waits. */
+  if (secret == NULL && config->user != NULL && *config->user != '\0' &&
+      hy_smtp_client_has_feature (client, "AUTH"))
+    {
+      g_set_error (error, HY_SMTP_ERROR, HY_SMTP_ERROR_AUTH_FAILED,
+                   "No password is stored for %s on the outgoing server %s; enter it to send",
+                   config->user, config->host);
       return NULL;
     }
   if (secret != NULL)

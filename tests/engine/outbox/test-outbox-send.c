@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "account/hy-memory-credentials.h"
+#include "smtp/hy-smtp-error.h"
 #include "sync/hy-outbox.h"
 #include "sync/hy-outbox-private.h"
 
@@ -234,11 +235,45 @@ test_undo_and_send (void)
   }
 }
 
+/* A server that wants a login while the keyring holds no password: the
+ * session fails as a refused login (the app then asks for the password and
+ * the message waits), instead of trying to send without one. */
+static void
+test_no_password (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyCredentials) credentials = hy_memory_credentials_new ();
+  g_autoptr(HyIdentity) identity = NULL;
+  g_autoptr(HyServerConfig) smtp = NULL;
+  g_autoptr(HyAccount) account = hy_account_new ("no-password-test");
+  g_autoptr(HySmtpClient) client = NULL;
+  const char *host = g_getenv ("HY_TEST_HOST");
+
+  if (host == NULL)
+    {
+      if (g_strcmp0 (g_getenv ("HY_REQUIRE_MAILSTACK"), "1") == 0)
+        g_error ("HY_TEST_HOST is not set but HY_REQUIRE_MAILSTACK=1");
+      g_test_skip ("no mail stack (run inside tests/fixtures/mailstack run)");
+      return;
+    }
+  identity = hy_identity_new ("Alice", g_getenv ("HY_TEST_ALICE_ADDRESS"), NULL);
+  smtp = hy_server_config_new (HY_SERVER_PROTOCOL_SMTP, host, atoi (g_getenv ("HY_TEST_SUBMISSIONS_PORT")),
+                               HY_SERVER_SECURITY_TLS, g_getenv ("HY_TEST_ALICE_USER"));
+  hy_account_add_identity (account, identity);
+  hy_account_set_outgoing (account, smtp);
+
+  client = _hy_outbox_smtp_open (account, credentials, g_getenv ("HY_TEST_CA_FILE"), NULL, &error);
+  g_assert_null (client);
+  g_assert_error (error, HY_SMTP_ERROR, HY_SMTP_ERROR_AUTH_FAILED);
+  g_assert_nonnull (strstr (error->message, "No password is stored"));
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/outbox/worker/undo-and-send", test_undo_and_send);
+  g_test_add_func ("/engine/outbox/session/no-password", test_no_password);
   return g_test_run ();
 }
