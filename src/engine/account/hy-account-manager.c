@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <errno.h>
 #include <string.h>
 #include <glib/gstdio.h>
@@ -148,7 +150,7 @@ hy_account_manager_save (HyAccountManager  *self,
       int saved = errno;
 
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_IO,
-                   "Cannot create the folder for account settings “%s”: %s",
+                   _ ("Cannot create the folder for account settings “%s”: %s"),
                    self->config_dir, g_strerror (saved));
       return FALSE;
     }
@@ -158,7 +160,7 @@ hy_account_manager_save (HyAccountManager  *self,
   if (!g_file_set_contents_full (path, data, length, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local_error))
     {
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_IO,
-                   "Cannot save the settings of account “%s”: %s",
+                   _ ("Cannot save the settings of account “%s”: %s"),
                    hy_account_get_display_name (account), local_error->message);
       g_error_free (local_error);
       return FALSE;
@@ -222,7 +224,7 @@ read_accounts (const char  *config_dir,
           return g_steal_pointer (&accounts);
         }
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_IO,
-                   "Cannot read the account settings in “%s”: %s", config_dir, local_error->message);
+                   _ ("Cannot read the account settings in “%s”: %s"), config_dir, local_error->message);
       g_error_free (local_error);
       return NULL;
     }
@@ -444,7 +446,7 @@ add_stored (GObject      *source,
       hy_credentials_delete_async (self->credentials, hy_account_get_id (add->account),
                                    NULL, NULL, NULL, NULL, NULL, NULL);
       g_task_return_new_error (task, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_CREDENTIALS,
-                               "Cannot keep the password of account “%s” in the keyring: %s",
+                               _ ("Cannot keep the password of account “%s” in the keyring: %s"),
                                hy_account_get_display_name (add->account), add->error->message);
       return;
     }
@@ -473,14 +475,14 @@ hy_account_manager_add_async (HyAccountManager    *self,
   if (!valid_id (hy_account_get_id (account)))
     {
       g_task_return_new_error (task, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_INVALID,
-                               "“%s” cannot be an account id: use letters, digits, “-”, “_” and “.”",
+                               _ ("“%s” cannot be an account id: use letters, digits, “-”, “_” and “.”"),
                                hy_account_get_id (account));
       return;
     }
   if (hy_account_manager_find (self, hy_account_get_id (account)) != NULL)
     {
       g_task_return_new_error (task, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_EXISTS,
-                               "There is already an account “%s”", hy_account_get_id (account));
+                               _ ("There is already an account “%s”"), hy_account_get_id (account));
       return;
     }
   if (!hy_account_validate (account, &error) || !hy_account_manager_save (self, account, &error))
@@ -592,13 +594,13 @@ remove_files_thread (GTask        *task,
       int saved = errno;
 
       g_task_return_new_error (task, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_IO,
-                               "Cannot remove the settings file “%s”: %s", path, g_strerror (saved));
+                               _ ("Cannot remove the settings file “%s”: %s"), path, g_strerror (saved));
       return;
     }
   if (!remove_tree (cache, NULL, &error))
     {
       g_task_return_new_error (task, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_IO,
-                               "Cannot remove the mail cache of account “%s”: %s",
+                               _ ("Cannot remove the mail cache of account “%s”: %s"),
                                hy_account_get_display_name (account), error->message);
       g_error_free (error);
       return;
@@ -635,8 +637,8 @@ remove_secrets_done (GObject      *source,
   if (!hy_credentials_delete_finish (HY_CREDENTIALS (source), result, &error))
     {
       g_task_return_new_error (task, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_CREDENTIALS,
-                               "Cannot remove the password of account “%s” from the keyring: %s; "
-                               "unlock the keyring and try again",
+                               _ ("Cannot remove the password of account “%s” from the keyring: %s; "
+                                  "unlock the keyring and try again"),
                                hy_account_get_display_name (account), error->message);
       g_error_free (error);
       return;

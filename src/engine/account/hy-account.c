@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "account/hy-account.h"
@@ -199,7 +201,7 @@ server_from_key_file (GKeyFile    *key_file,
   if (!hy_server_protocol_from_string (protocol, &proto))
     {
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_INVALID,
-                   "[%s] has no valid Protocol (imap, pop3 or smtp)", group);
+                   _ ("[%s] has no valid Protocol (imap, pop3 or smtp)"), group);
       return NULL;
     }
   if (security == NULL)
@@ -207,13 +209,13 @@ server_from_key_file (GKeyFile    *key_file,
   else if (!hy_server_security_from_string (security, &sec))
     {
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_INVALID,
-                   "[%s] has an unknown Security “%s” (use tls, starttls or none)", group, security);
+                   _ ("[%s] has an unknown Security “%s” (use tls, starttls or none)"), group, security);
       return NULL;
     }
   if (port < 0 || port > 65535)
     {
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_INVALID,
-                   "[%s] has an invalid Port %d", group, port);
+                   _ ("[%s] has an invalid Port %d"), group, port);
       return NULL;
     }
   config = hy_server_config_new (proto, host, port, sec, user);
@@ -251,7 +253,7 @@ hy_account_new_from_key_file (const char  *id,
   if (!g_key_file_has_group (key_file, "Account"))
     {
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_INVALID,
-                   "The settings of account “%s” have no [Account] group", id);
+                   _ ("The settings of account “%s” have no [Account] group"), id);
       return NULL;
     }
 
@@ -283,7 +285,7 @@ hy_account_new_from_key_file (const char  *id,
     self->outgoing = server_from_key_file (key_file, "Outgoing", &local_error);
   if (local_error != NULL)
     {
-      g_propagate_prefixed_error (error, local_error, "Account “%s”: ", id);
+      g_propagate_prefixed_error (error, local_error, _ ("Account “%s”: "), id);
       return NULL;
     }
 
@@ -347,19 +349,19 @@ validate_server (const HyServerConfig  *config,
 {
   if (config == NULL)
     {
-      g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_INVALID, "The account has no %s server", what);
+      g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_INVALID, _ ("The account has no %s server"), what);
       return FALSE;
     }
   if (config->host == NULL || *config->host == '\0' || strpbrk (config->host, " \t/") != NULL)
     {
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_INVALID,
-                   "The %s server needs a host name", what);
+                   _ ("The %s server needs a host name"), what);
       return FALSE;
     }
   if (config->port == 0)
     {
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_INVALID,
-                   "The %s server %s needs a port", what, config->host);
+                   _ ("The %s server %s needs a port"), what, config->host);
       return FALSE;
     }
   return TRUE;
@@ -374,7 +376,7 @@ hy_account_validate (HyAccount  *self,
   if (self->identities->len == 0)
     {
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_INVALID,
-                   "The account has no address to send from");
+                   _ ("The account has no address to send from"));
       return FALSE;
     }
   if (!validate_server (self->incoming, "incoming", error)
@@ -383,13 +385,13 @@ hy_account_validate (HyAccount  *self,
   if (self->incoming->protocol == HY_SERVER_PROTOCOL_SMTP)
     {
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_INVALID,
-                   "The incoming server must be IMAP or POP3, not SMTP");
+                   _ ("The incoming server must be IMAP or POP3, not SMTP"));
       return FALSE;
     }
   if (self->outgoing->protocol != HY_SERVER_PROTOCOL_SMTP)
     {
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_INVALID,
-                   "The outgoing server must be SMTP");
+                   _ ("The outgoing server must be SMTP"));
       return FALSE;
     }
   return TRUE;

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 #include <libsoup/soup.h>
 
@@ -186,7 +188,7 @@ xml_text (GMarkupParseContext  *context,
 
   if (state->text->len + length > 4096)
     {
-      g_set_error (error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT, "element text too long");
+      g_set_error (error, G_MARKUP_ERROR, G_MARKUP_ERROR_INVALID_CONTENT, _ ("element text too long"));
       return;
     }
   g_string_append_len (state->text, text, length);
@@ -298,14 +300,14 @@ hy_autoconfig_parse_xml (const char  *xml,
   if (!ok)
     {
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_AUTOCONFIG,
-                   "The mail settings file is not valid XML: %s", local_error->message);
+                   _ ("The mail settings file is not valid XML: %s"), local_error->message);
       g_error_free (local_error);
       return NULL;
     }
   if (result->incoming->len == 0 || result->outgoing->len == 0)
     {
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_AUTOCONFIG,
-                   "The mail settings file lists no usable %s server",
+                   _ ("The mail settings file lists no usable %s server"),
                    result->incoming->len == 0 ? "incoming" : "outgoing");
       return NULL;
     }
@@ -1017,8 +1019,8 @@ run_step (GTask *task)
         g_ptr_array_add (lookup->errors, NULL);
         details = g_strjoinv ("; ", (char **) lookup->errors->pdata);
         g_task_return_new_error (task, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_AUTOCONFIG,
-                                 "No mail settings were found for %s; enter the servers by hand "
-                                 "(ask your provider for them). Tried: %s", lookup->address, details);
+                                 _ ("No mail settings were found for %s; enter the servers by hand "
+                                    "(ask your provider for them). Tried: %s"), lookup->address, details);
       }
       return;
     }
@@ -1046,7 +1048,7 @@ hy_autoconfig_lookup_async (HyAutoconfig        *self,
       || strpbrk (address, " \t\r\n/\\?#") != NULL || !g_utf8_validate (address, -1, NULL))
     {
       g_task_return_new_error (task, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_INVALID,
-                               "“%s” is not an e-mail address", address);
+                               _ ("“%s” is not an e-mail address"), address);
       return;
     }
 

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <errno.h>
 #include <glib/gstdio.h>
 
@@ -80,7 +82,7 @@ hy_certificate_pins_load (HyCertificatePins  *self,
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return TRUE;
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_IO,
-                   "Cannot read the trusted certificates in %s: %s",
+                   _ ("Cannot read the trusted certificates in %s: %s"),
                    self->path, local_error->message);
       return FALSE;
     }
@@ -129,13 +131,13 @@ save (HyCertificatePins  *self,
       int saved_errno = errno;
 
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_IO,
-                   "Cannot create %s: %s", dir, g_strerror (saved_errno));
+                   _ ("Cannot create %s: %s"), dir, g_strerror (saved_errno));
       return FALSE;
     }
   if (!g_key_file_save_to_file (self->key_file, self->path, &local_error))
     {
       g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_IO,
-                   "Cannot save the trusted certificates in %s: %s",
+                   _ ("Cannot save the trusted certificates in %s: %s"),
                    self->path, local_error->message);
       return FALSE;
     }
@@ -163,7 +165,7 @@ hy_certificate_pins_set (HyCertificatePins     *self,
       if (!g_ascii_isxdigit (*p) && *p != ':')
         {
           g_set_error (error, HY_ACCOUNT_ERROR, HY_ACCOUNT_ERROR_INVALID,
-                       "“%s” is not a SHA-256 fingerprint", sha256);
+                       _ ("“%s” is not a SHA-256 fingerprint"), sha256);
           return FALSE;
         }
     }

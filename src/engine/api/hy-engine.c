@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "api/hy-engine.h"
 #include "store/hy-store-op.h"
 #include "store/hy-store-transaction.h"
@@ -738,7 +740,7 @@ get_body (HyEngine            *self,
   if (state == NULL || state->store == NULL)
     {
       g_task_return_new_error (task, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,
-                               "The mail cache of this account is not open yet.");
+                               _ ("The mail cache of this account is not open yet."));
       return;
     }
   data = g_new0 (GetData, 1);
@@ -1056,7 +1058,7 @@ run_operation (HyEngine            *self,
     {
       op_data_free (data);
       g_task_return_new_error (outer, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,
-                               "The mail cache of this account is not open yet.");
+                               _ ("The mail cache of this account is not open yet."));
       g_object_unref (outer);
       return;
     }
@@ -1192,7 +1194,7 @@ hy_engine_archive_async (HyEngine            *self,
           return;
         }
       g_task_return_new_error (task, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,
-                               "The mail cache of this account is not open yet.");
+                               _ ("The mail cache of this account is not open yet."));
       return;
     }
   data = op_data_new (OP_ARCHIVE, ids, n_ids);
@@ -1291,7 +1293,7 @@ hy_engine_sync_async (HyEngine            *self,
     {
       if (account != NULL)
         g_task_return_new_error (task, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,
-                                 "The mail cache of this account is not open yet.");
+                                 _ ("The mail cache of this account is not open yet."));
       else
         g_task_return_boolean (task, TRUE);
       return;

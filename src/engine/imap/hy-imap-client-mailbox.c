@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "imap/hy-imap-client-private.h"
@@ -74,7 +76,7 @@ status_done (HyImapClient  *self,
         }
     }
   _hy_imap_command_return_error (cmd, g_error_new (HY_IMAP_ERROR, HY_IMAP_ERROR_PROTOCOL,
-                                                   "The IMAP server %s answered STATUS without the status.",
+                                                   _ ("The IMAP server %s answered STATUS without the status."),
                                                    _hy_imap_client_host (self)));
 }
 

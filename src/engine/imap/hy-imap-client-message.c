@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "imap/hy-imap-client-private.h"
@@ -26,7 +28,7 @@ check_set (const char  *set,
   if (ranges == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "“%s” is not a valid UID set (e.g. 1:5,9).", set);
+                   _ ("“%s” is not a valid UID set (e.g. 1:5,9)."), set);
       return FALSE;
     }
   return TRUE;
@@ -52,7 +54,7 @@ check_flags (const char * const  *flags,
       continue;
     bad:
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "“%s” is not a valid IMAP flag or keyword.", flags[i]);
+                   _ ("“%s” is not a valid IMAP flag or keyword."), flags[i]);
       return FALSE;
     }
   return TRUE;
@@ -104,7 +106,7 @@ add_section (HyImapCommand  *cmd,
     if (*p == '\r' || *p == '\n' || *p == ']' || *p == '[')
       {
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                     "“%s” is not a valid body section.", section);
+                     _ ("“%s” is not a valid body section."), section);
         return FALSE;
       }
   if (lt != NULL && len > 0 && section[len - 1] == '>')
@@ -296,7 +298,7 @@ add_criteria (HyImapClient  *self,
 
 bad:
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               "“%s” is not a valid IMAP search (e.g. UNSEEN SUBJECT \"report\").", criteria);
+               _ ("“%s” is not a valid IMAP search (e.g. UNSEEN SUBJECT \"report\")."), criteria);
   return FALSE;
 }
 
@@ -329,7 +331,7 @@ hy_imap_client_search_async (HyImapClient        *self,
   if (!g_utf8_validate (criteria, -1, NULL) || criteria[strspn (criteria, " ")] == '\0')
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                               "The search is empty or not valid UTF-8.");
+                               _ ("The search is empty or not valid UTF-8."));
       return;
     }
   for (const char *p = criteria; *p != '\0'; p++)
@@ -432,8 +434,8 @@ hy_imap_client_store_async (HyImapClient        *self,
   if (unchanged_since > 0 && !hy_imap_client_has_capability (self, "CONDSTORE"))
     {
       g_task_return_new_error (task, HY_IMAP_ERROR, HY_IMAP_ERROR_UNSUPPORTED,
-                               "The IMAP server %s does not support CONDSTORE, needed for a "
-                               "conditional flag change.", _hy_imap_client_host (self));
+                               _ ("The IMAP server %s does not support CONDSTORE, needed for a "
+                                  "conditional flag change."), _hy_imap_client_host (self));
       return;
     }
 
@@ -854,8 +856,8 @@ hy_imap_client_expunge_async (HyImapClient        *self,
   if (uid_set != NULL && !hy_imap_client_has_capability (self, "UIDPLUS"))
     {
       g_task_return_new_error (task, HY_IMAP_ERROR, HY_IMAP_ERROR_UNSUPPORTED,
-                               "The IMAP server %s does not support UIDPLUS, needed to expunge "
-                               "single messages.", _hy_imap_client_host (self));
+                               _ ("The IMAP server %s does not support UIDPLUS, needed to expunge "
+                                  "single messages."), _hy_imap_client_host (self));
       return;
     }
   cmd = _hy_imap_command_new (self, uid_set != NULL ? "UID EXPUNGE" : "EXPUNGE", task);

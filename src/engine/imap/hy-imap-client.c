@@ -17,6 +17,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "imap/hy-imap-client-private.h"
@@ -216,7 +218,7 @@ _hy_imap_client_check_state (HyImapClient *self,
   if (self->broken != NULL)
     {
       g_set_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_STATE,
-                   "Cannot %s: the connection to the IMAP server %s is closed (%s).",
+                   _ ("Cannot %s: the connection to the IMAP server %s is closed (%s)."),
                    what, host (self), self->broken->message);
       return FALSE;
     }
@@ -237,7 +239,7 @@ _hy_imap_client_check_state (HyImapClient *self,
       };
 
       g_set_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_STATE,
-                   "Cannot %s on the IMAP server %s before %s.", what, host (self), needs[least]);
+                   _ ("Cannot %s on the IMAP server %s before %s."), what, host (self), needs[least]);
       return FALSE;
     }
   return TRUE;
@@ -405,7 +407,7 @@ _hy_imap_command_add_mailbox (HyImapClient  *self,
   if (!g_utf8_validate (utf8, -1, NULL))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "The mailbox name is not valid UTF-8.");
+                   _ ("The mailbox name is not valid UTF-8."));
       return FALSE;
     }
   if (self->utf8_enabled)
@@ -480,7 +482,7 @@ cancel_idle_cb (gpointer data)
       if (cmd == self->idle_cmd)
         self->idle_cmd = NULL;
       command_return (self, cmd, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                              "The operation was cancelled."));
+                                              _ ("The operation was cancelled.")));
       _hy_imap_command_unref (cmd);
       pump_writes (self);
       return G_SOURCE_REMOVE;
@@ -493,7 +495,7 @@ cancel_idle_cb (gpointer data)
   /* In flight: the server will still answer, and the session must stay in
    * step with it; only the caller stops waiting. */
   command_return (self, cmd, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                          "The operation was cancelled."));
+                                          _ ("The operation was cancelled.")));
   return G_SOURCE_REMOVE;
 }
 
@@ -727,7 +729,7 @@ fail_all (HyImapClient *self,
         {
           g_clear_error (&error);
           error = g_error_new (HY_IMAP_ERROR, HY_IMAP_ERROR_BYE,
-                               "The IMAP server %s closed the session: %s",
+                               _ ("The IMAP server %s closed the session: %s"),
                                host (self), self->bye_text);
         }
       self->broken = error;
@@ -767,7 +769,7 @@ fail_protocol (HyImapClient *self,
                const char   *what)
 {
   fail_all (self, g_error_new (HY_IMAP_ERROR, HY_IMAP_ERROR_PROTOCOL,
-                               "The IMAP server %s broke the protocol: %s", host (self), what));
+                               _ ("The IMAP server %s broke the protocol: %s"), host (self), what));
 }
 
 /* ---- dispatching responses --------------------------------------------- */
@@ -928,11 +930,11 @@ handle_tagged (HyImapClient   *self,
     _hy_imap_client_set_selected (self, NULL);
 
   if (response->result == HY_IMAP_RESULT_NO)
-    error = g_error_new (HY_IMAP_ERROR, cmd->no_code, "The IMAP server %s refused %s: %s",
+    error = g_error_new (HY_IMAP_ERROR, cmd->no_code, _ ("The IMAP server %s refused %s: %s"),
                          host (self), cmd->name, response->text);
   else if (response->result == HY_IMAP_RESULT_BAD)
     error = g_error_new (HY_IMAP_ERROR, HY_IMAP_ERROR_BAD,
-                         "The IMAP server %s did not accept %s: %s",
+                         _ ("The IMAP server %s did not accept %s: %s"),
                          host (self), cmd->name, response->text);
   command_return (self, cmd, error);
   _hy_imap_command_unref (cmd);
@@ -1060,7 +1062,7 @@ handle_line (HyImapClient *self,
     {
       self->reading = FALSE;
       fail_all (self, g_error_new (HY_IMAP_ERROR, HY_IMAP_ERROR_PROTOCOL,
-                                   "The IMAP server %s sent something that is not IMAP: %s",
+                                   _ ("The IMAP server %s sent something that is not IMAP: %s"),
                                    host (self), error->message));
       return FALSE;
     }
@@ -1146,7 +1148,7 @@ hy_imap_client_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   if (self->broken == NULL && (self->pending.length > 0 || self->inflight.length > 0))
-    fail_all (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "The IMAP session was closed."));
+    fail_all (self, g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, _ ("The IMAP session was closed.")));
   g_clear_handle_id (&self->idle_timer, g_source_remove);
 
   G_OBJECT_CLASS (hy_imap_client_parent_class)->dispose (object);
@@ -1533,7 +1535,7 @@ hy_imap_client_enable_async (HyImapClient        *self,
   if (!hy_imap_client_has_capability (self, "ENABLE"))
     {
       g_task_return_new_error (task, HY_IMAP_ERROR, HY_IMAP_ERROR_UNSUPPORTED,
-                               "The IMAP server %s does not support ENABLE.", host (self));
+                               _ ("The IMAP server %s does not support ENABLE."), host (self));
       return;
     }
 
@@ -1623,7 +1625,7 @@ hy_imap_client_id_async (HyImapClient        *self,
   if (!hy_imap_client_has_capability (self, "ID"))
     {
       g_task_return_new_error (task, HY_IMAP_ERROR, HY_IMAP_ERROR_UNSUPPORTED,
-                               "The IMAP server %s does not support ID.", host (self));
+                               _ ("The IMAP server %s does not support ID."), host (self));
       return;
     }
   cmd = _hy_imap_command_new (self, "ID", task);
@@ -1679,7 +1681,7 @@ namespace_done (HyImapClient  *self,
         }
     }
   _hy_imap_command_return_error (cmd, g_error_new (HY_IMAP_ERROR, HY_IMAP_ERROR_PROTOCOL,
-                                                   "The IMAP server %s answered NAMESPACE without namespaces.",
+                                                   _ ("The IMAP server %s answered NAMESPACE without namespaces."),
                                                    host (self)));
 }
 
@@ -1705,7 +1707,7 @@ hy_imap_client_namespace_async (HyImapClient        *self,
   if (!hy_imap_client_has_capability (self, "NAMESPACE"))
     {
       g_task_return_new_error (task, HY_IMAP_ERROR, HY_IMAP_ERROR_UNSUPPORTED,
-                               "The IMAP server %s does not support NAMESPACE.", host (self));
+                               _ ("The IMAP server %s does not support NAMESPACE."), host (self));
       return;
     }
   cmd = _hy_imap_command_new (self, "NAMESPACE", task);
@@ -1771,7 +1773,7 @@ hy_imap_client_compress_async (HyImapClient        *self,
   if (!hy_imap_client_has_capability (self, "COMPRESS=DEFLATE"))
     {
       g_task_return_new_error (task, HY_IMAP_ERROR, HY_IMAP_ERROR_UNSUPPORTED,
-                               "The IMAP server %s does not support COMPRESS=DEFLATE.", host (self));
+                               _ ("The IMAP server %s does not support COMPRESS=DEFLATE."), host (self));
       return;
     }
   cmd = _hy_imap_command_new (self, "COMPRESS", task);
@@ -1849,8 +1851,8 @@ starttls_cb (GObject      *source,
           (error->code == HY_IMAP_ERROR_REFUSED || error->code == HY_IMAP_ERROR_BAD))
         {
           GError *refused = g_error_new (HY_NET_ERROR, HY_NET_ERROR_STARTTLS_REFUSED,
-                                         "The IMAP server %s refused to start TLS (%s). "
-                                         "Nothing was sent; check the security setting of the account.",
+                                         _ ("The IMAP server %s refused to start TLS (%s). "
+                                            "Nothing was sent; check the security setting of the account."),
                                          host (self), error->message);
 
           g_task_return_error (task, g_error_copy (refused));
@@ -1874,9 +1876,9 @@ connect_starttls (GTask *task)
   if (!hy_imap_client_has_capability (self, "STARTTLS"))
     {
       GError *error = g_error_new (HY_NET_ERROR, HY_NET_ERROR_STARTTLS_UNAVAILABLE,
-                                   "The IMAP server %s does not offer STARTTLS, which this account "
-                                   "requires. Nothing was sent; use implicit TLS (usually port 993) "
-                                   "or ask the provider.", host (self));
+                                   _ ("The IMAP server %s does not offer STARTTLS, which this account "
+                                      "requires. Nothing was sent; use implicit TLS (usually port 993) "
+                                      "or ask the provider."), host (self));
 
       g_task_return_error (task, g_error_copy (error));
       g_object_unref (task);
@@ -1935,8 +1937,8 @@ handle_greeting (HyImapClient   *self,
       response->result == HY_IMAP_RESULT_NO || response->result == HY_IMAP_RESULT_BAD)
     {
       GError *error = g_error_new (HY_IMAP_ERROR, HY_IMAP_ERROR_PROTOCOL,
-                                   "The server %s did not greet like an IMAP server. "
-                                   "Check the host name and port.", host (self));
+                                   _ ("The server %s did not greet like an IMAP server. "
+                                      "Check the host name and port."), host (self));
 
       g_task_return_error (task, g_error_copy (error));
       g_object_unref (task);
@@ -1946,7 +1948,7 @@ handle_greeting (HyImapClient   *self,
   if (response->result == HY_IMAP_RESULT_BYE)
     {
       GError *error = g_error_new (HY_IMAP_ERROR, HY_IMAP_ERROR_BYE,
-                                   "The IMAP server %s refused the connection: %s",
+                                   _ ("The IMAP server %s refused the connection: %s"),
                                    host (self), response->text);
 
       g_task_return_error (task, g_error_copy (error));
@@ -1959,9 +1961,9 @@ handle_greeting (HyImapClient   *self,
       /* PREAUTH leaves no way to start TLS: an attacker could use it to
        * keep the session in plain text. */
       GError *error = g_error_new (HY_NET_ERROR, HY_NET_ERROR_STARTTLS_UNAVAILABLE,
-                                   "The IMAP server %s logged the session in before TLS "
-                                   "(PREAUTH), so STARTTLS is impossible. The connection was "
-                                   "closed; use implicit TLS (usually port 993).", host (self));
+                                   _ ("The IMAP server %s logged the session in before TLS "
+                                      "(PREAUTH), so STARTTLS is impossible. The connection was "
+                                      "closed; use implicit TLS (usually port 993)."), host (self));
 
       g_task_return_error (task, g_error_copy (error));
       g_object_unref (task);
@@ -2049,7 +2051,7 @@ hy_imap_client_connect_async (HyImapClient        *self,
   if (self->state != HY_IMAP_STATE_DISCONNECTED || self->broken != NULL || self->greeting_task != NULL)
     {
       g_task_return_new_error (task, HY_IMAP_ERROR, HY_IMAP_ERROR_STATE,
-                               "The IMAP session with %s was already started.", host (self));
+                               _ ("The IMAP session with %s was already started."), host (self));
       return;
     }
   inner = g_task_new (self, cancellable, connect_done_cb, g_steal_pointer (&task));
@@ -2223,7 +2225,7 @@ hy_imap_client_login_async (HyImapClient        *self,
   if (self->state != HY_IMAP_STATE_NOT_AUTHENTICATED)
     {
       g_task_return_new_error (task, HY_IMAP_ERROR, HY_IMAP_ERROR_STATE,
-                               "The session with the IMAP server %s is already logged in.", host (self));
+                               _ ("The session with the IMAP server %s is already logged in."), host (self));
       return;
     }
 
@@ -2240,15 +2242,15 @@ hy_imap_client_login_async (HyImapClient        *self,
       (g_strcmp0 (required, "LOGIN") != 0 || hy_imap_client_has_capability (self, "LOGINDISABLED")))
     {
       g_task_return_new_error (task, HY_NET_ERROR, HY_NET_ERROR_AUTH_MECHANISM,
-                               "The IMAP server %s does not offer the login method %s that the "
-                               "account is set to use. Choose another method, or “Automatic”, "
-                               "in the account’s settings.", host (self), required);
+                               _ ("The IMAP server %s does not offer the login method %s that the "
+                                  "account is set to use. Choose another method, or “Automatic”, "
+                                  "in the account’s settings."), host (self), required);
       return;
     }
   if (mechanism == NULL && (oauth2 || hy_imap_client_has_capability (self, "LOGINDISABLED")))
     {
       g_task_return_new_error (task, HY_NET_ERROR, HY_NET_ERROR_AUTH_MECHANISM,
-                               "The IMAP server %s offers no login method Hongyan supports%s.",
+                               _ ("The IMAP server %s offers no login method Hongyan supports%s."),
                                host (self), oauth2 ? " for OAuth 2.0 tokens" : "");
       return;
     }
@@ -2400,13 +2402,13 @@ hy_imap_client_idle_async (HyImapClient        *self,
   if (!hy_imap_client_has_capability (self, "IDLE"))
     {
       g_task_return_new_error (task, HY_IMAP_ERROR, HY_IMAP_ERROR_UNSUPPORTED,
-                               "The IMAP server %s does not support IDLE.", host (self));
+                               _ ("The IMAP server %s does not support IDLE."), host (self));
       return;
     }
   if (self->idle_cmd != NULL)
     {
       g_task_return_new_error (task, HY_IMAP_ERROR, HY_IMAP_ERROR_STATE,
-                               "IDLE is already running on the session with %s.", host (self));
+                               _ ("IDLE is already running on the session with %s."), host (self));
       return;
     }
 

@@ -14,6 +14,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +131,7 @@ lex_fail (Lexer      *lx,
   message = g_strdup_vprintf (format, args);
   va_end (args);
   g_set_error (lx->error, HY_IMAP_ERROR, HY_IMAP_ERROR_PROTOCOL,
-               "The server sent a malformed IMAP response (%s at byte %" G_GSIZE_FORMAT ")",
+               _ ("The server sent a malformed IMAP response (%s at byte %zu)"),
                message, (gsize) (lx->p - lx->start));
   return FALSE;
 }
@@ -528,7 +530,7 @@ fail (GError    **error,
   message = g_strdup_vprintf (format, args);
   va_end (args);
   g_set_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_PROTOCOL,
-               "The server sent a malformed IMAP response (%s)", message);
+               _ ("The server sent a malformed IMAP response (%s)"), message);
   return FALSE;
 }
 

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,7 +97,7 @@ invalid:
     g_autofree char *shown = g_utf8_make_valid (text, end - text);
 
     g_set_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_PROTOCOL,
-                 "“%s” is not a valid IMAP sequence set", shown);
+                 _ ("“%s” is not a valid IMAP sequence set"), shown);
   }
   return NULL;
 }
@@ -258,8 +260,9 @@ hy_imap_seqset_expand (const HyImapRange *ranges,
   if (count > max_count)
     {
       g_set_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_PROTOCOL,
-                   "A sequence set from the server covers %" G_GUINT64_FORMAT
-                   " numbers, more than the %u allowed", count, max_count);
+                   _ ("A sequence set from the server covers %llu numbers, "
+                      "more than the %u allowed"),
+                   (unsigned long long) count, max_count);
       return NULL;
     }
 

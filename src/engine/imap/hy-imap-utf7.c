@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "imap/hy-imap-error.h"
@@ -182,7 +184,7 @@ invalid:
     g_autofree char *shown = g_utf8_make_valid (name, -1);
 
     g_set_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_PROTOCOL,
-                 "The mailbox name “%s” is not valid modified UTF-7", shown);
+                 _ ("The mailbox name “%s” is not valid modified UTF-7"), shown);
   }
   return FALSE;
 }
@@ -236,7 +238,7 @@ invalid:
     g_autofree char *shown = g_utf8_make_valid (utf7, -1);
 
     g_set_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_PROTOCOL,
-                 "The mailbox name “%s” is not valid modified UTF-7", shown);
+                 _ ("The mailbox name “%s” is not valid modified UTF-7"), shown);
   }
   return NULL;
 }

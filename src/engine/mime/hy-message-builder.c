@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <fcntl.h>
 #include <string.h>
 
@@ -209,7 +211,7 @@ parse_addresses (const char * const  *addresses,
       if (has_line_break (addresses[i]) || !g_utf8_validate (addresses[i], -1, NULL))
         {
           g_set_error (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_ADDRESS,
-                       "The %s address “%s” contains a line break or invalid text", field, addresses[i]);
+                       _ ("The %s address “%s” contains a line break or invalid text"), field, addresses[i]);
           return FALSE;
         }
       list = internet_address_list_parse (NULL, addresses[i]);
@@ -217,7 +219,7 @@ parse_addresses (const char * const  *addresses,
       if (mailboxes->len == 0)
         {
           g_set_error (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_ADDRESS,
-                       "“%s” is not an email address (%s); write it as name@example.org",
+                       _ ("“%s” is not an email address (%s); write it as name@example.org"),
                        addresses[i], field);
           return FALSE;
         }
@@ -228,7 +230,7 @@ parse_addresses (const char * const  *addresses,
           if (!valid_addr_spec (hy_address_get_address (address)))
             {
               g_set_error (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_ADDRESS,
-                           "“%s” is not an email address (%s); write it as name@example.org",
+                           _ ("“%s” is not an email address (%s); write it as name@example.org"),
                            hy_address_get_address (address), field);
               return FALSE;
             }
@@ -258,7 +260,7 @@ hy_message_builder_set_from (HyMessageBuilder  *self,
   if (parsed->len != 1)
     {
       g_set_error (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_ADDRESS,
-                   "From must be exactly one address, not “%s”", address);
+                   _ ("From must be exactly one address, not “%s”"), address);
       return FALSE;
     }
   hy_message_builder_set_from_address (self, g_ptr_array_index (parsed, 0));
@@ -383,7 +385,7 @@ hy_message_builder_add_header (HyMessageBuilder  *self,
   if (*name == '\0')
     {
       g_set_error_literal (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_HEADER,
-                           "A header needs a name");
+                           _ ("A header needs a name"));
       return FALSE;
     }
   for (const char *p = name; *p != '\0'; p++)
@@ -393,27 +395,27 @@ hy_message_builder_add_header (HyMessageBuilder  *self,
 
         g_strdelimit (shown, "\r\n", ' ');
         g_set_error (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_HEADER,
-                     "“%s” is not a valid header name: use printable ASCII without spaces or colons",
+                     _ ("“%s” is not a valid header name: use printable ASCII without spaces or colons"),
                      shown);
         return FALSE;
       }
   if (has_line_break (value))
     {
       g_set_error (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_HEADER,
-                   "The value of header %s contains a line break; a header value is one line", name);
+                   _ ("The value of header %s contains a line break; a header value is one line"), name);
       return FALSE;
     }
   if (!g_utf8_validate (value, -1, NULL))
     {
       g_set_error (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_HEADER,
-                   "The value of header %s is not valid UTF-8 text", name);
+                   _ ("The value of header %s is not valid UTF-8 text"), name);
       return FALSE;
     }
   for (guint i = 0; reserved[i] != NULL; i++)
     if (g_ascii_strcasecmp (name, reserved[i]) == 0)
       {
         g_set_error (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_HEADER,
-                     "The %s header is written by the message builder and cannot be added by hand",
+                     _ ("The %s header is written by the message builder and cannot be added by hand"),
                      reserved[i]);
         return FALSE;
       }
@@ -427,7 +429,7 @@ hy_message_builder_add_header (HyMessageBuilder  *self,
         if (run > 900)
           {
             g_set_error (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_HEADER,
-                         "The value of header %s has a word longer than 900 characters", name);
+                         _ ("The value of header %s has a word longer than 900 characters"), name);
             return FALSE;
           }
       }
@@ -770,7 +772,7 @@ hy_message_builder_add_alternative (HyMessageBuilder  *self,
                                                !is_multipart (self->root, "alternative")))
     {
       g_set_error_literal (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_STRUCTURE,
-                           "Cannot add an alternative to a message that already has attachments: add alternatives first");
+                           _ ("Cannot add an alternative to a message that already has attachments: add alternatives first"));
       return FALSE;
     }
 
@@ -800,7 +802,7 @@ split_content_type (const char  *content_type,
       (slash = strchr (content_type, '/')) == NULL || slash == content_type || slash[1] == '\0')
     {
       g_set_error (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_HEADER,
-                   "“%s” is not a content type; write it as type/subtype, e.g. image/png",
+                   _ ("“%s” is not a content type; write it as type/subtype, e.g. image/png"),
                    content_type ? content_type : "");
       return FALSE;
     }
@@ -810,7 +812,7 @@ split_content_type (const char  *content_type,
         if (*p == '/' )
           continue;
         g_set_error (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_HEADER,
-                     "“%s” is not a content type; write it as type/subtype, e.g. image/png", content_type);
+                     _ ("“%s” is not a content type; write it as type/subtype, e.g. image/png"), content_type);
         return FALSE;
       }
   *type = g_ascii_strdown (content_type, slash - content_type);
@@ -880,7 +882,7 @@ attach_to_mixed (HyMessageBuilder  *self,
       g_autofree char *type = g_mime_content_type_get_mime_type (ct);
 
       g_set_error (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_STRUCTURE,
-                   "Cannot add an attachment to %s content", type);
+                   _ ("Cannot add an attachment to %s content"), type);
       return FALSE;
     }
   if (!is_multipart (self->root, "mixed"))
@@ -933,7 +935,7 @@ leaf_from_file (GFile       *file,
       g_autofree char *name = g_file_get_parse_name (file);
 
       g_set_error (error, HY_MIME_ERROR, HY_MIME_ERROR_IO,
-                   "Cannot attach “%s”: it is not a regular file", name);
+                   _ ("Cannot attach “%s”: it is not a regular file"), name);
       return NULL;
     }
 
@@ -1157,7 +1159,7 @@ hy_message_builder_add_message_attachment_bytes (HyMessageBuilder  *self,
   if (message == NULL)
     {
       g_set_error_literal (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_STRUCTURE,
-                           "The message to attach is not a message");
+                           _ ("The message to attach is not a message"));
       return FALSE;
     }
 
@@ -1223,7 +1225,7 @@ clean_content_id (const char  *content_id,
 
 bad:
   g_set_error (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_HEADER,
-               "“%s” is not a usable Content-ID: use printable ASCII without spaces, e.g. logo@example.org",
+               _ ("“%s” is not a usable Content-ID: use printable ASCII without spaces, e.g. logo@example.org"),
                content_id ? content_id : "");
   return NULL;
 }
@@ -1241,7 +1243,7 @@ attach_related (HyMessageBuilder  *self,
   if (target == NULL)
     {
       g_set_error_literal (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_STRUCTURE,
-                           "An inline part needs a body (or HTML alternative) to be shown in; set the body first");
+                           _ ("An inline part needs a body (or HTML alternative) to be shown in; set the body first"));
       return FALSE;
     }
 
@@ -1456,13 +1458,13 @@ build_message (HyMessageBuilder  *self,
   if (self->from == NULL)
     {
       g_set_error_literal (error, HY_MIME_ERROR, HY_MIME_ERROR_MISSING_FIELD,
-                           "The message has no sender: set a From address");
+                           _ ("The message has no sender: set a From address"));
       return NULL;
     }
   if (!draft && self->to->len + self->cc->len + self->bcc->len == 0)
     {
       g_set_error_literal (error, HY_MIME_ERROR, HY_MIME_ERROR_MISSING_FIELD,
-                           "The message has no recipients: add a To, Cc or Bcc address");
+                           _ ("The message has no recipients: add a To, Cc or Bcc address"));
       return NULL;
     }
 
@@ -1538,7 +1540,7 @@ build_message (HyMessageBuilder  *self,
         if (len > 998 + 1)
           {
             g_set_error_literal (error, HY_MIME_ERROR, HY_MIME_ERROR_INVALID_HEADER,
-                                 "A header line would be longer than 998 octets; shorten the subject or header values");
+                                 _ ("A header line would be longer than 998 octets; shorten the subject or header values"));
             return NULL;
           }
         line = end ? end + 1 : NULL;
@@ -1577,7 +1579,7 @@ serialize (HyMessageBuilder  *self,
   if (g_mime_object_write_to_stream (GMIME_OBJECT (message), options, stream) < 0)
     {
       g_set_error_literal (error, HY_MIME_ERROR, HY_MIME_ERROR_IO,
-                           "Could not write the message: an attachment could not be read");
+                           _ ("Could not write the message: an attachment could not be read"));
       return NULL;
     }
   /* Take the buffer over rather than copying a message that may carry

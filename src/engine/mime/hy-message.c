@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "hy-charset.h"
@@ -742,7 +744,7 @@ hy_message_new_from_stream (GInputStream  *stream,
       if (array->len + (gsize) n > HY_MESSAGE_MAX_SIZE)
         {
           g_set_error (error, HY_MIME_ERROR, HY_MIME_ERROR_TOO_LARGE,
-                       "The message is larger than %zu MiB and was not opened",
+                       _ ("The message is larger than %zu MiB and was not opened"),
                        HY_MESSAGE_MAX_SIZE / (1024 * 1024));
           return NULL;
         }

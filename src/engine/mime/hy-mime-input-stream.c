@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "hy-mime-error.h"
 #include "hy-mime-input-stream.h"
 
@@ -35,7 +37,7 @@ hy_mime_input_stream_read (GInputStream  *stream,
   if (n < 0)
     {
       g_set_error_literal (error, HY_MIME_ERROR, HY_MIME_ERROR_IO,
-                           "Could not read the message part's content");
+                           _ ("Could not read the message part's content"));
       return -1;
     }
   return n;

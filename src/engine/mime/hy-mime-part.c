@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "hy-charset.h"
@@ -794,7 +796,7 @@ hy_mime_part_save_to_file (HyMimePart    *self,
   if (n < 0)
     {
       g_set_error (error, HY_MIME_ERROR, HY_MIME_ERROR_IO,
-                   "Could not read part %s of the message", self->path);
+                   _ ("Could not read part %s of the message"), self->path);
       return FALSE;
     }
   return g_output_stream_close (G_OUTPUT_STREAM (out), cancellable, error);

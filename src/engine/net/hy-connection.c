@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "hy-connection.h"
@@ -199,8 +201,8 @@ map_io_error (HyConnection *self,
   if (d != NULL && d->timed_out)
     {
       mapped = g_error_new (HY_NET_ERROR, HY_NET_ERROR_TIMEOUT,
-                            "The server %s:%u did not answer within %u seconds. "
-                            "It may be overloaded or unreachable; try again later.",
+                            _ ("The server %s:%u did not answer within %u seconds. "
+                               "It may be overloaded or unreachable; try again later."),
                             self->host, self->port, d->seconds);
       g_error_free (error);
       return mapped;
@@ -210,18 +212,18 @@ map_io_error (HyConnection *self,
     return error;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     mapped = g_error_new (HY_NET_ERROR, HY_NET_ERROR_TIMEOUT,
-                          "The server %s:%u did not answer in time (%s).",
+                          _ ("The server %s:%u did not answer in time (%s)."),
                           self->host, self->port, error->message);
   else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_EOF) ||
            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
     mapped = g_error_new (HY_NET_ERROR, HY_NET_ERROR_CLOSED,
-                          "The server %s:%u closed the connection unexpectedly (%s). "
-                          "Try again; if it keeps happening, the server may be overloaded.",
+                          _ ("The server %s:%u closed the connection unexpectedly (%s). "
+                             "Try again; if it keeps happening, the server may be overloaded."),
                           self->host, self->port, error->message);
   else
     mapped = g_error_new (HY_NET_ERROR, HY_NET_ERROR_IO,
-                          "The connection to %s:%u failed: %s",
+                          _ ("The connection to %s:%u failed: %s"),
                           self->host, self->port, error->message);
   g_error_free (error);
   return mapped;
@@ -231,8 +233,8 @@ static GError *
 closed_error (HyConnection *self)
 {
   return g_error_new (HY_NET_ERROR, HY_NET_ERROR_CLOSED,
-                      "The server %s:%u closed the connection unexpectedly. "
-                      "Try again; if it keeps happening, the server may be overloaded.",
+                      _ ("The server %s:%u closed the connection unexpectedly. "
+                         "Try again; if it keeps happening, the server may be overloaded."),
                       self->host, self->port);
 }
 
@@ -249,7 +251,7 @@ check_usable (HyConnection  *self,
   if (self->stream == NULL || self->closed)
     {
       g_set_error (error, HY_NET_ERROR, HY_NET_ERROR_CLOSED,
-                   "There is no open connection to %s:%u.", self->host, self->port);
+                   _ ("There is no open connection to %s:%u."), self->host, self->port);
       return FALSE;
     }
   return TRUE;
@@ -469,7 +471,7 @@ hy_connection_set_pinned_certificate (HyConnection  *self,
   if (hex->len != 64 || strspn (sha256, "0123456789abcdefABCDEF: ") != strlen (sha256))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "“%s” is not a SHA-256 certificate fingerprint (64 hexadecimal digits).",
+                   _ ("“%s” is not a SHA-256 certificate fingerprint (64 hexadecimal digits)."),
                    sha256);
       return FALSE;
     }
@@ -654,9 +656,9 @@ hy_connection_check_credentials_allowed (HyConnection  *self,
     return TRUE;
 
   g_set_error (error, HY_NET_ERROR, HY_NET_ERROR_PLAINTEXT_AUTH,
-               "Your password was not sent to %s:%u because the connection is not "
-               "encrypted. Use TLS or STARTTLS for this account, or allow unencrypted "
-               "passwords only if the server is on a network you trust.",
+               _ ("Your password was not sent to %s:%u because the connection is not "
+                  "encrypted. Use TLS or STARTTLS for this account, or allow unencrypted "
+                  "passwords only if the server is on a network you trust."),
                self->host, self->port);
   return FALSE;
 }
@@ -787,21 +789,21 @@ tls_handshake_cb (GObject      *source,
           g_autofree char *why = hy_net_describe_certificate_flags (self->peer_errors);
 
           mapped = g_error_new (HY_NET_ERROR, HY_NET_ERROR_CERTIFICATE,
-                                "The certificate of %s:%u is not trusted: %s. "
-                                "Someone may be intercepting the connection. Check the "
-                                "certificate, and trust it only if you know it is the "
-                                "server's own.",
+                                _ ("The certificate of %s:%u is not trusted: %s. "
+                                   "Someone may be intercepting the connection. Check the "
+                                   "certificate, and trust it only if you know it is the "
+                                   "server's own."),
                                 self->host, self->port, why);
           hy_net_error_set_certificate (mapped, self->peer_cert, self->peer_errors);
         }
       else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS))
         mapped = g_error_new (HY_NET_ERROR, HY_NET_ERROR_TLS,
-                              "%s:%u did not answer with TLS. Check the port and the "
-                              "security setting (implicit TLS or STARTTLS).",
+                              _ ("%s:%u did not answer with TLS. Check the port and the "
+                                 "security setting (implicit TLS or STARTTLS)."),
                               self->host, self->port);
       else
         mapped = g_error_new (HY_NET_ERROR, HY_NET_ERROR_TLS,
-                              "The TLS handshake with %s:%u failed: %s",
+                              _ ("The TLS handshake with %s:%u failed: %s"),
                               self->host, self->port, error->message);
 
       set_broken (self, mapped);
@@ -832,7 +834,7 @@ begin_handshake (HyConnection *self,
     {
       self->connecting = FALSE;
       g_task_return_new_error (task, HY_NET_ERROR, HY_NET_ERROR_NO_TLS_BACKEND,
-                               "Cannot start TLS with %s:%u: %s. Install glib-networking.",
+                               _ ("Cannot start TLS with %s:%u: %s. Install glib-networking."),
                                self->host, self->port, error->message);
       return;
     }
@@ -865,15 +867,15 @@ connect_cb (GObject      *source,
       self->connecting = FALSE;
       if (op->deadline.timed_out)
         g_task_return_new_error (task, HY_NET_ERROR, HY_NET_ERROR_TIMEOUT,
-                                 "Could not connect to %s:%u within %u seconds. Check the "
-                                 "server name and port, and your network connection.",
+                                 _ ("Could not connect to %s:%u within %u seconds. Check the "
+                                    "server name and port, and your network connection."),
                                  self->host, self->port, op->deadline.seconds);
       else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_task_return_error (task, g_steal_pointer (&error));
       else
         g_task_return_new_error (task, HY_NET_ERROR, HY_NET_ERROR_CANNOT_CONNECT,
-                                 "Could not connect to %s:%u: %s. Check the server name "
-                                 "and port, and your network connection.",
+                                 _ ("Could not connect to %s:%u: %s. Check the server name "
+                                    "and port, and your network connection."),
                                  self->host, self->port, error->message);
       return;
     }
@@ -923,7 +925,7 @@ hy_connection_connect_async (HyConnection        *self,
   if (self->stream != NULL || self->connecting || self->closed)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                               "A connection object connects only once.");
+                               _ ("A connection object connects only once."));
       return;
     }
 
@@ -939,7 +941,7 @@ hy_connection_connect_async (HyConnection        *self,
       if (local == NULL)
         {
           g_task_return_new_error (task, HY_NET_ERROR, HY_NET_ERROR_CANNOT_CONNECT,
-                                   "“%s” is not a local IP address.", self->local_address);
+                                   _ ("“%s” is not a local IP address."), self->local_address);
           return;
         }
       g_socket_client_set_local_address (client, local);
@@ -998,7 +1000,7 @@ hy_connection_start_tls_async (HyConnection        *self,
   if (self->tls != NULL || self->compressed || self->reading || self->writing)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                               "Cannot start TLS on %s:%u now.", self->host, self->port);
+                               _ ("Cannot start TLS on %s:%u now."), self->host, self->port);
       return;
     }
 
@@ -1007,9 +1009,9 @@ hy_connection_start_tls_async (HyConnection        *self,
       (g_socket_condition_check (socket, G_IO_IN | G_IO_HUP) & (G_IO_IN | G_IO_HUP)) != 0)
     {
       GError *injected = g_error_new (HY_NET_ERROR, HY_NET_ERROR_STARTTLS_INJECTION,
-                                      "%s:%u sent data after agreeing to start TLS and before "
-                                      "the encryption began. Someone may be tampering with "
-                                      "the connection; it was closed and nothing was sent.",
+                                      _ ("%s:%u sent data after agreeing to start TLS and before "
+                                         "the encryption began. Someone may be tampering with "
+                                         "the connection; it was closed and nothing was sent."),
                                       self->host, self->port);
       g_debug ("%s:%u: %" G_GSIZE_FORMAT " bytes buffered before the TLS handshake",
                self->host, self->port, self->buf_end - self->buf_start);
@@ -1083,8 +1085,7 @@ buffer_take_line (HyConnection  *self,
       if (avail > self->max_line + 1)
         {
           GError *too_long = g_error_new (HY_NET_ERROR, HY_NET_ERROR_LINE_TOO_LONG,
-                                          "%s:%u sent a line longer than %" G_GSIZE_FORMAT
-                                          " bytes; the server is misbehaving.",
+                                          _ ("%s:%u sent a line longer than %zu bytes; the server is misbehaving."),
                                           self->host, self->port, self->max_line);
           set_broken (self, too_long);
           g_propagate_error (error, too_long);
@@ -1099,8 +1100,7 @@ buffer_take_line (HyConnection  *self,
   if (len > self->max_line)
     {
       GError *too_long = g_error_new (HY_NET_ERROR, HY_NET_ERROR_LINE_TOO_LONG,
-                                      "%s:%u sent a line longer than %" G_GSIZE_FORMAT
-                                      " bytes; the server is misbehaving.",
+                                      _ ("%s:%u sent a line longer than %zu bytes; the server is misbehaving."),
                                       self->host, self->port, self->max_line);
       set_broken (self, too_long);
       g_propagate_error (error, too_long);
@@ -1198,7 +1198,7 @@ read_task_new (HyConnection        *self,
     {
       g_critical ("%s:%u: a read is already pending", self->host, self->port);
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               "Another read is pending on the connection to %s:%u.",
+                               _ ("Another read is pending on the connection to %s:%u."),
                                self->host, self->port);
       g_object_unref (task);
       return NULL;
@@ -1446,8 +1446,8 @@ hy_connection_read_bytes_async (HyConnection        *self,
     {
       read_task_fail (g_steal_pointer (&task),
                       g_error_new (HY_NET_ERROR, HY_NET_ERROR_PROTOCOL,
-                                   "%s:%u announced %" G_GSIZE_FORMAT " bytes of data, "
-                                   "more than this computer can hold.",
+                                   _ ("%s:%u announced %zu bytes of data, "
+                                      "more than this computer can hold."),
                                    self->host, self->port, count));
       return;
     }
@@ -1510,9 +1510,8 @@ read_lines_step (GTask *task)
         {
           g_free (line);
           read_task_fail (task, g_error_new (HY_NET_ERROR, HY_NET_ERROR_PROTOCOL,
-                                             "%s:%u sent more than %" G_GSIZE_FORMAT
-                                             " lines in one answer; the server is "
-                                             "misbehaving.",
+                                             _ ("%s:%u sent more than %zu lines in one answer; the server is "
+                                                "misbehaving."),
                                              self->host, self->port, op->max_lines));
           return;
         }
@@ -1688,7 +1687,7 @@ hy_connection_write_async (HyConnection        *self,
     {
       g_critical ("%s:%u: a write is already pending", self->host, self->port);
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               "Another write is pending on the connection to %s:%u.",
+                               _ ("Another write is pending on the connection to %s:%u."),
                                self->host, self->port);
       return;
     }
@@ -1786,14 +1785,14 @@ hy_connection_start_compression (HyConnection  *self,
   if (self->compressed || self->reading || self->writing)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "Cannot start compression on %s:%u now.", self->host, self->port);
+                   _ ("Cannot start compression on %s:%u now."), self->host, self->port);
       return FALSE;
     }
   if (self->buf_end > self->buf_start)
     {
       GError *early = g_error_new (HY_NET_ERROR, HY_NET_ERROR_PROTOCOL,
-                                   "%s:%u sent data right after turning on compression, "
-                                   "before it could be read as such.",
+                                   _ ("%s:%u sent data right after turning on compression, "
+                                      "before it could be read as such."),
                                    self->host, self->port);
       set_broken (self, early);
       g_propagate_error (error, early);

@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 #include <sys/random.h>
 
@@ -245,7 +247,7 @@ protocol_error (HySasl     *self,
                 const char *what)
 {
   return g_error_new (HY_NET_ERROR, HY_NET_ERROR_PROTOCOL,
-                      "The server sent a malformed %s challenge (%s).", self->name, what);
+                      _ ("The server sent a malformed %s challenge (%s)."), self->name, what);
 }
 
 static GBytes *
@@ -490,7 +492,7 @@ scram_verify_server (HySasl      *self,
   if (failure != NULL)
     {
       g_set_error (error, HY_NET_ERROR, HY_NET_ERROR_AUTH_SERVER,
-                   "The server rejected the %s exchange (%s).", self->name, failure);
+                   _ ("The server rejected the %s exchange (%s)."), self->name, failure);
       return FALSE;
     }
   if (verifier == NULL)
@@ -507,8 +509,8 @@ scram_verify_server (HySasl      *self,
   if (diff != 0)
     {
       g_set_error (error, HY_NET_ERROR, HY_NET_ERROR_AUTH_SERVER,
-                   "The server could not prove that it knows your password (%s "
-                   "signature mismatch). It may be an impostor; the session was ended.",
+                   _ ("The server could not prove that it knows your password (%s "
+                      "signature mismatch). It may be an impostor; the session was ended."),
                    self->name);
       return FALSE;
     }
@@ -703,8 +705,8 @@ hy_sasl_check_complete (HySasl  *self,
       !self->server_verified)
     {
       g_set_error (error, HY_NET_ERROR, HY_NET_ERROR_AUTH_SERVER,
-                   "The server accepted the login without proving that it knows your "
-                   "password (%s). It may be an impostor; the session was ended.",
+                   _ ("The server accepted the login without proving that it knows your "
+                      "password (%s). It may be an impostor; the session was ended."),
                    self->name);
       return FALSE;
     }

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <gio/gio.h>
 
 #include "hy-net-error.h"
@@ -29,9 +31,9 @@ hy_tls_backend_check (GError **error)
   if (backend == NULL || !g_tls_backend_supports_tls (backend))
     {
       g_set_error_literal (error, HY_NET_ERROR, HY_NET_ERROR_NO_TLS_BACKEND,
-                           "GIO has no TLS support, so no mail server can be reached "
-                           "securely. Install glib-networking (on Debian: "
-                           "apt-get install glib-networking) and start again.");
+                           _ ("GIO has no TLS support, so no mail server can be reached "
+                              "securely. Install glib-networking (on Debian: "
+                              "apt-get install glib-networking) and start again."));
       return FALSE;
     }
 

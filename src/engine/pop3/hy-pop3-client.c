@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "net/hy-net-error.h"
@@ -179,7 +181,7 @@ op_begin (HyPop3Client        *self,
     {
       g_critical ("HyPop3Client: one operation at a time");
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               "Another POP3 operation is in progress.");
+                               _ ("Another POP3 operation is in progress."));
       g_object_unref (task);
       return NULL;
     }
@@ -230,14 +232,14 @@ status_error (HyPop3Client *self,
 
   if (g_strcmp0 (status->code, "IN-USE") == 0)
     return g_error_new (HY_POP3_ERROR, HY_POP3_ERROR_IN_USE,
-                        "The mailbox on %s is in use by another session (“%s”). Close "
-                        "other mail programs reading it, then try again.", host, status->text);
+                        _ ("The mailbox on %s is in use by another session (“%s”). Close "
+                           "other mail programs reading it, then try again."), host, status->text);
   if (g_strcmp0 (status->code, "SYS/TEMP") == 0)
     return g_error_new (HY_POP3_ERROR, HY_POP3_ERROR_TEMPORARY,
-                        "The server %s has a temporary problem with %s (“%s”). Try again later.",
+                        _ ("The server %s has a temporary problem with %s (“%s”). Try again later."),
                         host, what, status->text);
   return g_error_new (HY_POP3_ERROR, HY_POP3_ERROR_REFUSED,
-                      "The server %s refused %s: “%s”.", host, what, status->text);
+                      _ ("The server %s refused %s: “%s”."), host, what, status->text);
 }
 
 static void
@@ -302,8 +304,8 @@ status_cb (GObject      *source,
   if (status == NULL)
     {
       GError *wrapped = g_error_new (HY_POP3_ERROR, HY_POP3_ERROR_PROTOCOL,
-                                     "The server %s sent a malformed response (%s). It may "
-                                     "not be a POP3 server; check the port.",
+                                     _ ("The server %s sent a malformed response (%s). It may "
+                                        "not be a POP3 server; check the port."),
                                      hy_connection_get_host (self->conn), error->message);
       g_error_free (error);
       op_fail (task, wrapped);
@@ -397,8 +399,8 @@ stls_step (GTask        *task,
   if (!status->ok)
     {
       op_fail (task, g_error_new (HY_NET_ERROR, HY_NET_ERROR_STARTTLS_REFUSED,
-                                  "The server %s refused to start encryption (“%s”), so "
-                                  "nothing was sent. Try again later.",
+                                  _ ("The server %s refused to start encryption (“%s”), so "
+                                     "nothing was sent. Try again later."),
                                   hy_connection_get_host (self->conn), status->text));
       return;
     }
@@ -425,10 +427,10 @@ capa_step (GTask        *task,
       if (!g_hash_table_contains (self->caps, "STLS"))
         {
           op_fail (task, g_error_new (HY_NET_ERROR, HY_NET_ERROR_STARTTLS_UNAVAILABLE,
-                                      "The server %s:%u does not offer STLS, so the "
-                                      "connection cannot be encrypted and nothing was sent. "
-                                      "Someone may be removing it on the way; check the "
-                                      "security settings (try implicit TLS, port 995).",
+                                      _ ("The server %s:%u does not offer STLS, so the "
+                                         "connection cannot be encrypted and nothing was sent. "
+                                         "Someone may be removing it on the way; check the "
+                                         "security settings (try implicit TLS, port 995)."),
                                       hy_connection_get_host (self->conn),
                                       hy_connection_get_port (self->conn)));
           return;
@@ -513,8 +515,8 @@ auth_error (HyPop3Client *self,
   if (g_strcmp0 (status->code, "IN-USE") == 0 || g_strcmp0 (status->code, "SYS/TEMP") == 0)
     return status_error (self, status, "the login");
   return g_error_new (HY_POP3_ERROR, HY_POP3_ERROR_AUTH_FAILED,
-                      "The server %s rejected the login (“%s”). Check the user name and "
-                      "password.", hy_connection_get_host (self->conn), status->text);
+                      _ ("The server %s rejected the login (“%s”). Check the user name and "
+                         "password."), hy_connection_get_host (self->conn), status->text);
 }
 
 static void
@@ -655,9 +657,9 @@ hy_pop3_client_authenticate_async (HyPop3Client        *self,
        (g_hash_table_size (self->caps) > 0 && !g_hash_table_contains (self->caps, "USER"))))
     {
       op_fail (task, g_error_new (HY_NET_ERROR, HY_NET_ERROR_AUTH_MECHANISM,
-                                  "The POP3 server %s does not offer the login method %s that the "
-                                  "account is set to use. Choose another method, or “Automatic”, "
-                                  "in the account’s settings.",
+                                  _ ("The POP3 server %s does not offer the login method %s that the "
+                                     "account is set to use. Choose another method, or “Automatic”, "
+                                     "in the account’s settings."),
                                   hy_connection_get_host (self->conn), required));
       return;
     }
@@ -690,7 +692,7 @@ hy_pop3_client_authenticate_async (HyPop3Client        *self,
   if (secret_is_oauth_token)
     {
       op_fail (task, g_error_new (HY_POP3_ERROR, HY_POP3_ERROR_AUTH_UNAVAILABLE,
-                                  "The server %s does not accept OAuth 2.0 logins.",
+                                  _ ("The server %s does not accept OAuth 2.0 logins."),
                                   hy_connection_get_host (self->conn)));
       return;
     }
@@ -709,7 +711,7 @@ hy_pop3_client_authenticate_async (HyPop3Client        *self,
   if (g_hash_table_size (self->caps) > 0 && !g_hash_table_contains (self->caps, "USER"))
     {
       op_fail (task, g_error_new (HY_POP3_ERROR, HY_POP3_ERROR_AUTH_UNAVAILABLE,
-                                  "The server %s offers no login method Hongyan supports.",
+                                  _ ("The server %s offers no login method Hongyan supports."),
                                   hy_connection_get_host (self->conn)));
       return;
     }
@@ -811,8 +813,8 @@ listing_step (GTask        *task,
     {
       if (uidl)
         op_fail (task, g_error_new (HY_POP3_ERROR, HY_POP3_ERROR_UNSUPPORTED,
-                                    "The server %s cannot list unique message ids (UIDL: "
-                                    "“%s”).", hy_connection_get_host (self->conn), status->text));
+                                    _ ("The server %s cannot list unique message ids (UIDL: "
+                                       "“%s”)."), hy_connection_get_host (self->conn), status->text));
       else
         op_fail (task, status_error (self, status, "LIST"));
       return;
@@ -829,7 +831,7 @@ listing_step (GTask        *task,
       if (l == NULL)
         {
           GError *wrapped = g_error_new (HY_POP3_ERROR, HY_POP3_ERROR_PROTOCOL,
-                                         "The server %s sent a malformed listing (%s).",
+                                         _ ("The server %s sent a malformed listing (%s)."),
                                          hy_connection_get_host (self->conn), error->message);
           g_error_free (error);
           op_fail (task, wrapped);

@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "hy-pop3-error.h"
@@ -41,7 +43,7 @@ malformed (const char *what,
 {
   g_autofree char *shown = g_utf8_make_valid (line, MIN (length, 80));
 
-  return g_error_new (HY_POP3_ERROR, HY_POP3_ERROR_PROTOCOL, "malformed %s “%s”", what, shown);
+  return g_error_new (HY_POP3_ERROR, HY_POP3_ERROR_PROTOCOL, _ ("malformed %s “%s”"), what, shown);
 }
 
 /**

@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "net/hy-net-error.h"
@@ -242,10 +244,10 @@ reply_error (HySmtpClient *self,
 
   if (hy_smtp_reply_is_temporary (reply))
     return g_error_new (HY_SMTP_ERROR, HY_SMTP_ERROR_TEMPORARY,
-                        "The mail server %s refused %s for now: “%s”. Try again later.",
+                        _ ("The mail server %s refused %s for now: “%s”. Try again later."),
                         host, what, text);
   return g_error_new (HY_SMTP_ERROR, HY_SMTP_ERROR_REFUSED,
-                      "The mail server %s refused %s: “%s”.", host, what, text);
+                      _ ("The mail server %s refused %s: “%s”."), host, what, text);
 }
 
 static gboolean
@@ -256,7 +258,7 @@ begin (HySmtpClient *self,
     {
       g_critical ("HySmtpClient: one operation at a time");
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               "Another SMTP operation is in progress.");
+                               _ ("Another SMTP operation is in progress."));
       return FALSE;
     }
   self->busy = TRUE;
@@ -325,8 +327,8 @@ reply_line_cb (GObject      *source,
   if (!hy_smtp_reply_add_line (op->reply, line, len, &complete, &error))
     {
       g_task_return_new_error (task, HY_SMTP_ERROR, HY_SMTP_ERROR_PROTOCOL,
-                               "The mail server %s sent a malformed reply (%s). It may "
-                               "not be an SMTP server; check the port.",
+                               _ ("The mail server %s sent a malformed reply (%s). It may "
+                                  "not be an SMTP server; check the port."),
                                hy_connection_get_host (self->conn), error->message);
       return;
     }
@@ -503,9 +505,9 @@ starttls_reply_cb (GObject      *source,
       g_autofree char *text = hy_smtp_reply_get_text (reply);
 
       task_fail (task, g_error_new (HY_NET_ERROR, HY_NET_ERROR_STARTTLS_REFUSED,
-                                    "The mail server %s refused to start encryption "
-                                    "(“%s”), so nothing was sent. Try again later, or ask "
-                                    "the server's administrator.",
+                                    _ ("The mail server %s refused to start encryption "
+                                       "(“%s”), so nothing was sent. Try again later, or ask "
+                                       "the server's administrator."),
                                     hy_connection_get_host (self->conn), text));
       return;
     }
@@ -524,10 +526,10 @@ after_ehlo (GTask *task)
       if (!g_hash_table_contains (self->features, "STARTTLS"))
         {
           task_fail (task, g_error_new (HY_NET_ERROR, HY_NET_ERROR_STARTTLS_UNAVAILABLE,
-                                        "The mail server %s:%u does not offer STARTTLS, so "
-                                        "the connection cannot be encrypted and nothing was "
-                                        "sent. Someone may be removing it on the way; check "
-                                        "the security settings (try implicit TLS, port 465).",
+                                        _ ("The mail server %s:%u does not offer STARTTLS, so "
+                                           "the connection cannot be encrypted and nothing was "
+                                           "sent. Someone may be removing it on the way; check "
+                                           "the security settings (try implicit TLS, port 465)."),
                                         hy_connection_get_host (self->conn),
                                         hy_connection_get_port (self->conn)));
           g_object_unref (task);
@@ -772,8 +774,8 @@ auth_reply_cb (GObject      *source,
         g_autofree char *text = hy_smtp_reply_get_text (reply);
 
         task_fail (task, g_error_new (HY_SMTP_ERROR, HY_SMTP_ERROR_AUTH_FAILED,
-                                      "The mail server %s rejected the login (“%s”). "
-                                      "Check the user name and password.", host, text));
+                                      _ ("The mail server %s rejected the login (“%s”). "
+                                         "Check the user name and password."), host, text));
       }
       return;
     }
@@ -829,8 +831,8 @@ hy_smtp_client_authenticate_async (HySmtpClient        *self,
   if (mechs == NULL)
     {
       task_fail (task, g_error_new (HY_SMTP_ERROR, HY_SMTP_ERROR_AUTH_UNAVAILABLE,
-                                    "The mail server %s does not offer authentication. "
-                                    "Check the port: submission is usually 587 or 465.",
+                                    _ ("The mail server %s does not offer authentication. "
+                                       "Check the port: submission is usually 587 or 465."),
                                     hy_connection_get_host (self->conn)));
       return;
     }
@@ -841,17 +843,17 @@ hy_smtp_client_authenticate_async (HySmtpClient        *self,
   if (mech == NULL && required != NULL)
     {
       task_fail (task, g_error_new (HY_NET_ERROR, HY_NET_ERROR_AUTH_MECHANISM,
-                                    "The mail server %s does not offer the login method %s "
-                                    "that the account is set to use (it offers: %s). Choose "
-                                    "another method, or “Automatic”, in the account’s settings.",
+                                    _ ("The mail server %s does not offer the login method %s "
+                                       "that the account is set to use (it offers: %s). Choose "
+                                       "another method, or “Automatic”, in the account’s settings."),
                                     hy_connection_get_host (self->conn), required, mechs));
       return;
     }
   if (mech == NULL)
     {
       task_fail (task, g_error_new (HY_NET_ERROR, HY_NET_ERROR_AUTH_MECHANISM,
-                                    "The mail server %s offers no login method Hongyan "
-                                    "supports (it offers: %s).",
+                                    _ ("The mail server %s offers no login method Hongyan "
+                                       "supports (it offers: %s)."),
                                     hy_connection_get_host (self->conn), mechs));
       return;
     }
@@ -1065,13 +1067,13 @@ send_envelope_done (GTask *task)
        * refused for good are then reported with the accepted ones. */
       if (for_now)
         send_fail_with_rset (task, g_error_new (HY_SMTP_ERROR, HY_SMTP_ERROR_TEMPORARY,
-                                                "The mail server %s refused every recipient for "
-                                                "now, so the message was not sent yet (%s).",
+                                                _ ("The mail server %s refused every recipient for "
+                                                   "now, so the message was not sent yet (%s)."),
                                                 hy_connection_get_host (self->conn), why->str));
       else
         send_fail_with_rset (task, g_error_new (HY_SMTP_ERROR, HY_SMTP_ERROR_ALL_RECIPIENTS_REFUSED,
-                                                "The mail server %s refused every recipient, so "
-                                                "the message was not sent (%s).",
+                                                _ ("The mail server %s refused every recipient, so "
+                                                   "the message was not sent (%s)."),
                                                 hy_connection_get_host (self->conn), why->str));
       return;
     }
@@ -1309,7 +1311,7 @@ body_read_cb (GObject      *source,
       else
         task_fail (task, g_error_new (G_IO_ERROR,
                                       error->domain == G_IO_ERROR ? error->code : G_IO_ERROR_FAILED,
-                                      "Could not read the message to send: %s", error->message));
+                                      _ ("Could not read the message to send: %s"), error->message));
       g_object_unref (task);
       return;
     }
@@ -1460,7 +1462,7 @@ hy_smtp_client_send_async (HySmtpClient         *self,
   if (envelope->recipients->len == 0)
     {
       task_fail (task, g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                                    "The message has no recipients."));
+                                    _ ("The message has no recipients.")));
       g_object_unref (task);
       return;
     }
@@ -1468,7 +1470,7 @@ hy_smtp_client_send_async (HySmtpClient         *self,
   if (!address_is_safe (envelope->from))
     {
       task_fail (task, g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                                    "“%s” is not a valid sender address.", envelope->from));
+                                    _ ("“%s” is not a valid sender address."), envelope->from));
       g_object_unref (task);
       return;
     }
@@ -1479,7 +1481,7 @@ hy_smtp_client_send_async (HySmtpClient         *self,
       if (!address_is_safe (rcpt) || *rcpt == '\0')
         {
           task_fail (task, g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                                        "“%s” is not a valid recipient address.", rcpt));
+                                        _ ("“%s” is not a valid recipient address."), rcpt));
           g_object_unref (task);
           return;
         }
@@ -1490,26 +1492,28 @@ hy_smtp_client_send_async (HySmtpClient         *self,
   if (max_size > 0 && envelope->size > 0 && (guint64) envelope->size > max_size)
     {
       task_fail (task, g_error_new (HY_SMTP_ERROR, HY_SMTP_ERROR_MESSAGE_TOO_LARGE,
-                                    "The message is too large for the mail server %s "
-                                    "(%" G_GINT64_FORMAT " bytes; it accepts at most %"
-                                    G_GUINT64_FORMAT "). Remove some attachments.",
-                                    host, envelope->size, max_size));
+                                    /* Translators: the numbers are sizes in bytes */
+                                    _ ("The message is too large for the mail server %s "
+                                       "(%lld bytes; it accepts at most %llu). "
+                                       "Remove some attachments."),
+                                    host, (long long) envelope->size,
+                                    (unsigned long long) max_size));
       g_object_unref (task);
       return;
     }
   if (utf8 && !g_hash_table_contains (self->features, "SMTPUTF8"))
     {
       task_fail (task, g_error_new (HY_SMTP_ERROR, HY_SMTP_ERROR_UNSUPPORTED,
-                                    "The mail server %s cannot take internationalised "
-                                    "addresses (no SMTPUTF8).", host));
+                                    _ ("The mail server %s cannot take internationalised "
+                                       "addresses (no SMTPUTF8)."), host));
       g_object_unref (task);
       return;
     }
   if (envelope->eight_bit && !g_hash_table_contains (self->features, "8BITMIME"))
     {
       task_fail (task, g_error_new (HY_SMTP_ERROR, HY_SMTP_ERROR_UNSUPPORTED,
-                                    "The mail server %s cannot take 8-bit message content "
-                                    "(no 8BITMIME); the message must be re-encoded.", host));
+                                    _ ("The mail server %s cannot take 8-bit message content "
+                                       "(no 8BITMIME); the message must be re-encoded."), host));
       g_object_unref (task);
       return;
     }

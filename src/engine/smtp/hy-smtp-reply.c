@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "hy-smtp-error.h"
@@ -114,7 +116,7 @@ hy_smtp_reply_add_line (HySmtpReply  *reply,
   if (reply->complete)
     {
       g_set_error_literal (error, HY_SMTP_ERROR, HY_SMTP_ERROR_PROTOCOL,
-                           "a line after the end of a reply");
+                           _ ("a line after the end of a reply"));
       return FALSE;
     }
   if (length < 3 || !g_ascii_isdigit (line[0]) || !g_ascii_isdigit (line[1]) ||
@@ -124,20 +126,20 @@ hy_smtp_reply_add_line (HySmtpReply  *reply,
       g_autofree char *shown = g_utf8_make_valid (line, MIN (length, 80));
 
       g_set_error (error, HY_SMTP_ERROR, HY_SMTP_ERROR_PROTOCOL,
-                   "malformed reply line “%s”", shown);
+                   _ ("malformed reply line “%s”"), shown);
       return FALSE;
     }
   code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
   if (reply->lines->len > 0 && code != reply->code)
     {
       g_set_error (error, HY_SMTP_ERROR, HY_SMTP_ERROR_PROTOCOL,
-                   "reply code changed from %u to %u within one reply", reply->code, code);
+                   _ ("reply code changed from %u to %u within one reply"), reply->code, code);
       return FALSE;
     }
   if (reply->lines->len >= HY_SMTP_REPLY_MAX_LINES)
     {
       g_set_error (error, HY_SMTP_ERROR, HY_SMTP_ERROR_PROTOCOL,
-                   "a reply of more than %d lines", HY_SMTP_REPLY_MAX_LINES);
+                   _ ("a reply of more than %d lines"), HY_SMTP_REPLY_MAX_LINES);
       return FALSE;
     }
   reply->code = code;

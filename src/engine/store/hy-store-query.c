@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -189,7 +191,7 @@ apply_field (HyStoreQuery  *query,
       else
         {
           g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_BAD_QUERY,
-                       "“has:%s” is not a search term; use has:attachment", value);
+                       _ ("“has:%s” is not a search term; use has:attachment"), value);
           return FALSE;
         }
     }
@@ -214,8 +216,8 @@ apply_field (HyStoreQuery  *query,
       if (i == G_N_ELEMENTS (map))
         {
           g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_BAD_QUERY,
-                       "“is:%s” is not a search term; use is:unread, is:read, is:flagged, "
-                       "is:unflagged, is:answered or is:draft", value);
+                       _ ("“is:%s” is not a search term; use is:unread, is:read, is:flagged, "
+                          "is:unflagged, is:answered or is:draft"), value);
           return FALSE;
         }
       add_condition (query, negate, map[i].sql);
@@ -229,7 +231,7 @@ apply_field (HyStoreQuery  *query,
       if (!parse_day (value, &when))
         {
           g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_BAD_QUERY,
-                       "“%s:%s” has no date that can be understood; write it as YYYY-MM-DD",
+                       _ ("“%s:%s” has no date that can be understood; write it as YYYY-MM-DD"),
                        field, value);
           return FALSE;
         }
@@ -391,7 +393,7 @@ hy_store_query_parse (const char  *text,
   if (!g_utf8_validate (text, -1, NULL))
     {
       g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_BAD_QUERY,
-                   "The search text is not valid UTF-8");
+                   _ ("The search text is not valid UTF-8"));
       return NULL;
     }
 

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "store/hy-store-error.h"
@@ -341,14 +343,14 @@ hy_store_tokenizer_register (sqlite3  *db,
   if (api == NULL || api->iVersion < 2)
     {
       g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_OPEN,
-                   "This SQLite library has no FTS5 full-text search; "
-                   "install an SQLite built with FTS5 (Debian's libsqlite3-0 is)");
+                   _ ("This SQLite library has no FTS5 full-text search; "
+                      "install an SQLite built with FTS5 (Debian's libsqlite3-0 is)"));
       return FALSE;
     }
   if (api->xCreateTokenizer (api, "hongyan", NULL, &tokenizer, NULL) != SQLITE_OK)
     {
       g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_OPEN,
-                   "Cannot register the full-text tokenizer: %s", sqlite3_errmsg (db));
+                   _ ("Cannot register the full-text tokenizer: %s"), sqlite3_errmsg (db));
       return FALSE;
     }
   return TRUE;

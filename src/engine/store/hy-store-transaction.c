@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <errno.h>
 #include <string.h>
 #include <glib/gstdio.h>
@@ -1369,7 +1371,7 @@ hy_store_transaction_set_body (HyStoreTransaction  *self,
           int saved = errno;
 
           g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_IO,
-                       "Cannot create the folder “%s” for large messages: %s",
+                       _ ("Cannot create the folder “%s” for large messages: %s"),
                        self->store->bodies_dir, g_strerror (saved));
           return FALSE;
         }
@@ -1380,7 +1382,7 @@ hy_store_transaction_set_body (HyStoreTransaction  *self,
                                      G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local_error))
         {
           g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_IO,
-                       "Cannot keep a large message in the mail cache: %s", local_error->message);
+                       _ ("Cannot keep a large message in the mail cache: %s"), local_error->message);
           g_error_free (local_error);
           return FALSE;
         }

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,8 +169,8 @@ _hy_store_migrate (sqlite3  *db,
   if (current > latest)
     {
       g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_SCHEMA,
-                   "The mail cache was written by a newer version of Hongyan (schema %d, "
-                   "this version knows up to %d); update Hongyan", current, latest);
+                   _ ("The mail cache was written by a newer version of Hongyan (schema %d, "
+                      "this version knows up to %d); update Hongyan"), current, latest);
       return FALSE;
     }
 
@@ -283,7 +285,7 @@ hy_store_open (const char  *path,
       int saved = errno;
 
       g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_OPEN,
-                   "Cannot create the folder of the mail cache “%s”: %s", dir, g_strerror (saved));
+                   _ ("Cannot create the folder of the mail cache “%s”: %s"), dir, g_strerror (saved));
       return NULL;
     }
 
@@ -567,7 +569,8 @@ get_folder_where (HyStore     *self,
     folder = folder_from_row (stmt);
   else if (!step_failed (db, rc, error))
     g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,
-                 name ? "There is no folder “%s” in the mail cache" : "There is no such folder in the mail cache",
+                 name ? _ ("There is no folder “%s” in the mail cache")
+                      : _ ("There is no such folder in the mail cache"),
                  name);
   sqlite3_finalize (stmt);
   release_reader (self, db);
@@ -660,7 +663,8 @@ hy_store_get_message (HyStore  *self,
     }
   else if (!step_failed (db, rc, error))
     g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,
-                 "There is no message %" G_GINT64_FORMAT " in the mail cache", message_id);
+                 /* Translators: %lld is the message's number in the mail cache */
+                 _ ("There is no message %lld in the mail cache"), (long long) message_id);
   sqlite3_finalize (stmt);
   release_reader (self, db);
   return message;
@@ -959,7 +963,7 @@ inflate_body (const guint8  *data,
     {
       g_free (out);
       g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_QUERY,
-                   "A cached message body is damaged; it will be downloaded again");
+                   _ ("A cached message body is damaged; it will be downloaded again"));
       return NULL;
     }
   return g_bytes_new_take (out, size);
@@ -998,7 +1002,8 @@ hy_store_get_body (HyStore  *self,
     }
   else if (!step_failed (db, rc, error))
     g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,
-                 "The body of message %" G_GINT64_FORMAT " is not in the mail cache", message_id);
+                 /* Translators: %lld is the message's number in the mail cache */
+                 _ ("The body of message %lld is not in the mail cache"), (long long) message_id);
   sqlite3_finalize (stmt);
   release_reader (self, db);
 
@@ -1012,7 +1017,7 @@ hy_store_get_body (HyStore  *self,
       if (mapped == NULL)
         {
           g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_IO,
-                       "Cannot read the cached message “%s”: %s", path, local_error->message);
+                       _ ("Cannot read the cached message “%s”: %s"), path, local_error->message);
           g_error_free (local_error);
           return NULL;
         }

@@ -15,6 +15,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "imap/hy-imap-error.h"
 #include "net/hy-net-error.h"
 #include "pop3/hy-pop3-error.h"
@@ -650,7 +652,7 @@ sync_thread (gpointer data)
   /* Whoever still waits learns that no pass will come. */
   for (guint i = 0; i < self->waiters->len; i++)
     g_task_return_new_error (g_ptr_array_index (self->waiters, i), G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                             "Syncing %s was stopped.", hy_account_get_id (self->account));
+                             _ ("Syncing %s was stopped."), hy_account_get_id (self->account));
   g_ptr_array_set_size (self->waiters, 0);
   g_clear_object (&idle_client);
   hy_sync_wait_clear (&wait);
@@ -677,7 +679,7 @@ hy_account_sync_fetch_body (HyAccountSync  *self,
     {
       /* POP3 messages are stored whole when they arrive. */
       g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,
-                   "This message is not in the local mail store.");
+                   _ ("This message is not in the local mail store."));
       return NULL;
     }
   hy_sync_wait_init (&wait);

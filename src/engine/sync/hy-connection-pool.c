@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "account/hy-certificate-pins.h"
 #include "imap/hy-imap-error.h"
 #include "net/hy-net-error.h"
@@ -207,7 +209,7 @@ get_secret (HyConnectionPool  *self,
   if (self->credentials == NULL)
     {
       g_set_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_AUTH_FAILED,
-                   "No password is stored for %s on %s.", config->user, config->host);
+                   _ ("No password is stored for %s on %s."), config->user, config->host);
       return NULL;
     }
   hy_credentials_lookup_async (self->credentials, hy_account_get_id (account), "imap",
@@ -217,7 +219,7 @@ get_secret (HyConnectionPool  *self,
     {
       if (error == NULL || *error == NULL)
         g_set_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_AUTH_FAILED,
-                     "No password is stored for %s on %s; enter it in the account settings.",
+                     _ ("No password is stored for %s on %s; enter it in the account settings."),
                      config->user, config->host);
       return NULL;
     }
@@ -273,7 +275,7 @@ open_session (HyConnectionPool  *self,
   if (config == NULL || config->protocol != HY_SERVER_PROTOCOL_IMAP || config->host == NULL)
     {
       g_set_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_STATE,
-                   "The account %s has no IMAP server.", hy_account_get_id (account));
+                   _ ("The account %s has no IMAP server."), hy_account_get_id (account));
       return NULL;
     }
   switch (config->security)
@@ -331,7 +333,7 @@ open_session (HyConnectionPool  *self,
   if (!ok)
     {
       g_set_error (error, HY_NET_ERROR, HY_NET_ERROR_CLOSED,
-                   "The IMAP server %s closed the connection after login.", config->host);
+                   _ ("The IMAP server %s closed the connection after login."), config->host);
       return NULL;
     }
   return g_steal_pointer (&client);

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -226,7 +228,8 @@ draft_exists (HyDrafts  *self,
   if (rc == SQLITE_ROW)
     return TRUE;
   g_set_error (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_NOT_FOUND,
-               "There is no draft %" G_GINT64_FORMAT, id);
+               /* Translators: %lld is the draft's number */
+               _ ("There is no draft %lld"), (long long) id);
   return FALSE;
 }
 
@@ -310,8 +313,8 @@ hy_drafts_adopt (HyDrafts  *self,
   if (message_id == NULL)
     {
       g_set_error_literal (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_INVALID,
-                           "The draft has no Message-ID, so its copy on the server cannot be "
-                           "replaced");
+                           _ ("The draft has no Message-ID, so its copy on the server cannot be "
+                              "replaced"));
       return 0;
     }
 
@@ -487,7 +490,8 @@ hy_drafts_get_message (HyDrafts  *self,
     raw = g_bytes_new (sqlite3_column_blob (stmt, 0), sqlite3_column_bytes (stmt, 0));
   else
     g_set_error (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_NOT_FOUND,
-                 "There is no draft %" G_GINT64_FORMAT, id);
+                 /* Translators: %lld is the draft's number */
+                 _ ("There is no draft %lld"), (long long) id);
   sqlite3_finalize (stmt);
   return raw;
 }
@@ -732,7 +736,7 @@ sync_thread (GTask        *task,
       int saved = errno;
 
       g_task_return_new_error (task, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_STORAGE,
-                               "Cannot open %s: %s", lock_path, g_strerror (saved));
+                               _ ("Cannot open %s: %s"), lock_path, g_strerror (saved));
       return;
     }
   /* Another process syncing drafts finishes first; then there is
@@ -744,7 +748,7 @@ sync_thread (GTask        *task,
       g_main_context_pop_thread_default (context);
     }
   else
-    g_set_error (&error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_STORAGE, "Cannot lock %s", lock_path);
+    g_set_error (&error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_STORAGE, _ ("Cannot lock %s"), lock_path);
   close (fd);
   if (ok)
     g_task_return_boolean (task, TRUE);

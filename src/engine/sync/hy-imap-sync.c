@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 #include <gmime/gmime.h>
 
@@ -1378,7 +1380,7 @@ hy_imap_sync_fetch_body (HyImapClient  *client,
   if ((gint32) message->uid <= 0)
     {
       g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,
-                   "This message was moved offline; it can be read once the server has it.");
+                   _ ("This message was moved offline; it can be read once the server has it."));
       return NULL;
     }
   folder = hy_store_get_folder (store, message->folder_id, error);
@@ -1389,7 +1391,7 @@ hy_imap_sync_fetch_body (HyImapClient  *client,
   if (selected->uidvalidity != folder->uidvalidity)
     {
       g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,
-                   "The folder %s changed on the server; the message is no longer there.", folder->name);
+                   _ ("The folder %s changed on the server; the message is no longer there."), folder->name);
       return NULL;
     }
   set = g_strdup_printf ("%u", message->uid);
@@ -1408,7 +1410,7 @@ hy_imap_sync_fetch_body (HyImapClient  *client,
   if (section == NULL || section->data == NULL)
     {
       g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,
-                   "The message is no longer in %s on the server.", folder->name);
+                   _ ("The message is no longer in %s on the server."), folder->name);
       return NULL;
     }
   raw = g_bytes_ref (section->data);

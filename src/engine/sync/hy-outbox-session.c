@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 #include <gmime/gmime.h>
 
@@ -156,7 +158,7 @@ _hy_outbox_smtp_open (HyAccount     *account,
   if (config == NULL || config->host == NULL)
     {
       g_set_error (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_NO_SERVER,
-                   "The account “%s” has no outgoing (SMTP) server; add one in its settings",
+                   _ ("The account “%s” has no outgoing (SMTP) server; add one in its settings"),
                    hy_account_get_display_name (account));
       return NULL;
     }
@@ -181,7 +183,7 @@ _hy_outbox_smtp_open (HyAccount     *account,
       hy_smtp_client_has_feature (client, "AUTH"))
     {
       g_set_error (error, HY_SMTP_ERROR, HY_SMTP_ERROR_AUTH_FAILED,
-                   "No password is stored for %s on the outgoing server %s; enter it to send",
+                   _ ("No password is stored for %s on the outgoing server %s; enter it to send"),
                    config->user, config->host);
       return NULL;
     }
@@ -217,7 +219,7 @@ _hy_outbox_imap_open (HyAccount     *account,
   if (config == NULL || config->protocol != HY_SERVER_PROTOCOL_IMAP || config->host == NULL)
     {
       g_set_error (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_NO_SERVER,
-                   "The account “%s” has no IMAP server to keep sent mail and drafts on",
+                   _ ("The account “%s” has no IMAP server to keep sent mail and drafts on"),
                    hy_account_get_display_name (account));
       return NULL;
     }
@@ -239,7 +241,7 @@ _hy_outbox_imap_open (HyAccount     *account,
   if (secret == NULL)
     {
       g_set_error (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_NO_SERVER,
-                   "No password is stored for %s on %s; sign in to the account again",
+                   _ ("No password is stored for %s on %s; sign in to the account again"),
                    config->user != NULL ? config->user : "(no user)", config->host);
       return NULL;
     }
@@ -451,7 +453,7 @@ _hy_outbox_parse_header (GBytes     *message,
   if (parsed == NULL)
     {
       g_set_error_literal (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_INVALID,
-                           "This is not an e-mail message: it has no header");
+                           _ ("This is not an e-mail message: it has no header"));
       return FALSE;
     }
 

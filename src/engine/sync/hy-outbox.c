@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -258,7 +260,8 @@ load_entry (HyOutbox  *self,
     }
   else if (rc == SQLITE_DONE)
     g_set_error (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_NOT_FOUND,
-                 "There is no message %" G_GINT64_FORMAT " in the outbox", id);
+                 /* Translators: %lld is the message's number in the outbox */
+                 _ ("There is no message %lld in the outbox"), (long long) id);
   else
     _hy_outbox_db_error (error, self->db, "Cannot read the outbox");
   sqlite3_finalize (stmt);
@@ -478,13 +481,13 @@ hy_outbox_queue (HyOutbox  *self,
   if (sender == NULL)
     {
       g_set_error_literal (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_INVALID,
-                           "The message has no From address; choose who it is from");
+                           _ ("The message has no From address; choose who it is from"));
       return 0;
     }
   if (recipients->len == 0)
     {
       g_set_error_literal (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_INVALID,
-                           "The message has no recipients; add one in To, Cc or Bcc");
+                           _ ("The message has no recipients; add one in To, Cc or Bcc"));
       return 0;
     }
   g_ptr_array_add (recipients, NULL);
@@ -725,7 +728,7 @@ hy_outbox_cancel (HyOutbox  *self,
       return NULL;
     case 0:
       g_set_error (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_TOO_LATE,
-                   "“%s” is already on its way and can no longer be cancelled",
+                   _ ("“%s” is already on its way and can no longer be cancelled"),
                    entry->subject != NULL ? entry->subject : "The message");
       return NULL;
     default:
@@ -808,7 +811,8 @@ hy_outbox_retry (HyOutbox  *self,
       if (entry->state != HY_OUTBOX_STATE_SENT)
         {
           g_set_error (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_TOO_LATE,
-                       "Message %" G_GINT64_FORMAT " has already been sent", id);
+                       /* Translators: %lld is the message's number in the outbox */
+                       _ ("Message %lld has already been sent"), (long long) id);
           return FALSE;
         }
       /* Sent, waiting for its copy in Sent: the next flush makes it. */
@@ -834,15 +838,15 @@ take_send_lock (HyOutbox  *self,
       int saved = errno;
 
       g_set_error (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_STORAGE,
-                   "Cannot open %s: %s", path, g_strerror (saved));
+                   _ ("Cannot open %s: %s"), path, g_strerror (saved));
       return -1;
     }
   if (flock (fd, LOCK_EX | LOCK_NB) != 0)
     {
       close (fd);
       g_set_error_literal (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_BUSY,
-                           "Another Hongyan process is sending this account's outbox; "
-                           "the messages go out when it is done");
+                           _ ("Another Hongyan process is sending this account's outbox; "
+                              "the messages go out when it is done"));
       return -1;
     }
   return fd;
@@ -1169,7 +1173,7 @@ send_due (HyOutbox            *self,
           return;
         }
       g_set_error (&error, HY_NET_ERROR, HY_NET_ERROR_CLOSED,
-                   "The connection to %s broke off while sending",
+                   _ ("The connection to %s broke off while sending"),
                    hy_account_get_outgoing (self->account)->host);
     }
   if (g_cancellable_is_cancelled (cancellable))

@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "mime/hy-message.h"
 #include "mime/hy-mime-part.h"
 #include "pop3/hy-pop3-client.h"
@@ -107,7 +109,7 @@ open_session (HyAccount      *account,
   if (secret == NULL)
     {
       g_set_error (error, HY_POP3_ERROR, HY_POP3_ERROR_AUTH_FAILED,
-                   "No password is stored for %s on %s; enter it in the account settings.",
+                   _ ("No password is stored for %s on %s; enter it in the account settings."),
                    config->user, config->host);
       return NULL;
     }
