@@ -379,8 +379,10 @@ hy_account_validate (HyAccount  *self,
                    _ ("The account has no address to send from"));
       return FALSE;
     }
-  if (!validate_server (self->incoming, "incoming", error)
-      || !validate_server (self->outgoing, "outgoing", error))
+  /* Translators: completes “The account has no %s server” */
+  if (!validate_server (self->incoming, _ ("incoming"), error)
+      /* Translators: completes “The account has no %s server” */
+      || !validate_server (self->outgoing, _ ("outgoing"), error))
     return FALSE;
   if (self->incoming->protocol == HY_SERVER_PROTOCOL_SMTP)
     {

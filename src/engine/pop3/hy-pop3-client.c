@@ -450,7 +450,8 @@ greeting_step (GTask        *task,
 
   if (!status->ok)
     {
-      op_fail (task, status_error (self, status, "the connection"));
+      /* Translators: what the server refused, completing “The server %s refused %s” */
+      op_fail (task, status_error (self, status, _ ("the connection")));
       return;
     }
   g_free (self->apop_stamp);
@@ -513,7 +514,8 @@ auth_error (HyPop3Client *self,
             HyPop3Status *status)
 {
   if (g_strcmp0 (status->code, "IN-USE") == 0 || g_strcmp0 (status->code, "SYS/TEMP") == 0)
-    return status_error (self, status, "the login");
+    /* Translators: what the server refused, completing “The server %s refused %s” */
+    return status_error (self, status, _ ("the login"));
   return g_error_new (HY_POP3_ERROR, HY_POP3_ERROR_AUTH_FAILED,
                       _ ("The server %s rejected the login (“%s”). Check the user name and "
                          "password."), hy_connection_get_host (self->conn), status->text);
@@ -1045,7 +1047,8 @@ retr_step (GTask        *task,
 
   if (!status->ok)
     {
-      op_fail (task, status_error (self, status, "to send the message"));
+      /* Translators: what the server refused, completing “The server %s refused %s” */
+      op_fail (task, status_error (self, status, _ ("to send the message")));
       return;
     }
   retr_read_more (task);
@@ -1374,7 +1377,8 @@ quit_step (GTask        *task,
   /* -ERR to QUIT means the deletions could not be made (RFC 1939 6). */
   if (!status->ok)
     g_object_set_data (G_OBJECT (task), "hy-error",
-                       status_error (self, status, "to delete the marked messages"));
+                       /* Translators: what the server refused, completing “The server %s refused %s” */
+                       status_error (self, status, _ ("to delete the marked messages")));
   hy_connection_close_async (self->conn, NULL, quit_closed_cb, task);
 }
 

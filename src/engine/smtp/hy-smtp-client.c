@@ -561,7 +561,8 @@ helo_reply_cb (GObject      *source,
     }
   if (!hy_smtp_reply_is_positive (reply))
     {
-      task_fail (task, reply_error (self, reply, "the greeting (HELO)"));
+      /* Translators: what the mail server refused, completing “The mail server %s refused %s” */
+      task_fail (task, reply_error (self, reply, _ ("the greeting (HELO)")));
       g_object_unref (task);
       return;
     }
@@ -595,7 +596,8 @@ ehlo_reply_cb (GObject      *source,
     }
   if (hy_smtp_reply_is_temporary (reply))
     {
-      task_fail (task, reply_error (self, reply, "the greeting (EHLO)"));
+      /* Translators: what the mail server refused, completing “The mail server %s refused %s” */
+      task_fail (task, reply_error (self, reply, _ ("the greeting (EHLO)")));
       g_object_unref (task);
       return;
     }
@@ -631,7 +633,8 @@ greeting_cb (GObject      *source,
     }
   if (hy_smtp_reply_get_code (reply) != 220)
     {
-      task_fail (task, reply_error (self, reply, "the connection"));
+      /* Translators: what the mail server refused, completing “The mail server %s refused %s” */
+      task_fail (task, reply_error (self, reply, _ ("the connection")));
       g_object_unref (task);
       return;
     }
@@ -767,7 +770,8 @@ auth_reply_cb (GObject      *source,
     default:
       if (hy_smtp_reply_is_temporary (reply))
         {
-          task_fail (task, reply_error (self, reply, "the login"));
+          /* Translators: what the mail server refused, completing “The mail server %s refused %s” */
+          task_fail (task, reply_error (self, reply, _ ("the login")));
           return;
         }
       {
@@ -1105,11 +1109,13 @@ send_reply_cb (GObject      *source,
     {
     case CMD_RSET:
       if (!hy_smtp_reply_is_positive (reply) && op->deferred == NULL)
-        op->deferred = reply_error (self, reply, "to reset the session (RSET)");
+        /* Translators: what the mail server refused, completing “The mail server %s refused %s” */
+        op->deferred = reply_error (self, reply, _ ("to reset the session (RSET)"));
       break;
     case CMD_MAIL:
       if (!hy_smtp_reply_is_positive (reply) && op->deferred == NULL)
-        op->deferred = reply_error (self, reply, "the sender address");
+        /* Translators: what the mail server refused, completing “The mail server %s refused %s” */
+        op->deferred = reply_error (self, reply, _ ("the sender address"));
       break;
     case CMD_RCPT:
       {
@@ -1196,7 +1202,8 @@ final_reply_cb (GObject      *source,
   if (!hy_smtp_reply_is_positive (reply))
     {
       self->n_transactions++;
-      task_fail (task, reply_error (self, reply, "the message"));
+      /* Translators: what the mail server refused, completing “The mail server %s refused %s” */
+      task_fail (task, reply_error (self, reply, _ ("the message")));
       return;
     }
   send_finish_transaction (g_steal_pointer (&task));
@@ -1220,7 +1227,8 @@ bdat_reply_cb (GObject      *source,
   if (!hy_smtp_reply_is_positive (reply))
     {
       /* The server gave up on the message; it discards the rest. */
-      send_fail_with_rset (g_steal_pointer (&task), reply_error (self, reply, "the message"));
+      /* Translators: what the mail server refused, completing “The mail server %s refused %s” */
+      send_fail_with_rset (g_steal_pointer (&task), reply_error (self, reply, _ ("the message")));
       return;
     }
   send_body_read_chunk (g_steal_pointer (&task));
@@ -1362,7 +1370,8 @@ data_reply_cb (GObject      *source,
     }
   if (hy_smtp_reply_get_code (reply) != 354)
     {
-      send_fail_with_rset (task, reply_error (self, reply, "the message (DATA)"));
+      /* Translators: what the mail server refused, completing “The mail server %s refused %s” */
+      send_fail_with_rset (task, reply_error (self, reply, _ ("the message (DATA)")));
       return;
     }
   send_body_read_chunk (task);
