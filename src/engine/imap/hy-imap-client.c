@@ -235,11 +235,13 @@ _hy_imap_client_check_state (HyImapClient *self,
   if (self->state < least || self->state == HY_IMAP_STATE_LOGOUT)
     {
       static const char * const needs[] = {
-        "a connection", "a connection", "a login", "a selected mailbox", "a connection",
+        /* Translators: what must come first, completing “Cannot %s on the IMAP server %s before %s” */
+        N_ ("a connection"), N_ ("a connection"), N_ ("a login"), N_ ("a selected mailbox"),
+        N_ ("a connection"),
       };
 
       g_set_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_STATE,
-                   _ ("Cannot %s on the IMAP server %s before %s."), what, host (self), needs[least]);
+                   _ ("Cannot %s on the IMAP server %s before %s."), what, host (self), _ (needs[least]));
       return FALSE;
     }
   return TRUE;
