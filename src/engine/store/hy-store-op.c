@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "store/hy-store-op.h"
 #include "store/hy-store-private.h"
 
@@ -55,7 +57,7 @@ step_done (HyStoreTransaction  *self,
   if (rc != SQLITE_DONE)
     {
       _hy_store_set_error (error, _hy_store_transaction_get_store (self)->writer,
-                           HY_STORE_ERROR_QUERY, "Cannot read the mail cache");
+                           HY_STORE_ERROR_QUERY, _ ("Cannot read the mail cache"));
       return FALSE;
     }
   return TRUE;

@@ -82,7 +82,7 @@ exec_writer (HyStore     *self,
 {
   if (sqlite3_exec (self->writer, sql, NULL, NULL, NULL) != SQLITE_OK)
     {
-      _hy_store_set_error (error, self->writer, HY_STORE_ERROR_QUERY, "Cannot write to the mail cache");
+      _hy_store_set_error (error, self->writer, HY_STORE_ERROR_QUERY, _ ("Cannot write to the mail cache"));
       return FALSE;
     }
   return TRUE;
@@ -344,7 +344,7 @@ run (HyStoreTransaction  *self,
 
   if (rc != SQLITE_DONE && rc != SQLITE_ROW)
     {
-      _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot write to the mail cache");
+      _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, _ ("Cannot write to the mail cache"));
       sqlite3_reset (stmt);
       return FALSE;
     }
@@ -430,7 +430,7 @@ hy_store_transaction_add_folder (HyStoreTransaction  *self,
         ;
     }
   else
-    _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot add a folder to the mail cache");
+    _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, _ ("Cannot add a folder to the mail cache"));
   sqlite3_reset (stmt);
   if (id != 0)
     mark_changed (self, id);
@@ -505,7 +505,7 @@ doom_body_files (HyStoreTransaction  *self,
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     {
-      _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot read the mail cache");
+      _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, _ ("Cannot read the mail cache"));
       return FALSE;
     }
   return TRUE;
@@ -838,7 +838,7 @@ lookup_thread (HyStoreTransaction  *self,
       sqlite3_reset (stmt);
       if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         {
-          _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot read the mail cache");
+          _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, _ ("Cannot read the mail cache"));
           return -1;
         }
     }
@@ -933,7 +933,7 @@ allocate_id (HyStoreTransaction  *self,
   sqlite3_bind_int64 (stmt, 2, base + HY_STORE_IDS_PER_SECOND);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
-      _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot read the mail cache");
+      _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, _ ("Cannot read the mail cache"));
       sqlite3_reset (stmt);
       return 0;
     }
@@ -1079,7 +1079,7 @@ existing_message (HyStoreTransaction  *self,
   sqlite3_reset (stmt);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     {
-      _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, "Cannot read the mail cache");
+      _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, _ ("Cannot read the mail cache"));
       return -1;
     }
   return id;

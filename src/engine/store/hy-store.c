@@ -38,11 +38,12 @@ _hy_store_set_error (GError     **error,
 {
   int rc = db ? sqlite3_extended_errcode (db) : SQLITE_ERROR;
 
-  g_set_error (error, HY_STORE_ERROR, code, "%s: %s%s", what,
-               db ? sqlite3_errmsg (db) : "unknown error",
-               (rc & 0xff) == SQLITE_FULL ? " (free some disk space and try again)" :
+  /* Translators: what failed, the database error, and a hint (or nothing) */
+  g_set_error (error, HY_STORE_ERROR, code, _ ("%s: %s%s"), what,
+               db ? sqlite3_errmsg (db) : _ ("unknown error"),
+               (rc & 0xff) == SQLITE_FULL ? _ (" (free some disk space and try again)") :
                (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB ?
-                 " (the mail cache is damaged; remove it to download the mail again)" : "");
+                 _ (" (the mail cache is damaged; remove it to download the mail again)") : "");
 }
 
 static void
@@ -75,7 +76,7 @@ _hy_store_open_connection (const char  *path,
 
   if (sqlite3_open_v2 (path, &db, flags, NULL) != SQLITE_OK)
     {
-      what = g_strdup_printf ("Cannot open the mail cache “%s”", path);
+      what = g_strdup_printf (_ ("Cannot open the mail cache “%s”"), path);
       _hy_store_set_error (error, db, HY_STORE_ERROR_OPEN, what);
       sqlite3_close (db);
       return NULL;
@@ -110,7 +111,7 @@ _hy_store_open_connection (const char  *path,
                                    "PRAGMA cache_size = -8192;",
                                    NULL, NULL, NULL) != SQLITE_OK))
     {
-      what = g_strdup_printf ("Cannot set up the mail cache “%s”", path);
+      what = g_strdup_printf (_ ("Cannot set up the mail cache “%s”"), path);
       _hy_store_set_error (error, db, HY_STORE_ERROR_OPEN, what);
       sqlite3_close (db);
       return NULL;
@@ -163,7 +164,7 @@ _hy_store_migrate (sqlite3  *db,
   current = get_user_version (db);
   if (current < 0)
     {
-      _hy_store_set_error (error, db, HY_STORE_ERROR_SCHEMA, "Cannot read the version of the mail cache");
+      _hy_store_set_error (error, db, HY_STORE_ERROR_SCHEMA, _ ("Cannot read the version of the mail cache"));
       return FALSE;
     }
   if (current > latest)
@@ -197,7 +198,7 @@ _hy_store_migrate (sqlite3  *db,
       g_debug ("applying migration %s", name);
       if (sqlite3_exec (db, sql, NULL, NULL, NULL) != SQLITE_OK)
         {
-          g_autofree char *what = g_strdup_printf ("Cannot upgrade the mail cache with %s", name);
+          g_autofree char *what = g_strdup_printf (_ ("Cannot upgrade the mail cache with %s"), name);
 
           _hy_store_set_error (error, db, HY_STORE_ERROR_SCHEMA, what);
           sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
@@ -381,7 +382,7 @@ _hy_store_prepare_writer (HyStore     *self,
     }
   if (sqlite3_prepare_v3 (self->writer, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
     {
-      _hy_store_set_error (error, self->writer, HY_STORE_ERROR_QUERY, "Cannot prepare a query of the mail cache");
+      _hy_store_set_error (error, self->writer, HY_STORE_ERROR_QUERY, _ ("Cannot prepare a query of the mail cache"));
       return NULL;
     }
   g_hash_table_insert (self->writer_statements, (gpointer) sql, stmt);
@@ -472,7 +473,7 @@ prepare_reader (sqlite3     *db,
 
   if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
     {
-      _hy_store_set_error (error, db, HY_STORE_ERROR_QUERY, "Cannot read the mail cache");
+      _hy_store_set_error (error, db, HY_STORE_ERROR_QUERY, _ ("Cannot read the mail cache"));
       return NULL;
     }
   return stmt;
@@ -506,7 +507,7 @@ step_failed (sqlite3  *db,
 {
   if (rc == SQLITE_DONE || rc == SQLITE_ROW)
     return FALSE;
-  _hy_store_set_error (error, db, HY_STORE_ERROR_QUERY, "Cannot read the mail cache");
+  _hy_store_set_error (error, db, HY_STORE_ERROR_QUERY, _ ("Cannot read the mail cache"));
   return TRUE;
 }
 

@@ -173,7 +173,7 @@ step_done (HyDrafts     *self,
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
     {
-      _hy_outbox_db_error (error, self->db, "Cannot save the draft");
+      _hy_outbox_db_error (error, self->db, _ ("Cannot save the draft"));
       return FALSE;
     }
   return TRUE;
@@ -188,7 +188,7 @@ prepare (HyDrafts    *self,
 
   if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
     {
-      _hy_outbox_db_error (error, self->db, "Cannot save the draft");
+      _hy_outbox_db_error (error, self->db, _ ("Cannot save the draft"));
       return NULL;
     }
   return stmt;
@@ -462,7 +462,7 @@ hy_drafts_list (HyDrafts  *self,
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
     {
-      _hy_outbox_db_error (error, self->db, "Cannot read the drafts");
+      _hy_outbox_db_error (error, self->db, _ ("Cannot read the drafts"));
       return NULL;
     }
   return g_steal_pointer (&drafts);

@@ -25,8 +25,9 @@ _hy_outbox_db_error (GError     **error,
                      sqlite3     *db,
                      const char  *what)
 {
+  /* Translators: what failed, then the database error */
   g_set_error (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_STORAGE,
-               "%s: %s", what, db != NULL ? sqlite3_errmsg (db) : "out of memory");
+               _ ("%s: %s"), what, db != NULL ? sqlite3_errmsg (db) : _ ("out of memory"));
 }
 
 gboolean
@@ -36,7 +37,7 @@ _hy_outbox_db_exec (sqlite3     *db,
 {
   if (sqlite3_exec (db, sql, NULL, NULL, NULL) != SQLITE_OK)
     {
-      _hy_outbox_db_error (error, db, "Cannot write the outbox");
+      _hy_outbox_db_error (error, db, _ ("Cannot write the outbox"));
       return FALSE;
     }
   return TRUE;
@@ -53,7 +54,7 @@ _hy_outbox_open_db (HyStore  *store,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
-      _hy_outbox_db_error (error, db, "Cannot open the outbox");
+      _hy_outbox_db_error (error, db, _ ("Cannot open the outbox"));
       sqlite3_close (db);
       return NULL;
     }

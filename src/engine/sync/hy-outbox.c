@@ -247,7 +247,7 @@ load_entry (HyOutbox  *self,
   if (sqlite3_prepare_v2 (self->db, "SELECT " ENTRY_COLUMNS ", raw FROM outbox WHERE id = ?", -1,
                           &stmt, NULL) != SQLITE_OK)
     {
-      _hy_outbox_db_error (error, self->db, "Cannot read the outbox");
+      _hy_outbox_db_error (error, self->db, _ ("Cannot read the outbox"));
       return NULL;
     }
   sqlite3_bind_int64 (stmt, 1, id);
@@ -263,7 +263,7 @@ load_entry (HyOutbox  *self,
                  /* Translators: %lld is the message's number in the outbox */
                  _ ("There is no message %lld in the outbox"), (long long) id);
   else
-    _hy_outbox_db_error (error, self->db, "Cannot read the outbox");
+    _hy_outbox_db_error (error, self->db, _ ("Cannot read the outbox"));
   sqlite3_finalize (stmt);
   return entry;
 }
@@ -283,7 +283,7 @@ update_row (HyOutbox    *self,
 
   if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
     {
-      _hy_outbox_db_error (error, self->db, "Cannot write the outbox");
+      _hy_outbox_db_error (error, self->db, _ ("Cannot write the outbox"));
       return -1;
     }
   sqlite3_bind_int64 (stmt, 1, id);
@@ -294,7 +294,7 @@ update_row (HyOutbox    *self,
   if (sqlite3_step (stmt) == SQLITE_DONE)
     changed = sqlite3_changes (self->db);
   else
-    _hy_outbox_db_error (error, self->db, "Cannot write the outbox");
+    _hy_outbox_db_error (error, self->db, _ ("Cannot write the outbox"));
   sqlite3_finalize (stmt);
   return changed;
 }
@@ -313,7 +313,7 @@ select_ids (HyOutbox    *self,
 
   if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
     {
-      _hy_outbox_db_error (error, self->db, "Cannot read the outbox");
+      _hy_outbox_db_error (error, self->db, _ ("Cannot read the outbox"));
       g_array_unref (ids);
       return NULL;
     }
@@ -328,7 +328,7 @@ select_ids (HyOutbox    *self,
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
     {
-      _hy_outbox_db_error (error, self->db, "Cannot read the outbox");
+      _hy_outbox_db_error (error, self->db, _ ("Cannot read the outbox"));
       g_array_unref (ids);
       return NULL;
     }
@@ -501,7 +501,7 @@ hy_outbox_queue (HyOutbox  *self,
                           "subject, message_id, size, raw) VALUES (0, ?, ?, ?, ?, ?, ?, ?, ?)",
                           -1, &stmt, NULL) != SQLITE_OK)
     {
-      _hy_outbox_db_error (error, self->db, "Cannot put the message in the outbox");
+      _hy_outbox_db_error (error, self->db, _ ("Cannot put the message in the outbox"));
       return 0;
     }
   sqlite3_bind_int64 (stmt, 1, now);
@@ -516,7 +516,7 @@ hy_outbox_queue (HyOutbox  *self,
   if (sqlite3_step (stmt) == SQLITE_DONE)
     id = sqlite3_last_insert_rowid (self->db);
   else
-    _hy_outbox_db_error (error, self->db, "Cannot put the message in the outbox");
+    _hy_outbox_db_error (error, self->db, _ ("Cannot put the message in the outbox"));
   sqlite3_finalize (stmt);
   g_clear_pointer (&locker, g_mutex_locker_free);
 
@@ -612,7 +612,7 @@ hy_outbox_list (HyOutbox  *self,
                             : "SELECT " ENTRY_COLUMNS " FROM outbox WHERE state <> 3 ORDER BY id",
                           -1, &stmt, NULL) != SQLITE_OK)
     {
-      _hy_outbox_db_error (error, self->db, "Cannot read the outbox");
+      _hy_outbox_db_error (error, self->db, _ ("Cannot read the outbox"));
       return NULL;
     }
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -620,7 +620,7 @@ hy_outbox_list (HyOutbox  *self,
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
     {
-      _hy_outbox_db_error (error, self->db, "Cannot read the outbox");
+      _hy_outbox_db_error (error, self->db, _ ("Cannot read the outbox"));
       return NULL;
     }
   return g_steal_pointer (&entries);
@@ -970,7 +970,7 @@ describe_refused (HySmtpSendResult *result,
         }
       reply = r->reply != NULL ? hy_smtp_reply_get_text (r->reply) : g_strdup ("");
       if (text == NULL)
-        text = g_string_new ("Not delivered to: ");
+        text = g_string_new (_ ("Not delivered to: "));
       else
         g_string_append (text, "; ");
       g_string_append_printf (text, "%s (“%s”)", r->address, reply);
@@ -1010,7 +1010,8 @@ commit_sent (HyOutbox    *self,
 
       g_ptr_array_add (later, NULL);
       joined = g_strjoinv ("\n", (char **) later->pdata);
-      why = g_strdup_printf ("The server could not take %s for now; trying again",
+      /* Translators: %s is a list of addresses */
+      why = g_strdup_printf (_ ("The server could not take %s for now; trying again"),
                              joined);
       g_ptr_array_remove_index (later, later->len - 1);
       g_strdelimit (why, "\n", ',');
@@ -1021,11 +1022,11 @@ commit_sent (HyOutbox    *self,
       ok = sqlite3_step (stmt) == SQLITE_DONE;
       sqlite3_finalize (stmt);
       if (!ok)
-        _hy_outbox_db_error (error, self->db, "Cannot write the outbox");
+        _hy_outbox_db_error (error, self->db, _ ("Cannot write the outbox"));
     }
   else if (ok)
     {
-      _hy_outbox_db_error (error, self->db, "Cannot write the outbox");
+      _hy_outbox_db_error (error, self->db, _ ("Cannot write the outbox"));
       ok = FALSE;
     }
   if (ok && !_hy_outbox_db_exec (self->db, "COMMIT", error))
