@@ -96,7 +96,7 @@ hy_imap_client_status_async (HyImapClient        *self,
   g_return_if_fail (mailbox != NULL);
 
   task = _hy_imap_client_start_task (self, hy_imap_client_status_async, HY_IMAP_STATE_AUTHENTICATED,
-                     "ask for a mailbox status", cancellable, callback, user_data);
+                     _ ("ask for a mailbox status"), cancellable, callback, user_data);
   if (task == NULL)
     return;
 
@@ -276,7 +276,7 @@ hy_imap_client_list_async (HyImapClient        *self,
   g_return_if_fail (pattern != NULL);
 
   task = _hy_imap_client_start_task (self, hy_imap_client_list_async, HY_IMAP_STATE_AUTHENTICATED,
-                     "list mailboxes", cancellable, callback, user_data);
+                     _ ("list mailboxes"), cancellable, callback, user_data);
   if (task == NULL)
     return;
 
@@ -578,7 +578,7 @@ hy_imap_client_select_async (HyImapClient        *self,
   g_return_if_fail (mailbox != NULL);
 
   task = _hy_imap_client_start_task (self, hy_imap_client_select_async, HY_IMAP_STATE_AUTHENTICATED,
-                     "open a mailbox", cancellable, callback, user_data);
+                     _ ("open a mailbox"), cancellable, callback, user_data);
   if (task == NULL)
     return;
 

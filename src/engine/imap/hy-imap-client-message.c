@@ -149,7 +149,7 @@ hy_imap_client_fetch_async (HyImapClient        *self,
   g_return_if_fail (uid_set != NULL);
 
   task = _hy_imap_client_start_task (self, hy_imap_client_fetch_async, HY_IMAP_STATE_SELECTED,
-                     "fetch messages", cancellable, callback, user_data);
+                     _ ("fetch messages"), cancellable, callback, user_data);
   if (task == NULL)
     return;
   if (!check_set (uid_set, &error))
@@ -325,7 +325,7 @@ hy_imap_client_search_async (HyImapClient        *self,
   g_return_if_fail (criteria != NULL);
 
   task = _hy_imap_client_start_task (self, hy_imap_client_search_async, HY_IMAP_STATE_SELECTED,
-                     "search messages", cancellable, callback, user_data);
+                     _ ("search messages"), cancellable, callback, user_data);
   if (task == NULL)
     return;
   if (!g_utf8_validate (criteria, -1, NULL) || criteria[strspn (criteria, " ")] == '\0')
@@ -423,7 +423,7 @@ hy_imap_client_store_async (HyImapClient        *self,
   g_return_if_fail (mode <= HY_IMAP_STORE_REPLACE);
 
   task = _hy_imap_client_start_task (self, hy_imap_client_store_async, HY_IMAP_STATE_SELECTED,
-                     "change flags", cancellable, callback, user_data);
+                     _ ("change flags"), cancellable, callback, user_data);
   if (task == NULL)
     return;
   if (!check_set (uid_set, &error) || !check_flags (flags, &error))
@@ -554,7 +554,7 @@ hy_imap_client_copy_async (HyImapClient        *self,
   g_return_if_fail (destination != NULL);
 
   task = _hy_imap_client_start_task (self, hy_imap_client_copy_finish, HY_IMAP_STATE_SELECTED,
-                     "copy messages", cancellable, callback, user_data);
+                     _ ("copy messages"), cancellable, callback, user_data);
   if (task == NULL)
     return;
   cmd = copy_command (self, "UID COPY", uid_set, destination, task, &error);
@@ -665,7 +665,7 @@ hy_imap_client_move_async (HyImapClient        *self,
   g_return_if_fail (destination != NULL);
 
   task = _hy_imap_client_start_task (self, hy_imap_client_copy_finish, HY_IMAP_STATE_SELECTED,
-                     "move messages", cancellable, callback, user_data);
+                     _ ("move messages"), cancellable, callback, user_data);
   if (task == NULL)
     return;
 
@@ -763,7 +763,7 @@ hy_imap_client_append_async (HyImapClient        *self,
   g_return_if_fail (message != NULL);
 
   task = _hy_imap_client_start_task (self, hy_imap_client_append_async, HY_IMAP_STATE_AUTHENTICATED,
-                     "store a message", cancellable, callback, user_data);
+                     _ ("store a message"), cancellable, callback, user_data);
   if (task == NULL)
     return;
   if (!check_flags (flags, &error))
@@ -845,7 +845,7 @@ hy_imap_client_expunge_async (HyImapClient        *self,
   g_return_if_fail (HY_IS_IMAP_CLIENT (self));
 
   task = _hy_imap_client_start_task (self, hy_imap_client_expunge_async, HY_IMAP_STATE_SELECTED,
-                     "expunge messages", cancellable, callback, user_data);
+                     _ ("expunge messages"), cancellable, callback, user_data);
   if (task == NULL)
     return;
   if (uid_set != NULL && !check_set (uid_set, &error))

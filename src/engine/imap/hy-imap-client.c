@@ -217,6 +217,7 @@ _hy_imap_client_check_state (HyImapClient *self,
 {
   if (self->broken != NULL)
     {
+      /* Translators: the first %s is an action such as “open a mailbox” */
       g_set_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_STATE,
                    _ ("Cannot %s: the connection to the IMAP server %s is closed (%s)."),
                    what, host (self), self->broken->message);
@@ -240,6 +241,7 @@ _hy_imap_client_check_state (HyImapClient *self,
         N_ ("a connection"),
       };
 
+      /* Translators: the first %s is an action such as “open a mailbox” */
       g_set_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_STATE,
                    _ ("Cannot %s on the IMAP server %s before %s."), what, host (self), _ (needs[least]));
       return FALSE;
@@ -1370,7 +1372,7 @@ hy_imap_client_capability_async (HyImapClient        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hy_imap_client_capability_async);
-  if (!_hy_imap_client_check_state (self, HY_IMAP_STATE_NOT_AUTHENTICATED, "ask for capabilities", &error))
+  if (!_hy_imap_client_check_state (self, HY_IMAP_STATE_NOT_AUTHENTICATED, _ ("ask for capabilities"), &error))
     {
       g_task_return_error (task, error);
       return;
@@ -1454,7 +1456,7 @@ hy_imap_client_logout_async (HyImapClient        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hy_imap_client_logout_async);
-  if (!_hy_imap_client_check_state (self, HY_IMAP_STATE_NOT_AUTHENTICATED, "log out", &error))
+  if (!_hy_imap_client_check_state (self, HY_IMAP_STATE_NOT_AUTHENTICATED, _ ("log out"), &error))
     {
       g_task_return_error (task, error);
       return;
@@ -1529,7 +1531,7 @@ hy_imap_client_enable_async (HyImapClient        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hy_imap_client_enable_async);
-  if (!_hy_imap_client_check_state (self, HY_IMAP_STATE_AUTHENTICATED, "enable extensions", &error))
+  if (!_hy_imap_client_check_state (self, HY_IMAP_STATE_AUTHENTICATED, _ ("enable extensions"), &error))
     {
       g_task_return_error (task, error);
       return;
@@ -1619,7 +1621,7 @@ hy_imap_client_id_async (HyImapClient        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hy_imap_client_id_async);
-  if (!_hy_imap_client_check_state (self, HY_IMAP_STATE_NOT_AUTHENTICATED, "send ID", &error))
+  if (!_hy_imap_client_check_state (self, HY_IMAP_STATE_NOT_AUTHENTICATED, _ ("send ID"), &error))
     {
       g_task_return_error (task, error);
       return;
@@ -1701,7 +1703,7 @@ hy_imap_client_namespace_async (HyImapClient        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hy_imap_client_namespace_async);
-  if (!_hy_imap_client_check_state (self, HY_IMAP_STATE_AUTHENTICATED, "ask for namespaces", &error))
+  if (!_hy_imap_client_check_state (self, HY_IMAP_STATE_AUTHENTICATED, _ ("ask for namespaces"), &error))
     {
       g_task_return_error (task, error);
       return;
@@ -1767,7 +1769,7 @@ hy_imap_client_compress_async (HyImapClient        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hy_imap_client_compress_async);
-  if (!_hy_imap_client_check_state (self, HY_IMAP_STATE_AUTHENTICATED, "turn on compression", &error))
+  if (!_hy_imap_client_check_state (self, HY_IMAP_STATE_AUTHENTICATED, _ ("turn on compression"), &error))
     {
       g_task_return_error (task, error);
       return;
@@ -2218,7 +2220,7 @@ hy_imap_client_login_async (HyImapClient        *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hy_imap_client_login_async);
 
-  if (!_hy_imap_client_check_state (self, HY_IMAP_STATE_NOT_AUTHENTICATED, "log in", &error) ||
+  if (!_hy_imap_client_check_state (self, HY_IMAP_STATE_NOT_AUTHENTICATED, _ ("log in"), &error) ||
       !hy_connection_check_credentials_allowed (self->connection, &error))
     {
       g_task_return_error (task, error);
@@ -2396,7 +2398,7 @@ hy_imap_client_idle_async (HyImapClient        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, hy_imap_client_idle_async);
-  if (!_hy_imap_client_check_state (self, HY_IMAP_STATE_AUTHENTICATED, "wait for changes (IDLE)", &error))
+  if (!_hy_imap_client_check_state (self, HY_IMAP_STATE_AUTHENTICATED, _ ("wait for changes (IDLE)"), &error))
     {
       g_task_return_error (task, error);
       return;

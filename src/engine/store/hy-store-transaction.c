@@ -1448,7 +1448,7 @@ hy_store_transaction_set_body (HyStoreTransaction  *self,
         if (rc != SQLITE_DONE)
           {
             _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY,
-                                 "Cannot write to the mail cache");
+                                 _ ("Cannot write to the mail cache"));
             return FALSE;
           }
         if (folder_id != 0)

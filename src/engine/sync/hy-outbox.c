@@ -729,7 +729,7 @@ hy_outbox_cancel (HyOutbox  *self,
     case 0:
       g_set_error (error, HY_OUTBOX_ERROR, HY_OUTBOX_ERROR_TOO_LATE,
                    _ ("“%s” is already on its way and can no longer be cancelled"),
-                   entry->subject != NULL ? entry->subject : "The message");
+                   entry->subject != NULL ? entry->subject : _ ("The message"));
       return NULL;
     default:
       break;
