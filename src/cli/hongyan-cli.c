@@ -91,9 +91,12 @@ main (int    argc,
       char **argv)
 {
   const char *name;
+  const char *localedir = g_getenv ("HONGYAN_LOCALEDIR");
 
+  /* HONGYAN_LOCALEDIR lets an uninstalled build find its own catalogues,
+   * as it does for the app. */
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
