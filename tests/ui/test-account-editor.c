@@ -31,33 +31,9 @@
 #include "hy-account-editor.h"
 #include "hy-accounts-page.h"
 #include "hy-certificate-dialog.h"
+#include "hy-test-util.h"
 
 static char *scratch_dir;
-
-static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_clear_object (out);
-  *out = g_object_ref (result);
-}
-
-static void
-wait_for (GAsyncResult **result)
-{
-  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-
-  while (*result == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
-#define CALL(call, result) G_STMT_START { g_clear_object (&(result)); call; wait_for (&(result)); } G_STMT_END
 
 static void
 settle (guint milliseconds)
@@ -165,8 +141,8 @@ lookup_secret (HyCredentials *credentials,
   g_autoptr(GError) error = NULL;
   char *secret;
 
-  CALL (hy_credentials_lookup_async (credentials, "alice", protocol, g_getenv ("HY_TEST_HOST"), user,
-                                     NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_credentials_lookup_async (credentials, "alice", protocol, g_getenv ("HY_TEST_HOST"), user,
+                                             NULL, hy_test_store_result, &result), result);
   secret = hy_credentials_lookup_finish (credentials, result, &error);
   g_assert_no_error (error);
   return secret;
@@ -236,22 +212,22 @@ test_account_editor (void)
   hy_account_add_identity (account, identity);
   hy_account_set_display_name (account, "Alice");
   in = hy_server_config_new (HY_SERVER_PROTOCOL_IMAP, g_getenv ("HY_TEST_HOST"),
-                             (guint16) atoi (g_getenv ("HY_TEST_IMAPS_PORT")), HY_SERVER_SECURITY_TLS, user);
+                             hy_test_env_port ("HY_TEST_IMAPS_PORT"), HY_SERVER_SECURITY_TLS, user);
   hy_account_set_incoming (account, in);
   out = hy_server_config_new (HY_SERVER_PROTOCOL_SMTP, g_getenv ("HY_TEST_HOST"),
-                              (guint16) atoi (g_getenv ("HY_TEST_SUBMISSIONS_PORT")), HY_SERVER_SECURITY_TLS, user);
+                              hy_test_env_port ("HY_TEST_SUBMISSIONS_PORT"), HY_SERVER_SECURITY_TLS, user);
   hy_account_set_outgoing (account, out);
   hy_account_set_sync_window_days (account, 30);
-  CALL (hy_account_manager_add_async (manager, account, g_getenv ("HY_TEST_ALICE_PASSWORD"), NULL,
-                                      store_result, &result), result);
+  HY_TEST_CALL (hy_account_manager_add_async (manager, account, g_getenv ("HY_TEST_ALICE_PASSWORD"), NULL,
+                                              hy_test_store_result, &result), result);
   g_assert_true (hy_account_manager_add_finish (manager, result, &error));
   g_assert_no_error (error);
   engine = hy_engine_new (manager);
   hy_engine_set_ca_file (engine, g_getenv ("HY_TEST_CA_FILE"));
-  CALL (hy_engine_load_async (engine, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_load_async (engine, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_load_finish (engine, result, &error));
   g_assert_no_error (error);
-  CALL (hy_engine_sync_async (engine, account, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_sync_async (engine, account, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_sync_finish (engine, result, &error));
   g_assert_no_error (error);
   account_file = g_build_filename (config_dir, "alice.conf", NULL);

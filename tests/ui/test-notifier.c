@@ -31,6 +31,7 @@
 #include "smtp/hy-smtp-client.h"
 #include "store/hy-store.h"
 #include "store/hy-store-message.h"
+#include "hy-test-util.h"
 
 typedef struct {
   guint  id;
@@ -113,31 +114,6 @@ server_method_call (GDBusConnection       *connection,
 }
 
 static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_clear_object (out);
-  *out = g_object_ref (result);
-}
-
-static void
-wait_for (GAsyncResult **result)
-{
-  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-
-  while (*result == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
-#define CALL(call, result) G_STMT_START { g_clear_object (&(result)); call; wait_for (&(result)); } G_STMT_END
-
-static void
 spin_for (double seconds)
 {
   gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
@@ -169,20 +145,20 @@ send_to_alice (const char *subject)
                                            subject, date, g_random_int (), (guint) getpid ());
   g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_data (g_strdup (text), strlen (text), g_free);
 
-  conn = hy_connection_new (g_getenv ("HY_TEST_HOST"), (guint16) atoi (g_getenv ("HY_TEST_SUBMISSION_PORT")),
+  conn = hy_connection_new (g_getenv ("HY_TEST_HOST"), hy_test_env_port ("HY_TEST_SUBMISSION_PORT"),
                             HY_NET_SECURITY_STARTTLS);
   hy_connection_set_ca_file (conn, g_getenv ("HY_TEST_CA_FILE"));
   smtp = hy_smtp_client_new (conn);
-  CALL (hy_smtp_client_connect_async (smtp, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_smtp_client_connect_async (smtp, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_smtp_client_connect_finish (smtp, result, &error));
   g_assert_no_error (error);
-  CALL (hy_smtp_client_authenticate_async (smtp, g_getenv ("HY_TEST_BOB_USER"), g_getenv ("HY_TEST_BOB_PASSWORD"),
-                                           FALSE, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_smtp_client_authenticate_async (smtp, g_getenv ("HY_TEST_BOB_USER"), g_getenv ("HY_TEST_BOB_PASSWORD"),
+                                                   FALSE, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_smtp_client_authenticate_finish (smtp, result, &error));
   g_assert_no_error (error);
   envelope = hy_smtp_envelope_new (g_getenv ("HY_TEST_BOB_ADDRESS"));
   hy_smtp_envelope_add_recipient (envelope, g_getenv ("HY_TEST_ALICE_ADDRESS"));
-  CALL (hy_smtp_client_send_async (smtp, envelope, stream, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_smtp_client_send_async (smtp, envelope, stream, NULL, hy_test_store_result, &result), result);
   sent = hy_smtp_client_send_finish (smtp, result, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (sent->n_accepted, ==, 1);
@@ -316,25 +292,25 @@ test_new_mail_notification (void)
   identity = hy_identity_new ("Alice", g_getenv ("HY_TEST_ALICE_ADDRESS"), NULL);
   hy_account_add_identity (account, identity);
   in = hy_server_config_new (HY_SERVER_PROTOCOL_IMAP, g_getenv ("HY_TEST_HOST"),
-                             (guint16) atoi (g_getenv ("HY_TEST_IMAP_PORT")),
+                             hy_test_env_port ("HY_TEST_IMAP_PORT"),
                              HY_SERVER_SECURITY_STARTTLS, g_getenv ("HY_TEST_ALICE_USER"));
   hy_account_set_incoming (account, in);
   out = hy_server_config_new (HY_SERVER_PROTOCOL_SMTP, g_getenv ("HY_TEST_HOST"),
-                              (guint16) atoi (g_getenv ("HY_TEST_SUBMISSION_PORT")),
+                              hy_test_env_port ("HY_TEST_SUBMISSION_PORT"),
                               HY_SERVER_SECURITY_STARTTLS, g_getenv ("HY_TEST_ALICE_USER"));
   hy_account_set_outgoing (account, out);
   hy_account_set_sync_window_days (account, 1);
-  CALL (hy_account_manager_add_async (manager, account, g_getenv ("HY_TEST_ALICE_PASSWORD"),
-                                      NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_account_manager_add_async (manager, account, g_getenv ("HY_TEST_ALICE_PASSWORD"),
+                                              NULL, hy_test_store_result, &result), result);
   hy_account_manager_add_finish (manager, result, &error);
   g_assert_no_error (error);
   engine = hy_engine_new (manager);
   hy_engine_set_ca_file (engine, g_getenv ("HY_TEST_CA_FILE"));
   notifier = hy_notifier_new (app, engine, settings);
-  CALL (hy_engine_load_async (engine, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_load_async (engine, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_load_finish (engine, result, &error));
   g_assert_no_error (error);
-  CALL (hy_engine_sync_async (engine, account, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_sync_async (engine, account, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_sync_finish (engine, result, &error));
   g_assert_no_error (error);
   hy_engine_start (engine);

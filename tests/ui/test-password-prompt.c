@@ -28,31 +28,7 @@
 #include "api/hy-engine.h"
 #include "hy-password-prompter.h"
 #include "imap/hy-imap-error.h"
-
-static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_clear_object (out);
-  *out = g_object_ref (result);
-}
-
-static void
-wait_for (GAsyncResult **result)
-{
-  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-
-  while (*result == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
-#define CALL(call, result) G_STMT_START { g_clear_object (&(result)); call; wait_for (&(result)); } G_STMT_END
+#include "hy-test-util.h"
 
 static void
 settle (guint milliseconds)
@@ -162,15 +138,15 @@ add_account (HyAccountManager *manager,
   hy_account_add_identity (account, identity);
   hy_account_set_display_name (account, password != NULL ? "Work Mail" : "Home Mail");
   in = hy_server_config_new (HY_SERVER_PROTOCOL_IMAP, g_getenv ("HY_TEST_HOST"),
-                             (guint16) atoi (g_getenv ("HY_TEST_IMAPS_PORT")),
+                             hy_test_env_port ("HY_TEST_IMAPS_PORT"),
                              HY_SERVER_SECURITY_TLS, g_getenv ("HY_TEST_ALICE_USER"));
   hy_account_set_incoming (account, in);
   out = hy_server_config_new (HY_SERVER_PROTOCOL_SMTP, g_getenv ("HY_TEST_HOST"),
-                              (guint16) atoi (g_getenv ("HY_TEST_SUBMISSIONS_PORT")),
+                              hy_test_env_port ("HY_TEST_SUBMISSIONS_PORT"),
                               HY_SERVER_SECURITY_TLS, g_getenv ("HY_TEST_ALICE_USER"));
   hy_account_set_outgoing (account, out);
   hy_account_set_sync_window_days (account, 1);
-  CALL (hy_account_manager_add_async (manager, account, password, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_account_manager_add_async (manager, account, password, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_account_manager_add_finish (manager, result, &error));
   g_assert_no_error (error);
   return account;
@@ -185,8 +161,8 @@ stored_password (HyCredentials *credentials,
   const HyServerConfig *in = hy_account_get_incoming (account);
   char *secret;
 
-  CALL (hy_credentials_lookup_async (credentials, hy_account_get_id (account), "imap", in->host, in->user,
-                                     NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_credentials_lookup_async (credentials, hy_account_get_id (account), "imap", in->host, in->user,
+                                             NULL, hy_test_store_result, &result), result);
   secret = hy_credentials_lookup_finish (credentials, result, &error);
   g_assert_no_error (error);
   return secret;
@@ -240,12 +216,12 @@ test_password_prompt (void)
   engine = hy_engine_new (manager);
   hy_engine_set_ca_file (engine, g_getenv ("HY_TEST_CA_FILE"));
   prompter = hy_password_prompter_new (app, engine);
-  CALL (hy_engine_load_async (engine, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_load_async (engine, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_load_finish (engine, result, &error));
   g_assert_no_error (error);
 
   /* The stored password is refused: one dialog, which blames the server. */
-  CALL (hy_engine_sync_async (engine, account, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_sync_async (engine, account, NULL, hy_test_store_result, &result), result);
   g_assert_false (hy_engine_sync_finish (engine, result, &error));
   g_assert_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_AUTH_FAILED);
   g_clear_error (&error);
@@ -275,7 +251,7 @@ test_password_prompt (void)
   g_assert_null (hy_password_prompter_get_dialog (prompter, account, FALSE));
   secret = stored_password (credentials, account);
   g_assert_cmpstr (secret, ==, g_getenv ("HY_TEST_ALICE_PASSWORD"));
-  CALL (hy_engine_sync_async (engine, account, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_sync_async (engine, account, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_sync_finish (engine, result, &error));
   g_assert_no_error (error);
   settle (500);
@@ -284,7 +260,7 @@ test_password_prompt (void)
 
   /* No password at all: asked without blaming the server (nothing was
    * sent to it); Cancel, and the next sync asks nothing. */
-  CALL (hy_engine_sync_async (engine, unsaved, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_sync_async (engine, unsaved, NULL, hy_test_store_result, &result), result);
   g_assert_false (hy_engine_sync_finish (engine, result, &error));
   g_assert_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_AUTH_FAILED);
   g_clear_error (&error);
@@ -294,7 +270,7 @@ test_password_prompt (void)
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), HY_PASSWORD_DIALOG_RESPONSE_CANCEL);
   settle (200);
   g_assert_null (hy_password_prompter_get_dialog (prompter, unsaved, FALSE));
-  CALL (hy_engine_sync_async (engine, unsaved, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_sync_async (engine, unsaved, NULL, hy_test_store_result, &result), result);
   g_assert_false (hy_engine_sync_finish (engine, result, &error));
   g_clear_error (&error);
   settle (1000);
@@ -339,8 +315,8 @@ test_password_prompt (void)
     {
       const HyServerConfig *smtp = hy_account_get_outgoing (account);
 
-      CALL (hy_credentials_lookup_async (credentials, hy_account_get_id (account), "smtp", smtp->host,
-                                         smtp->user, NULL, store_result, &result), result);
+      HY_TEST_CALL (hy_credentials_lookup_async (credentials, hy_account_get_id (account), "smtp", smtp->host,
+                                                 smtp->user, NULL, hy_test_store_result, &result), result);
       smtp_secret = hy_credentials_lookup_finish (credentials, result, &error);
       g_assert_no_error (error);
       g_assert_cmpstr (smtp_secret, ==, "new-smtp-password");

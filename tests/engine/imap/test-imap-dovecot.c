@@ -10,13 +10,13 @@
 
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "imap/hy-imap-client.h"
 #include "imap/hy-imap-error.h"
 #include "net/hy-net-error.h"
 #include "smtp/hy-smtp-client.h"
+#include "hy-test-util.h"
 
 typedef struct {
   HyNetSecurity  security;
@@ -47,12 +47,6 @@ wait_result (GAsyncResult **result)
   wait_result (&result); \
 } G_STMT_END
 
-static guint16
-env_port (const char *name)
-{
-  return (guint16) atoi (g_getenv (name));
-}
-
 static HyImapClient *
 open_client (const Mode *mode)
 {
@@ -62,7 +56,7 @@ open_client (const Mode *mode)
   g_autoptr(GError) error = NULL;
   const char *port = mode->security == HY_NET_SECURITY_TLS ? "HY_TEST_IMAPS_PORT" : "HY_TEST_IMAP_PORT";
 
-  conn = hy_connection_new (g_getenv ("HY_TEST_HOST"), env_port (port), mode->security);
+  conn = hy_connection_new (g_getenv ("HY_TEST_HOST"), hy_test_env_port (port), mode->security);
   hy_connection_set_ca_file (conn, g_getenv ("HY_TEST_CA_FILE"));
   hy_connection_set_timeout (conn, 20);
   client = hy_imap_client_new (conn);
@@ -90,17 +84,6 @@ close_client (HyImapClient *client)
   CALL (hy_imap_client_logout_async (client, NULL, store_result, &result), result);
   g_assert_true (hy_imap_client_logout_finish (client, result, &error));
   g_assert_no_error (error);
-}
-
-static gboolean
-skip_without_mailstack (void)
-{
-  if (g_getenv ("HY_TEST_HOST") != NULL)
-    return FALSE;
-  if (g_strcmp0 (g_getenv ("HY_REQUIRE_MAILSTACK"), "1") == 0)
-    g_error ("HY_REQUIRE_MAILSTACK=1 but HY_TEST_HOST is not set: run under tests/fixtures/mailstack");
-  g_test_skip ("no mail stack (run under tests/fixtures/mailstack run --)");
-  return TRUE;
 }
 
 static GBytes *
@@ -165,7 +148,7 @@ test_mailboxes_and_messages (gconstpointer data)
   const HyImapFetchSection *s;
   gsize size;
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
 
   client = open_client (mode);
@@ -358,7 +341,7 @@ test_qresync (void)
   guint32 uids[3];
   g_autofree char *folder = g_strdup ("同步");
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
 
   client = open_client (&tls_mode);
@@ -428,7 +411,7 @@ test_idle_sees_smtp (void)
   g_autoptr(GInputStream) stream = NULL;
   gboolean exists = FALSE;
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
 
   client = open_client (&starttls_mode);
@@ -440,7 +423,7 @@ test_idle_sees_smtp (void)
   hy_imap_client_idle_async (client, 30, NULL, store_result, &idle_result);
 
   /* Bob sends Alice a message over submission */
-  smtp_conn = hy_connection_new (g_getenv ("HY_TEST_HOST"), env_port ("HY_TEST_SUBMISSIONS_PORT"),
+  smtp_conn = hy_connection_new (g_getenv ("HY_TEST_HOST"), hy_test_env_port ("HY_TEST_SUBMISSIONS_PORT"),
                                  HY_NET_SECURITY_TLS);
   hy_connection_set_ca_file (smtp_conn, g_getenv ("HY_TEST_CA_FILE"));
   smtp = hy_smtp_client_new (smtp_conn);
@@ -495,7 +478,7 @@ test_session_extensions (void)
   g_auto(GStrv) server_id = NULL;
   static const char * const client_id[] = { "name", "Hongyan", "version", PACKAGE_VERSION, NULL };
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
 
   client = open_client (&starttls_mode);
@@ -543,10 +526,10 @@ test_wrong_password (void)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
 
-  conn = hy_connection_new (g_getenv ("HY_TEST_HOST"), env_port ("HY_TEST_IMAPS_PORT"), HY_NET_SECURITY_TLS);
+  conn = hy_connection_new (g_getenv ("HY_TEST_HOST"), hy_test_env_port ("HY_TEST_IMAPS_PORT"), HY_NET_SECURITY_TLS);
   hy_connection_set_ca_file (conn, g_getenv ("HY_TEST_CA_FILE"));
   client = hy_imap_client_new (conn);
   CALL (hy_imap_client_connect_async (client, NULL, store_result, &result), result);

@@ -15,7 +15,6 @@
 
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "account/hy-account-manager.h"
@@ -25,54 +24,13 @@
 #include "net/hy-net-error.h"
 #include "pop3/hy-pop3-client.h"
 #include "smtp/hy-smtp-client.h"
+#include "hy-test-util.h"
 
 typedef enum {
   PROTO_IMAP,
   PROTO_POP3,
   PROTO_SMTP,
 } Proto;
-
-static gboolean
-skip_without_mailstack (void)
-{
-  if (g_getenv ("HY_TEST_HOST") != NULL)
-    return FALSE;
-  if (g_strcmp0 (g_getenv ("HY_REQUIRE_MAILSTACK"), "1") == 0)
-    g_error ("HY_REQUIRE_MAILSTACK=1 but HY_TEST_HOST is not set: run under tests/fixtures/mailstack");
-  g_test_skip ("no mail stack (run under tests/fixtures/mailstack run --)");
-  return TRUE;
-}
-
-static guint16
-env_port (const char *name)
-{
-  return (guint16) atoi (g_getenv (name));
-}
-
-static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_clear_object (out);
-  *out = g_object_ref (result);
-}
-
-static void
-wait_for (GAsyncResult **result)
-{
-  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-
-  while (*result == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
-#define CALL(call, result) G_STMT_START { g_clear_object (&(result)); call; wait_for (&(result)); } G_STMT_END
 
 static void
 on_trace (HyConnection *connection,
@@ -99,7 +57,7 @@ log_in (Proto        proto,
   const char *port_name = proto == PROTO_IMAP ? "HY_TEST_IMAPS_PORT"
                           : proto == PROTO_POP3 ? "HY_TEST_POP3S_PORT" : "HY_TEST_SUBMISSIONS_PORT";
 
-  conn = hy_connection_new (g_getenv ("HY_TEST_HOST"), env_port (port_name), HY_NET_SECURITY_TLS);
+  conn = hy_connection_new (g_getenv ("HY_TEST_HOST"), hy_test_env_port (port_name), HY_NET_SECURITY_TLS);
   hy_connection_set_ca_file (conn, g_getenv ("HY_TEST_CA_FILE"));
   hy_connection_set_timeout (conn, 30);
   hy_connection_set_auth_mechanism (conn, required);
@@ -112,9 +70,9 @@ log_in (Proto        proto,
       {
         g_autoptr(HyImapClient) client = hy_imap_client_new (conn);
 
-        CALL (hy_imap_client_connect_async (client, NULL, store_result, &result), result);
+        HY_TEST_CALL (hy_imap_client_connect_async (client, NULL, hy_test_store_result, &result), result);
         g_assert_true (hy_imap_client_connect_finish (client, result, NULL));
-        CALL (hy_imap_client_login_async (client, user, password, FALSE, NULL, store_result, &result), result);
+        HY_TEST_CALL (hy_imap_client_login_async (client, user, password, FALSE, NULL, hy_test_store_result, &result), result);
         hy_imap_client_login_finish (client, result, error);
       }
       break;
@@ -122,9 +80,9 @@ log_in (Proto        proto,
       {
         g_autoptr(HyPop3Client) client = hy_pop3_client_new (conn);
 
-        CALL (hy_pop3_client_connect_async (client, NULL, store_result, &result), result);
+        HY_TEST_CALL (hy_pop3_client_connect_async (client, NULL, hy_test_store_result, &result), result);
         g_assert_true (hy_pop3_client_connect_finish (client, result, NULL));
-        CALL (hy_pop3_client_authenticate_async (client, user, password, FALSE, NULL, store_result, &result), result);
+        HY_TEST_CALL (hy_pop3_client_authenticate_async (client, user, password, FALSE, NULL, hy_test_store_result, &result), result);
         hy_pop3_client_authenticate_finish (client, result, error);
       }
       break;
@@ -133,15 +91,15 @@ log_in (Proto        proto,
       {
         g_autoptr(HySmtpClient) client = hy_smtp_client_new (conn);
 
-        CALL (hy_smtp_client_connect_async (client, NULL, store_result, &result), result);
+        HY_TEST_CALL (hy_smtp_client_connect_async (client, NULL, hy_test_store_result, &result), result);
         g_assert_true (hy_smtp_client_connect_finish (client, result, NULL));
-        CALL (hy_smtp_client_authenticate_async (client, user, password, FALSE, NULL, store_result, &result), result);
+        HY_TEST_CALL (hy_smtp_client_authenticate_async (client, user, password, FALSE, NULL, hy_test_store_result, &result), result);
         hy_smtp_client_authenticate_finish (client, result, error);
       }
       break;
     }
   g_signal_handlers_disconnect_by_data (conn, sent);
-  CALL (hy_connection_close_async (conn, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_connection_close_async (conn, NULL, hy_test_store_result, &result), result);
   hy_connection_close_finish (conn, result, NULL);
   return g_string_free (sent, FALSE);
 }
@@ -160,7 +118,7 @@ test_required (gconstpointer data)
   Proto proto = GPOINTER_TO_INT (data);
   const char *mechanisms[] = { "PLAIN", "LOGIN", "SCRAM-SHA-1", "scram-sha-256" };
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
   for (guint i = 0; i < G_N_ELEMENTS (mechanisms); i++)
     {
@@ -183,7 +141,7 @@ test_not_offered (gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree char *sent = NULL;
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
   /* Supported by Hongyan, not offered by the fixture: no fallback. */
   sent = log_in (proto, "CRAM-MD5", &error);
@@ -203,7 +161,7 @@ test_automatic (gconstpointer data)
   g_autofree char *sent = NULL;
   g_autofree char *expected = auth_command (proto, "SCRAM-SHA-256");
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
   sent = log_in (proto, NULL, &error);
   g_assert_no_error (error);
@@ -230,7 +188,7 @@ test_account_sync (void)
   const char *user = g_getenv ("HY_TEST_ALICE_USER");
   const GError *sync_error;
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
   dir = g_dir_make_tmp ("hy-auth-XXXXXX", &error);
   g_assert_no_error (error);
@@ -242,24 +200,24 @@ test_account_sync (void)
   identity = hy_identity_new ("Alice", g_getenv ("HY_TEST_ALICE_ADDRESS"), NULL);
   hy_account_add_identity (account, identity);
   in = hy_server_config_new (HY_SERVER_PROTOCOL_IMAP, g_getenv ("HY_TEST_HOST"),
-                             env_port ("HY_TEST_IMAPS_PORT"), HY_SERVER_SECURITY_TLS, user);
+                             hy_test_env_port ("HY_TEST_IMAPS_PORT"), HY_SERVER_SECURITY_TLS, user);
   in->auth_mechanism = g_strdup ("CRAM-MD5");
   out = hy_server_config_new (HY_SERVER_PROTOCOL_SMTP, g_getenv ("HY_TEST_HOST"),
-                              env_port ("HY_TEST_SUBMISSIONS_PORT"), HY_SERVER_SECURITY_TLS, user);
+                              hy_test_env_port ("HY_TEST_SUBMISSIONS_PORT"), HY_SERVER_SECURITY_TLS, user);
   hy_account_set_incoming (account, in);
   hy_account_set_outgoing (account, out);
-  CALL (hy_account_manager_add_async (manager, account, g_getenv ("HY_TEST_ALICE_PASSWORD"), NULL,
-                                      store_result, &result), result);
+  HY_TEST_CALL (hy_account_manager_add_async (manager, account, g_getenv ("HY_TEST_ALICE_PASSWORD"), NULL,
+                                              hy_test_store_result, &result), result);
   g_assert_true (hy_account_manager_add_finish (manager, result, &error));
   g_assert_no_error (error);
 
   engine = hy_engine_new (manager);
   hy_engine_set_ca_file (engine, g_getenv ("HY_TEST_CA_FILE"));
-  CALL (hy_engine_load_async (engine, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_load_async (engine, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_load_finish (engine, result, &error));
   g_assert_no_error (error);
 
-  CALL (hy_engine_sync_async (engine, account, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_sync_async (engine, account, NULL, hy_test_store_result, &result), result);
   g_assert_false (hy_engine_sync_finish (engine, result, &error));
   g_assert_error (error, HY_NET_ERROR, HY_NET_ERROR_AUTH_MECHANISM);
   g_assert_cmpint (hy_engine_get_sync_status (engine, account), ==, HY_SYNC_STATUS_ERROR);
@@ -272,7 +230,7 @@ test_account_sync (void)
   g_clear_pointer (&in->auth_mechanism, g_free);
   in->auth_mechanism = g_strdup ("SCRAM-SHA-1");
   hy_account_set_incoming (account, in);
-  CALL (hy_engine_sync_async (engine, account, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_sync_async (engine, account, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_sync_finish (engine, result, &error));
   g_assert_no_error (error);
   g_assert_cmpint (hy_engine_get_sync_status (engine, account), ==, HY_SYNC_STATUS_IDLE);

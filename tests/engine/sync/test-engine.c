@@ -15,6 +15,7 @@
 #include "api/hy-engine.h"
 #include "store/hy-store-op.h"
 #include "store/hy-store-transaction.h"
+#include "hy-test-util.h"
 
 typedef struct {
   char             *dir;
@@ -30,30 +31,10 @@ typedef struct {
 } Fixture;
 
 static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_clear_object (out);
-  *out = g_object_ref (result);
-}
-
-static void
 wait_for (GAsyncResult **result)
 {
   while (*result == NULL)
     g_main_context_iteration (NULL, TRUE);
-}
-
-/* Runs what is due on the main context without blocking on it, so that
- * waits with a deadline end even when nothing happens. */
-static void
-spin (void)
-{
-  if (!g_main_context_iteration (NULL, FALSE))
-    g_usleep (2000);
 }
 
 #define CALL(call, result) G_STMT_START { g_clear_object (&(result)); call; wait_for (&(result)); } G_STMT_END
@@ -111,12 +92,12 @@ fixture_set_up (Fixture       *f,
   hy_account_add_identity (f->account, identity);
   hy_account_set_incoming (f->account, in);
   hy_account_set_outgoing (f->account, out);
-  CALL (hy_account_manager_add_async (f->manager, f->account, "secret", NULL, store_result, &result), result);
+  CALL (hy_account_manager_add_async (f->manager, f->account, "secret", NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_account_manager_add_finish (f->manager, result, &error));
   g_assert_no_error (error);
 
   f->engine = hy_engine_new (f->manager);
-  CALL (hy_engine_load_async (f->engine, NULL, store_result, &result), result);
+  CALL (hy_engine_load_async (f->engine, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_load_finish (f->engine, result, &error));
   g_assert_no_error (error);
   f->store = g_object_ref (hy_engine_get_store (f->engine, f->account));
@@ -171,7 +152,7 @@ wait_folder (Fixture    *f,
           if (g_strcmp0 (hy_folder_get_name (folder), name) == 0 && hy_folder_get_total (folder) == total)
             return folder;
         }
-      spin ();
+      hy_test_spin ();
     }
   g_assert_not_reached ();
   return NULL;
@@ -220,13 +201,13 @@ test_message_from_store (Fixture       *f,
   g_autoptr(HyMessageList) list = NULL;
   HyFolder *inbox = wait_folder (f, "INBOX", 4);
 
-  CALL (hy_engine_get_message_async (f->engine, f->account, f->ids[1], NULL, store_result, &result), result);
+  CALL (hy_engine_get_message_async (f->engine, f->account, f->ids[1], NULL, hy_test_store_result, &result), result);
   message = hy_engine_get_message_finish (f->engine, result, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (hy_message_get_subject (message), ==, "Two");
 
   /* A message that is not there. */
-  CALL (hy_engine_get_message_async (f->engine, f->account, 9999, NULL, store_result, &result), result);
+  CALL (hy_engine_get_message_async (f->engine, f->account, 9999, NULL, hy_test_store_result, &result), result);
   g_assert_null (hy_engine_get_message_finish (f->engine, result, &error));
   g_assert_error (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND);
 
@@ -249,7 +230,7 @@ test_flags_queued (Fixture       *f,
 
   /* One is unread and Two read already: only One changes. */
   CALL (hy_engine_set_flags_async (f->engine, f->account, both, 2, HY_STORE_FLAG_SEEN, 0, NULL,
-                                   store_result, &result), result);
+                                   hy_test_store_result, &result), result);
   g_assert_true (hy_engine_operation_finish (f->engine, result, &error));
   g_assert_no_error (error);
 
@@ -262,7 +243,7 @@ test_flags_queued (Fixture       *f,
 
     /* The count follows once the model read the store again. */
     while (hy_folder_get_unread (inbox) != 2 && g_get_monotonic_time () < end)
-      spin ();
+      hy_test_spin ();
     g_assert_cmpuint (hy_folder_get_unread (inbox), ==, 2);
   }
 
@@ -290,7 +271,7 @@ test_move_delete_archive (Fixture       *f,
   HyFolder *trash;
   HyFolder *archive;
 
-  CALL (hy_engine_move_async (f->engine, f->account, &f->ids[0], 1, work, NULL, store_result, &result), result);
+  CALL (hy_engine_move_async (f->engine, f->account, &f->ids[0], 1, work, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_operation_finish (f->engine, result, &error));
   g_assert_no_error (error);
   wait_folder (f, "Projects/工作", 1);
@@ -304,17 +285,17 @@ test_move_delete_archive (Fixture       *f,
   g_assert_cmpuint (uids->len, ==, 0);
 
   /* Deleting moves to Trash, and from Trash deletes for good. */
-  CALL (hy_engine_delete_async (f->engine, f->account, &f->ids[1], 1, NULL, store_result, &result), result);
+  CALL (hy_engine_delete_async (f->engine, f->account, &f->ids[1], 1, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_operation_finish (f->engine, result, &error));
   g_assert_no_error (error);
   trash = wait_folder (f, "已删除", 1);
-  CALL (hy_engine_empty_folder_async (f->engine, trash, NULL, store_result, &result), result);
+  CALL (hy_engine_empty_folder_async (f->engine, trash, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_operation_finish (f->engine, result, &error));
   g_assert_no_error (error);
   wait_folder (f, "已删除", 0);
 
   /* Archiving makes the Archive folder when there is none. */
-  CALL (hy_engine_archive_async (f->engine, f->account, &f->ids[2], 1, NULL, store_result, &result), result);
+  CALL (hy_engine_archive_async (f->engine, f->account, &f->ids[2], 1, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_operation_finish (f->engine, result, &error));
   g_assert_no_error (error);
   archive = wait_folder (f, "Archive", 1);
@@ -346,9 +327,9 @@ test_offline_sync_fails (Fixture       *f,
   /* Nothing listens on the discard port: the account is offline, and
    * the queue stays for later. */
   CALL (hy_engine_set_flags_async (f->engine, f->account, &f->ids[3], 1, 0, HY_STORE_FLAG_FLAGGED, NULL,
-                                   store_result, &result), result);
+                                   hy_test_store_result, &result), result);
   g_assert_true (hy_engine_operation_finish (f->engine, result, &error));
-  CALL (hy_engine_sync_async (f->engine, f->account, NULL, store_result, &result), result);
+  CALL (hy_engine_sync_async (f->engine, f->account, NULL, hy_test_store_result, &result), result);
   g_assert_false (hy_engine_sync_finish (f->engine, result, &error));
   g_assert_nonnull (error);
   g_assert_cmpint (hy_engine_get_sync_status (f->engine, f->account), ==, HY_SYNC_STATUS_OFFLINE);

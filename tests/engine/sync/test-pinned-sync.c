@@ -16,7 +16,6 @@
 
 #include "config.h"
 
-#include <stdlib.h>
 #include <gmime/gmime.h>
 
 #include "account/hy-account-manager.h"
@@ -25,44 +24,9 @@
 #include "api/hy-engine.h"
 #include "net/hy-connection.h"
 #include "net/hy-net-error.h"
+#include "hy-test-util.h"
 
 static char *config_home;
-
-static gboolean
-skip_without_mailstack (void)
-{
-  if (g_getenv ("HY_TEST_HOST") != NULL)
-    return FALSE;
-  if (g_strcmp0 (g_getenv ("HY_REQUIRE_MAILSTACK"), "1") == 0)
-    g_error ("HY_REQUIRE_MAILSTACK=1 but HY_TEST_HOST is not set: run under tests/fixtures/mailstack");
-  g_test_skip ("no mail stack (run under tests/fixtures/mailstack run --)");
-  return TRUE;
-}
-
-static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_clear_object (out);
-  *out = g_object_ref (result);
-}
-
-static void
-wait_for (GAsyncResult **result)
-{
-  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-
-  while (*result == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
-#define CALL(call, result) G_STMT_START { g_clear_object (&(result)); call; wait_for (&(result)); } G_STMT_END
 
 static gboolean
 sync_account (HyEngine   *engine,
@@ -71,7 +35,7 @@ sync_account (HyEngine   *engine,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  CALL (hy_engine_sync_async (engine, account, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_sync_async (engine, account, NULL, hy_test_store_result, &result), result);
   return hy_engine_sync_finish (engine, result, error);
 }
 
@@ -98,7 +62,7 @@ test_pinned_certificate (void)
   GTlsCertificate *certificate;
   const char *user;
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
 
   user = g_getenv ("HY_TEST_ALICE_USER");
@@ -112,22 +76,22 @@ test_pinned_certificate (void)
   identity = hy_identity_new ("Alice", g_getenv ("HY_TEST_ALICE_ADDRESS"), NULL);
   hy_account_add_identity (account, identity);
   in = hy_server_config_new (HY_SERVER_PROTOCOL_IMAP, g_getenv ("HY_TEST_HOST"),
-                             (guint16) atoi (g_getenv ("HY_TEST_IMAP_PORT")),
+                             hy_test_env_port ("HY_TEST_IMAP_PORT"),
                              HY_SERVER_SECURITY_STARTTLS, user);
   hy_account_set_incoming (account, in);
   out = hy_server_config_new (HY_SERVER_PROTOCOL_SMTP, g_getenv ("HY_TEST_HOST"),
-                              (guint16) atoi (g_getenv ("HY_TEST_SUBMISSION_PORT")),
+                              hy_test_env_port ("HY_TEST_SUBMISSION_PORT"),
                               HY_SERVER_SECURITY_STARTTLS, user);
   hy_account_set_outgoing (account, out);
   hy_account_set_sync_window_days (account, 1);
-  CALL (hy_account_manager_add_async (manager, account, g_getenv ("HY_TEST_ALICE_PASSWORD"),
-                                      NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_account_manager_add_async (manager, account, g_getenv ("HY_TEST_ALICE_PASSWORD"),
+                                              NULL, hy_test_store_result, &result), result);
   hy_account_manager_add_finish (manager, result, &error);
   g_assert_no_error (error);
 
   /* No CA file: the system does not trust the test server. */
   engine = hy_engine_new (manager);
-  CALL (hy_engine_load_async (engine, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_load_async (engine, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_load_finish (engine, result, &error));
   g_assert_no_error (error);
 
@@ -147,7 +111,7 @@ test_pinned_certificate (void)
   g_assert_true (hy_certificate_pins_load (pins, &error));
   g_assert_no_error (error);
   other_port = hy_server_config_new (HY_SERVER_PROTOCOL_IMAP, g_getenv ("HY_TEST_HOST"),
-                                     (guint16) atoi (g_getenv ("HY_TEST_IMAPS_PORT")),
+                                     hy_test_env_port ("HY_TEST_IMAPS_PORT"),
                                      HY_SERVER_SECURITY_TLS, user);
   g_assert_true (hy_certificate_pins_set (pins, "pinned", other_port, sha256, &error));
   g_assert_no_error (error);
@@ -196,20 +160,20 @@ test_added_after_trust (void)
   const char *user;
   gint64 end;
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
 
   user = g_getenv ("HY_TEST_ALICE_USER");
   in = hy_server_config_new (HY_SERVER_PROTOCOL_IMAP, g_getenv ("HY_TEST_HOST"),
-                             (guint16) atoi (g_getenv ("HY_TEST_IMAPS_PORT")),
+                             hy_test_env_port ("HY_TEST_IMAPS_PORT"),
                              HY_SERVER_SECURITY_TLS, user);
   out = hy_server_config_new (HY_SERVER_PROTOCOL_SMTP, g_getenv ("HY_TEST_HOST"),
-                              (guint16) atoi (g_getenv ("HY_TEST_SUBMISSION_PORT")),
+                              hy_test_env_port ("HY_TEST_SUBMISSION_PORT"),
                               HY_SERVER_SECURITY_STARTTLS, user);
 
   /* The certificate the assistant showed: the one the server presents. */
   probe = hy_connection_new (in->host, in->port, HY_NET_SECURITY_TLS);
-  CALL (hy_connection_connect_async (probe, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_connection_connect_async (probe, NULL, hy_test_store_result, &result), result);
   g_assert_false (hy_connection_connect_finish (probe, result, &error));
   g_assert_error (error, HY_NET_ERROR, HY_NET_ERROR_CERTIFICATE);
   certificate = hy_net_error_get_certificate (error, NULL);
@@ -224,7 +188,7 @@ test_added_after_trust (void)
   credentials = hy_memory_credentials_new ();
   manager = hy_account_manager_new_for_dirs (credentials, config_dir, data_dir);
   engine = hy_engine_new (manager);
-  CALL (hy_engine_load_async (engine, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_load_async (engine, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_load_finish (engine, result, &error));
   g_assert_no_error (error);
   hy_engine_start (engine);
@@ -241,8 +205,8 @@ test_added_after_trust (void)
   hy_account_set_incoming (account, in);
   hy_account_set_outgoing (account, out);
   hy_account_set_sync_window_days (account, 1);
-  CALL (hy_account_manager_add_async (manager, account, g_getenv ("HY_TEST_ALICE_PASSWORD"),
-                                      NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_account_manager_add_async (manager, account, g_getenv ("HY_TEST_ALICE_PASSWORD"),
+                                              NULL, hy_test_store_result, &result), result);
   hy_account_manager_add_finish (manager, result, &error);
   g_assert_no_error (error);
 

@@ -14,7 +14,6 @@
 
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
 #include <gmime/gmime.h>
 #include <glib/gstdio.h>
@@ -25,6 +24,7 @@
 #include "imap/hy-imap-client.h"
 #include "smtp/hy-smtp-client.h"
 #include "store/hy-store-op.h"
+#include "hy-test-util.h"
 
 typedef struct {
   char             *dir;
@@ -35,58 +35,6 @@ typedef struct {
   guint             new_mail;
   gint64            new_mail_folder;
 } Fixture;
-
-static gboolean
-skip_without_mailstack (void)
-{
-  if (g_getenv ("HY_TEST_HOST") != NULL)
-    return FALSE;
-  if (g_strcmp0 (g_getenv ("HY_REQUIRE_MAILSTACK"), "1") == 0)
-    g_error ("HY_REQUIRE_MAILSTACK=1 but HY_TEST_HOST is not set: run under tests/fixtures/mailstack");
-  g_test_skip ("no mail stack (run under tests/fixtures/mailstack run --)");
-  return TRUE;
-}
-
-static guint16
-env_port (const char *name)
-{
-  return (guint16) atoi (g_getenv (name));
-}
-
-static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  g_clear_object (out);
-  *out = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **result)
-{
-  gint64 end = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-
-  while (*result == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  return *result;
-}
-
-/* Runs what is due on the main context without blocking on it, so that
- * waits with a deadline end even when nothing happens. */
-static void
-spin (void)
-{
-  if (!g_main_context_iteration (NULL, FALSE))
-    g_usleep (2000);
-}
-
-#define CALL(call, result) G_STMT_START { g_clear_object (&(result)); call; wait_for (&(result)); } G_STMT_END
 
 static void
 on_new_mail (HyEngine  *engine,
@@ -127,12 +75,12 @@ fixture_set_up (Fixture    *f,
   hy_account_add_identity (f->account, identity);
   if (pop3)
     in = hy_server_config_new (HY_SERVER_PROTOCOL_POP3, g_getenv ("HY_TEST_HOST"),
-                               env_port ("HY_TEST_POP3S_PORT"), HY_SERVER_SECURITY_TLS, user);
+                               hy_test_env_port ("HY_TEST_POP3S_PORT"), HY_SERVER_SECURITY_TLS, user);
   else
     in = hy_server_config_new (HY_SERVER_PROTOCOL_IMAP, g_getenv ("HY_TEST_HOST"),
-                               env_port ("HY_TEST_IMAP_PORT"), HY_SERVER_SECURITY_STARTTLS, user);
+                               hy_test_env_port ("HY_TEST_IMAP_PORT"), HY_SERVER_SECURITY_STARTTLS, user);
   out = hy_server_config_new (HY_SERVER_PROTOCOL_SMTP, g_getenv ("HY_TEST_HOST"),
-                              env_port ("HY_TEST_SUBMISSION_PORT"), HY_SERVER_SECURITY_STARTTLS, user);
+                              hy_test_env_port ("HY_TEST_SUBMISSION_PORT"), HY_SERVER_SECURITY_STARTTLS, user);
   hy_account_set_incoming (f->account, in);
   hy_account_set_outgoing (f->account, out);
   /* Bodies of the last week are downloaded for offline reading. */
@@ -143,14 +91,14 @@ fixture_set_up (Fixture    *f,
       hy_account_set_pop3_leave_on_server (f->account, TRUE);
       hy_account_set_pop3_delete_after_days (f->account, 0);
     }
-  CALL (hy_account_manager_add_async (f->manager, f->account, password, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_account_manager_add_async (f->manager, f->account, password, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_account_manager_add_finish (f->manager, result, &error));
   g_assert_no_error (error);
 
   f->engine = hy_engine_new (f->manager);
   hy_engine_set_ca_file (f->engine, g_getenv ("HY_TEST_CA_FILE"));
   g_signal_connect (f->engine, "new-mail", G_CALLBACK (on_new_mail), f);
-  CALL (hy_engine_load_async (f->engine, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_load_async (f->engine, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_load_finish (f->engine, result, &error));
   g_assert_no_error (error);
   g_assert_nonnull (hy_engine_get_store (f->engine, f->account));
@@ -180,7 +128,7 @@ sync_once (Fixture *f)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  CALL (hy_engine_sync_async (f->engine, f->account, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_sync_async (f->engine, f->account, NULL, hy_test_store_result, &result), result);
   hy_engine_sync_finish (f->engine, result, &error);
   g_assert_no_error (error);
   g_assert_cmpint (hy_engine_get_sync_status (f->engine, f->account), ==, HY_SYNC_STATUS_IDLE);
@@ -195,15 +143,15 @@ open_other_client (void)
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  conn = hy_connection_new (g_getenv ("HY_TEST_HOST"), env_port ("HY_TEST_IMAPS_PORT"), HY_NET_SECURITY_TLS);
+  conn = hy_connection_new (g_getenv ("HY_TEST_HOST"), hy_test_env_port ("HY_TEST_IMAPS_PORT"), HY_NET_SECURITY_TLS);
   hy_connection_set_ca_file (conn, g_getenv ("HY_TEST_CA_FILE"));
   hy_connection_set_timeout (conn, 30);
   client = hy_imap_client_new (conn);
-  CALL (hy_imap_client_connect_async (client, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_imap_client_connect_async (client, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_imap_client_connect_finish (client, result, &error));
   g_assert_no_error (error);
-  CALL (hy_imap_client_login_async (client, g_getenv ("HY_TEST_ALICE_USER"), g_getenv ("HY_TEST_ALICE_PASSWORD"),
-                                    FALSE, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_imap_client_login_async (client, g_getenv ("HY_TEST_ALICE_USER"), g_getenv ("HY_TEST_ALICE_PASSWORD"),
+                                            FALSE, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_imap_client_login_finish (client, result, &error));
   g_assert_no_error (error);
   return g_steal_pointer (&client);
@@ -241,7 +189,7 @@ create_and_fill_dated (HyImapClient *client,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  CALL (hy_imap_client_create_async (client, mailbox, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_imap_client_create_async (client, mailbox, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_imap_client_mailbox_op_finish (client, result, &error));
   g_assert_no_error (error);
   for (guint i = 0; i < count; i++)
@@ -249,8 +197,8 @@ create_and_fill_dated (HyImapClient *client,
       g_autofree char *subject = g_strdup_printf ("%s %u", subject_prefix, i + 1);
       g_autoptr(GBytes) message = make_message (subject, "会议纪要在附件里。The minutes are attached.");
 
-      CALL (hy_imap_client_append_async (client, mailbox, message, NULL, internal_date, NULL, store_result, &result),
-            result);
+      HY_TEST_CALL (hy_imap_client_append_async (client, mailbox, message, NULL, internal_date, NULL, hy_test_store_result, &result),
+                    result);
       g_assert_true (hy_imap_client_append_finish (client, result, NULL, NULL, &error));
       g_assert_no_error (error);
     }
@@ -272,7 +220,7 @@ delete_mailbox (HyImapClient *client,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  CALL (hy_imap_client_delete_async (client, mailbox, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_imap_client_delete_async (client, mailbox, NULL, hy_test_store_result, &result), result);
   hy_imap_client_mailbox_op_finish (client, result, NULL);
 }
 
@@ -293,7 +241,7 @@ find_folder (Fixture    *f,
           if (g_strcmp0 (hy_folder_get_name (folder), name) == 0)
             return folder;
         }
-      spin ();
+      hy_test_spin ();
     }
   return NULL;
 }
@@ -306,7 +254,7 @@ wait_total (HyFolder *folder,
   gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
   while (hy_folder_get_total (folder) != total && g_get_monotonic_time () < end)
-    spin ();
+    hy_test_spin ();
   return hy_folder_get_total (folder);
 }
 
@@ -336,17 +284,17 @@ server_flags (HyImapClient *client,
   g_autofree char *criteria = g_strdup_printf ("SUBJECT \"%s\"", subject);
   g_autofree char *set = NULL;
 
-  CALL (hy_imap_client_select_async (client, mailbox, TRUE, 0, 0, NULL, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_imap_client_select_async (client, mailbox, TRUE, 0, 0, NULL, NULL, hy_test_store_result, &result), result);
   selected = hy_imap_client_select_finish (client, result, &error);
   g_assert_no_error (error);
-  CALL (hy_imap_client_search_async (client, criteria, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_imap_client_search_async (client, criteria, NULL, hy_test_store_result, &result), result);
   search = hy_imap_client_search_finish (client, result, &error);
   g_assert_no_error (error);
   if (search->numbers->len != 1)
     return NULL;
   set = g_strdup_printf ("%u", g_array_index (search->numbers, guint32, 0));
-  CALL (hy_imap_client_fetch_async (client, set, HY_IMAP_FETCH_FLAGS, NULL, 0, NULL, NULL, NULL,
-                                    store_result, &result), result);
+  HY_TEST_CALL (hy_imap_client_fetch_async (client, set, HY_IMAP_FETCH_FLAGS, NULL, 0, NULL, NULL, NULL,
+                                            hy_test_store_result, &result), result);
   fetches = hy_imap_client_fetch_finish (client, result, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (fetches->len, ==, 1);
@@ -361,7 +309,7 @@ count_in (HyImapClient *client,
   g_autoptr(GError) error = NULL;
   g_autoptr(HyImapSelectResult) selected = NULL;
 
-  CALL (hy_imap_client_select_async (client, mailbox, TRUE, 0, 0, NULL, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_imap_client_select_async (client, mailbox, TRUE, 0, 0, NULL, NULL, hy_test_store_result, &result), result);
   selected = hy_imap_client_select_finish (client, result, &error);
   g_assert_no_error (error);
   return selected->exists;
@@ -404,7 +352,7 @@ got_message (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  store_result (source, result, user_data);
+  hy_test_store_result (source, result, user_data);
 }
 
 /* ---- tests ------------------------------------------------------------------ */
@@ -425,7 +373,7 @@ test_sync_folders_and_messages (void)
   HyFolder *folder;
   HyFolder *inbox;
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
 
   other = open_other_client ();
@@ -469,8 +417,8 @@ test_sync_folders_and_messages (void)
   }
 
   /* The whole message, parsed. */
-  CALL (hy_engine_get_message_async (f.engine, f.account, g_array_index (ids, gint64, 1), NULL, got_message, &result),
-        result);
+  HY_TEST_CALL (hy_engine_get_message_async (f.engine, f.account, g_array_index (ids, gint64, 1), NULL, got_message, &result),
+                result);
   message = hy_engine_get_message_finish (f.engine, result, &error);
   g_assert_no_error (error);
   g_assert_true (g_str_has_prefix (hy_message_get_subject (message), "季度报告 "));
@@ -511,7 +459,7 @@ test_body_on_demand (void)
   g_autoptr(GBytes) kept = NULL;
   HyFolder *folder;
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
 
   other = open_other_client ();
@@ -535,8 +483,8 @@ test_body_on_demand (void)
   g_clear_error (&error);
 
   /* Opening it fetches the bytes from the server and keeps them. */
-  CALL (hy_engine_get_raw_async (f.engine, f.account, g_array_index (ids, gint64, 0), NULL, got_message, &result),
-        result);
+  HY_TEST_CALL (hy_engine_get_raw_async (f.engine, f.account, g_array_index (ids, gint64, 0), NULL, got_message, &result),
+                result);
   raw = hy_engine_get_raw_finish (f.engine, result, &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (g_bytes_get_data (raw, NULL), "Subject: =?UTF-8?B?"));
@@ -565,7 +513,7 @@ test_flags_from_other_client (void)
   gint64 id1, id2;
   HyFolder *folder;
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
 
   other = open_other_client ();
@@ -578,19 +526,19 @@ test_flags_from_other_client (void)
   g_assert_cmpint (id2, !=, 0);
 
   /* Another client reads and flags message 1 and deletes message 3. */
-  CALL (hy_imap_client_select_async (other, name, FALSE, 0, 0, NULL, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_imap_client_select_async (other, name, FALSE, 0, 0, NULL, NULL, hy_test_store_result, &result), result);
   selected = hy_imap_client_select_finish (other, result, &error);
   g_assert_no_error (error);
-  CALL (hy_imap_client_store_async (other, "1", HY_IMAP_STORE_ADD, seen_flagged, 0, NULL, store_result, &result),
-        result);
+  HY_TEST_CALL (hy_imap_client_store_async (other, "1", HY_IMAP_STORE_ADD, seen_flagged, 0, NULL, hy_test_store_result, &result),
+                result);
   g_clear_pointer (&stored_flags, hy_imap_store_result_free);
   stored_flags = hy_imap_client_store_finish (other, result, &error);
   g_assert_no_error (error);
   g_clear_pointer (&stored_flags, hy_imap_store_result_free);
-  CALL (hy_imap_client_store_async (other, "3", HY_IMAP_STORE_ADD, deleted, 0, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_imap_client_store_async (other, "3", HY_IMAP_STORE_ADD, deleted, 0, NULL, hy_test_store_result, &result), result);
   stored_flags = hy_imap_client_store_finish (other, result, &error);
   g_assert_no_error (error);
-  CALL (hy_imap_client_expunge_async (other, NULL, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_imap_client_expunge_async (other, NULL, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_imap_client_expunge_finish (other, result, &error));
   g_assert_no_error (error);
 
@@ -630,7 +578,7 @@ test_offline_changes_replayed (void)
   HyFolder *destination;
   HyFolder *trash;
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
 
   other = open_other_client ();
@@ -661,22 +609,22 @@ test_offline_changes_replayed (void)
     unreachable->port = port;
   }
   hy_account_set_incoming (f.account, unreachable);
-  CALL (hy_engine_sync_async (f.engine, f.account, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_sync_async (f.engine, f.account, NULL, hy_test_store_result, &result), result);
   g_assert_false (hy_engine_sync_finish (f.engine, result, &error));
   g_assert_nonnull (error);
   g_clear_error (&error);
   g_assert_cmpint (hy_engine_get_sync_status (f.engine, f.account), ==, HY_SYNC_STATUS_OFFLINE);
 
   /* Changes made offline show at once. */
-  CALL (hy_engine_set_flags_async (f.engine, f.account, &ids[0], 1, HY_STORE_FLAG_SEEN, 0, NULL,
-                                   store_result, &result), result);
+  HY_TEST_CALL (hy_engine_set_flags_async (f.engine, f.account, &ids[0], 1, HY_STORE_FLAG_SEEN, 0, NULL,
+                                           hy_test_store_result, &result), result);
   g_assert_true (hy_engine_operation_finish (f.engine, result, &error));
   g_assert_no_error (error);
-  CALL (hy_engine_move_async (f.engine, f.account, &ids[1], 1, destination, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_move_async (f.engine, f.account, &ids[1], 1, destination, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_operation_finish (f.engine, result, &error));
   g_assert_no_error (error);
   trash = hy_engine_find_folder_by_role (f.engine, f.account, HY_FOLDER_ROLE_TRASH);
-  CALL (hy_engine_delete_async (f.engine, f.account, &ids[2], 1, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_engine_delete_async (f.engine, f.account, &ids[2], 1, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_engine_operation_finish (f.engine, result, &error));
   g_assert_no_error (error);
 
@@ -734,20 +682,20 @@ send_to_alice (const char *subject)
   g_autoptr(GBytes) message = make_message (subject, "New mail arrives within seconds.");
   g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (message);
 
-  conn = hy_connection_new (g_getenv ("HY_TEST_HOST"), env_port ("HY_TEST_SUBMISSION_PORT"),
+  conn = hy_connection_new (g_getenv ("HY_TEST_HOST"), hy_test_env_port ("HY_TEST_SUBMISSION_PORT"),
                             HY_NET_SECURITY_STARTTLS);
   hy_connection_set_ca_file (conn, g_getenv ("HY_TEST_CA_FILE"));
   smtp = hy_smtp_client_new (conn);
-  CALL (hy_smtp_client_connect_async (smtp, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_smtp_client_connect_async (smtp, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_smtp_client_connect_finish (smtp, result, &error));
   g_assert_no_error (error);
-  CALL (hy_smtp_client_authenticate_async (smtp, g_getenv ("HY_TEST_BOB_USER"), g_getenv ("HY_TEST_BOB_PASSWORD"),
-                                           FALSE, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_smtp_client_authenticate_async (smtp, g_getenv ("HY_TEST_BOB_USER"), g_getenv ("HY_TEST_BOB_PASSWORD"),
+                                                   FALSE, NULL, hy_test_store_result, &result), result);
   g_assert_true (hy_smtp_client_authenticate_finish (smtp, result, &error));
   g_assert_no_error (error);
   envelope = hy_smtp_envelope_new (g_getenv ("HY_TEST_BOB_ADDRESS"));
   hy_smtp_envelope_add_recipient (envelope, g_getenv ("HY_TEST_ALICE_ADDRESS"));
-  CALL (hy_smtp_client_send_async (smtp, envelope, stream, NULL, store_result, &result), result);
+  HY_TEST_CALL (hy_smtp_client_send_async (smtp, envelope, stream, NULL, hy_test_store_result, &result), result);
   sent = hy_smtp_client_send_finish (smtp, result, &error);
   g_assert_no_error (error);
   return sent->n_accepted == 1;
@@ -762,7 +710,7 @@ test_idle_new_mail (void)
   gint64 start, end;
   gint64 found = 0;
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
 
   fixture_set_up (&f, "imap", g_getenv ("HY_TEST_ALICE_USER"), g_getenv ("HY_TEST_ALICE_PASSWORD"));
@@ -807,7 +755,7 @@ test_pop3_account (void)
   HyStore *store;
   gint64 id;
 
-  if (skip_without_mailstack ())
+  if (hy_test_skip_without_mailstack ())
     return;
 
   fixture_set_up (&f, "pop3", g_getenv ("HY_TEST_ALICE_USER"), g_getenv ("HY_TEST_ALICE_PASSWORD"));
