@@ -262,8 +262,19 @@ def _hold_clipboard(paths):
     Gtk.init()
     uris = "".join(Gio.File.new_for_path(os.path.abspath(p)).get_uri() + "\r\n" for p in paths)
     provider = Gdk.ContentProvider.new_for_bytes("text/uri-list", GLib.Bytes.new(uris.encode()))
-    Gdk.Display.get_default().get_clipboard().set_content(provider)
-    print("ready", flush=True)
+    display = Gdk.Display.get_default()
+    display.get_clipboard().set_content(provider)
+    display.flush()
+
+    # The X server learns of the new owner once the request is flushed and
+    # the loop runs; say "ready" only then, or a paste may still get the
+    # previous owner's content.
+    def announce():
+        display.sync()
+        print("ready", flush=True)
+        return GLib.SOURCE_REMOVE
+
+    GLib.timeout_add(250, announce)
     GLib.MainLoop().run()
 
 
