@@ -850,6 +850,32 @@ begin_handshake (HyConnection *self,
 
 /* ---- connect --------------------------------------------------------------- */
 
+/* GSocketClient's messages already say "Could not connect to HOST: …";
+ * name the reason in our own words so the user reads it once. */
+static const char *
+describe_connect_error (const GError *error)
+{
+  if (error->domain == G_RESOLVER_ERROR)
+    return _ ("the server name was not found");
+  if (error->domain != G_IO_ERROR)
+    return error->message;
+  switch (error->code)
+    {
+    case G_IO_ERROR_CONNECTION_REFUSED:
+      return _ ("the server refused the connection");
+    case G_IO_ERROR_HOST_NOT_FOUND:
+      return _ ("the server name was not found");
+    case G_IO_ERROR_HOST_UNREACHABLE:
+      return _ ("the server cannot be reached");
+    case G_IO_ERROR_NETWORK_UNREACHABLE:
+      return _ ("the network is unreachable");
+    case G_IO_ERROR_TIMED_OUT:
+      return _ ("the connection timed out");
+    default:
+      return error->message;
+    }
+}
+
 static void
 connect_cb (GObject      *source,
             GAsyncResult *result,
@@ -876,7 +902,7 @@ connect_cb (GObject      *source,
         g_task_return_new_error (task, HY_NET_ERROR, HY_NET_ERROR_CANNOT_CONNECT,
                                  _ ("Could not connect to %s:%u: %s. Check the server name "
                                     "and port, and your network connection."),
-                                 self->host, self->port, error->message);
+                                 self->host, self->port, describe_connect_error (error));
       return;
     }
 
