@@ -2160,12 +2160,65 @@ authenticate_continue (HyImapClient   *self,
   _hy_imap_client_send_raw (self, reply, "***");
 }
 
+/* What one login needs to try a second mechanism. */
+typedef struct {
+  char       *user;
+  char       *secret;
+  gboolean    oauth2;
+  gboolean    automatic;  /* no mechanism required by the account */
+  const char *mechanism;  /* the one tried, NULL for the LOGIN command */
+  gboolean    fell_back;
+} LoginRequest;
+
+static void
+login_request_free (LoginRequest *request)
+{
+  g_free (request->user);
+  if (request->secret != NULL)
+    {
+      memset (request->secret, 0, strlen (request->secret));
+      g_free (request->secret);
+    }
+  g_free (request);
+}
+
+static void login_send (HyImapClient *self,
+                        GTask        *task,
+                        const char   *mechanism);
+
+/* After an automatically chosen challenge-response mechanism was refused:
+ * the mechanism to try once more ("LOGIN-COMMAND" for the LOGIN command),
+ * or NULL. */
+static const char *
+login_fallback (HyImapClient *self,
+                LoginRequest *request)
+{
+  g_autoptr(GPtrArray) offered = g_ptr_array_new ();
+  const char *fallback;
+
+  if (!request->automatic || request->oauth2 || request->fell_back ||
+      !hy_sasl_is_challenge_response (request->mechanism) ||
+      self->state != HY_IMAP_STATE_NOT_AUTHENTICATED)
+    return NULL;
+  for (guint i = 0; self->capabilities != NULL && self->capabilities[i] != NULL; i++)
+    if (g_ascii_strncasecmp (self->capabilities[i], "AUTH=", 5) == 0)
+      g_ptr_array_add (offered, self->capabilities[i] + 5);
+  g_ptr_array_add (offered, NULL);
+  fallback = hy_sasl_choose_fallback_mechanism ((const char * const *) offered->pdata,
+                                                request->mechanism);
+  if (fallback == NULL && !hy_imap_client_has_capability (self, "LOGINDISABLED"))
+    fallback = "LOGIN-COMMAND";
+  return fallback;
+}
+
 static void
 login_cmd_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      data)
 {
   g_autoptr(GTask) task = data;
+  HyImapClient *self = g_task_get_source_object (task);
+  LoginRequest *request = g_task_get_task_data (task);
   GTask *inner = G_TASK (result);
   HyImapCommand *cmd = g_task_get_task_data (inner);
   GError *error = NULL;
@@ -2173,16 +2226,92 @@ login_cmd_cb (GObject      *source,
   if (!g_task_propagate_boolean (inner, &error))
     {
       LoginData *login = cmd != NULL ? cmd->op_data : NULL;
+      const char *fallback = NULL;
 
       if (login != NULL && login->sasl_error != NULL)
         {
           g_clear_error (&error);
           error = g_error_copy (login->sasl_error);
         }
-      g_task_return_error (task, error);
+      else if (g_error_matches (error, HY_IMAP_ERROR, HY_IMAP_ERROR_AUTH_FAILED))
+        fallback = login_fallback (self, request);
+
+      if (fallback != NULL && !g_task_return_error_if_cancelled (task))
+        {
+          g_debug ("%s refused %s; trying %s once", host (self), request->mechanism, fallback);
+          g_clear_error (&error);
+          request->fell_back = TRUE;
+          login_send (self, g_steal_pointer (&task),
+                      strcmp (fallback, "LOGIN-COMMAND") == 0 ? NULL : fallback);
+          return;
+        }
+      if (fallback == NULL)
+        g_task_return_error (task, error);
+      else
+        g_clear_error (&error);
       return;
     }
   g_task_return_boolean (task, TRUE);
+}
+
+/* Sends AUTHENTICATE @mechanism, or LOGIN when @mechanism is %NULL; takes
+ * @task. */
+static void
+login_send (HyImapClient *self,
+            GTask        *task,
+            const char   *mechanism)
+{
+  LoginRequest *request = g_task_get_task_data (task);
+  g_autoptr(GTask) inner = NULL;
+  HyImapCommand *cmd;
+  GError *error = NULL;
+
+  request->mechanism = mechanism;
+  inner = g_task_new (self, g_task_get_cancellable (task), login_cmd_cb, task);
+  g_task_set_source_tag (inner, hy_imap_client_login_async);
+
+  if (mechanism != NULL)
+    {
+      LoginData *data = g_new0 (LoginData, 1);
+
+      data->sasl = hy_sasl_new (mechanism, request->user, request->secret);
+      cmd = _hy_imap_command_new (self, "AUTHENTICATE", inner);
+      g_free (cmd->name);
+      cmd->name = g_strdup_printf ("AUTHENTICATE %s", mechanism);
+      cmd->op_data = data;
+      cmd->op_data_free = (GDestroyNotify) login_data_free;
+      cmd->on_continue = authenticate_continue;
+      _hy_imap_command_add_printf (cmd, " %s", mechanism);
+      if (hy_sasl_has_initial_response (data->sasl) && hy_imap_client_has_capability (self, "SASL-IR"))
+        {
+          g_autofree char *ir = hy_sasl_step_base64 (data->sasl, NULL, &error);
+
+          if (ir == NULL)
+            {
+              _hy_imap_command_unref (cmd);
+              g_task_return_error (inner, error);
+              return;
+            }
+          data->initial_sent = TRUE;
+          _hy_imap_command_add_printf (cmd, " %s", ir[0] != '\0' ? ir : "=");
+          cmd->secret = TRUE;
+        }
+    }
+  else
+    {
+      cmd = _hy_imap_command_new (self, "LOGIN", inner);
+      cmd->secret = TRUE;
+      _hy_imap_command_add (cmd, " ");
+      _hy_imap_command_add_string (self, cmd, request->user, strlen (request->user));
+      _hy_imap_command_add (cmd, " ");
+      _hy_imap_command_add_string (self, cmd, request->secret, strlen (request->secret));
+    }
+
+  g_task_set_task_data (inner, _hy_imap_command_ref (cmd), (GDestroyNotify) _hy_imap_command_unref);
+  cmd->exclusive = TRUE;
+  cmd->no_code = HY_IMAP_ERROR_AUTH_FAILED;
+  cmd->done = login_done;
+  _hy_imap_client_submit (self, cmd);
 }
 
 /**
@@ -2192,9 +2321,11 @@ login_cmd_cb (GObject      *source,
  * @oauth2: whether @secret is a token (XOAUTH2)
  *
  * Authenticates with the best SASL mechanism both sides support (SASL-IR
- * when offered), else with LOGIN.  Refuses to send credentials over an
- * unencrypted connection unless the connection allows it.  On success the
- * capabilities are refreshed.
+ * when offered), else with LOGIN.  When a challenge-response mechanism the
+ * client chose itself is refused, tries a password mechanism (or LOGIN)
+ * once more, as some servers offer mechanisms they cannot complete.
+ * Refuses to send credentials over an unencrypted connection unless the
+ * connection allows it.  On success the capabilities are refreshed.
  */
 void
 hy_imap_client_login_async (HyImapClient        *self,
@@ -2206,11 +2337,10 @@ hy_imap_client_login_async (HyImapClient        *self,
                             gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GTask) inner = NULL;
   g_autoptr(GPtrArray) offered = g_ptr_array_new ();
   const char *required;
   const char *mechanism;
-  HyImapCommand *cmd;
+  LoginRequest *request;
   GError *error = NULL;
 
   g_return_if_fail (HY_IS_IMAP_CLIENT (self));
@@ -2259,51 +2389,13 @@ hy_imap_client_login_async (HyImapClient        *self,
       return;
     }
 
-  inner = g_task_new (self, cancellable, login_cmd_cb, g_object_ref (task));
-  g_task_set_source_tag (inner, hy_imap_client_login_async);
-
-  if (mechanism != NULL)
-    {
-      LoginData *data = g_new0 (LoginData, 1);
-
-      data->sasl = hy_sasl_new (mechanism, user, secret);
-      cmd = _hy_imap_command_new (self, "AUTHENTICATE", inner);
-      g_free (cmd->name);
-      cmd->name = g_strdup_printf ("AUTHENTICATE %s", mechanism);
-      cmd->op_data = data;
-      cmd->op_data_free = (GDestroyNotify) login_data_free;
-      cmd->on_continue = authenticate_continue;
-      _hy_imap_command_add_printf (cmd, " %s", mechanism);
-      if (hy_sasl_has_initial_response (data->sasl) && hy_imap_client_has_capability (self, "SASL-IR"))
-        {
-          g_autofree char *ir = hy_sasl_step_base64 (data->sasl, NULL, &error);
-
-          if (ir == NULL)
-            {
-              _hy_imap_command_unref (cmd);
-              g_task_return_error (inner, error);
-              return;
-            }
-          data->initial_sent = TRUE;
-          _hy_imap_command_add_printf (cmd, " %s", ir[0] != '\0' ? ir : "=");
-          cmd->secret = TRUE;
-        }
-    }
-  else
-    {
-      cmd = _hy_imap_command_new (self, "LOGIN", inner);
-      cmd->secret = TRUE;
-      _hy_imap_command_add (cmd, " ");
-      _hy_imap_command_add_string (self, cmd, user, strlen (user));
-      _hy_imap_command_add (cmd, " ");
-      _hy_imap_command_add_string (self, cmd, secret, strlen (secret));
-    }
-
-  g_task_set_task_data (inner, _hy_imap_command_ref (cmd), (GDestroyNotify) _hy_imap_command_unref);
-  cmd->exclusive = TRUE;
-  cmd->no_code = HY_IMAP_ERROR_AUTH_FAILED;
-  cmd->done = login_done;
-  _hy_imap_client_submit (self, cmd);
+  request = g_new0 (LoginRequest, 1);
+  request->user = g_strdup (user);
+  request->secret = g_strdup (secret);
+  request->oauth2 = oauth2;
+  request->automatic = required == NULL;
+  g_task_set_task_data (task, request, (GDestroyNotify) login_request_free);
+  login_send (self, g_steal_pointer (&task), mechanism);
 }
 
 gboolean

@@ -180,6 +180,54 @@ hy_sasl_choose_required_mechanism (const char * const *offered,
 }
 
 /**
+ * hy_sasl_choose_fallback_mechanism:
+ * @offered: (array zero-terminated=1) (nullable): mechanisms the server offers
+ * @failed: the mechanism the server just refused
+ *
+ * Some servers offer challenge-response mechanisms they can only complete
+ * for users whose password they keep in a suitable form (a SCRAM or
+ * CRAM-MD5 offer over a password database of crypt hashes, GNU Mailutils
+ * with system accounts).  When such a mechanism, chosen automatically, is
+ * refused, one more try with a password mechanism over the same (already
+ * approved) connection tells a wrong password from an unusable mechanism.
+ *
+ * Returns: (nullable): PLAIN or LOGIN when @failed is a challenge-response
+ *   mechanism and the server offers one of them, otherwise %NULL
+ */
+const char *
+hy_sasl_choose_fallback_mechanism (const char * const *offered,
+                                   const char         *failed)
+{
+  static const char * const password_mechanisms[] = { "PLAIN", "LOGIN" };
+
+  if (offered == NULL || !hy_sasl_is_challenge_response (failed))
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (password_mechanisms); i++)
+    for (guint j = 0; offered[j] != NULL; j++)
+      if (g_ascii_strcasecmp (offered[j], password_mechanisms[i]) == 0)
+        return password_mechanisms[i];
+  return NULL;
+}
+
+/**
+ * hy_sasl_is_challenge_response:
+ * @mechanism: (nullable): a SASL mechanism name
+ *
+ * Returns: whether @mechanism proves the password without sending it
+ *   (SCRAM-SHA-1, SCRAM-SHA-256, CRAM-MD5)
+ */
+gboolean
+hy_sasl_is_challenge_response (const char *mechanism)
+{
+  Mechanism mech;
+  const char *name;
+
+  if (mechanism == NULL || !lookup (mechanism, &mech, &name))
+    return FALSE;
+  return mech == MECH_SCRAM_SHA_1 || mech == MECH_SCRAM_SHA_256 || mech == MECH_CRAM_MD5;
+}
+
+/**
  * hy_sasl_new:
  * @mechanism: a mechanism name (case-insensitive)
  * @user: the user name

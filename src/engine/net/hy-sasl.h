@@ -35,6 +35,12 @@ const char *hy_sasl_choose_required_mechanism (const char * const *offered,
                                                const char         *required,
                                                gboolean            have_oauth_token);
 gboolean    hy_sasl_is_supported         (const char         *mechanism);
+/* After the server refused @failed (chosen automatically): PLAIN or LOGIN
+ * when @failed was a challenge-response mechanism and the server offers
+ * one, else NULL.  Try it once; its refusal means a wrong password. */
+const char *hy_sasl_choose_fallback_mechanism (const char * const *offered,
+                                               const char         *failed);
+gboolean    hy_sasl_is_challenge_response (const char        *mechanism);
 
 HySasl     *hy_sasl_new                  (const char         *mechanism,
                                           const char         *user,

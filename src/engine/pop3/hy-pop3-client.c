@@ -138,6 +138,9 @@ struct _Op
   char           *secret;
   gboolean        oauth;
   HySasl         *sasl;
+  gboolean        auth_automatic;  /* no mechanism required by the account */
+  gboolean        auth_fell_back;
+  gboolean        apop_sent;
   guint          *numbers;
   guint           n_numbers;
   guint           done;
@@ -521,6 +524,9 @@ auth_error (HyPop3Client *self,
                          "password."), hy_connection_get_host (self->conn), status->text);
 }
 
+static gboolean auth_fall_back (GTask        *task,
+                                HyPop3Status *status);
+
 static void
 auth_done_step (GTask        *task,
                 HyPop3Status *status,
@@ -530,7 +536,8 @@ auth_done_step (GTask        *task,
 
   if (!status->ok)
     {
-      op_fail (task, auth_error (self, status));
+      if (!auth_fall_back (task, status))
+        op_fail (task, auth_error (self, status));
       return;
     }
   op_succeed (task);
@@ -552,6 +559,40 @@ pass_step (GTask        *task,
     }
   pass = g_strdup_printf ("PASS %s", op->secret);
   op_command (task, pass, "PASS ***", FALSE, auth_done_step);
+}
+
+static void auth_start (GTask      *task,
+                        const char *mech);
+
+/* After the server refused a challenge-response mechanism the client chose
+ * itself: tries a password mechanism, or USER/PASS, once (see
+ * hy_sasl_choose_fallback_mechanism()).  Returns whether it did. */
+static gboolean
+auth_fall_back (GTask        *task,
+                HyPop3Status *status)
+{
+  HyPop3Client *self = g_task_get_source_object (task);
+  Op *op = g_task_get_task_data (task);
+  const char *sasl_caps = g_hash_table_lookup (self->caps, "SASL");
+  g_auto(GStrv) offered = sasl_caps != NULL ? g_strsplit (sasl_caps, " ", -1) : NULL;
+  const char *failed = op->sasl != NULL ? hy_sasl_get_mechanism (op->sasl) : NULL;
+  const char *fallback;
+
+  if (failed == NULL && op->apop_sent)
+    failed = "APOP";
+  if (!op->auth_automatic || op->oauth || op->auth_fell_back ||
+      (!hy_sasl_is_challenge_response (failed) && !op->apop_sent) ||
+      g_strcmp0 (status->code, "IN-USE") == 0 || g_strcmp0 (status->code, "SYS/TEMP") == 0)
+    return FALSE;
+  fallback = hy_sasl_choose_fallback_mechanism ((const char * const *) offered, failed);
+  if (fallback == NULL && g_hash_table_size (self->caps) > 0 && !g_hash_table_contains (self->caps, "USER"))
+    return FALSE;
+  g_debug ("%s refused %s; trying %s once", hy_connection_get_host (self->conn), failed,
+           fallback != NULL ? fallback : "USER/PASS");
+  op->auth_fell_back = TRUE;
+  g_clear_object (&op->sasl);
+  auth_start (task, fallback);
+  return TRUE;
 }
 
 static void
@@ -588,7 +629,8 @@ sasl_step (GTask        *task,
     }
   if (!status->ok)
     {
-      op_fail (task, auth_error (self, status));
+      if (!auth_fall_back (task, status))
+        op_fail (task, auth_error (self, status));
       return;
     }
   if (!hy_sasl_check_complete (op->sasl, &error))
@@ -666,12 +708,26 @@ hy_pop3_client_authenticate_async (HyPop3Client        *self,
       return;
     }
 
+  op->auth_automatic = required == NULL;
+  auth_start (task, mech);
+}
+
+/* Sends AUTH @mech, or with %NULL APOP or USER/PASS, for the login in
+ * @task's Op. */
+static void
+auth_start (GTask      *task,
+            const char *mech)
+{
+  HyPop3Client *self = g_task_get_source_object (task);
+  Op *op = g_task_get_task_data (task);
+  GError *error = NULL;
+
   if (mech != NULL)
     {
       g_autofree char *command = NULL;
       g_autofree char *trace = NULL;
 
-      op->sasl = hy_sasl_new (mech, user, secret);
+      op->sasl = hy_sasl_new (mech, op->user, op->secret);
       op->allow_continuation = TRUE;
       if (hy_sasl_has_initial_response (op->sasl))
         {
@@ -691,7 +747,7 @@ hy_pop3_client_authenticate_async (HyPop3Client        *self,
       return;
     }
 
-  if (secret_is_oauth_token)
+  if (op->oauth)
     {
       op_fail (task, g_error_new (HY_POP3_ERROR, HY_POP3_ERROR_AUTH_UNAVAILABLE,
                                   _ ("The server %s does not accept OAuth 2.0 logins."),
@@ -699,13 +755,15 @@ hy_pop3_client_authenticate_async (HyPop3Client        *self,
       return;
     }
 
-  if (self->apop_stamp != NULL && required == NULL && !hy_connection_is_encrypted (self->conn))
+  if (self->apop_stamp != NULL && op->auth_automatic && !op->auth_fell_back &&
+      !hy_connection_is_encrypted (self->conn))
     {
-      g_autofree char *seed = g_strconcat (self->apop_stamp, secret, NULL);
+      g_autofree char *seed = g_strconcat (self->apop_stamp, op->secret, NULL);
       g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_MD5, seed, -1);
-      g_autofree char *command = g_strdup_printf ("APOP %s %s", user, digest);
-      g_autofree char *trace = g_strdup_printf ("APOP %s ***", user);
+      g_autofree char *command = g_strdup_printf ("APOP %s %s", op->user, digest);
+      g_autofree char *trace = g_strdup_printf ("APOP %s ***", op->user);
 
+      op->apop_sent = TRUE;
       op_command (task, command, trace, FALSE, auth_done_step);
       return;
     }
@@ -718,7 +776,7 @@ hy_pop3_client_authenticate_async (HyPop3Client        *self,
       return;
     }
   {
-    g_autofree char *command = g_strdup_printf ("USER %s", user);
+    g_autofree char *command = g_strdup_printf ("USER %s", op->user);
 
     op_command (task, command, NULL, FALSE, pass_step);
   }

@@ -707,6 +707,86 @@ hy_smtp_client_connect_finish (HySmtpClient  *self,
 
 static void auth_reply_cb (GObject *source, GAsyncResult *result, gpointer user_data);
 
+/* One login: what a second try with another mechanism needs. */
+typedef struct {
+  HySasl   *sasl;
+  char     *user;
+  char     *secret;
+  gboolean  automatic;  /* no mechanism required by the account */
+  gboolean  fell_back;
+} AuthData;
+
+static void
+auth_data_free (AuthData *data)
+{
+  g_clear_object (&data->sasl);
+  g_free (data->user);
+  if (data->secret != NULL)
+    {
+      memset (data->secret, 0, strlen (data->secret));
+      g_free (data->secret);
+    }
+  g_free (data);
+}
+
+/* Sends AUTH @mech for the login in @task (taken). */
+static void
+auth_send (HySmtpClient *self,
+           GTask        *task,
+           const char   *mech)
+{
+  AuthData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *command = NULL;
+  g_autofree char *trace = NULL;
+
+  g_clear_object (&data->sasl);
+  data->sasl = hy_sasl_new (mech, data->user, data->secret);
+  g_debug ("authenticating with %s", mech);
+
+  if (hy_sasl_has_initial_response (data->sasl))
+    {
+      g_autofree char *initial = hy_sasl_step_base64 (data->sasl, NULL, &error);
+
+      if (initial == NULL)
+        {
+          task_fail (task, g_steal_pointer (&error));
+          g_object_unref (task);
+          return;
+        }
+      command = g_strdup_printf ("AUTH %s %s", mech, *initial != '\0' ? initial : "=");
+      trace = g_strdup_printf ("AUTH %s ***", mech);
+    }
+  else
+    command = g_strdup_printf ("AUTH %s", mech);
+
+  command_async (self, command, trace, 0, g_task_get_cancellable (task), auth_reply_cb, task);
+}
+
+/* After the server refused a challenge-response mechanism the client chose
+ * itself: tries a password mechanism once (see
+ * hy_sasl_choose_fallback_mechanism()).  Returns whether it did. */
+static gboolean
+auth_fall_back (HySmtpClient *self,
+                GTask        *task)
+{
+  AuthData *data = g_task_get_task_data (task);
+  const char *mechs = g_hash_table_lookup (self->features, "AUTH");
+  g_auto(GStrv) offered = mechs != NULL ? g_strsplit_set (mechs, " ", -1) : NULL;
+  const char *failed = hy_sasl_get_mechanism (data->sasl);
+  const char *fallback;
+
+  if (!data->automatic || data->fell_back)
+    return FALSE;
+  fallback = hy_sasl_choose_fallback_mechanism ((const char * const *) offered, failed);
+  if (fallback == NULL)
+    return FALSE;
+  g_debug ("%s refused %s; trying %s once", hy_connection_get_host (self->conn), failed, fallback);
+  data->fell_back = TRUE;
+  auth_send (self, g_object_ref (task), fallback);
+  return TRUE;
+}
+
 static void
 auth_abort_cb (GObject      *source,
                GAsyncResult *result,
@@ -728,7 +808,8 @@ auth_reply_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   HySmtpClient *self = HY_SMTP_CLIENT (source);
-  HySasl *sasl = g_task_get_task_data (task);
+  AuthData *data = g_task_get_task_data (task);
+  HySasl *sasl = data->sasl;
   GError *error = NULL;
   g_autoptr(HySmtpReply) reply = command_finish (self, result, &error);
   g_autofree char *response = NULL;
@@ -774,6 +855,8 @@ auth_reply_cb (GObject      *source,
           task_fail (task, reply_error (self, reply, _ ("the login")));
           return;
         }
+      if (auth_fall_back (self, task))
+        return;
       {
         g_autofree char *text = hy_smtp_reply_get_text (reply);
 
@@ -809,11 +892,9 @@ hy_smtp_client_authenticate_async (HySmtpClient        *self,
                                    gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(HySasl) sasl = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) offered = NULL;
-  g_autofree char *command = NULL;
-  g_autofree char *trace = NULL;
+  AuthData *data;
   const char *mechs;
   const char *required;
   const char *mech;
@@ -861,26 +942,12 @@ hy_smtp_client_authenticate_async (HySmtpClient        *self,
                                     hy_connection_get_host (self->conn), mechs));
       return;
     }
-  sasl = hy_sasl_new (mech, user, secret);
-  g_debug ("authenticating with %s", mech);
-
-  if (hy_sasl_has_initial_response (sasl))
-    {
-      g_autofree char *initial = hy_sasl_step_base64 (sasl, NULL, &error);
-
-      if (initial == NULL)
-        {
-          task_fail (task, g_steal_pointer (&error));
-          return;
-        }
-      command = g_strdup_printf ("AUTH %s %s", mech, *initial != '\0' ? initial : "=");
-      trace = g_strdup_printf ("AUTH %s ***", mech);
-    }
-  else
-    command = g_strdup_printf ("AUTH %s", mech);
-
-  g_task_set_task_data (task, g_steal_pointer (&sasl), g_object_unref);
-  command_async (self, command, trace, 0, cancellable, auth_reply_cb, g_steal_pointer (&task));
+  data = g_new0 (AuthData, 1);
+  data->user = g_strdup (user);
+  data->secret = g_strdup (secret);
+  data->automatic = required == NULL && !secret_is_oauth_token;
+  g_task_set_task_data (task, data, (GDestroyNotify) auth_data_free);
+  auth_send (self, g_steal_pointer (&task), mech);
 }
 
 gboolean

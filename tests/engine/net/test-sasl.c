@@ -44,6 +44,30 @@ test_choose (void)
   g_assert_null (hy_sasl_new ("GSSAPI", "u", "p"));
 }
 
+/* One more try with a password mechanism, only after a challenge-response
+ * one failed. */
+static void
+test_fallback (void)
+{
+  const char *all[] = { "PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", NULL };
+  const char *login_only[] = { "SCRAM-SHA-256", "login", NULL };
+  const char *scram_only[] = { "SCRAM-SHA-1", "SCRAM-SHA-256", NULL };
+
+  g_assert_cmpstr (hy_sasl_choose_fallback_mechanism (all, "SCRAM-SHA-256"), ==, "PLAIN");
+  g_assert_cmpstr (hy_sasl_choose_fallback_mechanism (all, "scram-sha-1"), ==, "PLAIN");
+  g_assert_cmpstr (hy_sasl_choose_fallback_mechanism (all, "CRAM-MD5"), ==, "PLAIN");
+  g_assert_cmpstr (hy_sasl_choose_fallback_mechanism (login_only, "SCRAM-SHA-256"), ==, "LOGIN");
+  /* A refused password mechanism means a wrong password. */
+  g_assert_null (hy_sasl_choose_fallback_mechanism (all, "PLAIN"));
+  g_assert_null (hy_sasl_choose_fallback_mechanism (all, "LOGIN"));
+  g_assert_null (hy_sasl_choose_fallback_mechanism (all, "XOAUTH2"));
+  g_assert_null (hy_sasl_choose_fallback_mechanism (scram_only, "SCRAM-SHA-256"));
+  g_assert_null (hy_sasl_choose_fallback_mechanism (NULL, "SCRAM-SHA-256"));
+  g_assert_true (hy_sasl_is_challenge_response ("scram-sha-256"));
+  g_assert_false (hy_sasl_is_challenge_response ("PLAIN"));
+  g_assert_false (hy_sasl_is_challenge_response (NULL));
+}
+
 static void
 test_plain (void)
 {
@@ -212,6 +236,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/engine/net/sasl/choose", test_choose);
+  g_test_add_func ("/engine/net/sasl/fallback", test_fallback);
   g_test_add_func ("/engine/net/sasl/plain", test_plain);
   g_test_add_func ("/engine/net/sasl/login", test_login);
   g_test_add_func ("/engine/net/sasl/cram-md5", test_cram_md5);
