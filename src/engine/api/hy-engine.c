@@ -1128,6 +1128,40 @@ hy_engine_move_async (HyEngine            *self,
   run_operation (self, account, data, hy_engine_move_async, cancellable, callback, user_data);
 }
 
+/* The folder of @role, made in the store when the account has none yet;
+ * it is made on the server when the first move into it is replayed (a MOVE
+ * refused with TRYCREATE creates it).  Returns 0 with @error set on failure. */
+static gint64
+ensure_role_folder (HyEngine     *self,
+                    HyAccount    *account,
+                    HyFolderRole  role,
+                    const char   *default_name,
+                    GError      **error)
+{
+  HyFolder *folder = hy_engine_find_folder_by_role (self, account, role);
+  AccountState *state = lookup_state (self, account);
+  g_autoptr(HyStoreTransaction) txn = NULL;
+  const char *name;
+  gint64 id;
+
+  if (folder != NULL)
+    return hy_folder_get_id (folder);
+  if (state == NULL || state->store == NULL)
+    {
+      g_set_error_literal (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,
+                           _ ("The mail cache of this account is not open yet."));
+      return 0;
+    }
+  txn = hy_store_begin (state->store, error);
+  if (txn == NULL)
+    return 0;
+  name = hy_account_get_folder_for_role (account, role);
+  id = hy_store_transaction_add_folder (txn, name != NULL ? name : default_name, role, NULL, error);
+  if (id == 0 || !hy_store_transaction_commit (txn, error))
+    return 0;
+  return id;
+}
+
 void
 hy_engine_delete_async (HyEngine            *self,
                         HyAccount           *account,
@@ -1137,15 +1171,24 @@ hy_engine_delete_async (HyEngine            *self,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  HyFolder *trash;
+  g_autoptr(GError) error = NULL;
   OpData *data;
+  gint64 trash;
 
   g_return_if_fail (HY_IS_ENGINE (self));
   g_return_if_fail (HY_IS_ACCOUNT (account));
 
+  /* Deleting moves to Trash, which is made when the server has none:
+   * a message leaves for good only when it is deleted from Trash. */
+  trash = ensure_role_folder (self, account, HY_FOLDER_ROLE_TRASH, "Trash", &error);
+  if (trash == 0)
+    {
+      g_task_report_error (self, callback, user_data, hy_engine_delete_async,
+                           g_steal_pointer (&error));
+      return;
+    }
   data = op_data_new (OP_DELETE, ids, n_ids);
-  trash = hy_engine_find_folder_by_role (self, account, HY_FOLDER_ROLE_TRASH);
-  data->trash = trash != NULL ? hy_folder_get_id (trash) : 0;
+  data->trash = trash;
   run_operation (self, account, data, hy_engine_delete_async, cancellable, callback, user_data);
 }
 
@@ -1158,47 +1201,22 @@ hy_engine_archive_async (HyEngine            *self,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  HyFolder *archive;
+  g_autoptr(GError) error = NULL;
   OpData *data;
+  gint64 archive;
 
   g_return_if_fail (HY_IS_ENGINE (self));
   g_return_if_fail (HY_IS_ACCOUNT (account));
 
-  archive = hy_engine_find_folder_by_role (self, account, HY_FOLDER_ROLE_ARCHIVE);
-  if (archive == NULL)
+  archive = ensure_role_folder (self, account, HY_FOLDER_ROLE_ARCHIVE, "Archive", &error);
+  if (archive == 0)
     {
-      AccountState *state = lookup_state (self, account);
-      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-
-      g_task_set_source_tag (task, hy_engine_archive_async);
-      /* The folder is made in the store here and on the server when the
-       * move is replayed (a MOVE refused with TRYCREATE creates it). */
-      if (state != NULL && state->store != NULL)
-        {
-          g_autoptr(GError) error = NULL;
-          g_autoptr(HyStoreTransaction) txn = hy_store_begin (state->store, &error);
-          const char *name = hy_account_get_folder_for_role (account, HY_FOLDER_ROLE_ARCHIVE);
-          gint64 id = 0;
-
-          if (txn != NULL)
-            id = hy_store_transaction_add_folder (txn, name != NULL ? name : "Archive",
-                                                  HY_FOLDER_ROLE_ARCHIVE, NULL, &error);
-          if (id == 0 || !hy_store_transaction_commit (txn, &error))
-            {
-              g_task_return_error (task, g_steal_pointer (&error));
-              return;
-            }
-          data = op_data_new (OP_ARCHIVE, ids, n_ids);
-          data->archive = id;
-          run_operation (self, account, data, hy_engine_archive_async, cancellable, callback, user_data);
-          return;
-        }
-      g_task_return_new_error (task, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND,
-                               _ ("The mail cache of this account is not open yet."));
+      g_task_report_error (self, callback, user_data, hy_engine_archive_async,
+                           g_steal_pointer (&error));
       return;
     }
   data = op_data_new (OP_ARCHIVE, ids, n_ids);
-  data->archive = hy_folder_get_id (archive);
+  data->archive = archive;
   run_operation (self, account, data, hy_engine_archive_async, cancellable, callback, user_data);
 }
 
