@@ -50,6 +50,53 @@ hy_cli_error (const char *format,
   fprintf (stderr, "hongyan-cli: %s\n", message);
 }
 
+static char *
+fit_columns (const char *text,
+             guint       columns,
+             gboolean    cut)
+{
+  GString *out = g_string_new (NULL);
+  guint used = 0;
+
+  for (const char *p = text != NULL ? text : ""; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char_validated (p, -1);
+      guint width;
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        break;
+      if (g_unichar_iszerowidth (c))
+        width = 0;
+      else if (g_unichar_iswide (c))
+        width = 2;
+      else if (g_unichar_iscntrl (c))
+        continue;
+      else
+        width = 1;
+      if (cut && used + width > columns)
+        break;
+      g_string_append_unichar (out, c);
+      used += width;
+    }
+  for (; used < columns; used++)
+    g_string_append_c (out, ' ');
+  return g_string_free (out, FALSE);
+}
+
+char *
+hy_cli_fit_columns (const char *text,
+                    guint       columns)
+{
+  return fit_columns (text, columns, TRUE);
+}
+
+char *
+hy_cli_pad_columns (const char *text,
+                    guint       columns)
+{
+  return fit_columns (text, columns, FALSE);
+}
+
 gboolean
 hy_cli_parse_options (GOptionContext  *context,
                       int             *argc,

@@ -68,7 +68,11 @@ hy_cli_folders_run (int    argc,
           printf ("%s\n", line->str);
         }
       else
-        printf ("%-32s %-8s %7u %7u\n", folder->name, role ? role : "", folder->total, folder->unread);
+        {
+          g_autofree char *name = hy_cli_pad_columns (folder->name, 32);
+
+          printf ("%s %-8s %7u %7u\n", name, role ? role : "", folder->total, folder->unread);
+        }
     }
   return HY_CLI_EXIT_OK;
 }

@@ -127,16 +127,13 @@ hy_cli_print_messages (HyMessageList *list,
         }
       else
         {
-          const char *sender = hy_message_summary_get_sender (summary);
-          glong length = g_utf8_strlen (sender, -1);
-          g_autofree char *shown = g_utf8_substring (sender, 0, MIN (length, 24));
+          g_autofree char *shown = hy_cli_fit_columns (hy_message_summary_get_sender (summary), 24);
 
-          printf ("%-8" G_GINT64_FORMAT " %s %c%c %s%*s %s\n",
+          printf ("%-8" G_GINT64_FORMAT " %s %c%c %s %s\n",
                   hy_message_summary_get_id (summary), when,
                   hy_message_summary_get_unread (summary) ? 'N' : ' ',
                   hy_message_summary_get_flagged (summary) ? '*' : ' ',
-                  shown, (int) (24 - MIN (length, 24)), "",
-                  hy_message_summary_get_subject (summary));
+                  shown, hy_message_summary_get_subject (summary));
         }
     }
 }

@@ -40,4 +40,12 @@ gboolean hy_cli_parse_options (GOptionContext  *context,
                                int             *argc,
                                char          ***argv);
 
+/* @text cut and padded to @columns terminal columns (East Asian wide
+ * characters take two, combining marks none). */
+char *hy_cli_fit_columns (const char *text,
+                          guint       columns);
+/* The same without cutting: longer text is kept whole. */
+char *hy_cli_pad_columns (const char *text,
+                          guint       columns);
+
 G_END_DECLS
