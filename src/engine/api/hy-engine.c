@@ -1128,6 +1128,36 @@ hy_engine_move_async (HyEngine            *self,
   run_operation (self, account, data, hy_engine_move_async, cancellable, callback, user_data);
 }
 
+/* The name for a new folder of the user's: "INBOX.Trash" rather than
+ * "Trash" when the server keeps every folder below INBOX (Courier and
+ * other servers whose personal namespace is "INBOX."). */
+static char *
+new_folder_name (AccountState *state,
+                 const char   *base)
+{
+  GListModel *folders = G_LIST_MODEL (state->folders);
+  guint n = g_list_model_get_n_items (folders);
+  g_autofree char *prefix = NULL;
+  guint below_inbox = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(HyFolder) folder = g_list_model_get_item (folders, i);
+      const char *name = hy_folder_get_name (folder);
+      const char *delimiter = hy_folder_get_delimiter (folder);
+
+      if (g_ascii_strcasecmp (name, "INBOX") == 0)
+        continue;
+      if (delimiter == NULL || *delimiter == '\0' ||
+          g_ascii_strncasecmp (name, "INBOX", 5) != 0 || strncmp (name + 5, delimiter, strlen (delimiter)) != 0)
+        return g_strdup (base);
+      if (prefix == NULL)
+        prefix = g_strndup (name, 5 + strlen (delimiter));
+      below_inbox++;
+    }
+  return below_inbox > 0 ? g_strconcat (prefix, base, NULL) : g_strdup (base);
+}
+
 /* The folder of @role, made in the store when the account has none yet;
  * it is made on the server when the first move into it is replayed (a MOVE
  * refused with TRYCREATE creates it).  Returns 0 with @error set on failure. */
@@ -1141,6 +1171,7 @@ ensure_role_folder (HyEngine     *self,
   HyFolder *folder = hy_engine_find_folder_by_role (self, account, role);
   AccountState *state = lookup_state (self, account);
   g_autoptr(HyStoreTransaction) txn = NULL;
+  g_autofree char *made_name = NULL;
   const char *name;
   gint64 id;
 
@@ -1156,7 +1187,8 @@ ensure_role_folder (HyEngine     *self,
   if (txn == NULL)
     return 0;
   name = hy_account_get_folder_for_role (account, role);
-  id = hy_store_transaction_add_folder (txn, name != NULL ? name : default_name, role, NULL, error);
+  made_name = name != NULL ? g_strdup (name) : new_folder_name (state, default_name);
+  id = hy_store_transaction_add_folder (txn, made_name, role, NULL, error);
   if (id == 0 || !hy_store_transaction_commit (txn, error))
     return 0;
   return id;

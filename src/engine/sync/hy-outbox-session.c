@@ -279,6 +279,26 @@ default_folder_name (HyFolderRole role)
     }
 }
 
+/* Where the user's own folders live on the server: "" on most, "INBOX."
+ * on servers such as Courier that keep them below INBOX (RFC 2342). */
+static char *
+personal_prefix (HyImapClient *client,
+                 GCancellable *cancellable)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(HyImapNamespace) ns = NULL;
+  const HyImapNamespaceEntry *entry;
+
+  if (!hy_imap_client_has_capability (client, "NAMESPACE"))
+    return g_strdup ("");
+  hy_imap_client_namespace_async (client, cancellable, _hy_outbox_store_result, &result);
+  ns = hy_imap_client_namespace_finish (client, _hy_outbox_wait (&result), NULL);
+  if (ns == NULL || ns->personal->len == 0)
+    return g_strdup ("");
+  entry = g_ptr_array_index (ns->personal, 0);
+  return g_strdup (entry->prefix != NULL ? entry->prefix : "");
+}
+
 char *
 _hy_outbox_imap_find_folder (HyImapClient *client,
                              HyAccount    *account,
@@ -292,7 +312,8 @@ _hy_outbox_imap_find_folder (HyImapClient *client,
   g_autoptr(GAsyncResult) result = NULL;
   const char *chosen = hy_account_get_folder_for_role (account, role);
   const char *guessed = NULL;
-  const char *name;
+  g_autofree char *prefix = NULL;
+  g_autofree char *name = NULL;
 
   if (chosen != NULL && *chosen != '\0')
     return g_strdup (chosen);
@@ -325,12 +346,14 @@ _hy_outbox_imap_find_folder (HyImapClient *client,
   if (guessed != NULL)
     return g_strdup (guessed);
 
-  name = default_folder_name (role);
+  prefix = personal_prefix (client, cancellable);
+  name = g_strconcat (prefix, default_folder_name (role), NULL);
   g_debug ("creating the folder %s", name);
+  g_clear_object (&result);
   hy_imap_client_create_async (client, name, cancellable, _hy_outbox_store_result, &result);
   if (!hy_imap_client_mailbox_op_finish (client, _hy_outbox_wait (&result), error))
     return NULL;
-  return g_strdup (name);
+  return g_steal_pointer (&name);
 }
 
 HyImapSelectResult *
