@@ -1265,7 +1265,7 @@ file_sent (HyOutbox     *self,
 
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_autofree char *text = g_strdup_printf ("Sent, but not yet copied to the Sent folder: %s",
+      g_autofree char *text = g_strdup_printf (_ ("Sent, but not yet copied to the Sent folder: %s"),
                                                error->message);
 
       g_debug ("%s", text);
