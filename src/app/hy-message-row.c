@@ -81,7 +81,6 @@ update (HyMessageRow *self)
   HyMessageSummary *s = self->summary;
   g_autoptr(GDateTime) now = NULL;
   g_autofree char *date = NULL;
-  g_autofree char *full_date = NULL;
   const char *subject, *sender, *preview;
   gboolean unread;
   guint count;
@@ -114,22 +113,10 @@ update (HyMessageRow *self)
   if (count > 1)
     {
       g_autofree char *text = g_strdup_printf ("%u", count);
-      g_autofree char *tip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message in this conversation",
-                                                           "%u messages in this conversation", count),
-                                              count);
 
       gtk_label_set_label (self->count_label, text);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->count_label), tip);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->count_label), count > 1);
-  if (hy_message_summary_get_date (s) > 0)
-    {
-      g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (hy_message_summary_get_date (s));
-
-      if (when != NULL)
-        full_date = g_date_time_format (when, "%c");
-    }
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->date_label), full_date);
 
   gtk_widget_set_visible (GTK_WIDGET (self->attachment_icon), hy_message_summary_get_has_attachment (s));
   gtk_widget_set_visible (GTK_WIDGET (self->flag_icon), hy_message_summary_get_flagged (s));
@@ -159,6 +146,48 @@ update (HyMessageRow *self)
     gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                     GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
   }
+}
+
+/* The tooltips of the row's parts, made when asked for rather than set
+ * on each bind: gtk_widget_set_tooltip_text() asks the display where the
+ * pointer is, a round trip to the X server per call. */
+static gboolean
+on_query_tooltip (GtkWidget    *widget,
+                  int           x,
+                  int           y,
+                  gboolean      keyboard_mode,
+                  GtkTooltip   *tooltip,
+                  HyMessageRow *self)
+{
+  g_autofree char *text = NULL;
+
+  if (widget == GTK_WIDGET (self->unread_dot))
+    text = g_strdup (_("Unread"));
+  else if (widget == GTK_WIDGET (self->attachment_icon))
+    text = g_strdup (_("Has attachments"));
+  else if (widget == GTK_WIDGET (self->flag_icon))
+    text = g_strdup (_("Flagged"));
+  else if (self->summary == NULL)
+    return FALSE;
+  else if (widget == GTK_WIDGET (self->count_label))
+    {
+      guint count = hy_message_summary_get_thread_count (self->summary);
+
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message in this conversation",
+                                           "%u messages in this conversation", count),
+                              count);
+    }
+  else if (widget == GTK_WIDGET (self->date_label) && hy_message_summary_get_date (self->summary) > 0)
+    {
+      g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (hy_message_summary_get_date (self->summary));
+
+      if (when != NULL)
+        text = g_date_time_format (when, "%c");
+    }
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
 }
 
 void
@@ -236,5 +265,14 @@ hy_message_row_class_init (HyMessageRowClass *klass)
 static void
 hy_message_row_init (HyMessageRow *self)
 {
+  GtkWidget *with_tooltip[5];
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  with_tooltip[0] = GTK_WIDGET (self->unread_dot);
+  with_tooltip[1] = GTK_WIDGET (self->attachment_icon);
+  with_tooltip[2] = GTK_WIDGET (self->flag_icon);
+  with_tooltip[3] = GTK_WIDGET (self->count_label);
+  with_tooltip[4] = GTK_WIDGET (self->date_label);
+  for (guint i = 0; i < G_N_ELEMENTS (with_tooltip); i++)
+    g_signal_connect (with_tooltip[i], "query-tooltip", G_CALLBACK (on_query_tooltip), self);
 }
