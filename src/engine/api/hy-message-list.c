@@ -35,6 +35,7 @@ struct _HyMessageList {
   GError       *error;
   gboolean      loaded;
   gboolean      reload_pending;
+  guint         full_load_source;  /* the whole list, once the head is shown */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -51,8 +52,9 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void start_load (HyMessageList *self,
-                        guint          limit);
+static void     start_load      (HyMessageList *self,
+                                 guint          limit);
+static gboolean start_full_load (gpointer       user_data);
 
 static void
 cache_insert (HyMessageList    *self,
@@ -168,6 +170,7 @@ hy_message_list_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->full_load_source, g_source_remove);
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
   g_clear_object (&self->store);
@@ -261,9 +264,11 @@ create (HyStore    *store,
   self->thread_id = thread_id;
   self->query = g_strdup (query);
   g_signal_connect (store, "folder-changed", G_CALLBACK (on_folder_changed), self);
-  /* The newest rows first, so that a large folder shows at once; the
-   * rest follows. */
-  start_load (self, mode == MODE_FOLDER || mode == MODE_THREADS ? 2 * PAGE_SIZE : 0);
+  /* The newest page first, so that a large folder shows at once; the
+   * rest follows.  A page fills a tall window: GTK 4.8's list view makes
+   * a row widget for each item it has (up to 200) before it draws, so a
+   * larger head only delays the first frame. */
+  start_load (self, mode == MODE_FOLDER || mode == MODE_THREADS ? PAGE_SIZE : 0);
   return self;
 }
 
@@ -445,15 +450,28 @@ load_done (GObject      *source,
 
   if (load->limit > 0 && self->error == NULL)
     {
-      /* The head is shown; now all of it. */
+      /* The head is shown; now all of it, once the main loop has nothing
+       * more urgent: the view draws the head's rows first (GTK's layout
+       * and frames run at higher priorities), without the load competing
+       * for the CPU or its 100,000 items reaching the view before. */
       self->reload_pending = FALSE;
-      start_load (self, 0);
+      self->full_load_source = g_idle_add_full (G_PRIORITY_LOW, start_full_load, self, NULL);
     }
   else if (self->reload_pending)
     {
       self->reload_pending = FALSE;
       start_load (self, 0);
     }
+}
+
+static gboolean
+start_full_load (gpointer user_data)
+{
+  HyMessageList *self = user_data;
+
+  self->full_load_source = 0;
+  start_load (self, 0);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -494,6 +512,9 @@ hy_message_list_reload (HyMessageList *self)
       self->reload_pending = TRUE;
       return;
     }
+  /* The whole list is about to be read anyway. */
+  if (self->full_load_source != 0)
+    return;
   start_load (self, 0);
 }
 

@@ -138,10 +138,10 @@ test_folder (Fixture       *f,
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (hy_message_list_get_loaded (list));
   g_assert_cmpuint (change.position, ==, 0);
-  g_assert_cmpuint (change.added, ==, 100);
+  g_assert_cmpuint (change.added, ==, 50);
   wait_loaded (list);
   g_assert_cmpuint (change.count, ==, 2);
-  g_assert_cmpuint (change.position, ==, 100);
+  g_assert_cmpuint (change.position, ==, 50);
   g_assert_cmpuint (change.total_added, ==, N_MESSAGES);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, N_MESSAGES);
   g_assert_true (g_list_model_get_item_type (G_LIST_MODEL (list)) == HY_TYPE_MESSAGE_SUMMARY);
