@@ -36,6 +36,7 @@ struct _HyMessageList {
   gboolean      loaded;
   gboolean      reload_pending;
   guint         full_load_source;  /* the whole list, once the head is shown */
+  GArray       *flag_ids;          /* HyStore::messages-changed before folder-changed */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -53,7 +54,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 static void     start_load      (HyMessageList *self,
-                                 guint          limit);
+                                 guint          limit,
+                                 GArray        *refresh);
 static gboolean start_full_load (gpointer       user_data);
 
 static void
@@ -186,6 +188,7 @@ hy_message_list_finalize (GObject *object)
   cache_clear (self);
   g_hash_table_destroy (self->cache);
   g_array_unref (self->ids);
+  g_clear_pointer (&self->flag_ids, g_array_unref);
   g_free (self->query);
   g_clear_error (&self->error);
 
@@ -239,14 +242,75 @@ hy_message_list_init (HyMessageList *self)
   g_queue_init (&self->cache_order);
 }
 
+/* The ids whose summaries are in memory. */
+static GArray *
+cached_ids (HyMessageList *self)
+{
+  GArray *ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), g_hash_table_size (self->cache));
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->cache);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_array_append_val (ids, *(gint64 *) key);
+  return ids;
+}
+
+static void
+on_messages_changed (HyStore       *store,
+                     gint64         folder_id,
+                     GArray        *ids,
+                     HyMessageList *self)
+{
+  /* Flags decide no folder's or thread's list of messages (a search's
+   * may be by flag: it reads all again). */
+  if (self->folder_id == 0 || self->folder_id != folder_id || self->mode == MODE_SEARCH)
+    return;
+  if (self->flag_ids == NULL)
+    self->flag_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_array_append_vals (self->flag_ids, ids->data, ids->len);
+}
+
 static void
 on_folder_changed (HyStore       *store,
                    gint64         folder_id,
                    HyMessageList *self)
 {
+  g_autoptr(GArray) flag_ids = NULL;
+
   /* A search (or a thread) may hold messages of any folder. */
-  if (self->folder_id == 0 || self->folder_id == folder_id)
-    hy_message_list_reload (self);
+  if (self->folder_id != 0 && self->folder_id != folder_id)
+    return;
+  flag_ids = g_steal_pointer (&self->flag_ids);
+  if (flag_ids == NULL || self->cancellable != NULL)
+    {
+      hy_message_list_reload (self);
+      return;
+    }
+  /* Only flags changed: the same rows, of which those in memory are read
+   * again (a mark-read in a 100,000-message folder reads a few rows, not
+   * the folder).  A load about to start reads them anyway. */
+  if (self->full_load_source != 0)
+    return;
+  if (self->mode == MODE_FOLDER)
+    {
+      g_autoptr(GArray) cached = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+      for (guint i = 0; i < flag_ids->len; i++)
+        if (g_hash_table_contains (self->cache, &g_array_index (flag_ids, gint64, i)))
+          g_array_append_val (cached, g_array_index (flag_ids, gint64, i));
+      if (cached->len > 0)
+        start_load (self, 0, cached);
+    }
+  else
+    {
+      /* A thread's summary (its unread count) changes with any of its
+       * messages, not only the one shown: all those in memory. */
+      g_autoptr(GArray) cached = cached_ids (self);
+
+      if (cached->len > 0)
+        start_load (self, 0, cached);
+    }
 }
 
 static HyMessageList *
@@ -263,12 +327,13 @@ create (HyStore    *store,
   self->folder_id = folder_id;
   self->thread_id = thread_id;
   self->query = g_strdup (query);
+  g_signal_connect (store, "messages-changed", G_CALLBACK (on_messages_changed), self);
   g_signal_connect (store, "folder-changed", G_CALLBACK (on_folder_changed), self);
   /* The newest page first, so that a large folder shows at once; the
    * rest follows.  A page fills a tall window: GTK 4.8's list view makes
    * a row widget for each item it has (up to 200) before it draws, so a
    * larger head only delays the first frame. */
-  start_load (self, mode == MODE_FOLDER || mode == MODE_THREADS ? PAGE_SIZE : 0);
+  start_load (self, mode == MODE_FOLDER || mode == MODE_THREADS ? PAGE_SIZE : 0, NULL);
   return self;
 }
 
@@ -320,6 +385,7 @@ typedef struct {
   gint64     folder_id;
   gint64     thread_id;
   guint      limit;     /* only the newest ones, or 0 for all */
+  gboolean   keep_ids;  /* the same ids: only read the summaries of cached */
   char      *query;
   GArray    *cached;  /* ids whose summaries are in memory */
   GArray    *ids;
@@ -355,7 +421,9 @@ load_thread (GTask        *task,
   LoadData *load = task_data;
   GError *error = NULL;
 
-  if (load->mode == MODE_THREADS)
+  if (load->keep_ids)
+    load->ids = g_array_new (FALSE, FALSE, sizeof (gint64));  /* unused */
+  else if (load->mode == MODE_THREADS)
     load->ids = hy_store_list_thread_heads (self->store, load->folder_id, load->limit, &error);
   else if (load->mode == MODE_THREAD)
     load->ids = hy_store_list_thread_messages (self->store, load->thread_id, load->folder_id, &error);
@@ -425,6 +493,11 @@ load_done (GObject      *source,
     }
 
   /* Tell the view only about the part that changed. */
+  if (load->keep_ids && self->error == NULL)
+    {
+      g_array_unref (load->ids);
+      load->ids = g_array_ref (self->ids);
+    }
   old = g_steal_pointer (&self->ids);
   self->ids = g_steal_pointer (&load->ids);
   while (prefix < old->len && prefix < self->ids->len
@@ -460,7 +533,7 @@ load_done (GObject      *source,
   else if (self->reload_pending)
     {
       self->reload_pending = FALSE;
-      start_load (self, 0);
+      start_load (self, 0, NULL);
     }
 }
 
@@ -470,18 +543,19 @@ start_full_load (gpointer user_data)
   HyMessageList *self = user_data;
 
   self->full_load_source = 0;
-  start_load (self, 0);
+  start_load (self, 0, NULL);
   return G_SOURCE_REMOVE;
 }
 
+/* @refresh: NULL to read the list, or ids in memory whose summaries
+ * alone are read again, the list staying as it is. */
 static void
 start_load (HyMessageList *self,
-            guint          limit)
+            guint          limit,
+            GArray        *refresh)
 {
   g_autoptr(GTask) task = NULL;
   LoadData *load;
-  GHashTableIter iter;
-  gpointer key;
 
   load = g_new0 (LoadData, 1);
   load->mode = self->mode;
@@ -489,10 +563,8 @@ start_load (HyMessageList *self,
   load->thread_id = self->thread_id;
   load->limit = limit;
   load->query = g_strdup (self->query);
-  load->cached = g_array_sized_new (FALSE, FALSE, sizeof (gint64), g_hash_table_size (self->cache));
-  g_hash_table_iter_init (&iter, self->cache);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_array_append_val (load->cached, *(gint64 *) key);
+  load->keep_ids = refresh != NULL;
+  load->cached = refresh != NULL ? g_array_ref (refresh) : cached_ids (self);
 
   self->cancellable = g_cancellable_new ();
   task = g_task_new (self, self->cancellable, load_done, NULL);
@@ -515,7 +587,7 @@ hy_message_list_reload (HyMessageList *self)
   /* The whole list is about to be read anyway. */
   if (self->full_load_source != 0)
     return;
-  start_load (self, 0);
+  start_load (self, 0, NULL);
 }
 
 gboolean

@@ -23,6 +23,7 @@
 
 enum {
   SIGNAL_FOLDER_CHANGED,
+  SIGNAL_MESSAGES_CHANGED,
   N_SIGNALS
 };
 
@@ -250,6 +251,20 @@ hy_store_class_init (HyStoreClass *klass)
   signals[SIGNAL_FOLDER_CHANGED] =
     g_signal_new ("folder-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
+
+  /**
+   * HyStore::messages-changed:
+   * @folder_id: the folder of the messages
+   * @ids: (element-type gint64): the messages whose flags changed
+   *
+   * Emitted just before HyStore::folder-changed for @folder_id when the
+   * transaction changed nothing in that folder but the flags of @ids: no
+   * message was added, removed or moved.  A list of the folder then
+   * updates those messages instead of reading the folder again.
+   */
+  signals[SIGNAL_MESSAGES_CHANGED] =
+    g_signal_new ("messages-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT64, G_TYPE_ARRAY);
 }
 
 static void
@@ -392,6 +407,7 @@ _hy_store_prepare_writer (HyStore     *self,
 typedef struct {
   HyStore *store;
   GArray *folder_ids;
+  GPtrArray *flag_ids;
 } ChangedData;
 
 static gboolean
@@ -400,8 +416,14 @@ emit_changed (gpointer user_data)
   ChangedData *data = user_data;
 
   for (guint i = 0; i < data->folder_ids->len; i++)
-    g_signal_emit (data->store, signals[SIGNAL_FOLDER_CHANGED], 0,
-                   g_array_index (data->folder_ids, gint64, i));
+    {
+      gint64 folder_id = g_array_index (data->folder_ids, gint64, i);
+      GArray *ids = data->flag_ids->pdata[i];
+
+      if (ids != NULL)
+        g_signal_emit (data->store, signals[SIGNAL_MESSAGES_CHANGED], 0, folder_id, ids);
+      g_signal_emit (data->store, signals[SIGNAL_FOLDER_CHANGED], 0, folder_id);
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -412,21 +434,26 @@ changed_data_free (gpointer user_data)
 
   g_object_unref (data->store);
   g_array_unref (data->folder_ids);
+  g_ptr_array_unref (data->flag_ids);
   g_free (data);
 }
 
 void
-_hy_store_emit_folders_changed (HyStore *self,
-                                GArray  *folder_ids)
+_hy_store_emit_folders_changed (HyStore   *self,
+                                GArray    *folder_ids,
+                                GPtrArray *flag_ids)
 {
   ChangedData *data;
   GSource *source;
+
+  g_return_if_fail (flag_ids->len == folder_ids->len);
 
   if (folder_ids->len == 0)
     return;
   data = g_new0 (ChangedData, 1);
   data->store = g_object_ref (self);
   data->folder_ids = g_array_ref (folder_ids);
+  data->flag_ids = g_ptr_array_ref (flag_ids);
   source = g_idle_source_new ();
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
   g_source_set_callback (source, emit_changed, data, changed_data_free);
