@@ -10,6 +10,10 @@
 
 #include "hy-message-row.h"
 
+/* Characters of the preview put in its one-line label: more than a list
+ * pane a thousand pixels wide shows. */
+#define PREVIEW_SHOWN 160
+
 struct _HyMessageRow
 {
   GtkWidget         parent_instance;
@@ -81,7 +85,7 @@ update (HyMessageRow *self)
   HyMessageSummary *s = self->summary;
   g_autoptr(GDateTime) now = NULL;
   g_autofree char *date = NULL;
-  const char *subject, *sender, *preview;
+  const char *subject, *sender, *preview, *preview_end;
   gboolean unread;
   guint count;
 
@@ -107,7 +111,18 @@ update (HyMessageRow *self)
 
   gtk_label_set_label (self->sender_label, sender != NULL && *sender != '\0' ? sender : _("Unknown Sender"));
   gtk_label_set_label (self->subject_label, subject != NULL && *subject != '\0' ? subject : _("(No Subject)"));
-  gtk_label_set_label (self->preview_label, preview != NULL ? preview : "");
+  /* The label shapes all of its text before it ellipsizes it. */
+  preview_end = preview;
+  for (guint i = 0; preview_end != NULL && *preview_end != '\0' && i < PREVIEW_SHOWN; i++)
+    preview_end = g_utf8_next_char (preview_end);
+  if (preview_end != NULL && *preview_end != '\0')
+    {
+      g_autofree char *shown = g_strdup_printf ("%.*s…", (int) (preview_end - preview), preview);
+
+      gtk_label_set_label (self->preview_label, shown);
+    }
+  else
+    gtk_label_set_label (self->preview_label, preview != NULL ? preview : "");
   gtk_widget_set_visible (GTK_WIDGET (self->preview_label), preview != NULL && *preview != '\0');
   gtk_label_set_label (self->date_label, date);
   if (count > 1)
