@@ -479,6 +479,8 @@ load_done (GObject      *source,
         g_warning ("Cannot list messages: %s", error->message);
       g_clear_error (&self->error);
       self->error = g_steal_pointer (&error);
+      g_clear_pointer (&load->ids, g_array_unref);
+      g_clear_pointer (&load->fresh, g_ptr_array_unref);
       load->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
       load->fresh = g_ptr_array_new ();
     }
@@ -499,8 +501,9 @@ load_done (GObject      *source,
     }
 
   /* Tell the view only about the part that changed. */
-  if (load->keep_ids && self->error == NULL)
+  if (load->keep_ids)
     {
+      /* Only summaries were read: the rows stay, even if that failed. */
       g_array_unref (load->ids);
       load->ids = g_array_ref (self->ids);
     }
