@@ -283,7 +283,8 @@ hy_application_startup (GApplication *app)
 
   /* Before any window is realized: cairo rather than GL on a software
    * rasterizer (see hy-renderer.c). */
-  hy_renderer_choose (gdk_display_get_default ());
+  if (gdk_display_get_default () != NULL)
+    hy_renderer_choose (gdk_display_get_default ());
 
   g_set_application_name (_("Hongyan"));
   /* Messages are parsed with GMime, in worker threads too. */
