@@ -14,10 +14,17 @@
 #     once an HTML message is shown.
 # Each mark carries the app's CPU time too: on a shared machine the
 # wall clock varies with the load, the CPU time much less.
-# Figures, not pass/fail.  Under Xvfb GTK's GL renderer runs on Mesa's
-# llvmpipe, which adds ~60 MiB of heap and much of the start-up time;
-# GSK_RENDERER=cairo shows the app without it, though GDK still loads
-# the llvmpipe driver (~50 MiB of libLLVM) to choose its X11 visual.
+# Figures, not pass/fail.  Under Xvfb OpenGL is Mesa's llvmpipe, a
+# software rasterizer, so the app draws with cairo by itself (see
+# src/app/hy-renderer.c); each figure is measured twice, as the app
+# chooses and with GSK_RENDERER=gl, GTK's GL renderer on llvmpipe (what
+# the app avoids: ~60 MiB more heap and much of the start-up time).
+# GDK still loads the llvmpipe driver (~50 MiB of libLLVM) to choose its
+# X11 visual.  With GSK_RENDERER set in the environment, only that one.
+#
+#   BENCH_RUNS=N       runs per renderer (default 5)
+#   BENCH_PROFILE=DIR  keep the filled profile in DIR and reuse it next
+#                      time (filling 100,000 messages takes a while)
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 import json
@@ -29,7 +36,7 @@ import sys
 import tempfile
 import time
 
-RUNS = 5
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 
 
 def rss_kib(pid, field="VmRSS"):
@@ -66,20 +73,7 @@ def action(name, parameter):
                    check=True, stdout=subprocess.DEVNULL)
 
 
-def main():
-    build = os.path.abspath(sys.argv[1])
-    count = int(sys.argv[2]) if len(sys.argv) > 2 else 100000
-    source = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    cli = os.path.join(build, "src", "cli", "hongyan-cli")
-    fill = os.path.join(build, "tests", "ui", "hy-fill-store")
-    app = os.path.join(build, "src", "app", "hongyan")
-
-    profile = tempfile.mkdtemp(prefix="hy-bench-ui-")
-    env = dict(os.environ, HOME=profile, GSETTINGS_BACKEND="memory",
-               GSETTINGS_SCHEMA_DIR=os.path.join(build, "data"), HONGYAN_BENCH="1",
-               HONGYAN_CA_FILE=os.environ.get("HY_TEST_CA_FILE", ""))
-    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
-        env[f"XDG_{name}_HOME"] = os.path.join(profile, name.lower())
+def fill_profile(env, cli, fill, source, count):
     # The cache is filled here; the account points at a port where nothing
     # listens so that the app's sync (offline) leaves it as it is.
     import socket
@@ -99,6 +93,26 @@ def main():
     print(f"filled the cache with {count} messages in {time.monotonic() - started:.1f} s "
           f"({os.path.getsize(store) / 1e6:.0f} MB)")
 
+
+def main():
+    build = os.path.abspath(sys.argv[1])
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 100000
+    source = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    cli = os.path.join(build, "src", "cli", "hongyan-cli")
+    fill = os.path.join(build, "tests", "ui", "hy-fill-store")
+    app = os.path.join(build, "src", "app", "hongyan")
+
+    profile = os.environ.get("BENCH_PROFILE") or tempfile.mkdtemp(prefix="hy-bench-ui-")
+    os.makedirs(profile, exist_ok=True)
+    env = dict(os.environ, HOME=profile, GSETTINGS_BACKEND="memory",
+               GSETTINGS_SCHEMA_DIR=os.path.join(build, "data"), HONGYAN_BENCH="1",
+               HONGYAN_CA_FILE=os.environ.get("HY_TEST_CA_FILE", ""))
+    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
+        env[f"XDG_{name}_HOME"] = os.path.join(profile, name.lower())
+    store = os.path.join(env["XDG_DATA_HOME"], "hongyan", "accounts", "bench", "store.db")
+    if not os.path.exists(store):
+        fill_profile(env, cli, fill, source, count)
+
     def first(folder):
         out = subprocess.run([cli, "list", "--json", "-n", "1", folder], env=env, check=True,
                              capture_output=True, text=True).stdout
@@ -110,6 +124,15 @@ def main():
         if m["subject"].startswith("Issue 48"):
             news_id = m["id"]
 
+    renderers = [os.environ["GSK_RENDERER"]] if "GSK_RENDERER" in os.environ else [None, "gl"]
+    for renderer in renderers:
+        run_env = dict(env)
+        if renderer is not None:
+            run_env["GSK_RENDERER"] = renderer
+        measure(app, run_env, profile, large_id, news_id, count)
+
+
+def measure(app, env, profile, large_id, news_id, count):
     starts, start_cpu, switches, switch_cpu, rss, anon, files, webkit = [], [], [], [], [], [], [], []
     for run in range(RUNS):
         errfile = os.path.join(profile, f"stderr-{run}")
@@ -143,11 +166,11 @@ def main():
     def show(name, values, unit):
         print(f"{name}: median {statistics.median(values):.1f} {unit} "
               f"(min {min(values):.1f}, max {max(values):.1f}, {len(values)} runs)")
+    print(f"GSK_RENDERER={env.get('GSK_RENDERER', '(unset: the app chooses)')}")
     show("cold start to first frame", starts, "ms")
     show("  CPU time of the app by then", start_cpu, "ms")
     show(f"switch to the {count}-message folder, to the first rows drawn", switches, "ms")
     show("  CPU time of the app meanwhile", switch_cpu, "ms")
-    print(f"GSK_RENDERER={os.environ.get('GSK_RENDERER', '(default)')}")
     show("app process RSS with that folder open", rss, "MiB")
     show("  of which anonymous (heap, not libraries or mapped files)", anon, "MiB")
     show("  of which file-backed (libraries, fonts, mapped files)", files, "MiB")

@@ -15,6 +15,7 @@
 #include "hy-notifier.h"
 #include "hy-password-prompter.h"
 #include "hy-preferences-window.h"
+#include "hy-renderer.h"
 #include "hy-screenshot.h"
 #include "hy-secret-credentials.h"
 #include "hy-window.h"
@@ -279,6 +280,11 @@ hy_application_startup (GApplication *app)
   HyApplication *self = HY_APPLICATION (app);
 
   G_APPLICATION_CLASS (hy_application_parent_class)->startup (app);
+
+  /* Before any window is realized: cairo rather than GL on a software
+   * rasterizer (see hy-renderer.c). */
+  if (gdk_display_get_default () != NULL)
+    hy_renderer_choose (gdk_display_get_default ());
 
   g_set_application_name (_("Hongyan"));
   /* Messages are parsed with GMime, in worker threads too. */

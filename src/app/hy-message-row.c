@@ -10,6 +10,10 @@
 
 #include "hy-message-row.h"
 
+/* Characters of the preview put in its one-line label: more than a list
+ * pane a thousand pixels wide shows. */
+#define PREVIEW_SHOWN 160
+
 struct _HyMessageRow
 {
   GtkWidget         parent_instance;
@@ -81,8 +85,7 @@ update (HyMessageRow *self)
   HyMessageSummary *s = self->summary;
   g_autoptr(GDateTime) now = NULL;
   g_autofree char *date = NULL;
-  g_autofree char *full_date = NULL;
-  const char *subject, *sender, *preview;
+  const char *subject, *sender, *preview, *preview_end;
   gboolean unread;
   guint count;
 
@@ -108,28 +111,27 @@ update (HyMessageRow *self)
 
   gtk_label_set_label (self->sender_label, sender != NULL && *sender != '\0' ? sender : _("Unknown Sender"));
   gtk_label_set_label (self->subject_label, subject != NULL && *subject != '\0' ? subject : _("(No Subject)"));
-  gtk_label_set_label (self->preview_label, preview != NULL ? preview : "");
+  /* The label shapes all of its text before it ellipsizes it. */
+  preview_end = preview;
+  for (guint i = 0; preview_end != NULL && *preview_end != '\0' && i < PREVIEW_SHOWN; i++)
+    preview_end = g_utf8_next_char (preview_end);
+  if (preview_end != NULL && *preview_end != '\0')
+    {
+      g_autofree char *shown = g_strdup_printf ("%.*s…", (int) (preview_end - preview), preview);
+
+      gtk_label_set_label (self->preview_label, shown);
+    }
+  else
+    gtk_label_set_label (self->preview_label, preview != NULL ? preview : "");
   gtk_widget_set_visible (GTK_WIDGET (self->preview_label), preview != NULL && *preview != '\0');
   gtk_label_set_label (self->date_label, date);
   if (count > 1)
     {
       g_autofree char *text = g_strdup_printf ("%u", count);
-      g_autofree char *tip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message in this conversation",
-                                                           "%u messages in this conversation", count),
-                                              count);
 
       gtk_label_set_label (self->count_label, text);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->count_label), tip);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->count_label), count > 1);
-  if (hy_message_summary_get_date (s) > 0)
-    {
-      g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (hy_message_summary_get_date (s));
-
-      if (when != NULL)
-        full_date = g_date_time_format (when, "%c");
-    }
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->date_label), full_date);
 
   gtk_widget_set_visible (GTK_WIDGET (self->attachment_icon), hy_message_summary_get_has_attachment (s));
   gtk_widget_set_visible (GTK_WIDGET (self->flag_icon), hy_message_summary_get_flagged (s));
@@ -159,6 +161,48 @@ update (HyMessageRow *self)
     gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                     GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
   }
+}
+
+/* The tooltips of the row's parts, made when asked for rather than set
+ * on each bind: gtk_widget_set_tooltip_text() asks the display where the
+ * pointer is, a round trip to the X server per call. */
+static gboolean
+on_query_tooltip (GtkWidget    *widget,
+                  int           x,
+                  int           y,
+                  gboolean      keyboard_mode,
+                  GtkTooltip   *tooltip,
+                  HyMessageRow *self)
+{
+  g_autofree char *text = NULL;
+
+  if (widget == GTK_WIDGET (self->unread_dot))
+    text = g_strdup (_("Unread"));
+  else if (widget == GTK_WIDGET (self->attachment_icon))
+    text = g_strdup (_("Has attachments"));
+  else if (widget == GTK_WIDGET (self->flag_icon))
+    text = g_strdup (_("Flagged"));
+  else if (self->summary == NULL)
+    return FALSE;
+  else if (widget == GTK_WIDGET (self->count_label))
+    {
+      guint count = hy_message_summary_get_thread_count (self->summary);
+
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message in this conversation",
+                                           "%u messages in this conversation", count),
+                              count);
+    }
+  else if (widget == GTK_WIDGET (self->date_label) && hy_message_summary_get_date (self->summary) > 0)
+    {
+      g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (hy_message_summary_get_date (self->summary));
+
+      if (when != NULL)
+        text = g_date_time_format (when, "%c");
+    }
+  if (text == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
 }
 
 void
@@ -236,5 +280,14 @@ hy_message_row_class_init (HyMessageRowClass *klass)
 static void
 hy_message_row_init (HyMessageRow *self)
 {
+  GtkWidget *with_tooltip[5];
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  with_tooltip[0] = GTK_WIDGET (self->unread_dot);
+  with_tooltip[1] = GTK_WIDGET (self->attachment_icon);
+  with_tooltip[2] = GTK_WIDGET (self->flag_icon);
+  with_tooltip[3] = GTK_WIDGET (self->count_label);
+  with_tooltip[4] = GTK_WIDGET (self->date_label);
+  for (guint i = 0; i < G_N_ELEMENTS (with_tooltip); i++)
+    g_signal_connect (with_tooltip[i], "query-tooltip", G_CALLBACK (on_query_tooltip), self);
 }

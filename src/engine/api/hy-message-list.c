@@ -8,10 +8,16 @@
 
 #include "api/hy-message-list.h"
 
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
+
 /* Rows read together when the view asks for one that is not in memory. */
 #define PAGE_SIZE 50
 /* Summaries kept in memory; the oldest are dropped past this. */
 #define MAX_CACHED 2000
+/* A load of this many ids or more gives its freed memory back. */
+#define TRIM_AFTER 10000
 
 typedef enum {
   MODE_FOLDER,
@@ -35,6 +41,8 @@ struct _HyMessageList {
   GError       *error;
   gboolean      loaded;
   gboolean      reload_pending;
+  guint         full_load_source;  /* the whole list, once the head is shown */
+  GArray       *flag_ids;          /* HyStore::messages-changed before folder-changed */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -51,8 +59,10 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void start_load (HyMessageList *self,
-                        guint          limit);
+static void     start_load      (HyMessageList *self,
+                                 guint          limit,
+                                 GArray        *refresh);
+static gboolean start_full_load (gpointer       user_data);
 
 static void
 cache_insert (HyMessageList    *self,
@@ -168,6 +178,7 @@ hy_message_list_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->full_load_source, g_source_remove);
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
   g_clear_object (&self->store);
@@ -183,6 +194,7 @@ hy_message_list_finalize (GObject *object)
   cache_clear (self);
   g_hash_table_destroy (self->cache);
   g_array_unref (self->ids);
+  g_clear_pointer (&self->flag_ids, g_array_unref);
   g_free (self->query);
   g_clear_error (&self->error);
 
@@ -236,14 +248,75 @@ hy_message_list_init (HyMessageList *self)
   g_queue_init (&self->cache_order);
 }
 
+/* The ids whose summaries are in memory. */
+static GArray *
+cached_ids (HyMessageList *self)
+{
+  GArray *ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), g_hash_table_size (self->cache));
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->cache);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_array_append_val (ids, *(gint64 *) key);
+  return ids;
+}
+
+static void
+on_messages_changed (HyStore       *store,
+                     gint64         folder_id,
+                     GArray        *ids,
+                     HyMessageList *self)
+{
+  /* Flags decide no folder's or thread's list of messages (a search's
+   * may be by flag: it reads all again). */
+  if (self->folder_id == 0 || self->folder_id != folder_id || self->mode == MODE_SEARCH)
+    return;
+  if (self->flag_ids == NULL)
+    self->flag_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_array_append_vals (self->flag_ids, ids->data, ids->len);
+}
+
 static void
 on_folder_changed (HyStore       *store,
                    gint64         folder_id,
                    HyMessageList *self)
 {
+  g_autoptr(GArray) flag_ids = NULL;
+
   /* A search (or a thread) may hold messages of any folder. */
-  if (self->folder_id == 0 || self->folder_id == folder_id)
-    hy_message_list_reload (self);
+  if (self->folder_id != 0 && self->folder_id != folder_id)
+    return;
+  flag_ids = g_steal_pointer (&self->flag_ids);
+  if (flag_ids == NULL || self->cancellable != NULL)
+    {
+      hy_message_list_reload (self);
+      return;
+    }
+  /* Only flags changed: the same rows, of which those in memory are read
+   * again (a mark-read in a 100,000-message folder reads a few rows, not
+   * the folder).  A load about to start reads them anyway. */
+  if (self->full_load_source != 0)
+    return;
+  if (self->mode == MODE_FOLDER)
+    {
+      g_autoptr(GArray) cached = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+      for (guint i = 0; i < flag_ids->len; i++)
+        if (g_hash_table_contains (self->cache, &g_array_index (flag_ids, gint64, i)))
+          g_array_append_val (cached, g_array_index (flag_ids, gint64, i));
+      if (cached->len > 0)
+        start_load (self, 0, cached);
+    }
+  else
+    {
+      /* A thread's summary (its unread count) changes with any of its
+       * messages, not only the one shown: all those in memory. */
+      g_autoptr(GArray) cached = cached_ids (self);
+
+      if (cached->len > 0)
+        start_load (self, 0, cached);
+    }
 }
 
 static HyMessageList *
@@ -260,10 +333,13 @@ create (HyStore    *store,
   self->folder_id = folder_id;
   self->thread_id = thread_id;
   self->query = g_strdup (query);
+  g_signal_connect (store, "messages-changed", G_CALLBACK (on_messages_changed), self);
   g_signal_connect (store, "folder-changed", G_CALLBACK (on_folder_changed), self);
-  /* The newest rows first, so that a large folder shows at once; the
-   * rest follows. */
-  start_load (self, mode == MODE_FOLDER || mode == MODE_THREADS ? 2 * PAGE_SIZE : 0);
+  /* The newest page first, so that a large folder shows at once; the
+   * rest follows.  A page fills a tall window: GTK 4.8's list view makes
+   * a row widget for each item it has (up to 200) before it draws, so a
+   * larger head only delays the first frame. */
+  start_load (self, mode == MODE_FOLDER || mode == MODE_THREADS ? PAGE_SIZE : 0, NULL);
   return self;
 }
 
@@ -315,6 +391,7 @@ typedef struct {
   gint64     folder_id;
   gint64     thread_id;
   guint      limit;     /* only the newest ones, or 0 for all */
+  gboolean   keep_ids;  /* the same ids: only read the summaries of cached */
   char      *query;
   GArray    *cached;  /* ids whose summaries are in memory */
   GArray    *ids;
@@ -350,7 +427,9 @@ load_thread (GTask        *task,
   LoadData *load = task_data;
   GError *error = NULL;
 
-  if (load->mode == MODE_THREADS)
+  if (load->keep_ids)
+    load->ids = g_array_new (FALSE, FALSE, sizeof (gint64));  /* unused */
+  else if (load->mode == MODE_THREADS)
     load->ids = hy_store_list_thread_heads (self->store, load->folder_id, load->limit, &error);
   else if (load->mode == MODE_THREAD)
     load->ids = hy_store_list_thread_messages (self->store, load->thread_id, load->folder_id, &error);
@@ -400,6 +479,8 @@ load_done (GObject      *source,
         g_warning ("Cannot list messages: %s", error->message);
       g_clear_error (&self->error);
       self->error = g_steal_pointer (&error);
+      g_clear_pointer (&load->ids, g_array_unref);
+      g_clear_pointer (&load->fresh, g_ptr_array_unref);
       load->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
       load->fresh = g_ptr_array_new ();
     }
@@ -420,6 +501,12 @@ load_done (GObject      *source,
     }
 
   /* Tell the view only about the part that changed. */
+  if (load->keep_ids)
+    {
+      /* Only summaries were read: the rows stay, even if that failed. */
+      g_array_unref (load->ids);
+      load->ids = g_array_ref (self->ids);
+    }
   old = g_steal_pointer (&self->ids);
   self->ids = g_steal_pointer (&load->ids);
   while (prefix < old->len && prefix < self->ids->len
@@ -443,27 +530,49 @@ load_done (GObject      *source,
   if (!was_loaded && self->loaded)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
 
+#ifdef HAVE_MALLOC_TRIM
+  /* Listing a large folder's conversations sorts its 100,000 messages in
+   * SQLite's memory, in the worker thread's malloc arena, which keeps the
+   * freed pages (4 to 7 MB) in the process's RSS for good: return them. */
+  if (load->limit == 0 && !load->keep_ids && self->ids->len >= TRIM_AFTER)
+    malloc_trim (0);
+#endif
+
   if (load->limit > 0 && self->error == NULL)
     {
-      /* The head is shown; now all of it. */
+      /* The head is shown; now all of it, once the main loop has nothing
+       * more urgent: the view draws the head's rows first (GTK's layout
+       * and frames run at higher priorities), without the load competing
+       * for the CPU or its 100,000 items reaching the view before. */
       self->reload_pending = FALSE;
-      start_load (self, 0);
+      self->full_load_source = g_idle_add_full (G_PRIORITY_LOW, start_full_load, self, NULL);
     }
   else if (self->reload_pending)
     {
       self->reload_pending = FALSE;
-      start_load (self, 0);
+      start_load (self, 0, NULL);
     }
 }
 
+static gboolean
+start_full_load (gpointer user_data)
+{
+  HyMessageList *self = user_data;
+
+  self->full_load_source = 0;
+  start_load (self, 0, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* @refresh: NULL to read the list, or ids in memory whose summaries
+ * alone are read again, the list staying as it is. */
 static void
 start_load (HyMessageList *self,
-            guint          limit)
+            guint          limit,
+            GArray        *refresh)
 {
   g_autoptr(GTask) task = NULL;
   LoadData *load;
-  GHashTableIter iter;
-  gpointer key;
 
   load = g_new0 (LoadData, 1);
   load->mode = self->mode;
@@ -471,10 +580,8 @@ start_load (HyMessageList *self,
   load->thread_id = self->thread_id;
   load->limit = limit;
   load->query = g_strdup (self->query);
-  load->cached = g_array_sized_new (FALSE, FALSE, sizeof (gint64), g_hash_table_size (self->cache));
-  g_hash_table_iter_init (&iter, self->cache);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_array_append_val (load->cached, *(gint64 *) key);
+  load->keep_ids = refresh != NULL;
+  load->cached = refresh != NULL ? g_array_ref (refresh) : cached_ids (self);
 
   self->cancellable = g_cancellable_new ();
   task = g_task_new (self, self->cancellable, load_done, NULL);
@@ -494,7 +601,10 @@ hy_message_list_reload (HyMessageList *self)
       self->reload_pending = TRUE;
       return;
     }
-  start_load (self, 0);
+  /* The whole list is about to be read anyway. */
+  if (self->full_load_source != 0)
+    return;
+  start_load (self, 0, NULL);
 }
 
 gboolean

@@ -51,8 +51,11 @@ gboolean       _hy_store_migrate             (sqlite3       *db,
 sqlite3_stmt  *_hy_store_prepare_writer      (HyStore       *self,
                                               const char    *sql,
                                               GError       **error);
+/* @flag_ids: for each of @folder_ids, the GArray of the message ids whose
+ * flags alone changed in it, or NULL when more changed. */
 void           _hy_store_emit_folders_changed (HyStore      *self,
-                                              GArray        *folder_ids);
+                                              GArray        *folder_ids,
+                                              GPtrArray     *flag_ids);
 
 /* For the files that add kinds of writes to HyStoreTransaction. */
 HyStore       *_hy_store_transaction_get_store (HyStoreTransaction *self);

@@ -45,7 +45,8 @@ typedef struct {
 struct _HyStoreTransaction {
   HyStore    *store;
   gboolean    done;
-  GHashTable *changed;        /* folder ids (gint64 *) */
+  GHashTable *changed;        /* folder id (gint64 *) -> GArray of the ids whose
+                               * flags alone changed, or NULL: more changed */
   GHashTable *counts;         /* folder id -> CountDelta, applied at commit */
   GHashTable *addresses;      /* folded address -> AddressSeen, written at commit */
   GPtrArray  *written_files;  /* removed on rollback */
@@ -88,6 +89,13 @@ exec_writer (HyStore     *self,
   return TRUE;
 }
 
+static void
+free_ids (gpointer ids)
+{
+  if (ids != NULL)
+    g_array_unref (ids);
+}
+
 HyStoreTransaction *
 hy_store_begin (HyStore  *self,
                 GError  **error)
@@ -104,7 +112,7 @@ hy_store_begin (HyStore  *self,
     }
   txn = g_new0 (HyStoreTransaction, 1);
   txn->store = g_object_ref (self);
-  txn->changed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  txn->changed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, free_ids);
   txn->counts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   txn->addresses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, address_seen_free);
   txn->written_files = g_ptr_array_new_with_free_func (g_free);
@@ -115,12 +123,30 @@ hy_store_begin (HyStore  *self,
   return txn;
 }
 
+/* Messages of the folder were added, removed or changed beyond flags. */
 static void
 mark_changed (HyStoreTransaction *self,
               gint64              folder_id)
 {
-  if (!g_hash_table_contains (self->changed, &folder_id))
-    g_hash_table_add (self->changed, g_memdup2 (&folder_id, sizeof folder_id));
+  g_hash_table_insert (self->changed, g_memdup2 (&folder_id, sizeof folder_id), NULL);
+}
+
+/* Only the flags of @message_id changed: lists of the folder can update
+ * that message rather than read the folder again (HyStore::messages-changed). */
+static void
+mark_flags_changed (HyStoreTransaction *self,
+                    gint64              folder_id,
+                    gint64              message_id)
+{
+  gpointer ids;
+
+  if (!g_hash_table_lookup_extended (self->changed, &folder_id, NULL, &ids))
+    {
+      ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_hash_table_insert (self->changed, g_memdup2 (&folder_id, sizeof folder_id), ids);
+    }
+  if (ids != NULL)
+    g_array_append_val ((GArray *) ids, message_id);
 }
 
 static void
@@ -277,8 +303,9 @@ hy_store_transaction_commit (HyStoreTransaction  *self,
                              GError             **error)
 {
   g_autoptr(GArray) folders = NULL;
+  g_autoptr(GPtrArray) flag_ids = NULL;
   GHashTableIter iter;
-  gpointer key;
+  gpointer key, value;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (!self->done, FALSE);
@@ -293,11 +320,15 @@ hy_store_transaction_commit (HyStoreTransaction  *self,
   g_ptr_array_set_size (self->written_files, 0);
 
   folders = g_array_new (FALSE, FALSE, sizeof (gint64));
+  flag_ids = g_ptr_array_new_with_free_func (free_ids);
   g_hash_table_iter_init (&iter, self->changed);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_array_append_val (folders, *(gint64 *) key);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      g_array_append_val (folders, *(gint64 *) key);
+      g_ptr_array_add (flag_ids, value != NULL ? g_array_ref (value) : NULL);
+    }
   finish (self);
-  _hy_store_emit_folders_changed (self->store, folders);
+  _hy_store_emit_folders_changed (self->store, folders, flag_ids);
   return TRUE;
 }
 
@@ -1272,7 +1303,7 @@ hy_store_transaction_set_flags (HyStoreTransaction  *self,
       gboolean unread = (flags & HY_STORE_FLAG_SEEN) == 0;
 
       count (self, folder, 0, (gint64) unread - (gint64) was_unread);
-      mark_changed (self, folder);
+      mark_flags_changed (self, folder, message_id);
     }
   return TRUE;
 }

@@ -138,10 +138,10 @@ test_folder (Fixture       *f,
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (hy_message_list_get_loaded (list));
   g_assert_cmpuint (change.position, ==, 0);
-  g_assert_cmpuint (change.added, ==, 100);
+  g_assert_cmpuint (change.added, ==, 50);
   wait_loaded (list);
   g_assert_cmpuint (change.count, ==, 2);
-  g_assert_cmpuint (change.position, ==, 100);
+  g_assert_cmpuint (change.position, ==, 50);
   g_assert_cmpuint (change.total_added, ==, N_MESSAGES);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, N_MESSAGES);
   g_assert_true (g_list_model_get_item_type (G_LIST_MODEL (list)) == HY_TYPE_MESSAGE_SUMMARY);
@@ -382,6 +382,121 @@ test_threads_use_index (Fixture       *f,
   sqlite3_close (db);
 }
 
+typedef struct {
+  gint64 folder_id;
+  GArray *ids;
+  guint   folder_changed;  /* folder-changed signals after messages-changed */
+} FlagsSeen;
+
+static void
+on_store_messages_changed (HyStore   *store,
+                           gint64     folder_id,
+                           GArray    *ids,
+                           FlagsSeen *seen)
+{
+  seen->folder_id = folder_id;
+  g_clear_pointer (&seen->ids, g_array_unref);
+  seen->ids = g_array_copy (ids);
+  seen->folder_changed = 0;
+}
+
+static void
+on_store_folder_changed (HyStore   *store,
+                         gint64     folder_id,
+                         FlagsSeen *seen)
+{
+  seen->folder_changed++;
+}
+
+static gpointer
+mark_read_in_thread (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+  gint64 newest = hy_store_find_message (f->store, f->inbox, N_MESSAGES, &error);
+
+  hy_store_transaction_set_flags (txn, newest, HY_STORE_FLAG_SEEN, NULL, 0, &error);
+  g_assert_no_error (error);
+  hy_store_transaction_commit (txn, &error);
+  g_assert_no_error (error);
+  return NULL;
+}
+
+/* A change of flags alone is announced with the messages it touched, and
+ * a list showing them updates their summaries without reading the folder
+ * again: a row deleted behind the store's back stays listed until the
+ * next real change. */
+static void
+test_flags_only (Fixture       *f,
+                 gconstpointer  data)
+{
+  for (int threads = 0; threads < 2; threads++)
+    {
+      g_autoptr(HyMessageList) list = threads ? hy_message_list_new_for_threads (f->store, f->inbox)
+                                              : hy_message_list_new_for_folder (f->store, f->inbox);
+      g_autoptr(HyMessageSummary) newest = NULL;
+      g_autofree char *path = g_build_filename (f->dir, "store.db", NULL);
+      g_autofree char *sql = NULL;
+      FlagsSeen seen = { 0 };
+      Change change = { 0 };
+      sqlite3 *db;
+      gint64 oldest;
+
+      wait_loaded (list);
+      newest = g_list_model_get_item (G_LIST_MODEL (list), 0);
+      g_assert_true (threads ? hy_message_summary_get_thread_unread (newest) == 1
+                             : hy_message_summary_get_unread (newest));
+      g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed), &change);
+      g_signal_connect (f->store, "messages-changed", G_CALLBACK (on_store_messages_changed), &seen);
+      g_signal_connect (f->store, "folder-changed", G_CALLBACK (on_store_folder_changed), &seen);
+
+      /* Behind the store's back: only a reading of the folder sees it. */
+      oldest = hy_store_find_message (f->store, f->inbox, 1 + threads, NULL);
+      g_assert_cmpint (oldest, >, 0);
+      g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+      sql = g_strdup_printf ("DELETE FROM messages WHERE id = %" G_GINT64_FORMAT, oldest);
+      g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+      sqlite3_close (db);
+
+      g_thread_join (g_thread_new ("sync", mark_read_in_thread, f));
+      while (threads ? hy_message_summary_get_thread_unread (newest) != 0
+                     : hy_message_summary_get_unread (newest))
+        g_main_context_iteration (NULL, TRUE);
+
+      g_assert_cmpint (seen.folder_id, ==, f->inbox);
+      g_assert_nonnull (seen.ids);
+      g_assert_cmpuint (seen.ids->len, ==, 1);
+      g_assert_cmpint (g_array_index (seen.ids, gint64, 0), ==, hy_message_summary_get_id (newest));
+      g_assert_cmpuint (seen.folder_changed, ==, 1);
+      g_assert_cmpuint (change.count, ==, 0);
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, N_MESSAGES - threads);
+      g_assert_true (hy_message_list_get_loaded (list));
+
+      /* A real change reads the folder: the deleted row goes. */
+      hy_message_list_reload (list);
+      while (change.count == 0)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, N_MESSAGES - threads - 1);
+
+      g_signal_handlers_disconnect_by_data (f->store, &seen);
+      g_clear_pointer (&seen.ids, g_array_unref);
+      if (!threads)
+        {
+          /* The next round starts from an unread newest message. */
+          g_autoptr(GError) error = NULL;
+          g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+
+          hy_store_transaction_set_flags (txn, hy_message_summary_get_id (newest), 0, NULL, 0, &error);
+          g_assert_no_error (error);
+          hy_store_transaction_commit (txn, &error);
+          g_assert_no_error (error);
+          while (g_main_context_iteration (NULL, FALSE))
+            ;
+        }
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -393,6 +508,7 @@ main (int    argc,
   ADD ("/engine/api/message-list/folder", test_folder);
   ADD ("/engine/api/message-list/lazy", test_lazy);
   ADD ("/engine/api/message-list/follows-changes", test_follows_changes);
+  ADD ("/engine/api/message-list/flags-only", test_flags_only);
   ADD ("/engine/api/message-list/search", test_search);
   ADD ("/engine/api/message-list/threads", test_threads);
   ADD ("/engine/api/message-list/threads-use-index", test_threads_use_index);
