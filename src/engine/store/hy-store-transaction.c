@@ -583,6 +583,7 @@ typedef struct {
   char     *name;      /* decoded, or NULL */
   char     *addr;      /* NULL for a group */
   gboolean  member;    /* inside a group */
+  char     *key;       /* folded address for the addresses table, or NULL (see address_key()) */
 } Address;
 
 static void
@@ -592,6 +593,7 @@ address_clear (gpointer data)
 
   g_free (address->name);
   g_free (address->addr);
+  g_free (address->key);
 }
 
 static void
@@ -602,7 +604,7 @@ addresses_from_list (GArray              *out,
   for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
     {
       InternetAddress *ia = internet_address_list_get_address (list, i);
-      Address address = { g_strdup (internet_address_get_name (ia)), NULL, member };
+      Address address = { g_strdup (internet_address_get_name (ia)), NULL, member, NULL };
 
       if (INTERNET_ADDRESS_IS_MAILBOX (ia))
         address.addr = g_strdup (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (ia)));
@@ -668,7 +670,7 @@ parse_simple_addresses (const char *value,
       }
   while (TRUE)
     {
-      Address address = { NULL, NULL, FALSE };
+      Address address = { NULL, NULL, FALSE, NULL };
       const char *start, *end;
 
       while (*p == ' ' || *p == '\t')
@@ -845,15 +847,11 @@ lookup_thread (HyStoreTransaction  *self,
   return thread;
 }
 
-static gboolean
-assign_thread (HyStoreTransaction  *self,
-               HyStoreMessage      *message,
-               GError             **error)
+/* The message ids a message carries and refers to: its own first. */
+static GPtrArray *
+thread_msgids (const HyStoreMessage *message)
 {
-  g_autoptr(GPtrArray) msgids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GArray) others = g_array_new (FALSE, FALSE, sizeof (gint64));
-  sqlite3_stmt *stmt;
-  gint64 thread;
+  GPtrArray *msgids = g_ptr_array_new_with_free_func (g_free);
 
   if (message->message_id != NULL && *message->message_id != '\0')
     {
@@ -867,6 +865,18 @@ assign_thread (HyStoreTransaction  *self,
     }
   collect_msgids (message->references, msgids);
   collect_msgids (message->in_reply_to, msgids);
+  return msgids;
+}
+
+static gboolean
+assign_thread (HyStoreTransaction  *self,
+               HyStoreMessage      *message,
+               GPtrArray           *msgids,
+               GError             **error)
+{
+  g_autoptr(GArray) others = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+  gint64 thread;
 
   thread = lookup_thread (self, msgids, others, error);
   if (thread < 0)
@@ -961,30 +971,39 @@ is_ascii (const char *text)
   return TRUE;
 }
 
+/* Sets the key under which the addresses table counts @address (NULL
+ * for one it does not count), and drops a name that cannot be kept. */
+static void
+address_key (Address *address)
+{
+  const char *addr = address->addr;
+
+  if (addr == NULL || strchr (addr, '@') == NULL || !g_utf8_validate (addr, -1, NULL))
+    return;
+  address->key = is_ascii (addr) ? g_ascii_strdown (addr, -1) : g_utf8_casefold (addr, -1);
+}
+
 static void
 count_address (HyStoreTransaction *self,
                const Address      *address,
                gint64              date)
 {
   AddressSeen *seen;
-  const char *addr = address->addr;
   const char *name = address->name;
-  g_autofree char *key = NULL;
 
-  if (addr == NULL || strchr (addr, '@') == NULL || !g_utf8_validate (addr, -1, NULL))
+  if (address->key == NULL)
     return;
   if (name != NULL && (*name == '\0' || !g_utf8_validate (name, -1, NULL)))
     name = NULL;
 
-  key = is_ascii (addr) ? g_ascii_strdown (addr, -1) : g_utf8_casefold (addr, -1);
-  seen = g_hash_table_lookup (self->addresses, key);
+  seen = g_hash_table_lookup (self->addresses, address->key);
   if (seen == NULL)
     {
       seen = g_new0 (AddressSeen, 1);
-      seen->address = g_strdup (addr);
+      seen->address = g_strdup (address->addr);
       seen->last_seen = G_MININT64;
       seen->name_date = G_MININT64;
-      g_hash_table_insert (self->addresses, g_steal_pointer (&key), seen);
+      g_hash_table_insert (self->addresses, g_strdup (address->key), seen);
     }
   seen->seen++;
   seen->last_seen = MAX (seen->last_seen, date);
@@ -1085,27 +1104,130 @@ existing_message (HyStoreTransaction  *self,
   return id;
 }
 
-gint64
-hy_store_transaction_add_message (HyStoreTransaction  *self,
-                                  HyStoreMessage      *message,
-                                  GError             **error)
+/* What adding a message derives from its headers without the database:
+ * done before the transaction, perhaps on another thread. */
+struct _HyStorePreparedMessage {
+  HyStoreMessage *message;
+  char           *subject;           /* decoded */
+  GArray         *from;              /* Address */
+  GArray         *to;
+  GArray         *cc;
+  char           *recipients;
+  char           *preview;
+  char           *message_id;        /* without angle brackets */
+  GPtrArray      *msgids;            /* for the thread */
+  char           *index_sender;      /* words for the index */
+  char           *index_recipients;
+};
+
+static void
+keys_of (GArray *list)
 {
-  g_autoptr(GArray) from = NULL;
-  g_autoptr(GArray) to = NULL;
-  g_autoptr(GArray) cc = NULL;
-  g_autofree char *subject = NULL;
-  g_autofree char *recipients = NULL;
-  g_autofree char *preview = NULL;
-  g_autofree char *message_id = NULL;
-  g_autoptr(GString) index_sender = NULL;
-  g_autoptr(GString) index_recipients = NULL;
+  for (guint i = 0; i < list->len; i++)
+    address_key (&g_array_index (list, Address, i));
+}
+
+HyStorePreparedMessage *
+hy_store_prepare_message (HyStoreMessage *message)
+{
+  HyStorePreparedMessage *prepared;
+  GString *r;
+  GString *index;
+
+  g_return_val_if_fail (message != NULL, NULL);
+
+  prepared = g_new0 (HyStorePreparedMessage, 1);
+  prepared->message = message;
+  prepared->subject = decode_header (message->subject);
+  prepared->from = parse_addresses (message->from);
+  prepared->to = parse_addresses (message->to);
+  prepared->cc = parse_addresses (message->cc);
+  keys_of (prepared->from);
+  keys_of (prepared->to);
+  keys_of (prepared->cc);
+
+  r = g_string_new (NULL);
+  for (int pass = 0; pass < 2; pass++)
+    {
+      GArray *list = pass == 0 ? prepared->to : prepared->cc;
+
+      for (guint i = 0; i < list->len; i++)
+        {
+          const Address *address = &g_array_index (list, Address, i);
+
+          if (address->member)
+            continue;
+          if (r->len > 0)
+            g_string_append (r, ", ");
+          if (address->name != NULL && *address->name != '\0')
+            g_string_append (r, address->name);
+          else if (address->addr != NULL)
+            g_string_append (r, address->addr);
+        }
+    }
+  prepared->recipients = g_string_free (r, FALSE);
+  prepared->preview = make_preview (message->preview);
+  if (message->message_id != NULL)
+    {
+      const char *mid = message->message_id;
+      gsize len = strlen (mid);
+
+      prepared->message_id = (mid[0] == '<' && len > 2 && mid[len - 1] == '>') ? g_strndup (mid + 1, len - 2)
+                                                                                : g_strdup (mid);
+    }
+  prepared->msgids = thread_msgids (message);
+
+  index = g_string_new (NULL);
+  append_index_addresses (index, prepared->from);
+  prepared->index_sender = g_string_free (index, FALSE);
+  index = g_string_new (NULL);
+  append_index_addresses (index, prepared->to);
+  append_index_addresses (index, prepared->cc);
+  prepared->index_recipients = g_string_free (index, FALSE);
+  return prepared;
+}
+
+HyStoreMessage *
+hy_store_prepared_message_get_message (HyStorePreparedMessage *prepared)
+{
+  g_return_val_if_fail (prepared != NULL, NULL);
+
+  return prepared->message;
+}
+
+void
+hy_store_prepared_message_free (HyStorePreparedMessage *prepared)
+{
+  if (prepared == NULL)
+    return;
+  g_clear_pointer (&prepared->message, hy_store_message_free);
+  g_free (prepared->subject);
+  g_array_unref (prepared->from);
+  g_array_unref (prepared->to);
+  g_array_unref (prepared->cc);
+  g_free (prepared->recipients);
+  g_free (prepared->preview);
+  g_free (prepared->message_id);
+  g_ptr_array_unref (prepared->msgids);
+  g_free (prepared->index_sender);
+  g_free (prepared->index_recipients);
+  g_free (prepared);
+}
+
+gint64
+hy_store_transaction_add_prepared (HyStoreTransaction      *self,
+                                   HyStorePreparedMessage  *prepared,
+                                   GError                 **error)
+{
+  HyStoreMessage *message;
   const char *sender_name = NULL;
   const char *sender_address = NULL;
   sqlite3_stmt *stmt;
   gint64 id;
 
   g_return_val_if_fail (self != NULL, 0);
-  g_return_val_if_fail (message != NULL, 0);
+  g_return_val_if_fail (prepared != NULL, 0);
+  message = prepared->message;
   g_return_val_if_fail (message->folder_id > 0, 0);
 
   id = existing_message (self, message->folder_id, message->uid, error);
@@ -1119,52 +1241,16 @@ hy_store_transaction_add_message (HyStoreTransaction  *self,
       return id;
     }
 
-  subject = decode_header (message->subject);
-  from = parse_addresses (message->from);
-  to = parse_addresses (message->to);
-  cc = parse_addresses (message->cc);
-
-  if (from->len > 0)
+  if (prepared->from->len > 0)
     {
-      const Address *first = &g_array_index (from, Address, 0);
+      const Address *first = &g_array_index (prepared->from, Address, 0);
 
       sender_name = first->name;
       sender_address = first->addr;
     }
-  {
-    GString *r = g_string_new (NULL);
-
-    for (int pass = 0; pass < 2; pass++)
-      {
-        GArray *list = pass == 0 ? to : cc;
-
-        for (guint i = 0; i < list->len; i++)
-          {
-            const Address *address = &g_array_index (list, Address, i);
-
-            if (address->member)
-              continue;
-            if (r->len > 0)
-              g_string_append (r, ", ");
-            if (address->name != NULL && *address->name != '\0')
-              g_string_append (r, address->name);
-            else if (address->addr != NULL)
-              g_string_append (r, address->addr);
-          }
-      }
-    recipients = g_string_free (r, FALSE);
-  }
-  preview = make_preview (message->preview);
-  if (message->message_id != NULL)
-    {
-      const char *mid = message->message_id;
-      gsize len = strlen (mid);
-
-      message_id = (mid[0] == '<' && len > 2 && mid[len - 1] == '>') ? g_strndup (mid + 1, len - 2) : g_strdup (mid);
-    }
 
   message->id = allocate_id (self, message->date > 0 ? message->date : message->received, error);
-  if (message->id == 0 || !assign_thread (self, message, error))
+  if (message->id == 0 || !assign_thread (self, message, prepared->msgids, error))
     return 0;
 
   stmt = prepare (self, "INSERT INTO messages (folder_id, uid, flags, keywords, modseq, date, received, size, "
@@ -1181,42 +1267,56 @@ hy_store_transaction_add_message (HyStoreTransaction  *self,
   sqlite3_bind_int64 (stmt, 6, message->date);
   sqlite3_bind_int64 (stmt, 7, message->received);
   sqlite3_bind_int64 (stmt, 8, message->size);
-  bind_text (stmt, 9, message_id);
+  bind_text (stmt, 9, prepared->message_id);
   bind_text (stmt, 10, message->in_reply_to);
   bind_text (stmt, 11, message->references);
-  bind_text (stmt, 12, subject);
+  bind_text (stmt, 12, prepared->subject);
   bind_text (stmt, 13, sender_name);
   bind_text (stmt, 14, sender_address);
-  bind_text (stmt, 15, recipients);
+  bind_text (stmt, 15, prepared->recipients);
   sqlite3_bind_int (stmt, 16, message->has_attachment ? 1 : 0);
-  bind_text (stmt, 17, preview);
+  bind_text (stmt, 17, prepared->preview);
   sqlite3_bind_int64 (stmt, 18, message->id);
   sqlite3_bind_int64 (stmt, 19, message->thread_id);
   if (!run (self, stmt, error))
     return 0;
 
-  index_sender = g_string_new (NULL);
-  append_index_addresses (index_sender, from);
-  index_recipients = g_string_new (NULL);
-  append_index_addresses (index_recipients, to);
-  append_index_addresses (index_recipients, cc);
-
   {
     FtsRow *row = pending_fts (self, message->id, TRUE);
 
-    row->subject = g_strdup (subject);
-    row->sender = g_string_free (g_steal_pointer (&index_sender), FALSE);
-    row->recipients = g_string_free (g_steal_pointer (&index_recipients), FALSE);
-    row->body = g_strdup (preview);
+    /* The transaction keeps them until it writes the index. */
+    row->subject = g_strdup (prepared->subject);
+    row->sender = g_strdup (prepared->index_sender);
+    row->recipients = g_strdup (prepared->index_recipients);
+    row->body = g_strdup (prepared->preview);
   }
 
-  count_addresses (self, from, message->date);
-  count_addresses (self, to, message->date);
-  count_addresses (self, cc, message->date);
+  count_addresses (self, prepared->from, message->date);
+  count_addresses (self, prepared->to, message->date);
+  count_addresses (self, prepared->cc, message->date);
 
   count (self, message->folder_id, 1, (message->flags & HY_STORE_FLAG_SEEN) ? 0 : 1);
   mark_changed (self, message->folder_id);
   return message->id;
+}
+
+gint64
+hy_store_transaction_add_message (HyStoreTransaction  *self,
+                                  HyStoreMessage      *message,
+                                  GError             **error)
+{
+  HyStorePreparedMessage *prepared;
+  gint64 id;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (message != NULL, 0);
+  g_return_val_if_fail (message->folder_id > 0, 0);
+
+  prepared = hy_store_prepare_message (message);
+  id = hy_store_transaction_add_prepared (self, prepared, error);
+  prepared->message = NULL;  /* the caller's */
+  hy_store_prepared_message_free (prepared);
+  return id;
 }
 
 /* The folder and flags of a message; folder 0 when there is none. */

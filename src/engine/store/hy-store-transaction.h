@@ -47,6 +47,23 @@ gboolean hy_store_transaction_clear_folder     (HyStoreTransaction    *self,
 gint64   hy_store_transaction_add_message      (HyStoreTransaction    *self,
                                                 HyStoreMessage        *message,
                                                 GError               **error);
+
+/* A message with what adding it derives from its headers (decoded
+ * subject, parsed addresses, index words, thread ids) worked out ahead,
+ * without the store: a sync prepares messages on its network thread while
+ * a writer thread adds the previous ones.  Takes @message. */
+typedef struct _HyStorePreparedMessage HyStorePreparedMessage;
+
+HyStorePreparedMessage *hy_store_prepare_message               (HyStoreMessage         *message);
+HyStoreMessage         *hy_store_prepared_message_get_message  (HyStorePreparedMessage *prepared);
+void                    hy_store_prepared_message_free         (HyStorePreparedMessage *prepared);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HyStorePreparedMessage, hy_store_prepared_message_free)
+
+/* As hy_store_transaction_add_message(), for a prepared message; the
+ * message's id and thread id are set in it. */
+gint64   hy_store_transaction_add_prepared     (HyStoreTransaction      *self,
+                                                HyStorePreparedMessage  *prepared,
+                                                GError                 **error);
 gboolean hy_store_transaction_set_flags        (HyStoreTransaction    *self,
                                                 gint64                 message_id,
                                                 guint32                flags,

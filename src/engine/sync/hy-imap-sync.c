@@ -15,6 +15,7 @@
 #include "imap/hy-imap-error.h"
 #include "imap/hy-imap-seqset.h"
 #include "mime/hy-message.h"
+#include "mime/hy-text-utils.h"
 #include "store/hy-store-op.h"
 #include "store/hy-store-transaction.h"
 #include "sync/hy-imap-sync.h"
@@ -128,10 +129,18 @@ addresses_to_string (GPtrArray *addresses)
                 }
               g_string_append_c (out, '"');
             }
-          g_string_append_printf (out, " <%s@%s>", address->mailbox, address->host);
+          g_string_append (out, " <");
+          g_string_append (out, address->mailbox);
+          g_string_append_c (out, '@');
+          g_string_append (out, address->host);
+          g_string_append_c (out, '>');
         }
       else
-        g_string_append_printf (out, "%s@%s", address->mailbox, address->host);
+        {
+          g_string_append (out, address->mailbox);
+          g_string_append_c (out, '@');
+          g_string_append (out, address->host);
+        }
     }
   if (out->len == 0)
     return NULL;
@@ -201,17 +210,6 @@ part_is_attachment (const HyImapBodyPart *part)
   return FALSE;
 }
 
-static gint64
-parse_date (const char *value)
-{
-  g_autoptr(GDateTime) date = NULL;
-
-  if (value == NULL)
-    return 0;
-  date = g_mime_utils_header_decode_date (value);
-  return date != NULL ? g_date_time_to_unix (date) : 0;
-}
-
 static HyStoreMessage *
 message_from_fetch (const HyImapFetch *fetch,
                     gint64             folder_id)
@@ -228,7 +226,7 @@ message_from_fetch (const HyImapFetch *fetch,
   message->size = fetch->size;
   if (envelope != NULL)
     {
-      message->date = parse_date (envelope->date);
+      message->date = hy_text_parse_date (envelope->date);
       message->subject = g_strdup (envelope->subject);
       message->from = addresses_to_string (envelope->from);
       if (message->from == NULL)
@@ -730,10 +728,10 @@ typedef enum {
 } ItemKind;
 
 typedef struct {
-  ItemKind        kind;
-  HyStoreMessage *message;
-  gint64          id;
-  GBytes         *raw;
+  ItemKind                kind;
+  HyStorePreparedMessage *message;
+  gint64                  id;
+  GBytes                 *raw;
 } WriterItem;
 
 typedef struct {
@@ -753,7 +751,7 @@ typedef struct {
 static void
 writer_item_free (WriterItem *item)
 {
-  g_clear_pointer (&item->message, hy_store_message_free);
+  g_clear_pointer (&item->message, hy_store_prepared_message_free);
   g_clear_pointer (&item->raw, g_bytes_unref);
   g_free (item);
 }
@@ -798,7 +796,7 @@ writer_thread (gpointer user_data)
       if (w->error == NULL && w->txn == NULL)
         w->txn = hy_store_begin (w->store, &w->error);
       if (w->error == NULL && kind == ITEM_MESSAGE)
-        hy_store_transaction_add_message (w->txn, item->message, &w->error);
+        hy_store_transaction_add_prepared (w->txn, item->message, &w->error);
       else if (w->error == NULL && kind == ITEM_BODY)
         {
           g_autoptr(HyMessage) parsed = hy_message_new_from_bytes (item->raw);
@@ -829,11 +827,11 @@ writer_new (HyStore *store,
 }
 
 static void
-writer_push (Writer         *w,
-             ItemKind        kind,
-             HyStoreMessage *message,
-             gint64          id,
-             GBytes         *raw)
+writer_push (Writer                 *w,
+             ItemKind                kind,
+             HyStorePreparedMessage *message,
+             gint64                  id,
+             GBytes                 *raw)
 {
   WriterItem *item = g_new0 (WriterItem, 1);
 
@@ -916,7 +914,9 @@ new_each (HyImapFetch *fetch,
   data->added++;
   if ((message->flags & (HY_STORE_FLAG_SEEN | HY_STORE_FLAG_DELETED)) == 0)
     data->unread++;
-  writer_push (data->writer, ITEM_MESSAGE, message, 0, NULL);
+  /* Decoding and parsing the headers happens here, so that the writer
+   * thread only writes. */
+  writer_push (data->writer, ITEM_MESSAGE, hy_store_prepare_message (message), 0, NULL);
 }
 
 typedef struct {
