@@ -30,6 +30,9 @@
  * (the writer commits every BODY_BATCH bodies on its own). */
 #define BODY_BATCH 500
 #define BODY_ROUND 5000
+/* New messages go to the store writer this many at a time: handing over
+ * each one alone made the two threads wake each other for every message. */
+#define MESSAGE_HANDOVER 256
 /* Bytes of bodies the network may run ahead of the store writer. */
 #define WRITER_MAX_QUEUED (32 * 1024 * 1024)
 #define REFERENCES_SECTION "HEADER.FIELDS (REFERENCES)"
@@ -721,17 +724,17 @@ hy_imap_sync_folder_list (HyImapClient  *client,
  * responses off the network, so that a big sync uses two cores. */
 
 typedef enum {
-  ITEM_MESSAGE,
+  ITEM_MESSAGES,
   ITEM_BODY,
   ITEM_FLUSH,
   ITEM_QUIT,
 } ItemKind;
 
 typedef struct {
-  ItemKind                kind;
-  HyStorePreparedMessage *message;
-  gint64                  id;
-  GBytes                 *raw;
+  ItemKind   kind;
+  GPtrArray *messages;   /* HyStorePreparedMessage */
+  gint64     id;
+  GBytes    *raw;
 } WriterItem;
 
 typedef struct {
@@ -751,7 +754,7 @@ typedef struct {
 static void
 writer_item_free (WriterItem *item)
 {
-  g_clear_pointer (&item->message, hy_store_prepared_message_free);
+  g_clear_pointer (&item->messages, g_ptr_array_unref);
   g_clear_pointer (&item->raw, g_bytes_unref);
   g_free (item);
 }
@@ -793,11 +796,23 @@ writer_thread (gpointer user_data)
           g_cond_signal (&w->drained);
           g_mutex_unlock (&w->lock);
         }
+      if (kind == ITEM_MESSAGES)
+        {
+          for (guint i = 0; i < item->messages->len && w->error == NULL; i++)
+            {
+              if (w->txn == NULL)
+                w->txn = hy_store_begin (w->store, &w->error);
+              if (w->error == NULL)
+                hy_store_transaction_add_prepared (w->txn, g_ptr_array_index (item->messages, i), &w->error);
+              if (w->error == NULL && ++w->pending >= w->commit_every)
+                writer_commit (w);
+            }
+          writer_item_free (item);
+          continue;
+        }
       if (w->error == NULL && w->txn == NULL)
         w->txn = hy_store_begin (w->store, &w->error);
-      if (w->error == NULL && kind == ITEM_MESSAGE)
-        hy_store_transaction_add_prepared (w->txn, item->message, &w->error);
-      else if (w->error == NULL && kind == ITEM_BODY)
+      if (w->error == NULL)
         {
           g_autoptr(HyMessage) parsed = hy_message_new_from_bytes (item->raw);
 
@@ -827,16 +842,16 @@ writer_new (HyStore *store,
 }
 
 static void
-writer_push (Writer                 *w,
-             ItemKind                kind,
-             HyStorePreparedMessage *message,
-             gint64                  id,
-             GBytes                 *raw)
+writer_push (Writer    *w,
+             ItemKind   kind,
+             GPtrArray *messages,
+             gint64     id,
+             GBytes    *raw)
 {
   WriterItem *item = g_new0 (WriterItem, 1);
 
   item->kind = kind;
-  item->message = message;
+  item->messages = messages;
   item->id = id;
   item->raw = raw != NULL ? g_bytes_ref (raw) : NULL;
   if (raw != NULL)
@@ -893,12 +908,22 @@ writer_finish (Writer  *w,
 /* ---- one folder ------------------------------------------------------------ */
 
 typedef struct {
-  Writer  *writer;
-  gint64   folder_id;
-  guint32  start;       /* lowest UID wanted */
-  guint    added;
-  guint    unread;
+  Writer    *writer;
+  gint64     folder_id;
+  guint32    start;       /* lowest UID wanted */
+  guint      added;
+  guint      unread;
+  GPtrArray *batch;       /* prepared, not yet handed to the writer */
 } NewData;
+
+/* Hands the messages prepared so far to the writer. */
+static void
+new_handover (NewData *data)
+{
+  if (data->batch == NULL || data->batch->len == 0)
+    return;
+  writer_push (data->writer, ITEM_MESSAGES, g_steal_pointer (&data->batch), 0, NULL);
+}
 
 static void
 new_each (HyImapFetch *fetch,
@@ -916,7 +941,11 @@ new_each (HyImapFetch *fetch,
     data->unread++;
   /* Decoding and parsing the headers happens here, so that the writer
    * thread only writes. */
-  writer_push (data->writer, ITEM_MESSAGE, hy_store_prepare_message (message), 0, NULL);
+  if (data->batch == NULL)
+    data->batch = g_ptr_array_new_full (MESSAGE_HANDOVER, (GDestroyNotify) hy_store_prepared_message_free);
+  g_ptr_array_add (data->batch, hy_store_prepare_message (message));
+  if (data->batch->len >= MESSAGE_HANDOVER)
+    new_handover (data);
 }
 
 typedef struct {
@@ -1160,7 +1189,7 @@ hy_imap_sync_folder (HyImapClient  *client,
       static const char * const sections[] = { REFERENCES_SECTION, NULL };
       g_autofree char *set = g_strdup_printf ("%u:*", start);
       g_autoptr(GPtrArray) unused = NULL;
-      NewData data = { writer_new (store, COMMIT_EVERY), folder_id, start, 0, 0 };
+      NewData data = { writer_new (store, COMMIT_EVERY), folder_id, start, 0, 0, NULL };
       HyImapFetchItems items = HY_IMAP_FETCH_FLAGS | HY_IMAP_FETCH_INTERNALDATE | HY_IMAP_FETCH_SIZE |
                                HY_IMAP_FETCH_ENVELOPE | HY_IMAP_FETCH_BODYSTRUCTURE | HY_IMAP_FETCH_SECTIONS;
       g_autoptr(GError) write_error = NULL;
@@ -1172,6 +1201,7 @@ hy_imap_sync_folder (HyImapClient  *client,
       unused = hy_imap_client_fetch_finish (client, hy_sync_wait (wait), error);
       /* What arrived is kept, also after a dropped connection: the next
        * sync continues after it. */
+      new_handover (&data);
       if (!writer_finish (data.writer, &write_error))
         {
           if (unused != NULL)
