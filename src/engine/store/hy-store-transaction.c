@@ -811,6 +811,7 @@ collect_msgids (const char *value,
 static gint64
 lookup_thread (HyStoreTransaction  *self,
                GPtrArray           *msgids,
+               gboolean            *known,
                GArray              *others,
                GError             **error)
 {
@@ -825,6 +826,7 @@ lookup_thread (HyStoreTransaction  *self,
 
       sqlite3_bind_text (stmt, 1, g_ptr_array_index (msgids, i), -1, SQLITE_STATIC);
       rc = sqlite3_step (stmt);
+      known[i] = rc == SQLITE_ROW;
       if (rc == SQLITE_ROW)
         {
           gint64 found = sqlite3_column_int64 (stmt, 0);
@@ -875,10 +877,11 @@ assign_thread (HyStoreTransaction  *self,
                GError             **error)
 {
   g_autoptr(GArray) others = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree gboolean *known = g_new0 (gboolean, msgids->len + 1);
   sqlite3_stmt *stmt;
   gint64 thread;
 
-  thread = lookup_thread (self, msgids, others, error);
+  thread = lookup_thread (self, msgids, known, others, error);
   if (thread < 0)
     return FALSE;
   if (thread == 0)
@@ -907,11 +910,14 @@ assign_thread (HyStoreTransaction  *self,
         return FALSE;
     }
 
+  /* Ids already known are in this thread now (merged above). */
   stmt = prepare (self, "INSERT OR IGNORE INTO thread_ids (msgid, thread_id) VALUES (?1, ?2)", error);
   if (stmt == NULL)
     return FALSE;
   for (guint i = 0; i < msgids->len; i++)
     {
+      if (known[i])
+        continue;
       sqlite3_bind_text (stmt, 1, g_ptr_array_index (msgids, i), -1, SQLITE_STATIC);
       sqlite3_bind_int64 (stmt, 2, thread);
       if (!run (self, stmt, error))
