@@ -533,8 +533,10 @@ parse_usual_date (const char *p,
   if (*p++ != ' ' || (*p != '+' && *p != '-'))
     return FALSE;
   sign = *p++ == '-' ? -1 : 1;
-  if (!take_number (&p, 2, 2, &zone_hours) || !take_number (&p, 2, 2, &zone_minutes))
+  if (!take_number (&p, 4, 4, &zone_hours))
     return FALSE;
+  zone_minutes = zone_hours % 100;
+  zone_hours /= 100;
   while (*p == ' ' || *p == '\t')
     p++;
   if (*p == '(')
