@@ -619,6 +619,13 @@ addresses_from_list (GArray              *out,
     }
 }
 
+/* Bytes of an addr-spec that needs no quoting (controls, space and
+ * "()<>[]:;,\\ are not). */
+static const gboolean addr_spec_char[256] = {
+  [0x21] = TRUE, [0x23 ... 0x27] = TRUE, [0x2a ... 0x2b] = TRUE, [0x2d ... 0x39] = TRUE,
+  [0x3d] = TRUE, [0x3f ... 0x5a] = TRUE, [0x5e ... 0x7f] = TRUE, [0x80 ... 0xff] = TRUE,
+};
+
 /* An addr-spec as GMime would return it unchanged: no quoting, comments,
  * routes, spaces or IDN to decode. */
 static gboolean
@@ -637,7 +644,7 @@ plain_addr_spec (const char *start,
             return FALSE;
           at = p;
         }
-      else if (strchr ("\"()<>[]:;,\\ \t\r\n", *p) != NULL || (guchar) *p < 0x20)
+      else if (!addr_spec_char[(guchar) *p])
         return FALSE;
     }
   if (at == NULL || at == start || at == end - 1 || at[1] == '.' || end[-1] == '.')
@@ -1133,21 +1140,192 @@ keys_of (GArray *list)
     address_key (&g_array_index (list, Address, i));
 }
 
+/* The "Name <mailbox@host>, …" value of @parts, as a sync would have
+ * written it into a header: a name in encoded words as it is, any other
+ * quoted; parts without a mailbox and host (group markers) left out. */
+static char *
+parts_to_header (const HyStoreAddressParts *parts,
+                 guint                      n)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const HyStoreAddressParts *part = &parts[i];
+
+      if (part->mailbox == NULL || part->host == NULL)
+        continue;
+      if (out->len > 0)
+        g_string_append (out, ", ");
+      if (part->name != NULL && *part->name != '\0')
+        {
+          if (strstr (part->name, "=?") != NULL)
+            g_string_append (out, part->name);
+          else
+            {
+              g_string_append_c (out, '"');
+              for (const char *p = part->name; *p != '\0'; p++)
+                {
+                  if (*p == '"' || *p == '\\')
+                    g_string_append_c (out, '\\');
+                  if (*p != '\r' && *p != '\n')
+                    g_string_append_c (out, *p);
+                }
+              g_string_append_c (out, '"');
+            }
+          g_string_append (out, " <");
+          g_string_append (out, part->mailbox);
+          g_string_append_c (out, '@');
+          g_string_append (out, part->host);
+          g_string_append_c (out, '>');
+        }
+      else
+        {
+          g_string_append (out, part->mailbox);
+          g_string_append_c (out, '@');
+          g_string_append (out, part->host);
+        }
+    }
+  return out->len > 0 ? g_string_free (g_steal_pointer (&out), FALSE) : NULL;
+}
+
+/* Reads @parts straight into @out, with the result parse_addresses() gives
+ * for parts_to_header(); FALSE (@out unchanged) for any part of a shape
+ * only the full parser reads that way. */
+static gboolean
+addresses_from_parts (const HyStoreAddressParts *parts,
+                      guint                      n,
+                      GArray                    *out)
+{
+  guint before = out->len;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const HyStoreAddressParts *part = &parts[i];
+      Address address = { NULL, NULL, FALSE, NULL };
+      const char *name = part->name;
+
+      if (part->mailbox == NULL || part->host == NULL)
+        continue;
+      address.addr = g_strconcat (part->mailbox, "@", part->host, NULL);
+      if (!g_utf8_validate (address.addr, -1, NULL) || !plain_addr_spec (address.addr, address.addr + strlen (address.addr)))
+        {
+          g_free (address.addr);
+          g_array_set_size (out, before);
+          return FALSE;
+        }
+      if (name == NULL || *name == '\0')
+        address.name = g_strdup ("");
+      else if (!g_utf8_validate (name, -1, NULL))
+        {
+          g_free (address.addr);
+          g_array_set_size (out, before);
+          return FALSE;
+        }
+      else if (strstr (name, "=?") != NULL)
+        {
+          const char *start = name, *end = name + strlen (name);
+          g_autofree char *phrase = NULL;
+
+          while (*start == ' ' || *start == '\t')
+            start++;
+          while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+          for (const char *q = start; q < end; q++)
+            if (strchr ("\"()<>[]:;@\\,\r\n", *q) != NULL)
+              {
+                g_free (address.addr);
+                g_array_set_size (out, before);
+                return FALSE;
+              }
+          phrase = g_strndup (start, end - start);
+          address.name = g_mime_utils_header_decode_phrase (NULL, phrase);
+          if (address.name == NULL || *address.name == '\0' || !g_utf8_validate (address.name, -1, NULL))
+            {
+              g_free (address.name);
+              g_free (address.addr);
+              g_array_set_size (out, before);
+              return FALSE;
+            }
+        }
+      else
+        {
+          GString *plain = g_string_sized_new (strlen (name));
+
+          for (const char *p = name; *p != '\0'; p++)
+            if (*p != '\r' && *p != '\n')
+              g_string_append_c (plain, *p);
+          g_strstrip (plain->str);
+          if (*plain->str == '\0')
+            {
+              g_string_free (plain, TRUE);
+              g_free (address.addr);
+              g_array_set_size (out, before);
+              return FALSE;
+            }
+          address.name = g_string_free (plain, FALSE);
+        }
+      g_array_append_val (out, address);
+    }
+  return TRUE;
+}
+
+static GArray *
+parse_parts (const HyStoreAddressParts *parts,
+             guint                      n)
+{
+  g_autofree char *header = NULL;
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (Address));
+
+  g_array_set_clear_func (out, address_clear);
+  if (addresses_from_parts (parts, n, out))
+    return out;
+  g_array_unref (out);
+  header = parts_to_header (parts, n);
+  return parse_addresses (header);
+}
+
+static HyStorePreparedMessage *prepare_message (HyStoreMessage *message, GArray *from, GArray *to, GArray *cc);
+
 HyStorePreparedMessage *
 hy_store_prepare_message (HyStoreMessage *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  return prepare_message (message, parse_addresses (message->from), parse_addresses (message->to),
+                          parse_addresses (message->cc));
+}
+
+HyStorePreparedMessage *
+hy_store_prepare_message_with_addresses (HyStoreMessage            *message,
+                                         const HyStoreAddressParts *from,
+                                         guint                      n_from,
+                                         const HyStoreAddressParts *to,
+                                         guint                      n_to,
+                                         const HyStoreAddressParts *cc,
+                                         guint                      n_cc)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  return prepare_message (message, parse_parts (from, n_from), parse_parts (to, n_to), parse_parts (cc, n_cc));
+}
+
+static HyStorePreparedMessage *
+prepare_message (HyStoreMessage *message,
+                 GArray         *from,
+                 GArray         *to,
+                 GArray         *cc)
 {
   HyStorePreparedMessage *prepared;
   GString *r;
   GString *index;
 
-  g_return_val_if_fail (message != NULL, NULL);
-
   prepared = g_new0 (HyStorePreparedMessage, 1);
   prepared->message = message;
   prepared->subject = decode_header (message->subject);
-  prepared->from = parse_addresses (message->from);
-  prepared->to = parse_addresses (message->to);
-  prepared->cc = parse_addresses (message->cc);
+  prepared->from = from;
+  prepared->to = to;
+  prepared->cc = cc;
   keys_of (prepared->from);
   keys_of (prepared->to);
   keys_of (prepared->cc);
@@ -1291,10 +1469,10 @@ hy_store_transaction_add_prepared (HyStoreTransaction      *self,
     FtsRow *row = pending_fts (self, message->id, TRUE);
 
     /* The transaction keeps them until it writes the index. */
-    row->subject = g_strdup (prepared->subject);
-    row->sender = g_strdup (prepared->index_sender);
-    row->recipients = g_strdup (prepared->index_recipients);
-    row->body = g_strdup (prepared->preview);
+    row->subject = g_steal_pointer (&prepared->subject);
+    row->sender = g_steal_pointer (&prepared->index_sender);
+    row->recipients = g_steal_pointer (&prepared->index_recipients);
+    row->body = g_steal_pointer (&prepared->preview);
   }
 
   count_addresses (self, prepared->from, message->date);

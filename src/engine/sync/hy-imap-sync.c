@@ -97,57 +97,28 @@ flags_to_names (guint32 bits)
 
 /* ---- envelope to store message ------------------------------------------ */
 
-/* "Name <mailbox@host>, …" as a header would carry it: a name in
- * encoded words stays as it is (the store decodes it), any other is
- * quoted.  Group markers are left out; their members are kept. */
-static char *
-addresses_to_string (GPtrArray *addresses)
+/* The addresses of an envelope list as the store takes them (pointing
+ * into @addresses), or NULL when none has a mailbox and host. */
+static GArray *
+address_parts (GPtrArray *addresses)
 {
-  g_autoptr(GString) out = NULL;
+  GArray *parts;
+  gboolean any = FALSE;
 
   if (addresses == NULL || addresses->len == 0)
     return NULL;
-  out = g_string_new (NULL);
+  parts = g_array_sized_new (FALSE, FALSE, sizeof (HyStoreAddressParts), addresses->len);
   for (guint i = 0; i < addresses->len; i++)
     {
       const HyImapAddress *address = g_ptr_array_index (addresses, i);
+      HyStoreAddressParts part = { address->name, address->mailbox, address->host };
 
-      if (address->mailbox == NULL || address->host == NULL)
-        continue;
-      if (out->len > 0)
-        g_string_append (out, ", ");
-      if (address->name != NULL && *address->name != '\0')
-        {
-          if (strstr (address->name, "=?") != NULL)
-            g_string_append (out, address->name);
-          else
-            {
-              g_string_append_c (out, '"');
-              for (const char *p = address->name; *p != '\0'; p++)
-                {
-                  if (*p == '"' || *p == '\\')
-                    g_string_append_c (out, '\\');
-                  if (*p != '\r' && *p != '\n')
-                    g_string_append_c (out, *p);
-                }
-              g_string_append_c (out, '"');
-            }
-          g_string_append (out, " <");
-          g_string_append (out, address->mailbox);
-          g_string_append_c (out, '@');
-          g_string_append (out, address->host);
-          g_string_append_c (out, '>');
-        }
-      else
-        {
-          g_string_append (out, address->mailbox);
-          g_string_append_c (out, '@');
-          g_string_append (out, address->host);
-        }
+      any |= address->mailbox != NULL && address->host != NULL;
+      g_array_append_val (parts, part);
     }
-  if (out->len == 0)
-    return NULL;
-  return g_string_free (g_steal_pointer (&out), FALSE);
+  if (!any)
+    g_clear_pointer (&parts, g_array_unref);
+  return parts;
 }
 
 static char *
@@ -231,11 +202,6 @@ message_from_fetch (const HyImapFetch *fetch,
     {
       message->date = hy_text_parse_date (envelope->date);
       message->subject = g_strdup (envelope->subject);
-      message->from = addresses_to_string (envelope->from);
-      if (message->from == NULL)
-        message->from = addresses_to_string (envelope->sender);
-      message->to = addresses_to_string (envelope->to);
-      message->cc = addresses_to_string (envelope->cc);
       message->message_id = strip_angles (envelope->message_id);
       message->in_reply_to = g_strdup (envelope->in_reply_to);
     }
@@ -246,6 +212,30 @@ message_from_fetch (const HyImapFetch *fetch,
     message->references = references_from_header (refs->data);
   message->has_attachment = part_is_attachment (fetch->body);
   return g_steal_pointer (&message);
+}
+
+/* @message with its addresses taken straight from @envelope: no header
+ * text written out to be parsed again. */
+static HyStorePreparedMessage *
+prepare_message (HyStoreMessage       *message,
+                 const HyImapEnvelope *envelope)
+{
+  g_autoptr(GArray) from = NULL;
+  g_autoptr(GArray) to = NULL;
+  g_autoptr(GArray) cc = NULL;
+
+  if (envelope == NULL)
+    return hy_store_prepare_message (message);
+  from = address_parts (envelope->from);
+  if (from == NULL)
+    from = address_parts (envelope->sender);
+  to = address_parts (envelope->to);
+  cc = address_parts (envelope->cc);
+  return hy_store_prepare_message_with_addresses (
+    message,
+    from != NULL ? (HyStoreAddressParts *) (void *) from->data : NULL, from != NULL ? from->len : 0,
+    to != NULL ? (HyStoreAddressParts *) (void *) to->data : NULL, to != NULL ? to->len : 0,
+    cc != NULL ? (HyStoreAddressParts *) (void *) cc->data : NULL, cc != NULL ? cc->len : 0);
 }
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -943,7 +933,7 @@ new_each (HyImapFetch *fetch,
    * thread only writes. */
   if (data->batch == NULL)
     data->batch = g_ptr_array_new_full (MESSAGE_HANDOVER, (GDestroyNotify) hy_store_prepared_message_free);
-  g_ptr_array_add (data->batch, hy_store_prepare_message (message));
+  g_ptr_array_add (data->batch, prepare_message (message, fetch->envelope));
   if (data->batch->len >= MESSAGE_HANDOVER)
     new_handover (data);
 }
