@@ -12,6 +12,7 @@
 #include "store/hy-store.h"
 #include "store/hy-store-private.h"
 #include "store/hy-store-query.h"
+#include "store/hy-store-op.h"
 #include "store/hy-store-tokenizer.h"
 #include "store/hy-store-transaction.h"
 
@@ -854,8 +855,8 @@ test_upgrade (void)
   g_assert_no_error (error);
   g_assert_cmpint (sqlite3_exec (db,
     "INSERT INTO folders (id, name, role) VALUES (1, 'INBOX', 1);"
-    "INSERT INTO messages (id, folder_id, uid, date, subject, sender_name, sender_address, thread_id) "
-    "  VALUES (1, 1, 7, 1700000000, 'Old mail', 'Carol', 'carol@example.net', 1);"
+    "INSERT INTO messages (id, folder_id, uid, date, subject, sender_name, sender_address, thread_id, message_id) "
+    "  VALUES (1, 1, 7, 1700000000, 'Old mail', 'Carol', 'carol@example.net', 1, 'old@example.net');"
     "INSERT INTO message_fts (rowid, subject, sender, recipients, body) "
     "  VALUES (1, 'Old mail', 'Carol carol@example.net', '', 'kept across upgrades');"
     "CREATE TABLE probe AS SELECT * FROM sqlite_master WHERE name = 'addresses';",
@@ -864,10 +865,25 @@ test_upgrade (void)
 
   store = hy_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (hy_store_get_schema_version (store), ==, 5);
+  g_assert_cmpint (hy_store_get_schema_version (store), ==, 6);
   ids = hy_store_search (store, "upgrades", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (ids->len, ==, 1);
+  g_clear_pointer (&ids, g_array_unref);
+  /* Found by its Message-ID, which the old database had only in the row;
+   * and the lookup no longer has an index on messages of its own. */
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (store, &error);
+    g_autofree char *plan = NULL;
+
+    ids = hy_store_transaction_find_message_id (txn, "old@example.net", &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (ids->len, ==, 1);
+    g_assert_cmpint (g_array_index (ids, gint64, 0), ==, 1);
+    g_clear_pointer (&ids, g_array_unref);
+    plan = dump_rows (path, "SELECT name FROM sqlite_master WHERE name = 'messages_message_id'");
+    g_assert_cmpstr (plan, ==, "");
+  }
   found = hy_store_complete_address (store, "car", 5, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (found[0], ==, "Carol <carol@example.net>");
