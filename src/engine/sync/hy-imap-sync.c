@@ -731,6 +731,7 @@ typedef struct {
   HyStore            *store;
   GAsyncQueue        *items;
   GAsyncQueue        *replies;   /* a GError * or a non-NULL sentinel per flush */
+  GAsyncQueue        *written;   /* batches of messages written, freed by the network thread */
   GThread            *thread;
   HyStoreTransaction *txn;
   guint               pending;
@@ -797,6 +798,9 @@ writer_thread (gpointer user_data)
               if (w->error == NULL && ++w->pending >= w->commit_every)
                 writer_commit (w);
             }
+          /* Freeing them is left to the thread that made them, which has
+           * time to spare; the writer has none. */
+          g_async_queue_push (w->written, g_steal_pointer (&item->messages));
           writer_item_free (item);
           continue;
         }
@@ -825,6 +829,7 @@ writer_new (HyStore *store,
   w->commit_every = commit_every;
   w->items = g_async_queue_new ();
   w->replies = g_async_queue_new ();
+  w->written = g_async_queue_new_full ((GDestroyNotify) g_ptr_array_unref);
   g_mutex_init (&w->lock);
   g_cond_init (&w->drained);
   w->thread = g_thread_new ("hy-store-writer", writer_thread, w);
@@ -889,6 +894,7 @@ writer_finish (Writer  *w,
     g_propagate_error (error, g_steal_pointer (&w->error));
   g_async_queue_unref (w->items);
   g_async_queue_unref (w->replies);
+  g_async_queue_unref (w->written);
   g_mutex_clear (&w->lock);
   g_cond_clear (&w->drained);
   g_free (w);
@@ -906,10 +912,15 @@ typedef struct {
   GPtrArray *batch;       /* prepared, not yet handed to the writer */
 } NewData;
 
-/* Hands the messages prepared so far to the writer. */
+/* Hands the messages prepared so far to the writer, and frees those it
+ * has written. */
 static void
 new_handover (NewData *data)
 {
+  GPtrArray *written;
+
+  while ((written = g_async_queue_try_pop (data->writer->written)) != NULL)
+    g_ptr_array_unref (written);
   if (data->batch == NULL || data->batch->len == 0)
     return;
   writer_push (data->writer, ITEM_MESSAGES, g_steal_pointer (&data->batch), 0, NULL);
