@@ -9,7 +9,6 @@
 #include <glib/gi18n-lib.h>
 
 #include <string.h>
-#include <gmime/gmime.h>
 
 #include "account/hy-folder-role.h"
 #include "imap/hy-imap-error.h"
