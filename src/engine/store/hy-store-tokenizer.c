@@ -61,8 +61,13 @@ fold_word (const char *word,
   g_string_truncate (out, 0);
   if (ascii)
     {
+      char *to;
+
+      /* The index writes a great many of these: no call per byte. */
+      g_string_set_size (out, length);
+      to = out->str;
       for (gsize i = 0; i < length; i++)
-        g_string_append_c (out, g_ascii_tolower (word[i]));
+        to[i] = word[i] >= 'A' && word[i] <= 'Z' ? word[i] + ('a' - 'A') : word[i];
       return;
     }
   else
