@@ -17,7 +17,9 @@
  *     show how much of its time the disk takes.
  * mbsync is a benchmark tool here, not a build or test dependency:
  * "apt-get install isync" before using --mbsync.
- * Each is repeated --rounds times; medians are printed.
+ * Each is repeated --rounds times; medians are printed.  With the raw and
+ * header sync figures go the CPU seconds each side used: the benchmark
+ * process (all its threads) and the server's imap processes.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -28,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
 #include <glib/gstdio.h>
 #include <gmime/gmime.h>
 
@@ -86,18 +90,132 @@ open_client (const char *mailbox)
   return g_steal_pointer (&client);
 }
 
+/* ---- CPU of each side ----------------------------------------------------- */
+
+typedef struct {
+  double client;  /* this process, every thread */
+  double server;  /* the imap processes of the mail stack's Dovecot */
+} Cpu;
+
+static double
+self_cpu (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+}
+
+/* The Dovecot master started with the mail stack's configuration. */
+static int
+dovecot_master (void)
+{
+  static int master = -1;
+  const char *config = g_getenv ("HY_TEST_DOVECOT_CONFIG");
+  g_autoptr(GDir) proc = NULL;
+  const char *name;
+
+  if (master != -1 || config == NULL || (proc = g_dir_open ("/proc", 0, NULL)) == NULL)
+    return MAX (master, 0);
+  master = 0;
+  while ((name = g_dir_read_name (proc)) != NULL && master == 0)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/%s/cmdline", name);
+      g_autofree char *text = NULL;
+      gsize len;
+
+      if (!g_ascii_isdigit (*name) || !g_file_get_contents (path, &text, &len, NULL))
+        continue;
+      for (gsize i = 0; i + 1 < len; i++)
+        if (text[i] == '\0')
+          text[i] = ' ';
+      if (strstr (text, "dovecot") != NULL && strstr (text, config) != NULL)
+        master = atoi (name);
+    }
+  return master;
+}
+
+/* CPU seconds of each live imap process (children of the master), by PID. */
+static GHashTable *
+server_cpu (void)
+{
+  GHashTable *by_pid = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  int master = dovecot_master ();
+  g_autoptr(GDir) proc = NULL;
+  const char *name;
+
+  if (master == 0 || (proc = g_dir_open ("/proc", 0, NULL)) == NULL)
+    return by_pid;
+  while ((name = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/%s/stat", name);
+      g_autofree char *text = NULL;
+      g_auto(GStrv) fields = NULL;
+      const char *paren;
+      double *seconds;
+
+      if (!g_ascii_isdigit (*name) || !g_file_get_contents (path, &text, NULL, NULL))
+        continue;
+      /* "pid (comm) state ppid … utime stime": fields after the comm. */
+      paren = strrchr (text, ')');
+      if (paren == NULL || !g_str_has_prefix (strchr (text, '('), "(imap)"))
+        continue;
+      fields = g_strsplit (paren + 2, " ", 0);
+      if (g_strv_length (fields) < 13 || atoi (fields[1]) != master)
+        continue;
+      seconds = g_new (double, 1);
+      *seconds = (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) / sysconf (_SC_CLK_TCK);
+      g_hash_table_insert (by_pid, GINT_TO_POINTER (atoi (name)), seconds);
+    }
+  return by_pid;
+}
+
+typedef struct {
+  double      client;
+  GHashTable *server;
+} CpuMark;
+
+static CpuMark
+cpu_now (void)
+{
+  return (CpuMark) { self_cpu (), server_cpu () };
+}
+
+/* What each side used since the mark; a server process that ended
+ * meanwhile (a previous connection going away) does not count. */
+static Cpu
+cpu_since (CpuMark mark)
+{
+  g_autoptr(GHashTable) now = server_cpu ();
+  Cpu used = { self_cpu () - mark.client, 0 };
+  GHashTableIter iter;
+  gpointer pid, seconds;
+
+  g_hash_table_iter_init (&iter, now);
+  while (g_hash_table_iter_next (&iter, &pid, &seconds))
+    {
+      double *before = g_hash_table_lookup (mark.server, pid);
+
+      used.server += *(double *) seconds - (before != NULL ? *before : 0);
+    }
+  g_hash_table_unref (mark.server);
+  return used;
+}
+
 /* ---- raw ----------------------------------------------------------------- */
 
 static double
 run_raw (HyConnection *conn,
          guint         round,
          guint        *count,
-         guint64      *bytes)
+         guint64      *bytes,
+         Cpu          *cpu)
 {
   g_autofree char *tag = g_strdup_printf ("R%u", round);
   g_autofree char *command = g_strdup_printf ("%s UID FETCH 1:* (" ITEMS ")\r\n", tag);
   g_autofree char *done = g_strdup_printf ("%s OK", tag);
   g_autoptr(GError) error = NULL;
+  CpuMark cpu_start = cpu_now ();
   gint64 start = g_get_monotonic_time ();
 
   *count = 0;
@@ -141,7 +259,9 @@ run_raw (HyConnection *conn,
           *bytes += len + 2;
         }
     }
-  return (g_get_monotonic_time () - start) / 1e6;
+  start = g_get_monotonic_time () - start;
+  *cpu = cpu_since (cpu_start);
+  return start / 1e6;
 }
 
 /* ---- the engine's sync ----------------------------------------------------- */
@@ -173,7 +293,8 @@ static double
 run_sync (const char *dir,
           const char *mailbox,
           gboolean    bodies,
-          guint      *count)
+          guint      *count,
+          Cpu        *cpu)
 {
   g_autoptr(HyImapClient) client = open_client (NULL);
   g_autoptr(GError) error = NULL;
@@ -182,16 +303,20 @@ run_sync (const char *dir,
   gint64 folder_id;
   guint new_unread;
   gint64 start;
+  CpuMark cpu_start;
 
   store = fresh_store (dir, mailbox, &folder_id);
+  cpu_start = cpu_now ();
   start = g_get_monotonic_time ();
   if (!hy_imap_sync_folder (client, &wait, store, folder_id, &new_unread, NULL, &error))
     die ("header sync", error);
   if (bodies && !hy_imap_sync_download_bodies (client, &wait, store, folder_id, 0, NULL, &error))
     die ("body download", error);
+  start = g_get_monotonic_time () - start;
+  *cpu = cpu_since (cpu_start);  /* while the server's process still lives */
   folder = hy_store_get_folder (store, folder_id, &error);
   *count = folder != NULL ? folder->total : 0;
-  return (g_get_monotonic_time () - start) / 1e6;
+  return start / 1e6;
 }
 
 /* ---- mbsync ---------------------------------------------------------------- */
@@ -279,6 +404,9 @@ main (int    argc,
   g_autofree double *mb_nofsync = NULL;
   guint count = 0, synced = 0;
   guint64 bytes = 0;
+  Cpu cpu;
+  g_autofree double *raw_client_cpu = NULL, *raw_server_cpu = NULL;
+  g_autofree double *sync_client_cpu = NULL, *sync_server_cpu = NULL;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -301,27 +429,41 @@ main (int    argc,
   full = g_new0 (double, rounds);
   mb = g_new0 (double, rounds);
   mb_nofsync = g_new0 (double, rounds);
+  raw_client_cpu = g_new0 (double, rounds);
+  raw_server_cpu = g_new0 (double, rounds);
+  sync_client_cpu = g_new0 (double, rounds);
+  sync_server_cpu = g_new0 (double, rounds);
   mbsync_nofsync = mbsync && mbsync_nofsync;
 
   /* Warm the server's caches once. */
-  run_raw (hy_imap_client_get_connection (raw_client), 0, &count, &bytes);
+  run_raw (hy_imap_client_get_connection (raw_client), 0, &count, &bytes, &cpu);
   for (int i = 0; i < rounds; i++)
     {
-      raw[i] = run_raw (hy_imap_client_get_connection (raw_client), i + 1, &count, &bytes);
-      headers[i] = run_sync (dir, mailbox, FALSE, &synced);
-      fprintf (stderr, "round %d: raw FETCH %.3f s, header sync %.3f s (%u messages)\n",
-               i + 1, raw[i], headers[i], synced);
+      raw[i] = run_raw (hy_imap_client_get_connection (raw_client), i + 1, &count, &bytes, &cpu);
+      raw_client_cpu[i] = cpu.client;
+      raw_server_cpu[i] = cpu.server;
+      headers[i] = run_sync (dir, mailbox, FALSE, &synced, &cpu);
+      sync_client_cpu[i] = cpu.client;
+      sync_server_cpu[i] = cpu.server;
+      fprintf (stderr, "round %d: raw FETCH %.3f s (CPU client %.2f s, server %.2f s), "
+               "header sync %.3f s (CPU client %.2f s, server %.2f s) (%u messages)\n",
+               i + 1, raw[i], raw_client_cpu[i], raw_server_cpu[i],
+               headers[i], sync_client_cpu[i], sync_server_cpu[i], synced);
     }
   printf ("messages: %u (raw response %.1f MB)\n", count, bytes / 1e6);
   printf ("raw FETCH of the header items (median of %d): %.3f s\n", rounds, median (raw, rounds));
   printf ("header sync into the store (median of %d): %.3f s\n", rounds, median (headers, rounds));
   printf ("ratio header sync / raw FETCH: %.2f\n", median (headers, rounds) / median (raw, rounds));
+  printf ("CPU of raw FETCH (median): client %.2f s, server %.2f s\n",
+          median (raw_client_cpu, rounds), median (raw_server_cpu, rounds));
+  printf ("CPU of header sync (median): client %.2f s, server %.2f s\n",
+          median (sync_client_cpu, rounds), median (sync_server_cpu, rounds));
 
   if (!skip_full)
     {
       for (int i = 0; i < rounds; i++)
         {
-          full[i] = run_sync (dir, mailbox, TRUE, &synced);
+          full[i] = run_sync (dir, mailbox, TRUE, &synced, &cpu);
           if (mbsync)
             mb[i] = run_mbsync (dir, mailbox, TRUE);
           if (mbsync_nofsync)

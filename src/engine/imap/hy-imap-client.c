@@ -1052,11 +1052,21 @@ handle_line (HyImapClient *self,
         }
       if (literal > 0)
         {
+          /* A literal already received (most of a big FETCH's) is taken
+           * at once; only one still on its way is waited for. */
+          if (hy_connection_read_bytes_buffered (self->connection, (gsize) literal, self->response, &error))
+            return TRUE;
+          if (error != NULL)
+            {
+              self->reading = FALSE;
+              fail_all (self, g_steal_pointer (&error));
+              return FALSE;
+            }
           hy_connection_read_bytes_async (self->connection, (gsize) literal, self->cancellable,
                                           bytes_cb, g_object_ref (self));
           return FALSE;
         }
-      return TRUE;  /* {0}: the next line continues the response */
+      return TRUE;  /* {0} or a literal taken: the next line continues the response */
     }
 
   bytes = g_steal_pointer (&self->response);

@@ -51,10 +51,15 @@ struct _Value {
 #define ARENA_BLOCK 16384
 
 typedef struct {
-  GSList *blocks;   /* shared blocks of ARENA_BLOCK bytes */
-  GSList *big;      /* one allocation each: large strings (message bodies) */
-  guint8 *cur;
-  gsize   left;
+  GSList  *blocks;   /* shared blocks of ARENA_BLOCK bytes */
+  GSList  *big;      /* one allocation each: large strings (message bodies) */
+  guint8  *cur;
+  gsize    left;
+  /* The first block, on the stack of the one reading a response: most
+   * responses fit in it, and taking a block from the heap and giving it
+   * back for each of them cost more than reading the response. */
+  guint8  *first;
+  gboolean first_used;
 } Arena;
 
 static gpointer
@@ -72,8 +77,16 @@ arena_alloc (Arena *arena,
     }
   if (size > arena->left)
     {
-      p = g_malloc (ARENA_BLOCK);
-      arena->blocks = g_slist_prepend (arena->blocks, p);
+      if (!arena->first_used)
+        {
+          p = arena->first;
+          arena->first_used = TRUE;
+        }
+      else
+        {
+          p = g_malloc (ARENA_BLOCK);
+          arena->blocks = g_slist_prepend (arena->blocks, p);
+        }
       arena->cur = p;
       arena->left = ARENA_BLOCK;
     }
@@ -105,6 +118,7 @@ arena_clear (Arena *arena)
   arena->blocks = NULL;
   arena->big = NULL;
   arena->left = 0;
+  arena->first_used = FALSE;
 }
 
 typedef struct {
@@ -188,6 +202,16 @@ lex_quoted (Lexer *lx)
   char *out;
 
   lx->p++;  /* opening quote */
+
+  /* Most strings have no escapes: found with memchr() and copied at once. */
+  q = memchr (lx->p, '"', lx->end - lx->p);
+  if (q != NULL && memchr (lx->p, '\\', q - lx->p) == NULL && memchr (lx->p, '\r', q - lx->p) == NULL &&
+      memchr (lx->p, '\n', q - lx->p) == NULL)
+    {
+      v = make_string (lx, V_STRING, lx->p, q - lx->p);
+      lx->p = q + 1;
+      return v;
+    }
 
   /* measure first, then copy without the escapes */
   for (q = lx->p; ; q++)
@@ -1893,7 +1917,8 @@ hy_imap_response_parse (const guint8      *data,
                         HyImapParseFlags   flags,
                         GError           **error)
 {
-  Lexer lx = { data, data, data + len, error, { NULL, NULL, NULL, 0 }, NULL };
+  guint64 first_block[ARENA_BLOCK / sizeof (guint64)];
+  Lexer lx = { data, data, data + len, error, { NULL, NULL, NULL, 0, (guint8 *) first_block, FALSE }, NULL };
   HyImapResponse *response;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);

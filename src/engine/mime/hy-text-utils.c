@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <gmime/gmime.h>
 
 #include "hy-text-utils.h"
 
@@ -458,4 +459,118 @@ hy_subject_make_forward (const char *subject)
   g_autofree char *base = strip_only (subject, forward_prefixes);
 
   return g_strconcat ("Fwd: ", base, NULL);
+}
+
+/* ---- dates ----------------------------------------------------------------- */
+
+static gboolean
+take_number (const char **pp,
+             guint        min_digits,
+             guint        max_digits,
+             int         *out)
+{
+  const char *p = *pp;
+  guint n = 0;
+  int value = 0;
+
+  while (n < max_digits && g_ascii_isdigit (p[n]))
+    value = value * 10 + (p[n++] - '0');
+  if (n < min_digits || g_ascii_isdigit (p[n]))
+    return FALSE;
+  *pp = p + n;
+  *out = value;
+  return TRUE;
+}
+
+/* Days from 1970-01-01 to the given (proleptic Gregorian) date. */
+static gint64
+days_from_civil (int year,
+                 int month,
+                 int day)
+{
+  int era, yoe, doy, doe;
+
+  year -= month <= 2;
+  era = (year >= 0 ? year : year - 399) / 400;
+  yoe = year - era * 400;
+  doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return (gint64) era * 146097 + doe - 719468;
+}
+
+/* "[Day, ]D Mon YYYY HH:MM[:SS] +ZZZZ[ (comment)]"; FALSE for anything else. */
+static gboolean
+parse_usual_date (const char *p,
+                  gint64     *out)
+{
+  static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+  static const int month_days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+  int day, month = -1, year, hour, minute, second = 0, zone_hours, zone_minutes, sign;
+  gboolean leap;
+
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (g_ascii_isalpha (p[0]) && g_ascii_isalpha (p[1]) && g_ascii_isalpha (p[2]) && p[3] == ',')
+    {
+      p += 4;
+      while (*p == ' ' || *p == '\t')
+        p++;
+    }
+  if (!take_number (&p, 1, 2, &day) || *p++ != ' ')
+    return FALSE;
+  for (int i = 0; i < 12; i++)
+    if (g_ascii_strncasecmp (p, months + 3 * i, 3) == 0)
+      month = i + 1;
+  if (month < 0 || p[3] != ' ')
+    return FALSE;
+  p += 4;
+  if (!take_number (&p, 4, 4, &year) || *p++ != ' ')
+    return FALSE;
+  if (!take_number (&p, 2, 2, &hour) || *p++ != ':' || !take_number (&p, 2, 2, &minute))
+    return FALSE;
+  if (*p == ':' && (p++, !take_number (&p, 2, 2, &second)))
+    return FALSE;
+  if (*p++ != ' ' || (*p != '+' && *p != '-'))
+    return FALSE;
+  sign = *p++ == '-' ? -1 : 1;
+  if (!take_number (&p, 4, 4, &zone_hours))
+    return FALSE;
+  zone_minutes = zone_hours % 100;
+  zone_hours /= 100;
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (*p == '(')
+    {
+      const char *close = strchr (p, ')');
+
+      if (close == NULL || strchr (p + 1, '(') != NULL)
+        return FALSE;
+      p = close + 1;
+      while (*p == ' ' || *p == '\t')
+        p++;
+    }
+  if (*p != '\0')
+    return FALSE;
+
+  leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (year < 1970 || day < 1 || day > month_days[month - 1] || (month == 2 && day == 29 && !leap) ||
+      hour > 23 || minute > 59 || second > 59 || zone_hours > 23 || zone_minutes > 59)
+    return FALSE;
+  *out = days_from_civil (year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
+         sign * (zone_hours * 3600 + zone_minutes * 60);
+  return TRUE;
+}
+
+gint64
+hy_text_parse_date (const char *value)
+{
+  g_autoptr(GDateTime) date = NULL;
+  gint64 seconds;
+
+  if (value == NULL)
+    return 0;
+  if (parse_usual_date (value, &seconds))
+    return seconds;
+  date = g_mime_utils_header_decode_date (value);
+  return date != NULL ? g_date_time_to_unix (date) : 0;
 }

@@ -36,4 +36,10 @@ char *hy_subject_make_reply     (const char *subject);
 /* "Fwd: " + the stripped subject. */
 char *hy_subject_make_forward   (const char *subject);
 
+/* The Unix time of an RFC 5322 date ("Fri, 27 Nov 2026 21:22:17 +0800"),
+ * or 0 when it cannot be read.  The usual form is read directly (a big
+ * sync reads one per message); any other goes through GMime's lenient
+ * parser, with the same result. */
+gint64 hy_text_parse_date (const char *value);
+
 G_END_DECLS

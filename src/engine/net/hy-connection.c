@@ -1170,6 +1170,47 @@ hy_connection_read_line_buffered (HyConnection  *self,
   return buffer_take_line (self, length, error);
 }
 
+/**
+ * hy_connection_read_bytes_buffered:
+ * @self: a connection
+ * @count: how many bytes
+ * @out: where to append them
+ * @error: return location for a #GError
+ *
+ * Takes exactly @count bytes (an IMAP literal) if they are already in the
+ * buffer, without waiting, as hy_connection_read_line_buffered() takes a
+ * line.  Must not be called while a read is pending.
+ *
+ * Returns: %TRUE if they were appended to @out; %FALSE if fewer are buffered
+ *   (read them with hy_connection_read_bytes_async()) or on error
+ */
+gboolean
+hy_connection_read_bytes_buffered (HyConnection  *self,
+                                   gsize          count,
+                                   GByteArray    *out,
+                                   GError       **error)
+{
+  g_return_val_if_fail (HY_IS_CONNECTION (self), FALSE);
+  g_return_val_if_fail (!self->reading, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (self->broken != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->broken));
+      return FALSE;
+    }
+  if (self->buf_end - self->buf_start < count || count > G_MAXUINT)
+    return FALSE;
+  if (self->trace)
+    {
+      g_autofree char *note = g_strdup_printf ("[%" G_GSIZE_FORMAT " bytes of data]", count);
+      hy_connection_trace (self, "S", note, -1);
+    }
+  g_byte_array_append (out, self->buf + self->buf_start, (guint) count);
+  self->buf_start += count;
+  return TRUE;
+}
+
 /* ---- reading -------------------------------------------------------------- */
 
 typedef struct {

@@ -151,6 +151,10 @@ char             *hy_connection_read_line_finish   (HyConnection         *self,
 char             *hy_connection_read_line_buffered (HyConnection         *self,
                                                     gsize                *length,
                                                     GError              **error);
+gboolean          hy_connection_read_bytes_buffered (HyConnection        *self,
+                                                    gsize                 count,
+                                                    GByteArray           *out,
+                                                    GError              **error);
 void              hy_connection_read_bytes_async   (HyConnection         *self,
                                                     gsize                 count,
                                                     GCancellable         *cancellable,

@@ -451,8 +451,10 @@ hy_store_transaction_find_message_id (HyStoreTransaction  *self,
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (message_id != NULL, NULL);
 
-  stmt = _hy_store_transaction_prepare (self, "SELECT id FROM messages WHERE message_id = ?1 ORDER BY date DESC, id",
-                                        error);
+  /* A message's own id is in thread_ids, with its thread (see 006-message-id-lookup.sql). */
+  stmt = _hy_store_transaction_prepare (self, "SELECT m.id FROM thread_ids AS t JOIN messages AS m "
+                                        "ON m.thread_id = t.thread_id WHERE t.msgid = ?1 AND m.message_id = ?1 "
+                                        "ORDER BY m.date DESC, m.id", error);
   if (stmt == NULL)
     return NULL;
   bind_text (stmt, 1, message_id);

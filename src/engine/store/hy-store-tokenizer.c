@@ -51,43 +51,34 @@ classify (gunichar c)
   return CLASS_SEPARATOR;
 }
 
-/* Case-folds @word and removes diacritics; @out is reused between calls. */
+/* Case-folds @word (with letters beyond ASCII; tokenize() lower-cases the
+ * others itself) and removes diacritics; @out is reused between calls. */
 static void
 fold_word (const char *word,
            gsize       length,
-           gboolean    ascii,
            GString    *out)
 {
+  g_autofree char *decomposed = g_utf8_normalize (word, length, G_NORMALIZE_NFKD);
+  g_autofree char *folded = NULL;
+  g_autofree char *composed = NULL;
+  GString *bare;
+
   g_string_truncate (out, 0);
-  if (ascii)
+  if (decomposed == NULL)
+    return;
+  bare = g_string_sized_new (length);
+  for (const char *p = decomposed; *p != '\0'; p = g_utf8_next_char (p))
     {
-      for (gsize i = 0; i < length; i++)
-        g_string_append_c (out, g_ascii_tolower (word[i]));
-      return;
-    }
-  else
-    {
-      g_autofree char *decomposed = g_utf8_normalize (word, length, G_NORMALIZE_NFKD);
-      g_autofree char *folded = NULL;
-      g_autofree char *composed = NULL;
-      GString *bare;
+      gunichar c = g_utf8_get_char (p);
 
-      if (decomposed == NULL)
-        return;
-      bare = g_string_sized_new (length);
-      for (const char *p = decomposed; *p != '\0'; p = g_utf8_next_char (p))
-        {
-          gunichar c = g_utf8_get_char (p);
-
-          if (!g_unichar_ismark (c))
-            g_string_append_unichar (bare, c);
-        }
-      folded = g_utf8_casefold (bare->str, bare->len);
-      g_string_free (bare, TRUE);
-      composed = g_utf8_normalize (folded, -1, G_NORMALIZE_NFKC);
-      if (composed != NULL)
-        g_string_append (out, composed);
+      if (!g_unichar_ismark (c))
+        g_string_append_unichar (bare, c);
     }
+  folded = g_utf8_casefold (bare->str, bare->len);
+  g_string_free (bare, TRUE);
+  composed = g_utf8_normalize (folded, -1, G_NORMALIZE_NFKC);
+  if (composed != NULL)
+    g_string_append (out, composed);
 }
 
 typedef int (*TokenCallback) (void       *ctx,
@@ -197,7 +188,8 @@ tokenize (const char    *text,
           TokenCallback  emit,
           void          *ctx)
 {
-  g_autoptr(GString) folded = g_string_sized_new (64);
+  g_autoptr(GString) folded = NULL;   /* for words with non-ASCII letters */
+  char ascii_word[MAX_WORD_BYTES];
   const char *end = text + length;
   const char *p = text;
   const char *word_start = NULL;
@@ -255,9 +247,19 @@ tokenize (const char    *text,
             {
               gsize n = p - word_start;
 
-              if (n <= MAX_WORD_BYTES)
+              if (n <= MAX_WORD_BYTES && word_ascii)
                 {
-                  fold_word (word_start, n, word_ascii, folded);
+                  /* Most words: lower-cased in place, no allocation. */
+                  for (gsize i = 0; i < n; i++)
+                    ascii_word[i] = word_start[i] >= 'A' && word_start[i] <= 'Z' ? word_start[i] + ('a' - 'A')
+                                                                                  : word_start[i];
+                  rc = emit (ctx, 0, ascii_word, n, word_start - text, p - text);
+                }
+              else if (n <= MAX_WORD_BYTES)
+                {
+                  if (folded == NULL)
+                    folded = g_string_sized_new (64);
+                  fold_word (word_start, n, folded);
                   if (folded->len > 0)
                     rc = emit (ctx, 0, folded->str, folded->len,
                                word_start - text, p - text);

@@ -614,6 +614,7 @@ typedef struct {
   char     *name;      /* decoded, or NULL */
   char     *addr;      /* NULL for a group */
   gboolean  member;    /* inside a group */
+  char     *key;       /* folded address for the addresses table, or NULL (see address_key()) */
 } Address;
 
 static void
@@ -623,6 +624,7 @@ address_clear (gpointer data)
 
   g_free (address->name);
   g_free (address->addr);
+  g_free (address->key);
 }
 
 static void
@@ -633,7 +635,7 @@ addresses_from_list (GArray              *out,
   for (int i = 0; list != NULL && i < internet_address_list_length (list); i++)
     {
       InternetAddress *ia = internet_address_list_get_address (list, i);
-      Address address = { g_strdup (internet_address_get_name (ia)), NULL, member };
+      Address address = { g_strdup (internet_address_get_name (ia)), NULL, member, NULL };
 
       if (INTERNET_ADDRESS_IS_MAILBOX (ia))
         address.addr = g_strdup (internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (ia)));
@@ -647,6 +649,13 @@ addresses_from_list (GArray              *out,
         addresses_from_list (out, internet_address_group_get_members (INTERNET_ADDRESS_GROUP (ia)), TRUE);
     }
 }
+
+/* Bytes of an addr-spec that needs no quoting (controls, space and
+ * "()<>[]:;,\\ are not). */
+static const gboolean addr_spec_char[256] = {
+  [0x21] = TRUE, [0x23 ... 0x27] = TRUE, [0x2a ... 0x2b] = TRUE, [0x2d ... 0x39] = TRUE,
+  [0x3d] = TRUE, [0x3f ... 0x5a] = TRUE, [0x5e ... 0x7f] = TRUE, [0x80 ... 0xff] = TRUE,
+};
 
 /* An addr-spec as GMime would return it unchanged: no quoting, comments,
  * routes, spaces or IDN to decode. */
@@ -666,7 +675,7 @@ plain_addr_spec (const char *start,
             return FALSE;
           at = p;
         }
-      else if (strchr ("\"()<>[]:;,\\ \t\r\n", *p) != NULL || (guchar) *p < 0x20)
+      else if (!addr_spec_char[(guchar) *p])
         return FALSE;
     }
   if (at == NULL || at == start || at == end - 1 || at[1] == '.' || end[-1] == '.')
@@ -699,7 +708,7 @@ parse_simple_addresses (const char *value,
       }
   while (TRUE)
     {
-      Address address = { NULL, NULL, FALSE };
+      Address address = { NULL, NULL, FALSE, NULL };
       const char *start, *end;
 
       while (*p == ' ' || *p == '\t')
@@ -840,6 +849,7 @@ collect_msgids (const char *value,
 static gint64
 lookup_thread (HyStoreTransaction  *self,
                GPtrArray           *msgids,
+               gboolean            *known,
                GArray              *others,
                GError             **error)
 {
@@ -854,6 +864,7 @@ lookup_thread (HyStoreTransaction  *self,
 
       sqlite3_bind_text (stmt, 1, g_ptr_array_index (msgids, i), -1, SQLITE_STATIC);
       rc = sqlite3_step (stmt);
+      known[i] = rc == SQLITE_ROW;
       if (rc == SQLITE_ROW)
         {
           gint64 found = sqlite3_column_int64 (stmt, 0);
@@ -876,15 +887,11 @@ lookup_thread (HyStoreTransaction  *self,
   return thread;
 }
 
-static gboolean
-assign_thread (HyStoreTransaction  *self,
-               HyStoreMessage      *message,
-               GError             **error)
+/* The message ids a message carries and refers to: its own first. */
+static GPtrArray *
+thread_msgids (const HyStoreMessage *message)
 {
-  g_autoptr(GPtrArray) msgids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GArray) others = g_array_new (FALSE, FALSE, sizeof (gint64));
-  sqlite3_stmt *stmt;
-  gint64 thread;
+  GPtrArray *msgids = g_ptr_array_new_with_free_func (g_free);
 
   if (message->message_id != NULL && *message->message_id != '\0')
     {
@@ -898,8 +905,21 @@ assign_thread (HyStoreTransaction  *self,
     }
   collect_msgids (message->references, msgids);
   collect_msgids (message->in_reply_to, msgids);
+  return msgids;
+}
 
-  thread = lookup_thread (self, msgids, others, error);
+static gboolean
+assign_thread (HyStoreTransaction  *self,
+               HyStoreMessage      *message,
+               GPtrArray           *msgids,
+               GError             **error)
+{
+  g_autoptr(GArray) others = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autofree gboolean *known = g_new0 (gboolean, msgids->len + 1);
+  sqlite3_stmt *stmt;
+  gint64 thread;
+
+  thread = lookup_thread (self, msgids, known, others, error);
   if (thread < 0)
     return FALSE;
   if (thread == 0)
@@ -928,11 +948,14 @@ assign_thread (HyStoreTransaction  *self,
         return FALSE;
     }
 
+  /* Ids already known are in this thread now (merged above). */
   stmt = prepare (self, "INSERT OR IGNORE INTO thread_ids (msgid, thread_id) VALUES (?1, ?2)", error);
   if (stmt == NULL)
     return FALSE;
   for (guint i = 0; i < msgids->len; i++)
     {
+      if (known[i])
+        continue;
       sqlite3_bind_text (stmt, 1, g_ptr_array_index (msgids, i), -1, SQLITE_STATIC);
       sqlite3_bind_int64 (stmt, 2, thread);
       if (!run (self, stmt, error))
@@ -992,30 +1015,39 @@ is_ascii (const char *text)
   return TRUE;
 }
 
+/* Sets the key under which the addresses table counts @address (NULL
+ * for one it does not count), and drops a name that cannot be kept. */
+static void
+address_key (Address *address)
+{
+  const char *addr = address->addr;
+
+  if (addr == NULL || strchr (addr, '@') == NULL || !g_utf8_validate (addr, -1, NULL))
+    return;
+  address->key = is_ascii (addr) ? g_ascii_strdown (addr, -1) : g_utf8_casefold (addr, -1);
+}
+
 static void
 count_address (HyStoreTransaction *self,
                const Address      *address,
                gint64              date)
 {
   AddressSeen *seen;
-  const char *addr = address->addr;
   const char *name = address->name;
-  g_autofree char *key = NULL;
 
-  if (addr == NULL || strchr (addr, '@') == NULL || !g_utf8_validate (addr, -1, NULL))
+  if (address->key == NULL)
     return;
   if (name != NULL && (*name == '\0' || !g_utf8_validate (name, -1, NULL)))
     name = NULL;
 
-  key = is_ascii (addr) ? g_ascii_strdown (addr, -1) : g_utf8_casefold (addr, -1);
-  seen = g_hash_table_lookup (self->addresses, key);
+  seen = g_hash_table_lookup (self->addresses, address->key);
   if (seen == NULL)
     {
       seen = g_new0 (AddressSeen, 1);
-      seen->address = g_strdup (addr);
+      seen->address = g_strdup (address->addr);
       seen->last_seen = G_MININT64;
       seen->name_date = G_MININT64;
-      g_hash_table_insert (self->addresses, g_steal_pointer (&key), seen);
+      g_hash_table_insert (self->addresses, g_strdup (address->key), seen);
     }
   seen->seen++;
   seen->last_seen = MAX (seen->last_seen, date);
@@ -1116,27 +1148,301 @@ existing_message (HyStoreTransaction  *self,
   return id;
 }
 
-gint64
-hy_store_transaction_add_message (HyStoreTransaction  *self,
-                                  HyStoreMessage      *message,
-                                  GError             **error)
+/* What adding a message derives from its headers without the database:
+ * done before the transaction, perhaps on another thread. */
+struct _HyStorePreparedMessage {
+  HyStoreMessage *message;
+  char           *subject;           /* decoded */
+  GArray         *from;              /* Address */
+  GArray         *to;
+  GArray         *cc;
+  char           *recipients;
+  char           *preview;
+  char           *message_id;        /* without angle brackets */
+  GPtrArray      *msgids;            /* for the thread */
+  char           *index_sender;      /* words for the index */
+  char           *index_recipients;
+};
+
+static void
+keys_of (GArray *list)
 {
-  g_autoptr(GArray) from = NULL;
-  g_autoptr(GArray) to = NULL;
-  g_autoptr(GArray) cc = NULL;
-  g_autofree char *subject = NULL;
-  g_autofree char *recipients = NULL;
-  g_autofree char *preview = NULL;
-  g_autofree char *message_id = NULL;
-  g_autoptr(GString) index_sender = NULL;
-  g_autoptr(GString) index_recipients = NULL;
+  for (guint i = 0; i < list->len; i++)
+    address_key (&g_array_index (list, Address, i));
+}
+
+/* The "Name <mailbox@host>, …" value of @parts, as a sync would have
+ * written it into a header: a name in encoded words as it is, any other
+ * quoted; parts without a mailbox and host (group markers) left out. */
+static char *
+parts_to_header (const HyStoreAddressParts *parts,
+                 guint                      n)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const HyStoreAddressParts *part = &parts[i];
+
+      if (part->mailbox == NULL || part->host == NULL)
+        continue;
+      if (out->len > 0)
+        g_string_append (out, ", ");
+      if (part->name != NULL && *part->name != '\0')
+        {
+          if (strstr (part->name, "=?") != NULL)
+            g_string_append (out, part->name);
+          else
+            {
+              g_string_append_c (out, '"');
+              for (const char *p = part->name; *p != '\0'; p++)
+                {
+                  if (*p == '"' || *p == '\\')
+                    g_string_append_c (out, '\\');
+                  if (*p != '\r' && *p != '\n')
+                    g_string_append_c (out, *p);
+                }
+              g_string_append_c (out, '"');
+            }
+          g_string_append (out, " <");
+          g_string_append (out, part->mailbox);
+          g_string_append_c (out, '@');
+          g_string_append (out, part->host);
+          g_string_append_c (out, '>');
+        }
+      else
+        {
+          g_string_append (out, part->mailbox);
+          g_string_append_c (out, '@');
+          g_string_append (out, part->host);
+        }
+    }
+  return out->len > 0 ? g_string_free (g_steal_pointer (&out), FALSE) : NULL;
+}
+
+/* Reads @parts straight into @out, with the result parse_addresses() gives
+ * for parts_to_header(); FALSE (@out unchanged) for any part of a shape
+ * only the full parser reads that way. */
+static gboolean
+addresses_from_parts (const HyStoreAddressParts *parts,
+                      guint                      n,
+                      GArray                    *out)
+{
+  guint before = out->len;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const HyStoreAddressParts *part = &parts[i];
+      Address address = { NULL, NULL, FALSE, NULL };
+      const char *name = part->name;
+
+      if (part->mailbox == NULL || part->host == NULL)
+        continue;
+      address.addr = g_strconcat (part->mailbox, "@", part->host, NULL);
+      if (!g_utf8_validate (address.addr, -1, NULL) || !plain_addr_spec (address.addr, address.addr + strlen (address.addr)))
+        {
+          g_free (address.addr);
+          g_array_set_size (out, before);
+          return FALSE;
+        }
+      if (name == NULL || *name == '\0')
+        address.name = g_strdup ("");
+      else if (!g_utf8_validate (name, -1, NULL))
+        {
+          g_free (address.addr);
+          g_array_set_size (out, before);
+          return FALSE;
+        }
+      else if (strstr (name, "=?") != NULL)
+        {
+          const char *start = name, *end = name + strlen (name);
+          g_autofree char *phrase = NULL;
+
+          while (*start == ' ' || *start == '\t')
+            start++;
+          while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+          for (const char *q = start; q < end; q++)
+            if (strchr ("\"()<>[]:;@\\,\r\n", *q) != NULL)
+              {
+                g_free (address.addr);
+                g_array_set_size (out, before);
+                return FALSE;
+              }
+          phrase = g_strndup (start, end - start);
+          address.name = g_mime_utils_header_decode_phrase (NULL, phrase);
+          if (address.name == NULL || *address.name == '\0' || !g_utf8_validate (address.name, -1, NULL))
+            {
+              g_free (address.name);
+              g_free (address.addr);
+              g_array_set_size (out, before);
+              return FALSE;
+            }
+        }
+      else
+        {
+          GString *plain = g_string_sized_new (strlen (name));
+
+          for (const char *p = name; *p != '\0'; p++)
+            if (*p != '\r' && *p != '\n')
+              g_string_append_c (plain, *p);
+          g_strstrip (plain->str);
+          if (*plain->str == '\0')
+            {
+              g_string_free (plain, TRUE);
+              g_free (address.addr);
+              g_array_set_size (out, before);
+              return FALSE;
+            }
+          address.name = g_string_free (plain, FALSE);
+        }
+      g_array_append_val (out, address);
+    }
+  return TRUE;
+}
+
+static GArray *
+parse_parts (const HyStoreAddressParts *parts,
+             guint                      n)
+{
+  g_autofree char *header = NULL;
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (Address));
+
+  g_array_set_clear_func (out, address_clear);
+  if (addresses_from_parts (parts, n, out))
+    return out;
+  g_array_unref (out);
+  header = parts_to_header (parts, n);
+  return parse_addresses (header);
+}
+
+static HyStorePreparedMessage *prepare_message (HyStoreMessage *message, GArray *from, GArray *to, GArray *cc);
+
+HyStorePreparedMessage *
+hy_store_prepare_message (HyStoreMessage *message)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  return prepare_message (message, parse_addresses (message->from), parse_addresses (message->to),
+                          parse_addresses (message->cc));
+}
+
+HyStorePreparedMessage *
+hy_store_prepare_message_with_addresses (HyStoreMessage            *message,
+                                         const HyStoreAddressParts *from,
+                                         guint                      n_from,
+                                         const HyStoreAddressParts *to,
+                                         guint                      n_to,
+                                         const HyStoreAddressParts *cc,
+                                         guint                      n_cc)
+{
+  g_return_val_if_fail (message != NULL, NULL);
+
+  return prepare_message (message, parse_parts (from, n_from), parse_parts (to, n_to), parse_parts (cc, n_cc));
+}
+
+static HyStorePreparedMessage *
+prepare_message (HyStoreMessage *message,
+                 GArray         *from,
+                 GArray         *to,
+                 GArray         *cc)
+{
+  HyStorePreparedMessage *prepared;
+  GString *r;
+  GString *index;
+
+  prepared = g_new0 (HyStorePreparedMessage, 1);
+  prepared->message = message;
+  prepared->subject = decode_header (message->subject);
+  prepared->from = from;
+  prepared->to = to;
+  prepared->cc = cc;
+  keys_of (prepared->from);
+  keys_of (prepared->to);
+  keys_of (prepared->cc);
+
+  r = g_string_new (NULL);
+  for (int pass = 0; pass < 2; pass++)
+    {
+      GArray *list = pass == 0 ? prepared->to : prepared->cc;
+
+      for (guint i = 0; i < list->len; i++)
+        {
+          const Address *address = &g_array_index (list, Address, i);
+
+          if (address->member)
+            continue;
+          if (r->len > 0)
+            g_string_append (r, ", ");
+          if (address->name != NULL && *address->name != '\0')
+            g_string_append (r, address->name);
+          else if (address->addr != NULL)
+            g_string_append (r, address->addr);
+        }
+    }
+  prepared->recipients = g_string_free (r, FALSE);
+  prepared->preview = make_preview (message->preview);
+  if (message->message_id != NULL)
+    {
+      const char *mid = message->message_id;
+      gsize len = strlen (mid);
+
+      prepared->message_id = (mid[0] == '<' && len > 2 && mid[len - 1] == '>') ? g_strndup (mid + 1, len - 2)
+                                                                                : g_strdup (mid);
+    }
+  prepared->msgids = thread_msgids (message);
+
+  index = g_string_new (NULL);
+  append_index_addresses (index, prepared->from);
+  prepared->index_sender = g_string_free (index, FALSE);
+  index = g_string_new (NULL);
+  append_index_addresses (index, prepared->to);
+  append_index_addresses (index, prepared->cc);
+  prepared->index_recipients = g_string_free (index, FALSE);
+  return prepared;
+}
+
+HyStoreMessage *
+hy_store_prepared_message_get_message (HyStorePreparedMessage *prepared)
+{
+  g_return_val_if_fail (prepared != NULL, NULL);
+
+  return prepared->message;
+}
+
+void
+hy_store_prepared_message_free (HyStorePreparedMessage *prepared)
+{
+  if (prepared == NULL)
+    return;
+  g_clear_pointer (&prepared->message, hy_store_message_free);
+  g_free (prepared->subject);
+  g_array_unref (prepared->from);
+  g_array_unref (prepared->to);
+  g_array_unref (prepared->cc);
+  g_free (prepared->recipients);
+  g_free (prepared->preview);
+  g_free (prepared->message_id);
+  g_ptr_array_unref (prepared->msgids);
+  g_free (prepared->index_sender);
+  g_free (prepared->index_recipients);
+  g_free (prepared);
+}
+
+gint64
+hy_store_transaction_add_prepared (HyStoreTransaction      *self,
+                                   HyStorePreparedMessage  *prepared,
+                                   GError                 **error)
+{
+  HyStoreMessage *message;
   const char *sender_name = NULL;
   const char *sender_address = NULL;
   sqlite3_stmt *stmt;
   gint64 id;
 
   g_return_val_if_fail (self != NULL, 0);
-  g_return_val_if_fail (message != NULL, 0);
+  g_return_val_if_fail (prepared != NULL, 0);
+  message = prepared->message;
   g_return_val_if_fail (message->folder_id > 0, 0);
 
   id = existing_message (self, message->folder_id, message->uid, error);
@@ -1150,52 +1456,16 @@ hy_store_transaction_add_message (HyStoreTransaction  *self,
       return id;
     }
 
-  subject = decode_header (message->subject);
-  from = parse_addresses (message->from);
-  to = parse_addresses (message->to);
-  cc = parse_addresses (message->cc);
-
-  if (from->len > 0)
+  if (prepared->from->len > 0)
     {
-      const Address *first = &g_array_index (from, Address, 0);
+      const Address *first = &g_array_index (prepared->from, Address, 0);
 
       sender_name = first->name;
       sender_address = first->addr;
     }
-  {
-    GString *r = g_string_new (NULL);
-
-    for (int pass = 0; pass < 2; pass++)
-      {
-        GArray *list = pass == 0 ? to : cc;
-
-        for (guint i = 0; i < list->len; i++)
-          {
-            const Address *address = &g_array_index (list, Address, i);
-
-            if (address->member)
-              continue;
-            if (r->len > 0)
-              g_string_append (r, ", ");
-            if (address->name != NULL && *address->name != '\0')
-              g_string_append (r, address->name);
-            else if (address->addr != NULL)
-              g_string_append (r, address->addr);
-          }
-      }
-    recipients = g_string_free (r, FALSE);
-  }
-  preview = make_preview (message->preview);
-  if (message->message_id != NULL)
-    {
-      const char *mid = message->message_id;
-      gsize len = strlen (mid);
-
-      message_id = (mid[0] == '<' && len > 2 && mid[len - 1] == '>') ? g_strndup (mid + 1, len - 2) : g_strdup (mid);
-    }
 
   message->id = allocate_id (self, message->date > 0 ? message->date : message->received, error);
-  if (message->id == 0 || !assign_thread (self, message, error))
+  if (message->id == 0 || !assign_thread (self, message, prepared->msgids, error))
     return 0;
 
   stmt = prepare (self, "INSERT INTO messages (folder_id, uid, flags, keywords, modseq, date, received, size, "
@@ -1212,42 +1482,56 @@ hy_store_transaction_add_message (HyStoreTransaction  *self,
   sqlite3_bind_int64 (stmt, 6, message->date);
   sqlite3_bind_int64 (stmt, 7, message->received);
   sqlite3_bind_int64 (stmt, 8, message->size);
-  bind_text (stmt, 9, message_id);
+  bind_text (stmt, 9, prepared->message_id);
   bind_text (stmt, 10, message->in_reply_to);
   bind_text (stmt, 11, message->references);
-  bind_text (stmt, 12, subject);
+  bind_text (stmt, 12, prepared->subject);
   bind_text (stmt, 13, sender_name);
   bind_text (stmt, 14, sender_address);
-  bind_text (stmt, 15, recipients);
+  bind_text (stmt, 15, prepared->recipients);
   sqlite3_bind_int (stmt, 16, message->has_attachment ? 1 : 0);
-  bind_text (stmt, 17, preview);
+  bind_text (stmt, 17, prepared->preview);
   sqlite3_bind_int64 (stmt, 18, message->id);
   sqlite3_bind_int64 (stmt, 19, message->thread_id);
   if (!run (self, stmt, error))
     return 0;
 
-  index_sender = g_string_new (NULL);
-  append_index_addresses (index_sender, from);
-  index_recipients = g_string_new (NULL);
-  append_index_addresses (index_recipients, to);
-  append_index_addresses (index_recipients, cc);
-
   {
     FtsRow *row = pending_fts (self, message->id, TRUE);
 
-    row->subject = g_strdup (subject);
-    row->sender = g_string_free (g_steal_pointer (&index_sender), FALSE);
-    row->recipients = g_string_free (g_steal_pointer (&index_recipients), FALSE);
-    row->body = g_strdup (preview);
+    /* The transaction keeps them until it writes the index. */
+    row->subject = g_steal_pointer (&prepared->subject);
+    row->sender = g_steal_pointer (&prepared->index_sender);
+    row->recipients = g_steal_pointer (&prepared->index_recipients);
+    row->body = g_steal_pointer (&prepared->preview);
   }
 
-  count_addresses (self, from, message->date);
-  count_addresses (self, to, message->date);
-  count_addresses (self, cc, message->date);
+  count_addresses (self, prepared->from, message->date);
+  count_addresses (self, prepared->to, message->date);
+  count_addresses (self, prepared->cc, message->date);
 
   count (self, message->folder_id, 1, (message->flags & HY_STORE_FLAG_SEEN) ? 0 : 1);
   mark_changed (self, message->folder_id);
   return message->id;
+}
+
+gint64
+hy_store_transaction_add_message (HyStoreTransaction  *self,
+                                  HyStoreMessage      *message,
+                                  GError             **error)
+{
+  HyStorePreparedMessage *prepared;
+  gint64 id;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (message != NULL, 0);
+  g_return_val_if_fail (message->folder_id > 0, 0);
+
+  prepared = hy_store_prepare_message (message);
+  id = hy_store_transaction_add_prepared (self, prepared, error);
+  prepared->message = NULL;  /* the caller's */
+  hy_store_prepared_message_free (prepared);
+  return id;
 }
 
 /* The folder and flags of a message; folder 0 when there is none. */

@@ -47,6 +47,43 @@ gboolean hy_store_transaction_clear_folder     (HyStoreTransaction    *self,
 gint64   hy_store_transaction_add_message      (HyStoreTransaction    *self,
                                                 HyStoreMessage        *message,
                                                 GError               **error);
+
+/* A message with what adding it derives from its headers (decoded
+ * subject, parsed addresses, index words, thread ids) worked out ahead,
+ * without the store: a sync prepares messages on its network thread while
+ * a writer thread adds the previous ones.  Takes @message. */
+typedef struct _HyStorePreparedMessage HyStorePreparedMessage;
+
+HyStorePreparedMessage *hy_store_prepare_message               (HyStoreMessage         *message);
+
+/* An address as an IMAP envelope gives it: @name as in the header (RFC
+ * 2047 encoded words undecoded) or NULL; a part without @mailbox or
+ * @host (a group marker) is left out. */
+typedef struct {
+  const char *name;
+  const char *mailbox;
+  const char *host;
+} HyStoreAddressParts;
+
+/* As hy_store_prepare_message(), with From, To and Cc given in parts
+ * instead of @message's header values (which are not read): the same
+ * result, without writing the addresses out and parsing them again. */
+HyStorePreparedMessage *hy_store_prepare_message_with_addresses (HyStoreMessage            *message,
+                                                                 const HyStoreAddressParts *from,
+                                                                 guint                      n_from,
+                                                                 const HyStoreAddressParts *to,
+                                                                 guint                      n_to,
+                                                                 const HyStoreAddressParts *cc,
+                                                                 guint                      n_cc);
+HyStoreMessage         *hy_store_prepared_message_get_message  (HyStorePreparedMessage *prepared);
+void                    hy_store_prepared_message_free         (HyStorePreparedMessage *prepared);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HyStorePreparedMessage, hy_store_prepared_message_free)
+
+/* As hy_store_transaction_add_message(), for a prepared message; the
+ * message's id and thread id are set in it. */
+gint64   hy_store_transaction_add_prepared     (HyStoreTransaction      *self,
+                                                HyStorePreparedMessage  *prepared,
+                                                GError                 **error);
 gboolean hy_store_transaction_set_flags        (HyStoreTransaction    *self,
                                                 gint64                 message_id,
                                                 guint32                flags,

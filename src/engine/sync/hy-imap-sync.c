@@ -9,12 +9,12 @@
 #include <glib/gi18n-lib.h>
 
 #include <string.h>
-#include <gmime/gmime.h>
 
 #include "account/hy-folder-role.h"
 #include "imap/hy-imap-error.h"
 #include "imap/hy-imap-seqset.h"
 #include "mime/hy-message.h"
+#include "mime/hy-text-utils.h"
 #include "store/hy-store-op.h"
 #include "store/hy-store-transaction.h"
 #include "sync/hy-imap-sync.h"
@@ -29,6 +29,9 @@
  * (the writer commits every BODY_BATCH bodies on its own). */
 #define BODY_BATCH 500
 #define BODY_ROUND 5000
+/* New messages go to the store writer this many at a time: handing over
+ * each one alone made the two threads wake each other for every message. */
+#define MESSAGE_HANDOVER 256
 /* Bytes of bodies the network may run ahead of the store writer. */
 #define WRITER_MAX_QUEUED (32 * 1024 * 1024)
 #define REFERENCES_SECTION "HEADER.FIELDS (REFERENCES)"
@@ -93,49 +96,28 @@ flags_to_names (guint32 bits)
 
 /* ---- envelope to store message ------------------------------------------ */
 
-/* "Name <mailbox@host>, …" as a header would carry it: a name in
- * encoded words stays as it is (the store decodes it), any other is
- * quoted.  Group markers are left out; their members are kept. */
-static char *
-addresses_to_string (GPtrArray *addresses)
+/* The addresses of an envelope list as the store takes them (pointing
+ * into @addresses), or NULL when none has a mailbox and host. */
+static GArray *
+address_parts (GPtrArray *addresses)
 {
-  g_autoptr(GString) out = NULL;
+  GArray *parts;
+  gboolean any = FALSE;
 
   if (addresses == NULL || addresses->len == 0)
     return NULL;
-  out = g_string_new (NULL);
+  parts = g_array_sized_new (FALSE, FALSE, sizeof (HyStoreAddressParts), addresses->len);
   for (guint i = 0; i < addresses->len; i++)
     {
       const HyImapAddress *address = g_ptr_array_index (addresses, i);
+      HyStoreAddressParts part = { address->name, address->mailbox, address->host };
 
-      if (address->mailbox == NULL || address->host == NULL)
-        continue;
-      if (out->len > 0)
-        g_string_append (out, ", ");
-      if (address->name != NULL && *address->name != '\0')
-        {
-          if (strstr (address->name, "=?") != NULL)
-            g_string_append (out, address->name);
-          else
-            {
-              g_string_append_c (out, '"');
-              for (const char *p = address->name; *p != '\0'; p++)
-                {
-                  if (*p == '"' || *p == '\\')
-                    g_string_append_c (out, '\\');
-                  if (*p != '\r' && *p != '\n')
-                    g_string_append_c (out, *p);
-                }
-              g_string_append_c (out, '"');
-            }
-          g_string_append_printf (out, " <%s@%s>", address->mailbox, address->host);
-        }
-      else
-        g_string_append_printf (out, "%s@%s", address->mailbox, address->host);
+      any |= address->mailbox != NULL && address->host != NULL;
+      g_array_append_val (parts, part);
     }
-  if (out->len == 0)
-    return NULL;
-  return g_string_free (g_steal_pointer (&out), FALSE);
+  if (!any)
+    g_clear_pointer (&parts, g_array_unref);
+  return parts;
 }
 
 static char *
@@ -201,17 +183,6 @@ part_is_attachment (const HyImapBodyPart *part)
   return FALSE;
 }
 
-static gint64
-parse_date (const char *value)
-{
-  g_autoptr(GDateTime) date = NULL;
-
-  if (value == NULL)
-    return 0;
-  date = g_mime_utils_header_decode_date (value);
-  return date != NULL ? g_date_time_to_unix (date) : 0;
-}
-
 static HyStoreMessage *
 message_from_fetch (const HyImapFetch *fetch,
                     gint64             folder_id)
@@ -228,13 +199,8 @@ message_from_fetch (const HyImapFetch *fetch,
   message->size = fetch->size;
   if (envelope != NULL)
     {
-      message->date = parse_date (envelope->date);
+      message->date = hy_text_parse_date (envelope->date);
       message->subject = g_strdup (envelope->subject);
-      message->from = addresses_to_string (envelope->from);
-      if (message->from == NULL)
-        message->from = addresses_to_string (envelope->sender);
-      message->to = addresses_to_string (envelope->to);
-      message->cc = addresses_to_string (envelope->cc);
       message->message_id = strip_angles (envelope->message_id);
       message->in_reply_to = g_strdup (envelope->in_reply_to);
     }
@@ -245,6 +211,30 @@ message_from_fetch (const HyImapFetch *fetch,
     message->references = references_from_header (refs->data);
   message->has_attachment = part_is_attachment (fetch->body);
   return g_steal_pointer (&message);
+}
+
+/* @message with its addresses taken straight from @envelope: no header
+ * text written out to be parsed again. */
+static HyStorePreparedMessage *
+prepare_message (HyStoreMessage       *message,
+                 const HyImapEnvelope *envelope)
+{
+  g_autoptr(GArray) from = NULL;
+  g_autoptr(GArray) to = NULL;
+  g_autoptr(GArray) cc = NULL;
+
+  if (envelope == NULL)
+    return hy_store_prepare_message (message);
+  from = address_parts (envelope->from);
+  if (from == NULL)
+    from = address_parts (envelope->sender);
+  to = address_parts (envelope->to);
+  cc = address_parts (envelope->cc);
+  return hy_store_prepare_message_with_addresses (
+    message,
+    from != NULL ? (HyStoreAddressParts *) (void *) from->data : NULL, from != NULL ? from->len : 0,
+    to != NULL ? (HyStoreAddressParts *) (void *) to->data : NULL, to != NULL ? to->len : 0,
+    cc != NULL ? (HyStoreAddressParts *) (void *) cc->data : NULL, cc != NULL ? cc->len : 0);
 }
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -723,23 +713,24 @@ hy_imap_sync_folder_list (HyImapClient  *client,
  * responses off the network, so that a big sync uses two cores. */
 
 typedef enum {
-  ITEM_MESSAGE,
+  ITEM_MESSAGES,
   ITEM_BODY,
   ITEM_FLUSH,
   ITEM_QUIT,
 } ItemKind;
 
 typedef struct {
-  ItemKind        kind;
-  HyStoreMessage *message;
-  gint64          id;
-  GBytes         *raw;
+  ItemKind   kind;
+  GPtrArray *messages;   /* HyStorePreparedMessage */
+  gint64     id;
+  GBytes    *raw;
 } WriterItem;
 
 typedef struct {
   HyStore            *store;
   GAsyncQueue        *items;
   GAsyncQueue        *replies;   /* a GError * or a non-NULL sentinel per flush */
+  GAsyncQueue        *written;   /* batches of messages written, freed by the network thread */
   GThread            *thread;
   HyStoreTransaction *txn;
   guint               pending;
@@ -753,7 +744,7 @@ typedef struct {
 static void
 writer_item_free (WriterItem *item)
 {
-  g_clear_pointer (&item->message, hy_store_message_free);
+  g_clear_pointer (&item->messages, g_ptr_array_unref);
   g_clear_pointer (&item->raw, g_bytes_unref);
   g_free (item);
 }
@@ -795,11 +786,26 @@ writer_thread (gpointer user_data)
           g_cond_signal (&w->drained);
           g_mutex_unlock (&w->lock);
         }
+      if (kind == ITEM_MESSAGES)
+        {
+          for (guint i = 0; i < item->messages->len && w->error == NULL; i++)
+            {
+              if (w->txn == NULL)
+                w->txn = hy_store_begin (w->store, &w->error);
+              if (w->error == NULL)
+                hy_store_transaction_add_prepared (w->txn, g_ptr_array_index (item->messages, i), &w->error);
+              if (w->error == NULL && ++w->pending >= w->commit_every)
+                writer_commit (w);
+            }
+          /* Freeing them is left to the thread that made them, which has
+           * time to spare; the writer has none. */
+          g_async_queue_push (w->written, g_steal_pointer (&item->messages));
+          writer_item_free (item);
+          continue;
+        }
       if (w->error == NULL && w->txn == NULL)
         w->txn = hy_store_begin (w->store, &w->error);
-      if (w->error == NULL && kind == ITEM_MESSAGE)
-        hy_store_transaction_add_message (w->txn, item->message, &w->error);
-      else if (w->error == NULL && kind == ITEM_BODY)
+      if (w->error == NULL)
         {
           g_autoptr(HyMessage) parsed = hy_message_new_from_bytes (item->raw);
 
@@ -822,6 +828,7 @@ writer_new (HyStore *store,
   w->commit_every = commit_every;
   w->items = g_async_queue_new ();
   w->replies = g_async_queue_new ();
+  w->written = g_async_queue_new_full ((GDestroyNotify) g_ptr_array_unref);
   g_mutex_init (&w->lock);
   g_cond_init (&w->drained);
   w->thread = g_thread_new ("hy-store-writer", writer_thread, w);
@@ -829,16 +836,16 @@ writer_new (HyStore *store,
 }
 
 static void
-writer_push (Writer         *w,
-             ItemKind        kind,
-             HyStoreMessage *message,
-             gint64          id,
-             GBytes         *raw)
+writer_push (Writer    *w,
+             ItemKind   kind,
+             GPtrArray *messages,
+             gint64     id,
+             GBytes    *raw)
 {
   WriterItem *item = g_new0 (WriterItem, 1);
 
   item->kind = kind;
-  item->message = message;
+  item->messages = messages;
   item->id = id;
   item->raw = raw != NULL ? g_bytes_ref (raw) : NULL;
   if (raw != NULL)
@@ -886,6 +893,7 @@ writer_finish (Writer  *w,
     g_propagate_error (error, g_steal_pointer (&w->error));
   g_async_queue_unref (w->items);
   g_async_queue_unref (w->replies);
+  g_async_queue_unref (w->written);
   g_mutex_clear (&w->lock);
   g_cond_clear (&w->drained);
   g_free (w);
@@ -895,12 +903,27 @@ writer_finish (Writer  *w,
 /* ---- one folder ------------------------------------------------------------ */
 
 typedef struct {
-  Writer  *writer;
-  gint64   folder_id;
-  guint32  start;       /* lowest UID wanted */
-  guint    added;
-  guint    unread;
+  Writer    *writer;
+  gint64     folder_id;
+  guint32    start;       /* lowest UID wanted */
+  guint      added;
+  guint      unread;
+  GPtrArray *batch;       /* prepared, not yet handed to the writer */
 } NewData;
+
+/* Hands the messages prepared so far to the writer, and frees those it
+ * has written. */
+static void
+new_handover (NewData *data)
+{
+  GPtrArray *written;
+
+  while ((written = g_async_queue_try_pop (data->writer->written)) != NULL)
+    g_ptr_array_unref (written);
+  if (data->batch == NULL || data->batch->len == 0)
+    return;
+  writer_push (data->writer, ITEM_MESSAGES, g_steal_pointer (&data->batch), 0, NULL);
+}
 
 static void
 new_each (HyImapFetch *fetch,
@@ -916,7 +939,13 @@ new_each (HyImapFetch *fetch,
   data->added++;
   if ((message->flags & (HY_STORE_FLAG_SEEN | HY_STORE_FLAG_DELETED)) == 0)
     data->unread++;
-  writer_push (data->writer, ITEM_MESSAGE, message, 0, NULL);
+  /* Decoding and parsing the headers happens here, so that the writer
+   * thread only writes. */
+  if (data->batch == NULL)
+    data->batch = g_ptr_array_new_full (MESSAGE_HANDOVER, (GDestroyNotify) hy_store_prepared_message_free);
+  g_ptr_array_add (data->batch, prepare_message (message, fetch->envelope));
+  if (data->batch->len >= MESSAGE_HANDOVER)
+    new_handover (data);
 }
 
 typedef struct {
@@ -1160,7 +1189,7 @@ hy_imap_sync_folder (HyImapClient  *client,
       static const char * const sections[] = { REFERENCES_SECTION, NULL };
       g_autofree char *set = g_strdup_printf ("%u:*", start);
       g_autoptr(GPtrArray) unused = NULL;
-      NewData data = { writer_new (store, COMMIT_EVERY), folder_id, start, 0, 0 };
+      NewData data = { writer_new (store, COMMIT_EVERY), folder_id, start, 0, 0, NULL };
       HyImapFetchItems items = HY_IMAP_FETCH_FLAGS | HY_IMAP_FETCH_INTERNALDATE | HY_IMAP_FETCH_SIZE |
                                HY_IMAP_FETCH_ENVELOPE | HY_IMAP_FETCH_BODYSTRUCTURE | HY_IMAP_FETCH_SECTIONS;
       g_autoptr(GError) write_error = NULL;
@@ -1172,6 +1201,7 @@ hy_imap_sync_folder (HyImapClient  *client,
       unused = hy_imap_client_fetch_finish (client, hy_sync_wait (wait), error);
       /* What arrived is kept, also after a dropped connection: the next
        * sync continues after it. */
+      new_handover (&data);
       if (!writer_finish (data.writer, &write_error))
         {
           if (unused != NULL)

@@ -514,6 +514,8 @@ test_malformed (void)
     "* 3 FETCH (BODYSTRUCTURE ())",
     "* 3 FETCH (UID \"unterminated)",
     "* ESEARCH ALL 1:*x",
+    /* a line break inside a quoted string, though a quote follows */
+    "* LIST () \"/\" \"a\r\nb\"\r\n",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)

@@ -663,6 +663,43 @@ test_load_async (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 }
 
+/* The direct reading of the usual date form gives what GMime gives, and
+ * other forms still go through GMime. */
+static void
+test_parse_date (void)
+{
+  static const char * const dates[] = {
+    "Fri, 27 Nov 2026 21:22:17 +0800",
+    "27 Nov 2026 21:22:17 +0800",
+    "Thu, 1 Jan 1970 00:00:00 +0000",
+    "Mon, 29 Feb 2016 23:59:59 -0930",
+    "Tue, 31 Dec 2030 12:00 +0100",
+    "Wed, 02 Jun 2021 08:09:10 +0200 (CEST)",
+    "sat, 05 mar 2022 01:02:03 -0000",
+    "Fri, 27 Nov 2026 21:22:17 GMT",
+    "Fri, 27 Nov 26 21:22:17 +0800",
+    "27 Nov 2026 21:22:17 EST",
+    "Fri,27 Nov 2026 21:22:17 +0800",
+    "Fri, 27 November 2026 21:22:17 +0800",
+    "Fri, 27 Nov 2026 21:22:60 +0800",
+    "Fri, 31 Feb 2026 10:00:00 +0000",
+    "Fri, 27 Nov 1969 21:22:17 +0800",
+    "2026-11-27T21:22:17Z",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (dates); i++)
+    {
+      g_autoptr(GDateTime) expected = g_mime_utils_header_decode_date (dates[i]);
+
+      g_test_message ("%s", dates[i]);
+      g_assert_cmpint (hy_text_parse_date (dates[i]), ==, expected != NULL ? g_date_time_to_unix (expected) : 0);
+    }
+  g_assert_cmpint (hy_text_parse_date ("Fri, 27 Nov 2026 21:22:17 +0800"), ==, 1795785737);
+  g_assert_cmpint (hy_text_parse_date ("Mon, 29 Feb 2016 23:59:59 -0930"), ==, 1456824599);
+  g_assert_cmpint (hy_text_parse_date ("no date at all"), ==, 0);
+  g_assert_cmpint (hy_text_parse_date (NULL), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -698,6 +735,7 @@ main (int    argc,
   g_test_add_func ("/engine/mime/read/load-async", test_load_async);
   g_test_add_func ("/engine/mime/read/hostile-headers", test_hostile_headers);
   g_test_add_func ("/engine/mime/read/defects-on-demand", test_defects_on_demand);
+  g_test_add_func ("/engine/mime/read/parse-date", test_parse_date);
 
   return g_test_run ();
 }

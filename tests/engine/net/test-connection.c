@@ -104,6 +104,14 @@ test_lines_and_literals (void)
   line3 = read_line (conn, &error);
   g_assert_cmpstr (line3, ==, "* 1 FETCH (BODY[] {11}");
 
+  /* More than the buffer holds: nothing is taken, and no error. */
+  {
+    g_autoptr(GByteArray) taken = g_byte_array_new ();
+
+    g_assert_false (hy_connection_read_bytes_buffered (conn, 1000, taken, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (taken->len, ==, 0);
+  }
   hy_connection_read_bytes_async (conn, 11, NULL, hy_test_store_result, &result);
   hy_test_wait_result (&result);
   bytes = hy_connection_read_bytes_finish (conn, result, &error);

@@ -12,6 +12,7 @@
 #include "store/hy-store.h"
 #include "store/hy-store-private.h"
 #include "store/hy-store-query.h"
+#include "store/hy-store-op.h"
 #include "store/hy-store-tokenizer.h"
 #include "store/hy-store-transaction.h"
 
@@ -721,6 +722,121 @@ test_address_shapes (Fixture       *f,
   g_assert_nonnull (strstr (found[0], "frank@中国.cn"));
 }
 
+/* Every row of a query, one string per row ("a|b|…"), NULL as "∅". */
+static char *
+dump_rows (const char *path,
+           const char *sql)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      for (int c = 0; c < sqlite3_column_count (stmt); c++)
+        {
+          const char *text = (const char *) sqlite3_column_text (stmt, c);
+
+          g_string_append_printf (out, "%s%s", c > 0 ? "|" : "", text != NULL ? text : "∅");
+        }
+      g_string_append_c (out, '\n');
+    }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* Addresses given in parts, as a sync takes them from an IMAP envelope,
+ * are stored exactly as the header text a sync wrote before would have
+ * been: names, addresses, recipients, index words and addresses seen,
+ * also for the shapes that need the full parser. */
+static void
+test_address_parts (Fixture       *f,
+                    gconstpointer  data)
+{
+  static const struct {
+    guint               n;
+    HyStoreAddressParts parts[3];
+    const char         *header;
+  } cases[] = {
+    { 1, { { "=?UTF-8?B?546L6Iqz?=", "wang.fang", "example.cn" } }, "=?UTF-8?B?546L6Iqz?= <wang.fang@example.cn>" },
+    { 1, { { "O\"Brien, Tom ", "tom", "example.net" } }, "\"O\\\"Brien, Tom \" <tom@example.net>" },
+    { 2, { { NULL, "bare", "example.org" }, { "", "Empty", "Example.org" } }, "bare@example.org, Empty@Example.org" },
+    { 3, { { NULL, "Team", NULL }, { "Carol", "carol", "example.net" }, { NULL, NULL, NULL } },
+      "\"Carol\" <carol@example.net>" },
+    { 1, { { "Frank", "frank", "xn--fiqs8s.cn" } }, "\"Frank\" <frank@xn--fiqs8s.cn>" },
+    { 1, { { "=?UTF-8?Q?a,b?=", "x", "example.org" } }, "=?UTF-8?Q?a,b?= <x@example.org>" },
+    { 1, { { "Line\r\n Two", "l2", "example.org" } }, "\"Line Two\" <l2@example.org>" },
+    { 1, { { "  ", "sp", "example.org" } }, "\"  \" <sp@example.org>" },
+    { 1, { { "Caf\xe9", "cafe", "example.org" } }, "\"Caf\xe9\" <cafe@example.org>" },
+    { 2, { { "a\\b", "ab", "example.org" }, { "=?GB2312?B?1dTA9g==?=", "zhao.li", "example.cn" } },
+      "\"a\\\\b\" <ab@example.org>, =?GB2312?B?1dTA9g==?= <zhao.li@example.cn>" },
+    { 1, { { "bad", "a b", "example.org" } }, "\"bad\" <a b@example.org>" },
+  };
+  g_autofree char *other_path = g_build_filename (f->dir, "other", "store.db", NULL);
+  g_autoptr(HyStore) other = NULL;
+  g_autoptr(GError) error = NULL;
+  static const char * const queries[] = {
+    "SELECT uid, sender_name, sender_address, recipients FROM messages ORDER BY uid",
+    "SELECT address, name, seen FROM addresses ORDER BY address",
+  };
+
+  other = hy_store_open (other_path, &error);
+  g_assert_no_error (error);
+  for (int side = 0; side < 2; side++)
+    {
+      HyStore *store = side == 0 ? f->store : other;
+      g_autoptr(HyStoreTransaction) txn = hy_store_begin (store, &error);
+      gint64 folder;
+
+      g_assert_no_error (error);
+      folder = hy_store_transaction_add_folder (txn, "INBOX", HY_FOLDER_ROLE_INBOX, "/", &error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+        {
+          HyStoreMessage *m = hy_store_message_new ();
+          g_autoptr(HyStorePreparedMessage) prepared = NULL;
+          guint last = G_N_ELEMENTS (cases) - 1 - i;
+
+          m->folder_id = folder;
+          m->uid = i + 1;
+          m->date = 1717200000 + i;
+          m->subject = g_strdup_printf ("Case %u", i);
+          if (side == 0)
+            {
+              /* From, To and Cc alike: the first and the last case. */
+              prepared = hy_store_prepare_message_with_addresses (m, cases[i].parts, cases[i].n,
+                                                                  cases[0].parts, cases[0].n,
+                                                                  cases[last].parts, cases[last].n);
+            }
+          else
+            {
+              m->from = g_strdup (cases[i].header);
+              m->to = g_strdup (cases[0].header);
+              m->cc = g_strdup (cases[last].header);
+              prepared = hy_store_prepare_message (m);
+            }
+          g_assert_cmpint (hy_store_transaction_add_prepared (txn, prepared, &error), >, 0);
+          g_assert_no_error (error);
+        }
+      g_assert_true (hy_store_transaction_commit (txn, &error));
+      g_assert_no_error (error);
+    }
+  for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
+    {
+      g_autofree char *parts = dump_rows (f->path, queries[q]);
+      g_autofree char *header = dump_rows (other_path, queries[q]);
+
+      g_assert_cmpstr (parts, ==, header);
+    }
+  /* The index words come from the same parsed addresses. */
+  assert_search (f->store, "from:王芳", "Case 0");
+  assert_search (f->store, "from:赵丽", "Case 9");
+  assert_search (f->store, "to:brien", "Case 9");
+}
+
 static void
 test_upgrade (void)
 {
@@ -739,8 +855,8 @@ test_upgrade (void)
   g_assert_no_error (error);
   g_assert_cmpint (sqlite3_exec (db,
     "INSERT INTO folders (id, name, role) VALUES (1, 'INBOX', 1);"
-    "INSERT INTO messages (id, folder_id, uid, date, subject, sender_name, sender_address, thread_id) "
-    "  VALUES (1, 1, 7, 1700000000, 'Old mail', 'Carol', 'carol@example.net', 1);"
+    "INSERT INTO messages (id, folder_id, uid, date, subject, sender_name, sender_address, thread_id, message_id) "
+    "  VALUES (1, 1, 7, 1700000000, 'Old mail', 'Carol', 'carol@example.net', 1, 'old@example.net');"
     "INSERT INTO message_fts (rowid, subject, sender, recipients, body) "
     "  VALUES (1, 'Old mail', 'Carol carol@example.net', '', 'kept across upgrades');"
     "CREATE TABLE probe AS SELECT * FROM sqlite_master WHERE name = 'addresses';",
@@ -749,10 +865,25 @@ test_upgrade (void)
 
   store = hy_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (hy_store_get_schema_version (store), ==, 5);
+  g_assert_cmpint (hy_store_get_schema_version (store), ==, 6);
   ids = hy_store_search (store, "upgrades", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (ids->len, ==, 1);
+  g_clear_pointer (&ids, g_array_unref);
+  /* Found by its Message-ID, which the old database had only in the row;
+   * and the lookup no longer has an index on messages of its own. */
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (store, &error);
+    g_autofree char *plan = NULL;
+
+    ids = hy_store_transaction_find_message_id (txn, "old@example.net", &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (ids->len, ==, 1);
+    g_assert_cmpint (g_array_index (ids, gint64, 0), ==, 1);
+    g_clear_pointer (&ids, g_array_unref);
+    plan = dump_rows (path, "SELECT name FROM sqlite_master WHERE name = 'messages_message_id'");
+    g_assert_cmpstr (plan, ==, "");
+  }
   found = hy_store_complete_address (store, "car", 5, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (found[0], ==, "Carol <carol@example.net>");
@@ -847,6 +978,7 @@ main (int    argc,
   ADD ("/engine/store/search/index-at-commit", test_index_at_commit);
   ADD ("/engine/store/addresses", test_addresses);
   ADD ("/engine/store/addresses/shapes", test_address_shapes);
+  ADD ("/engine/store/addresses/parts", test_address_parts);
   ADD ("/engine/store/async", test_async);
 #undef ADD
 
