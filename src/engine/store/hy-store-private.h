@@ -34,6 +34,17 @@ struct _HyStore {
 
   GMutex         readers_lock;
   GPtrArray     *readers;            /* idle sqlite3 connections */
+
+  /* The pass that writes the index rows a header sync left to fts_pending
+   * (see hy_store_transaction_defer_index()): a thread started after such
+   * a commit, which waits until the writer has been idle for a moment. */
+  GMutex         index_lock;
+  GCond          index_cond;
+  GThread       *indexer;
+  gboolean       indexer_running;
+  gboolean       indexer_stop;
+  guint          index_requests;     /* deferred commits so far */
+  gint64         last_write;         /* monotonic time a transaction ended */
 };
 
 void           _hy_store_set_error           (GError       **error,
@@ -56,6 +67,19 @@ sqlite3_stmt  *_hy_store_prepare_writer      (HyStore       *self,
 void           _hy_store_emit_folders_changed (HyStore      *self,
                                               GArray        *folder_ids,
                                               GPtrArray     *flag_ids);
+
+/* With the writer lock held and a transaction open: writes the index rows
+ * of the newest entries of fts_pending, whole rows of it until at least
+ * @limit messages were seen; *@more tells whether entries are left. */
+gboolean       _hy_store_index_pending_locked (HyStore      *self,
+                                              guint          limit,
+                                              guint         *n_indexed,
+                                              gboolean      *more,
+                                              GError       **error);
+/* Starts the indexing pass in the background, if not running. */
+void           _hy_store_schedule_index      (HyStore       *self);
+/* A transaction ended: the pass waits until the writer is idle. */
+void           _hy_store_note_write          (HyStore       *self);
 
 /* For the files that add kinds of writes to HyStoreTransaction. */
 HyStore       *_hy_store_transaction_get_store (HyStoreTransaction *self);

@@ -19,6 +19,10 @@
 
 #define PREVIEW_CHARS 200
 
+/* Messages per row of fts_pending: the indexing pass writes a row at a time,
+ * about 20 ms of work for this many, so that other writers wait little. */
+#define DEFER_CHUNK 1000
+
 typedef struct {
   gint64 total;
   gint64 unread;
@@ -53,6 +57,10 @@ struct _HyStoreTransaction {
   GPtrArray  *doomed_files;   /* removed after commit */
   GArray     *fts;            /* FtsRow, written at commit (see flush_fts()) */
   GHashTable *fts_rows;       /* message id -> index + 1 in fts */
+  gboolean    defer_index;    /* new messages go to fts_pending */
+  GPtrArray  *deferred;       /* GByteArray, entries of fts_pending rows */
+  guint       deferred_last;  /* entries in the last of them */
+  gboolean    wrote_deferred;
 };
 
 static void
@@ -154,6 +162,7 @@ finish (HyStoreTransaction *self)
 {
   self->done = TRUE;
   g_mutex_unlock (&self->store->writer_lock);
+  _hy_store_note_write (self->store);
 }
 
 static sqlite3_stmt *prepare (HyStoreTransaction *self, const char *sql, GError **error);
@@ -237,6 +246,8 @@ flush_addresses (HyStoreTransaction  *self,
   return TRUE;
 }
 
+static gboolean write_deferred (HyStoreTransaction *self, GError **error);
+
 /* The index is written in one go, after the other writes of the
  * transaction.  FTS5 keeps the terms of consecutive inserts in memory and
  * writes them out once; any other statement that opens a statement
@@ -244,11 +255,29 @@ flush_addresses (HyStoreTransaction  *self,
  * write them out at once, which made a sync spend most of its time
  * merging tiny index segments.  Readers only see committed data, so
  * search is unchanged: what a transaction added is found once it
- * committed, index included. */
+ * committed, index included.  (A transaction with
+ * hy_store_transaction_defer_index() leaves the rows of its new messages
+ * to the indexing pass instead, see _hy_store_index_pending_locked().) */
 static gboolean
 flush_fts (HyStoreTransaction  *self,
            GError             **error)
 {
+  /* A body's text goes into the row of its message, which must be there:
+   * the rows still pending are written first. */
+  for (guint i = 0; i < self->fts->len; i++)
+    {
+      gboolean more = TRUE;
+
+      if (g_array_index (self->fts, FtsRow, i).insert)
+        continue;
+      if (!write_deferred (self, error))
+        return FALSE;
+      while (more)
+        if (!_hy_store_index_pending_locked (self->store, G_MAXUINT, NULL, &more, error))
+          return FALSE;
+      break;
+    }
+
   for (guint i = 0; i < self->fts->len; i++)
     {
       FtsRow *row = &g_array_index (self->fts, FtsRow, i);
@@ -310,7 +339,8 @@ hy_store_transaction_commit (HyStoreTransaction  *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (!self->done, FALSE);
 
-  if (!flush_fts (self, error) || !flush_counts (self, error) || !flush_addresses (self, error))
+  if (!write_deferred (self, error) || !flush_fts (self, error) || !flush_counts (self, error) ||
+      !flush_addresses (self, error))
     return FALSE;
   if (!exec_writer (self->store, "COMMIT", error))
     return FALSE;  /* still open: freeing it rolls back */
@@ -328,8 +358,214 @@ hy_store_transaction_commit (HyStoreTransaction  *self,
       g_ptr_array_add (flag_ids, value != NULL ? g_array_ref (value) : NULL);
     }
   finish (self);
+  if (self->wrote_deferred)
+    _hy_store_schedule_index (self->store);
   _hy_store_emit_folders_changed (self->store, folders, flag_ids);
   return TRUE;
+}
+
+void
+hy_store_transaction_defer_index (HyStoreTransaction *self)
+{
+  g_return_if_fail (self != NULL);
+
+  self->defer_index = TRUE;
+}
+
+/* Records a message whose index row is left to the indexing pass. */
+static void
+defer_fts (HyStoreTransaction *self,
+           gint64              id,
+           const char         *sender,
+           const char         *recipients)
+{
+  GByteArray *entries;
+
+  if (self->deferred == NULL)
+    self->deferred = g_ptr_array_new_with_free_func ((GDestroyNotify) g_byte_array_unref);
+  if (self->deferred->len == 0 || self->deferred_last >= DEFER_CHUNK)
+    {
+      g_ptr_array_add (self->deferred, g_byte_array_sized_new (DEFER_CHUNK * 64));
+      self->deferred_last = 0;
+    }
+  entries = g_ptr_array_index (self->deferred, self->deferred->len - 1);
+  g_byte_array_append (entries, (const guint8 *) &id, sizeof id);
+  g_byte_array_append (entries, (const guint8 *) (sender != NULL ? sender : ""), strlen (sender != NULL ? sender : "") + 1);
+  g_byte_array_append (entries, (const guint8 *) (recipients != NULL ? recipients : ""),
+                       strlen (recipients != NULL ? recipients : "") + 1);
+  self->deferred_last++;
+}
+
+/* Writes the deferred entries to fts_pending, in this transaction. */
+static gboolean
+write_deferred (HyStoreTransaction  *self,
+                GError             **error)
+{
+  if (self->deferred == NULL)
+    return TRUE;
+  for (guint i = 0; i < self->deferred->len; i++)
+    {
+      GByteArray *entries = g_ptr_array_index (self->deferred, i);
+      sqlite3_stmt *stmt = prepare (self, "INSERT INTO fts_pending (entries) VALUES (?1)", error);
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_blob64 (stmt, 1, entries->data, entries->len, SQLITE_STATIC);
+      if (!run (self, stmt, error))
+        return FALSE;
+      self->wrote_deferred = TRUE;
+    }
+  g_ptr_array_set_size (self->deferred, 0);
+  return TRUE;
+}
+
+typedef struct {
+  gint64      id;
+  const char *sender;
+  const char *recipients;
+} PendingEntry;
+
+static gboolean
+index_failed (HyStore       *store,
+              sqlite3_stmt  *stmt,
+              GError       **error)
+{
+  _hy_store_set_error (error, store->writer, HY_STORE_ERROR_QUERY, _ ("Cannot write to the mail cache"));
+  sqlite3_reset (stmt);
+  return FALSE;
+}
+
+/* Writes the index rows of one row of fts_pending and removes it. */
+static gboolean
+index_pending_row (HyStore       *store,
+                   gint64         row_id,
+                   const guint8  *data,
+                   gsize          size,
+                   guint         *n_entries,
+                   guint         *n_indexed,
+                   GError       **error)
+{
+  g_autoptr(GArray) entries = g_array_new (FALSE, FALSE, sizeof (PendingEntry));
+  sqlite3_stmt *exists, *source, *insert, *done;
+  gsize at = 0;
+
+  while (at + sizeof (gint64) < size)
+    {
+      PendingEntry entry;
+      const guint8 *end;
+
+      memcpy (&entry.id, data + at, sizeof entry.id);
+      at += sizeof entry.id;
+      entry.sender = (const char *) data + at;
+      if ((end = memchr (data + at, '\0', size - at)) == NULL)
+        break;
+      at = end - data + 1;
+      entry.recipients = (const char *) data + at;
+      if ((end = memchr (data + at, '\0', size - at)) == NULL)
+        break;
+      at = end - data + 1;
+      g_array_append_val (entries, entry);
+    }
+  *n_entries = entries->len;
+
+  /* Asked of FTS5's own content table: a query of message_fts between the
+   * inserts could make FTS5 write out the terms it holds (see flush_fts()). */
+  exists = _hy_store_prepare_writer (store, "SELECT 1 FROM message_fts_content WHERE id = ?1", error);
+  source = _hy_store_prepare_writer (store, "SELECT subject, preview FROM messages WHERE id = ?1", error);
+  insert = _hy_store_prepare_writer (store, "INSERT INTO message_fts (rowid, subject, sender, recipients, body) "
+                                     "VALUES (?1, ?2, ?3, ?4, ?5)", error);
+  done = _hy_store_prepare_writer (store, "DELETE FROM fts_pending WHERE id = ?1", error);
+  if (exists == NULL || source == NULL || insert == NULL || done == NULL)
+    return FALSE;
+
+  /* Newest first: an id can be listed again after its message was removed
+   * and another one took the id; the last entry is the message's. */
+  for (guint i = entries->len; i-- > 0;)
+    {
+      PendingEntry *entry = &g_array_index (entries, PendingEntry, i);
+      int rc;
+
+      sqlite3_bind_int64 (exists, 1, entry->id);
+      rc = sqlite3_step (exists);
+      sqlite3_reset (exists);
+      if (rc == SQLITE_ROW)
+        continue;  /* indexed already (a body came, or a later entry) */
+      if (rc != SQLITE_DONE)
+        return index_failed (store, exists, error);
+
+      sqlite3_bind_int64 (source, 1, entry->id);
+      rc = sqlite3_step (source);
+      if (rc == SQLITE_DONE)
+        {
+          sqlite3_reset (source);
+          continue;  /* removed since */
+        }
+      if (rc != SQLITE_ROW)
+        return index_failed (store, source, error);
+      sqlite3_bind_int64 (insert, 1, entry->id);
+      sqlite3_bind_value (insert, 2, sqlite3_column_value (source, 0));
+      bind_text (insert, 3, entry->sender);
+      bind_text (insert, 4, entry->recipients);
+      sqlite3_bind_value (insert, 5, sqlite3_column_value (source, 1));
+      rc = sqlite3_step (insert);
+      sqlite3_reset (source);
+      sqlite3_reset (insert);
+      if (rc != SQLITE_DONE)
+        return index_failed (store, insert, error);
+      if (n_indexed != NULL)
+        (*n_indexed)++;
+    }
+
+  sqlite3_bind_int64 (done, 1, row_id);
+  if (sqlite3_step (done) != SQLITE_DONE)
+    return index_failed (store, done, error);
+  sqlite3_reset (done);
+  return TRUE;
+}
+
+gboolean
+_hy_store_index_pending_locked (HyStore   *store,
+                                guint      limit,
+                                guint     *n_indexed,
+                                gboolean  *more,
+                                GError   **error)
+{
+  sqlite3_stmt *next = _hy_store_prepare_writer (store, "SELECT id, entries FROM fts_pending ORDER BY id DESC LIMIT 1",
+                                                 error);
+  guint seen = 0;
+
+  *more = FALSE;
+  if (next == NULL)
+    return FALSE;
+  while (TRUE)
+    {
+      g_autofree guint8 *data = NULL;
+      gsize size;
+      gint64 row_id;
+      guint row_entries = 0;
+      int rc = sqlite3_step (next);
+
+      if (rc == SQLITE_DONE)
+        {
+          sqlite3_reset (next);
+          return TRUE;
+        }
+      if (rc != SQLITE_ROW)
+        return index_failed (store, next, error);
+      if (seen >= limit)
+        {
+          sqlite3_reset (next);
+          *more = TRUE;
+          return TRUE;
+        }
+      row_id = sqlite3_column_int64 (next, 0);
+      size = sqlite3_column_bytes (next, 1);
+      data = g_memdup2 (sqlite3_column_blob (next, 1), size);
+      sqlite3_reset (next);
+      if (!index_pending_row (store, row_id, data, size, &row_entries, n_indexed, error))
+        return FALSE;
+      seen += row_entries;
+    }
 }
 
 void
@@ -351,6 +587,7 @@ hy_store_transaction_free (HyStoreTransaction *self)
   g_ptr_array_unref (self->doomed_files);
   g_array_unref (self->fts);
   g_hash_table_destroy (self->fts_rows);
+  g_clear_pointer (&self->deferred, g_ptr_array_unref);
   g_object_unref (self->store);
   g_free (self);
 }
@@ -1496,15 +1733,20 @@ hy_store_transaction_add_prepared (HyStoreTransaction      *self,
   if (!run (self, stmt, error))
     return 0;
 
-  {
-    FtsRow *row = pending_fts (self, message->id, TRUE);
+  if (self->defer_index)
+    {
+      defer_fts (self, message->id, prepared->index_sender, prepared->index_recipients);
+    }
+  else
+    {
+      FtsRow *row = pending_fts (self, message->id, TRUE);
 
-    /* The transaction keeps them until it writes the index. */
-    row->subject = g_steal_pointer (&prepared->subject);
-    row->sender = g_steal_pointer (&prepared->index_sender);
-    row->recipients = g_steal_pointer (&prepared->index_recipients);
-    row->body = g_steal_pointer (&prepared->preview);
-  }
+      /* The transaction keeps them until it writes the index. */
+      row->subject = g_steal_pointer (&prepared->subject);
+      row->sender = g_steal_pointer (&prepared->index_sender);
+      row->recipients = g_steal_pointer (&prepared->index_recipients);
+      row->body = g_steal_pointer (&prepared->preview);
+    }
 
   count_addresses (self, prepared->from, message->date);
   count_addresses (self, prepared->to, message->date);

@@ -79,6 +79,14 @@ HyStoreMessage         *hy_store_prepared_message_get_message  (HyStorePreparedM
 void                    hy_store_prepared_message_free         (HyStorePreparedMessage *prepared);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HyStorePreparedMessage, hy_store_prepared_message_free)
 
+/* Messages added from now on get their row in the search index after the
+ * commit, from the store's indexing pass (a thread that starts when the
+ * writer is idle), instead of during it: a header sync commits sooner.
+ * They are recorded durably in the same commit; a search first indexes
+ * whatever is pending (hy_store_index_pending()), and opening the store
+ * finishes what a crash left, so search results stay exact. */
+void     hy_store_transaction_defer_index      (HyStoreTransaction      *self);
+
 /* As hy_store_transaction_add_message(), for a prepared message; the
  * message's id and thread id are set in it. */
 gint64   hy_store_transaction_add_prepared     (HyStoreTransaction      *self,

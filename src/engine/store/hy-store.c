@@ -213,10 +213,136 @@ _hy_store_migrate (sqlite3  *db,
   return TRUE;
 }
 
+/* ---- the indexing pass ------------------------------------------------------ */
+
+/* How long the writer must have been idle before the pass writes a batch:
+ * a sync commits batch after batch with less in between. */
+#define INDEX_IDLE_US (100 * G_TIME_SPAN_MILLISECOND)
+
+/* Writes a batch of pending index rows in a transaction of its own. */
+static gboolean
+index_batch (HyStore   *self,
+             guint      limit,
+             guint     *n_indexed,
+             gboolean  *more,
+             GError   **error)
+{
+  gboolean ok;
+
+  g_mutex_lock (&self->writer_lock);
+  if (sqlite3_exec (self->writer, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      _hy_store_set_error (error, self->writer, HY_STORE_ERROR_QUERY, _ ("Cannot write to the mail cache"));
+      g_mutex_unlock (&self->writer_lock);
+      return FALSE;
+    }
+  ok = _hy_store_index_pending_locked (self, limit, n_indexed, more, error);
+  if (ok && sqlite3_exec (self->writer, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      _hy_store_set_error (error, self->writer, HY_STORE_ERROR_QUERY, _ ("Cannot write to the mail cache"));
+      ok = FALSE;
+    }
+  if (!ok)
+    sqlite3_exec (self->writer, "ROLLBACK", NULL, NULL, NULL);
+  g_mutex_unlock (&self->writer_lock);
+  return ok;
+}
+
+static gpointer
+indexer_thread (gpointer user_data)
+{
+  HyStore *self = user_data;
+  guint done_requests = 0;
+
+  g_mutex_lock (&self->index_lock);
+  while (!self->indexer_stop && done_requests != self->index_requests)
+    {
+      gint64 due = self->last_write + INDEX_IDLE_US;
+      guint requests = self->index_requests;
+      g_autoptr(GError) error = NULL;
+      gboolean more = FALSE;
+
+      if (g_get_monotonic_time () < due)
+        {
+          g_cond_wait_until (&self->index_cond, &self->index_lock, due);
+          continue;
+        }
+      g_mutex_unlock (&self->index_lock);
+      if (!index_batch (self, 1, NULL, &more, &error))
+        g_warning ("Cannot index new messages for search: %s", error->message);
+      g_mutex_lock (&self->index_lock);
+      if (!more)
+        done_requests = requests;  /* the rest waits for a search or the next start */
+    }
+  self->indexer_running = FALSE;
+  g_mutex_unlock (&self->index_lock);
+  return NULL;
+}
+
+void
+_hy_store_note_write (HyStore *self)
+{
+  g_mutex_lock (&self->index_lock);
+  self->last_write = g_get_monotonic_time ();
+  g_mutex_unlock (&self->index_lock);
+}
+
+void
+_hy_store_schedule_index (HyStore *self)
+{
+  GThread *finished = NULL;
+
+  g_mutex_lock (&self->index_lock);
+  self->index_requests++;
+  if (!self->indexer_running && !self->indexer_stop)
+    {
+      finished = g_steal_pointer (&self->indexer);
+      self->indexer_running = TRUE;
+      self->indexer = g_thread_new ("hy-store-index", indexer_thread, self);
+    }
+  g_mutex_unlock (&self->index_lock);
+  if (finished != NULL)
+    g_thread_join (finished);  /* it has returned already */
+}
+
+static gboolean
+has_pending (HyStore   *self,
+             gboolean  *pending,
+             GError   **error);
+
+gboolean
+hy_store_index_pending (HyStore   *self,
+                        guint     *n_indexed,
+                        GError   **error)
+{
+  gboolean pending = FALSE;
+  gboolean more = TRUE;
+
+  g_return_val_if_fail (HY_IS_STORE (self), FALSE);
+
+  if (n_indexed != NULL)
+    *n_indexed = 0;
+  /* Usually nothing is: a reader tells without waiting for the writer. */
+  if (!has_pending (self, &pending, error))
+    return FALSE;
+  while (pending && more)
+    if (!index_batch (self, G_MAXUINT, n_indexed, &more, error))
+      return FALSE;
+  return TRUE;
+}
+
 static void
 hy_store_finalize (GObject *object)
 {
   HyStore *self = HY_STORE (object);
+
+  g_mutex_lock (&self->index_lock);
+  self->indexer_stop = TRUE;
+  g_cond_broadcast (&self->index_cond);
+  g_mutex_unlock (&self->index_lock);
+  /* Whatever it leaves is indexed at the next open. */
+  if (self->indexer != NULL)
+    g_thread_join (self->indexer);
 
   if (self->writer_statements != NULL)
     g_hash_table_destroy (self->writer_statements);
@@ -230,6 +356,8 @@ hy_store_finalize (GObject *object)
     }
   g_mutex_clear (&self->writer_lock);
   g_mutex_clear (&self->readers_lock);
+  g_mutex_clear (&self->index_lock);
+  g_cond_clear (&self->index_cond);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->path);
   g_free (self->bodies_dir);
@@ -281,6 +409,8 @@ hy_store_init (HyStore *self)
 {
   g_mutex_init (&self->writer_lock);
   g_mutex_init (&self->readers_lock);
+  g_mutex_init (&self->index_lock);
+  g_cond_init (&self->index_cond);
   self->readers = g_ptr_array_new ();
   self->writer_statements = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, finalize_statement);
   self->context = g_main_context_ref_thread_default ();
@@ -319,6 +449,9 @@ hy_store_open (const char  *path,
   if (!_hy_store_migrate (self->writer, -1, error))
     return NULL;
   self->schema_version = get_user_version (self->writer);
+  /* Index rows a crash left pending. */
+  if (!hy_store_index_pending (self, NULL, error))
+    return NULL;
 
   return g_steal_pointer (&self);
 }
@@ -492,6 +625,33 @@ release_reader (HyStore *self,
   g_mutex_lock (&self->readers_lock);
   g_ptr_array_add (self->readers, db);
   g_mutex_unlock (&self->readers_lock);
+}
+
+static sqlite3_stmt *prepare_reader (sqlite3 *db, const char *sql, GError **error);
+
+static gboolean
+has_pending (HyStore   *self,
+             gboolean  *pending,
+             GError   **error)
+{
+  sqlite3_stmt *stmt;
+  sqlite3 *db;
+  int rc;
+
+  if ((db = acquire_reader (self, error)) == NULL)
+    return FALSE;
+  if ((stmt = prepare_reader (db, "SELECT 1 FROM fts_pending LIMIT 1", error)) == NULL)
+    {
+      release_reader (self, db);
+      return FALSE;
+    }
+  rc = sqlite3_step (stmt);
+  *pending = rc == SQLITE_ROW;
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    _hy_store_set_error (error, db, HY_STORE_ERROR_QUERY, _ ("Cannot read the mail cache"));
+  sqlite3_finalize (stmt);
+  release_reader (self, db);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
 static sqlite3_stmt *
@@ -852,6 +1012,9 @@ hy_store_search (HyStore     *self,
     return NULL;
   g_debug ("search %s: %s [%s]", query, hy_store_query_get_sql (parsed),
            hy_store_query_get_match (parsed) ? hy_store_query_get_match (parsed) : "");
+  /* Exact: messages a sync committed moments ago are indexed first. */
+  if (hy_store_query_get_match (parsed) != NULL && !hy_store_index_pending (self, NULL, error))
+    return NULL;
 
   if ((db = acquire_reader (self, error)) == NULL)
     return NULL;

@@ -99,7 +99,14 @@ GArray             *hy_store_list_recent_message_ids (HyStore              *self
                                                       gint64                folder_id,
                                                       guint                 limit,
                                                       GError              **error);
-/* Ids of the messages matching @query (see hy-store-query.h), newest first. */
+/* Writes the search index rows still pending (see
+ * hy_store_transaction_defer_index()) now, waiting for the writer; sets
+ * @n_indexed to the number written.  Searches call it themselves. */
+gboolean            hy_store_index_pending           (HyStore              *self,
+                                                      guint                *n_indexed,
+                                                      GError              **error);
+/* Ids of the messages matching @query (see hy-store-query.h), newest first;
+ * the search index rows still pending are written first. */
 GArray             *hy_store_search                  (HyStore              *self,
                                                       const char           *query,
                                                       GError              **error);

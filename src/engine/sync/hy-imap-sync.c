@@ -790,8 +790,8 @@ writer_thread (gpointer user_data)
         {
           for (guint i = 0; i < item->messages->len && w->error == NULL; i++)
             {
-              if (w->txn == NULL)
-                w->txn = hy_store_begin (w->store, &w->error);
+              if (w->txn == NULL && (w->txn = hy_store_begin (w->store, &w->error)) != NULL)
+                hy_store_transaction_defer_index (w->txn);  /* written right after, off the sync */
               if (w->error == NULL)
                 hy_store_transaction_add_prepared (w->txn, g_ptr_array_index (item->messages, i), &w->error);
               if (w->error == NULL && ++w->pending >= w->commit_every)

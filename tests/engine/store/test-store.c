@@ -748,6 +748,147 @@ dump_rows (const char *path,
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+/* The count a query returns, read as the store reads (with its tokenizer). */
+static gint64
+count_rows (const char *path,
+            const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = _hy_store_open_connection (path, FALSE, &error);
+  sqlite3_stmt *stmt;
+  gint64 n;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return n;
+}
+
+/* Messages added as a header sync adds them get their search index rows
+ * after the commit, yet every search finds them at once: before the
+ * background pass, after it, with a body, after removal, and after a
+ * crash left them pending. */
+static void
+test_deferred_index (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStoreTransaction) txn = NULL;
+  g_autoptr(GBytes) raw = g_bytes_new_static ("Subject: x\r\n\r\nglockenspiel\r\n", 28);
+  g_autoptr(GByteArray) entry = g_byte_array_new ();
+  g_autofree char *fts_count = NULL;
+  gint64 budget, late, same, gone, quiet;
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+
+  txn = hy_store_begin (f->store, &error);
+  g_assert_no_error (error);
+  f->inbox = hy_store_transaction_add_folder (txn, "INBOX", HY_FOLDER_ROLE_INBOX, "/", &error);
+  g_assert_no_error (error);
+  hy_store_transaction_defer_index (txn);
+  budget = add_message (txn, f->inbox, 1, "<d1@example.net>", NULL, "Dora Marquez <dora@example.net>",
+                        "Bob <bob@example.org>", "Budget meeting", NULL, "2024-05-01T10:00:00Z", 0, FALSE);
+  add_message (txn, f->inbox, 2, "<d2@example.cn>", NULL, "=?UTF-8?B?5p2O5Zub?= <lisi@example.cn>",
+               "Erin <erin@example.org>", "项目进度汇报", NULL, "2024-05-02T10:00:00Z", 0, FALSE);
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&txn, hy_store_transaction_free);
+  /* Committed without their index rows, recorded as pending instead. */
+  g_assert_cmpint (count_rows (f->path, "SELECT count(*) FROM message_fts"), ==, 0);
+  g_assert_cmpint (count_rows (f->path, "SELECT count(*) FROM fts_pending"), ==, 1);
+
+  /* A search right away finds them: it indexes what is pending first. */
+  assert_search (f->store, "budget", "Budget meeting");
+  assert_search (f->store, "from:dora@example.net", "Budget meeting");
+  assert_search (f->store, "to:erin", "项目进度汇报");
+  assert_search (f->store, "进度", "项目进度汇报");
+  assert_search (f->store, "from:李四", "项目进度汇报");
+  g_assert_cmpint (count_rows (f->path, "SELECT count(*) FROM fts_pending"), ==, 0);
+  g_assert_cmpint (count_rows (f->path, "SELECT count(*) FROM message_fts"), ==, 2);
+
+  /* A body for a message still pending keeps its header fields, in one row;
+   * also when it comes in the same transaction. */
+  txn = hy_store_begin (f->store, &error);
+  hy_store_transaction_defer_index (txn);
+  late = add_message (txn, f->inbox, 3, "<d3@example.net>", NULL, "Frank <frank@example.net>",
+                      "Bob <bob@example.org>", "Xylophone lessons", NULL, "2024-05-03T10:00:00Z", 0, FALSE);
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  g_clear_pointer (&txn, hy_store_transaction_free);
+  txn = hy_store_begin (f->store, &error);
+  g_assert_true (hy_store_transaction_set_body (txn, late, raw, "glockenspiel", &error));
+  g_assert_no_error (error);
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  g_clear_pointer (&txn, hy_store_transaction_free);
+  txn = hy_store_begin (f->store, &error);
+  hy_store_transaction_defer_index (txn);
+  same = add_message (txn, f->inbox, 4, "<d4@example.net>", NULL, "Grace <grace@example.net>",
+                      "Bob <bob@example.org>", "Marimba notes", "vibraphone", "2024-05-04T10:00:00Z", 0, FALSE);
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&txn, hy_store_transaction_free);
+  assert_search (f->store, "glockenspiel", "Xylophone lessons");
+  assert_search (f->store, "xylophone from:frank", "Xylophone lessons");
+  assert_search (f->store, "vibraphone from:grace marimba", "Marimba notes");
+  fts_count = g_strdup_printf ("SELECT count(*) FROM message_fts WHERE rowid IN (%" G_GINT64_FORMAT ", %"
+                               G_GINT64_FORMAT ")", late, same);
+  g_assert_cmpint (count_rows (f->path, fts_count), ==, 2);
+
+  /* Removed before it was indexed: not found, and nothing fails. */
+  txn = hy_store_begin (f->store, &error);
+  hy_store_transaction_defer_index (txn);
+  gone = add_message (txn, f->inbox, 5, "<d5@example.net>", NULL, "Hal <hal@example.net>",
+                      "Bob <bob@example.org>", "Vanishing subject", NULL, "2024-05-05T10:00:00Z", 0, FALSE);
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  g_clear_pointer (&txn, hy_store_transaction_free);
+  txn = hy_store_begin (f->store, &error);
+  g_assert_true (hy_store_transaction_remove_message (txn, gone, &error));
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&txn, hy_store_transaction_free);
+  assert_search (f->store, "vanishing", "");
+
+  /* Without a search, the store's own pass indexes them shortly after. */
+  txn = hy_store_begin (f->store, &error);
+  hy_store_transaction_defer_index (txn);
+  quiet = add_message (txn, f->inbox, 6, "<d6@example.net>", NULL, "Ivy <ivy@example.net>",
+                       "Bob <bob@example.org>", "Quiet indexing", NULL, "2024-05-06T10:00:00Z", 0, FALSE);
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  g_clear_pointer (&txn, hy_store_transaction_free);
+  for (int i = 0; i < 500 && count_rows (f->path, "SELECT count(*) FROM fts_pending") > 0; i++)
+    g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpint (count_rows (f->path, "SELECT count(*) FROM fts_pending"), ==, 0);
+  g_assert_cmpint (count_rows (f->path, "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'quiet'"), ==, 1);
+  g_assert_cmpint (quiet, >, 0);
+
+  /* A crash after the commit, before the index rows were written: the
+   * next open writes them. */
+  g_clear_object (&f->store);
+  g_byte_array_append (entry, (const guint8 *) &budget, sizeof budget);
+  g_byte_array_append (entry, (const guint8 *) "Dora Marquez dora@example.net ", 31);
+  g_byte_array_append (entry, (const guint8 *) "Bob bob@example.org ", 21);
+  db = _hy_store_open_connection (f->path, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "DELETE FROM message_fts WHERE rowid = ?1", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_int64 (stmt, 1, budget);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO fts_pending (entries) VALUES (?1)", -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  sqlite3_bind_blob (stmt, 1, entry->data, entry->len, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  g_assert_cmpint (count_rows (f->path, "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'budget'"), ==, 0);
+  f->store = hy_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count_rows (f->path, "SELECT count(*) FROM fts_pending"), ==, 0);
+  g_assert_cmpint (count_rows (f->path, "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'budget'"), ==, 1);
+  assert_search (f->store, "from:dora budget", "Budget meeting");
+}
+
 /* Addresses given in parts, as a sync takes them from an IMAP envelope,
  * are stored exactly as the header text a sync wrote before would have
  * been: names, addresses, recipients, index words and addresses seen,
@@ -865,7 +1006,7 @@ test_upgrade (void)
 
   store = hy_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (hy_store_get_schema_version (store), ==, 6);
+  g_assert_cmpint (hy_store_get_schema_version (store), ==, 7);
   ids = hy_store_search (store, "upgrades", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (ids->len, ==, 1);
@@ -976,6 +1117,7 @@ main (int    argc,
   ADD ("/engine/store/bodies", test_bodies);
   ADD ("/engine/store/bodies/compression", test_body_compression);
   ADD ("/engine/store/search/index-at-commit", test_index_at_commit);
+  ADD ("/engine/store/search/deferred-index", test_deferred_index);
   ADD ("/engine/store/addresses", test_addresses);
   ADD ("/engine/store/addresses/shapes", test_address_shapes);
   ADD ("/engine/store/addresses/parts", test_address_parts);
