@@ -421,9 +421,21 @@ write_deferred (HyStoreTransaction  *self,
 
 typedef struct {
   gint64      id;
+  guint       order;       /* place in the row */
   const char *sender;
   const char *recipients;
 } PendingEntry;
+
+static int
+compare_entries (gconstpointer a,
+                 gconstpointer b)
+{
+  const PendingEntry *x = a, *y = b;
+
+  if (x->id != y->id)
+    return x->id < y->id ? -1 : 1;
+  return x->order < y->order ? -1 : x->order > y->order;
+}
 
 static gboolean
 index_failed (HyStore       *store,
@@ -464,9 +476,14 @@ index_pending_row (HyStore       *store,
       if ((end = memchr (data + at, '\0', size - at)) == NULL)
         break;
       at = end - data + 1;
+      entry.order = entries->len;
       g_array_append_val (entries, entry);
     }
   *n_entries = entries->len;
+  /* In ascending rowids: FTS5 writes out the terms it holds whenever a
+   * rowid is lower than the one before (a small segment each time, merged
+   * later), which made the pass several times as costly as the rows. */
+  g_array_sort (entries, compare_entries);
 
   /* Asked of FTS5's own content table: a query of message_fts between the
    * inserts could make FTS5 write out the terms it holds (see flush_fts()). */
@@ -478,12 +495,15 @@ index_pending_row (HyStore       *store,
   if (exists == NULL || source == NULL || insert == NULL || done == NULL)
     return FALSE;
 
-  /* Newest first: an id can be listed again after its message was removed
-   * and another one took the id; the last entry is the message's. */
-  for (guint i = entries->len; i-- > 0;)
+  for (guint i = 0; i < entries->len; i++)
     {
       PendingEntry *entry = &g_array_index (entries, PendingEntry, i);
       int rc;
+
+      /* An id can be listed again after its message was removed and
+       * another one took the id: the last entry is the message's. */
+      if (i + 1 < entries->len && g_array_index (entries, PendingEntry, i + 1).id == entry->id)
+        continue;
 
       sqlite3_bind_int64 (exists, 1, entry->id);
       rc = sqlite3_step (exists);
