@@ -44,6 +44,7 @@ struct _HyStore {
   gboolean       indexer_running;
   gboolean       indexer_stop;
   guint          index_requests;     /* deferred commits so far */
+  guint          open_transactions;
   gint64         last_write;         /* monotonic time a transaction ended */
 };
 
@@ -78,8 +79,9 @@ gboolean       _hy_store_index_pending_locked (HyStore      *self,
                                               GError       **error);
 /* Starts the indexing pass in the background, if not running. */
 void           _hy_store_schedule_index      (HyStore       *self);
-/* A transaction ended: the pass waits until the writer is idle. */
-void           _hy_store_note_write          (HyStore       *self);
+/* A transaction began or ended: the pass waits until the writer is idle. */
+void           _hy_store_note_write          (HyStore       *self,
+                                              gboolean       begin);
 
 /* For the files that add kinds of writes to HyStoreTransaction. */
 HyStore       *_hy_store_transaction_get_store (HyStoreTransaction *self);

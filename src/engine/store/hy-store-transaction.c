@@ -118,6 +118,7 @@ hy_store_begin (HyStore  *self,
       g_mutex_unlock (&self->writer_lock);
       return NULL;
     }
+  _hy_store_note_write (self, TRUE);
   txn = g_new0 (HyStoreTransaction, 1);
   txn->store = g_object_ref (self);
   txn->changed = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, free_ids);
@@ -162,7 +163,7 @@ finish (HyStoreTransaction *self)
 {
   self->done = TRUE;
   g_mutex_unlock (&self->store->writer_lock);
-  _hy_store_note_write (self->store);
+  _hy_store_note_write (self->store, FALSE);
 }
 
 static sqlite3_stmt *prepare (HyStoreTransaction *self, const char *sql, GError **error);

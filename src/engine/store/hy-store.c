@@ -215,8 +215,9 @@ _hy_store_migrate (sqlite3  *db,
 
 /* ---- the indexing pass ------------------------------------------------------ */
 
-/* How long the writer must have been idle before the pass writes a batch:
- * a sync commits batch after batch with less in between. */
+/* How long the writer must have been idle (no transaction open) before the
+ * pass writes a batch: a sync commits batch after batch with less in
+ * between. */
 #define INDEX_IDLE_US (100 * G_TIME_SPAN_MILLISECOND)
 
 /* Writes a batch of pending index rows in a transaction of its own. */
@@ -257,12 +258,13 @@ indexer_thread (gpointer user_data)
   g_mutex_lock (&self->index_lock);
   while (!self->indexer_stop && done_requests != self->index_requests)
     {
-      gint64 due = self->last_write + INDEX_IDLE_US;
+      gint64 now = g_get_monotonic_time ();
+      gint64 due = self->open_transactions > 0 ? now + INDEX_IDLE_US : self->last_write + INDEX_IDLE_US;
       guint requests = self->index_requests;
       g_autoptr(GError) error = NULL;
       gboolean more = FALSE;
 
-      if (g_get_monotonic_time () < due)
+      if (now < due)
         {
           g_cond_wait_until (&self->index_cond, &self->index_lock, due);
           continue;
@@ -280,10 +282,19 @@ indexer_thread (gpointer user_data)
 }
 
 void
-_hy_store_note_write (HyStore *self)
+_hy_store_note_write (HyStore  *self,
+                      gboolean  begin)
 {
   g_mutex_lock (&self->index_lock);
-  self->last_write = g_get_monotonic_time ();
+  if (begin)
+    {
+      self->open_transactions++;
+    }
+  else
+    {
+      self->open_transactions--;
+      self->last_write = g_get_monotonic_time ();
+    }
   g_mutex_unlock (&self->index_lock);
 }
 
