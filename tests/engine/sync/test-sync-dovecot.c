@@ -415,6 +415,20 @@ test_sync_folders_and_messages (void)
     g_assert_no_error (error);
     g_assert_cmpuint (found->len, ==, 2);
   }
+  /* And the subjects and addresses a header sync indexes after its commit,
+   * once each, whether or not the body came since. */
+  {
+    g_autofree char *query = g_strdup_printf ("报告 from:bob@example.org in:%s", chinese);
+    g_autofree char *english = g_strdup_printf ("quarterly from:\"bob chen\" in:%s", plain);
+    g_autoptr(GArray) found = hy_store_search (hy_engine_get_store (f.engine, f.account), query, &error);
+    g_autoptr(GArray) found_english = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (found->len, ==, 2);
+    found_english = hy_store_search (hy_engine_get_store (f.engine, f.account), english, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (found_english->len, ==, 3);
+  }
 
   /* The whole message, parsed. */
   HY_TEST_CALL (hy_engine_get_message_async (f.engine, f.account, g_array_index (ids, gint64, 1), NULL, got_message, &result),
