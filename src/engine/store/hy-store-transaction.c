@@ -264,15 +264,30 @@ flush_fts (HyStoreTransaction  *self,
            GError             **error)
 {
   /* A body's text goes into the row of its message, which must be there:
-   * the rows still pending are written first. */
+   * if it is still pending, the pending rows are written first. */
   for (guint i = 0; i < self->fts->len; i++)
     {
+      FtsRow *row = &g_array_index (self->fts, FtsRow, i);
       gboolean more = TRUE;
+      sqlite3_stmt *stmt;
+      int rc;
 
-      if (g_array_index (self->fts, FtsRow, i).insert)
+      if (row->insert)
         continue;
       if (!write_deferred (self, error))
         return FALSE;
+      if ((stmt = prepare (self, "SELECT 1 FROM message_fts_content WHERE id = ?1", error)) == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, row->id);
+      rc = sqlite3_step (stmt);
+      sqlite3_reset (stmt);
+      if (rc == SQLITE_ROW)
+        continue;
+      if (rc != SQLITE_DONE)
+        {
+          _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, _ ("Cannot write to the mail cache"));
+          return FALSE;
+        }
       while (more)
         if (!_hy_store_index_pending_locked (self->store, G_MAXUINT, NULL, &more, error))
           return FALSE;
