@@ -166,8 +166,10 @@ def main():
         rows = [line for line in look.texts() if topic in line and line.startswith("panel\t")]
         assert len(rows) == 1, \
             "the thread is not one row:\n" + "\n".join(rows)
-        newest = max((m for m in synced if topic in m["subject"]), key=lambda m: m["id"])
-        app.activate_action("show-message", f'<("conv", int64 {newest["id"]})>')
+        # Opening the thread's oldest message (as from a notification)
+        # selects the thread's row and shows the whole conversation.
+        oldest = inbox[topic]
+        app.activate_action("show-message", f'<("conv", int64 {oldest["id"]})>')
         # All three messages, oldest first: the first unread one open,
         # the others as one-line headers with a preview (which comes with
         # the bodies, after the headers).
