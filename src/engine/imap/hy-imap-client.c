@@ -2184,11 +2184,7 @@ static void
 login_request_free (LoginRequest *request)
 {
   g_free (request->user);
-  if (request->secret != NULL)
-    {
-      memset (request->secret, 0, strlen (request->secret));
-      g_free (request->secret);
-    }
+  hy_sasl_free_secret (request->secret);
   g_free (request);
 }
 
