@@ -121,13 +121,45 @@ arena_clear (Arena *arena)
   arena->first_used = FALSE;
 }
 
+/* Items of the lists being read: a plain array that starts on the stack of
+ * the one reading a response and moves to the heap only for long lists. */
+#define STACK_FIRST 256
+
+typedef struct {
+  gpointer *pdata;
+  guint     len;
+  guint     size;
+  gpointer *first;
+} Stack;
+
+static inline void
+stack_push (Stack   *stack,
+            gpointer item)
+{
+  if (G_UNLIKELY (stack->len == stack->size))
+    {
+      stack->size *= 2;
+      if (stack->pdata == stack->first)
+        stack->pdata = g_memdup2 (stack->first, sizeof (gpointer) * stack->len);
+      stack->pdata = g_renew (gpointer, stack->pdata, stack->size);
+    }
+  stack->pdata[stack->len++] = item;
+}
+
+static void
+stack_clear (Stack *stack)
+{
+  if (stack->pdata != stack->first)
+    g_free (stack->pdata);
+}
+
 typedef struct {
   const guint8 *start;
   const guint8 *p;
   const guint8 *end;
   GError      **error;
   Arena         arena;
-  GPtrArray    *stack;   /* items of the lists being read */
+  Stack         stack;
 } Lexer;
 
 static gboolean G_GNUC_PRINTF (2, 3)
@@ -203,10 +235,10 @@ lex_quoted (Lexer *lx)
 
   lx->p++;  /* opening quote */
 
-  /* Most strings have no escapes: found with memchr() and copied at once. */
-  q = memchr (lx->p, '"', lx->end - lx->p);
-  if (q != NULL && memchr (lx->p, '\\', q - lx->p) == NULL && memchr (lx->p, '\r', q - lx->p) == NULL &&
-      memchr (lx->p, '\n', q - lx->p) == NULL)
+  /* Most strings have no escapes: found in one pass and copied at once. */
+  for (q = lx->p; q < lx->end && *q != '"' && *q != '\\' && *q != '\r' && *q != '\n'; q++)
+    ;
+  if (q < lx->end && *q == '"')
     {
       v = make_string (lx, V_STRING, lx->p, q - lx->p);
       lx->p = q + 1;
@@ -295,6 +327,11 @@ lex_literal (Lexer *lx)
   return make_string (lx, V_STRING, lx->p - n, (gsize) n);
 }
 
+/* The bytes that end an atom or change how it is read. */
+static const guint8 atom_special[256] = {
+  ['\r'] = 1, ['\n'] = 1, [' '] = 1, ['\t'] = 1, ['('] = 1, [')'] = 1, ['['] = 1, [']'] = 1,
+};
+
 static Value *
 lex_atom (Lexer *lx)
 {
@@ -303,7 +340,13 @@ lex_atom (Lexer *lx)
 
   while (lx->p < lx->end)
     {
-      guint8 c = *lx->p;
+      guint8 c;
+
+      while (lx->p < lx->end && !atom_special[*lx->p])
+        lx->p++;
+      if (lx->p >= lx->end)
+        break;
+      c = *lx->p;
 
       if (c == '\r' || c == '\n')
         break;
@@ -333,7 +376,7 @@ lex_atom (Lexer *lx)
       lex_fail (lx, "unexpected character “%c”", g_ascii_isprint (*lx->p) ? *lx->p : '?');
       return NULL;
     }
-  if (lx->p - start == 3 && g_ascii_strncasecmp ((const char *) start, "NIL", 3) == 0)
+  if (lx->p - start == 3 && (start[0] | 0x20) == 'n' && (start[1] | 0x20) == 'i' && (start[2] | 0x20) == 'l')
     return new_value (lx, V_NIL);
   return make_string (lx, V_ATOM, start, lx->p - start);
 }
@@ -342,7 +385,7 @@ static Value *
 lex_list (Lexer *lx,
           guint  depth)
 {
-  guint first = lx->stack->len;
+  guint first = lx->stack.len;
   Value *v;
 
   if (depth >= HY_IMAP_MAX_DEPTH)
@@ -369,15 +412,15 @@ lex_list (Lexer *lx,
       item = lex_value (lx, depth + 1);
       if (item == NULL)
         return NULL;
-      g_ptr_array_add (lx->stack, item);
+      stack_push (&lx->stack, item);
     }
 
   v = new_value (lx, V_LIST);
-  v->len = lx->stack->len - first;
+  v->len = lx->stack.len - first;
   v->items = arena_alloc (&lx->arena, sizeof (Value *) * MAX (v->len, 1));
   if (v->len > 0)
-    memcpy (v->items, lx->stack->pdata + first, sizeof (Value *) * v->len);
-  g_ptr_array_set_size (lx->stack, first);
+    memcpy (v->items, lx->stack.pdata + first, sizeof (Value *) * v->len);
+  lx->stack.len = first;
   return v;
 }
 
@@ -1981,14 +2024,15 @@ hy_imap_response_parse (const guint8      *data,
                         GError           **error)
 {
   guint64 first_block[ARENA_BLOCK / sizeof (guint64)];
-  Lexer lx = { data, data, data + len, error, { NULL, NULL, NULL, 0, (guint8 *) first_block, FALSE }, NULL };
+  gpointer first_stack[STACK_FIRST];
+  Lexer lx = { data, data, data + len, error, { NULL, NULL, NULL, 0, (guint8 *) first_block, FALSE },
+               { first_stack, 0, STACK_FIRST, first_stack } };
   HyImapResponse *response;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
-  lx.stack = g_ptr_array_new ();
   response = parse_response (&lx, flags, error);
-  g_ptr_array_unref (lx.stack);
+  stack_clear (&lx.stack);
   arena_clear (&lx.arena);
   return response;
 }
@@ -2155,7 +2199,7 @@ view_body (Lexer       *lx,
 
   part = arena_alloc (&lx->arena, sizeof (HyImapPartView));
   *part = (HyImapPartView) { NULL, NULL, NULL, NULL, NULL, depth, enclosed, 0 };
-  g_ptr_array_add (lx->stack, part);
+  stack_push (&lx->stack, part);
 
   if (v->items[0]->type == V_LIST)
     {
@@ -2199,7 +2243,7 @@ view_fetch (Lexer           *lx,
             HyImapFetchView *view,
             GError         **error)
 {
-  guint sections_base = lx->stack->len;
+  guint sections_base = lx->stack.len;
   static const char *const no_flags[] = { NULL };
 
   view->flags = no_flags;
@@ -2211,19 +2255,24 @@ view_fetch (Lexer           *lx,
       const Value *key = list->items[i];
       const Value *val = v_item (list, i + 1);
       const char *k = key->str;
+      char c;
 
       if (key->type != V_ATOM)
         return fail (error, "FETCH item name is not an atom");
       if (val == NULL)
         return fail (error, "FETCH item %s has no value", key->str);
+      c = g_ascii_toupper (k[0]);
 
-      if (g_ascii_strcasecmp (k, "UID") == 0)
+      /* the first letter saves most comparisons */
+      if (c != 'U' && c != 'F' && c != 'I' && c != 'R' && c != 'M' && c != 'E' && c != 'B')
+        continue;
+      if (c == 'U' && g_ascii_strcasecmp (k, "UID") == 0)
         {
           if (!v_u32 (val, &view->uid) || view->uid == 0)
             return fail (error, "UID is not a valid number");
           view->items |= HY_IMAP_FETCH_UID;
         }
-      else if (g_ascii_strcasecmp (k, "FLAGS") == 0)
+      else if (c == 'F' && g_ascii_strcasecmp (k, "FLAGS") == 0)
         {
           const char **flags;
           guint n = 0;
@@ -2241,7 +2290,7 @@ view_fetch (Lexer           *lx,
           view->flags = flags;
           view->items |= HY_IMAP_FETCH_FLAGS;
         }
-      else if (g_ascii_strcasecmp (k, "INTERNALDATE") == 0)
+      else if (c == 'I' && g_ascii_strcasecmp (k, "INTERNALDATE") == 0)
         {
           view->items &= ~HY_IMAP_FETCH_INTERNALDATE;
           if (v_is_string (val) && internaldate_unix (val->str, &view->internaldate))
@@ -2249,17 +2298,17 @@ view_fetch (Lexer           *lx,
           else
             view->internaldate = 0;
         }
-      else if (g_ascii_strcasecmp (k, "RFC822.SIZE") == 0)
+      else if (c == 'R' && g_ascii_strcasecmp (k, "RFC822.SIZE") == 0)
         {
           if (v_u64 (val, &view->size))
             view->items |= HY_IMAP_FETCH_SIZE;
         }
-      else if (g_ascii_strcasecmp (k, "MODSEQ") == 0)
+      else if (c == 'M' && g_ascii_strcasecmp (k, "MODSEQ") == 0)
         {
           if (v_u64 (v_item (val, 0), &view->modseq) || v_u64 (val, &view->modseq))
             view->items |= HY_IMAP_FETCH_MODSEQ;
         }
-      else if (g_ascii_strcasecmp (k, "ENVELOPE") == 0)
+      else if (c == 'E' && g_ascii_strcasecmp (k, "ENVELOPE") == 0)
         {
           if (val->type == V_NIL)
             continue;
@@ -2270,16 +2319,16 @@ view_fetch (Lexer           *lx,
       else if (g_ascii_strcasecmp (k, "BODYSTRUCTURE") == 0 ||
                (g_ascii_strcasecmp (k, "BODY") == 0 && val->type == V_LIST))
         {
-          guint base = lx->stack->len;
+          guint base = lx->stack.len;
           HyImapPartView *parts;
 
           if (!view_body (lx, val, 0, FALSE, error))
             return FALSE;
-          view->n_parts = lx->stack->len - base;
+          view->n_parts = lx->stack.len - base;
           view->parts = parts = arena_alloc (&lx->arena, sizeof (HyImapPartView) * view->n_parts);
           for (guint j = 0; j < view->n_parts; j++)
-            parts[j] = *(HyImapPartView *) lx->stack->pdata[base + j];
-          g_ptr_array_set_size (lx->stack, base);
+            parts[j] = *(HyImapPartView *) lx->stack.pdata[base + j];
+          lx->stack.len = base;
           view->items |= HY_IMAP_FETCH_BODYSTRUCTURE;
         }
       else if (g_ascii_strncasecmp (k, "BODY[", 5) == 0 || g_ascii_strncasecmp (k, "BINARY[", 7) == 0 ||
@@ -2321,21 +2370,21 @@ view_fetch (Lexer           *lx,
               section->data = (const guint8 *) val->str;
               section->len = val->len;
             }
-          g_ptr_array_add (lx->stack, section);
+          stack_push (&lx->stack, section);
           view->items |= HY_IMAP_FETCH_SECTIONS;
         }
     }
 
-  view->n_sections = lx->stack->len - sections_base;
+  view->n_sections = lx->stack.len - sections_base;
   if (view->n_sections > 0)
     {
       HyImapSectionView *sections = arena_alloc (&lx->arena, sizeof (HyImapSectionView) * view->n_sections);
 
       for (guint j = 0; j < view->n_sections; j++)
-        sections[j] = *(HyImapSectionView *) lx->stack->pdata[sections_base + j];
+        sections[j] = *(HyImapSectionView *) lx->stack.pdata[sections_base + j];
       view->sections = sections;
     }
-  g_ptr_array_set_size (lx->stack, sections_base);
+  lx->stack.len = sections_base;
   return TRUE;
 }
 
@@ -2362,7 +2411,9 @@ hy_imap_fetch_view_parse (const guint8         *data,
                           GError              **error)
 {
   guint64 first_block[ARENA_BLOCK / sizeof (guint64)];
-  Lexer lx = { data, data, data + len, error, { NULL, NULL, NULL, 0, (guint8 *) first_block, FALSE }, NULL };
+  gpointer first_stack[STACK_FIRST];
+  Lexer lx = { data, data, data + len, error, { NULL, NULL, NULL, 0, (guint8 *) first_block, FALSE },
+               { first_stack, 0, STACK_FIRST, first_stack } };
   HyImapFetchView view = { 0 };
   HyImapViewResult result = HY_IMAP_VIEW_MALFORMED;
   const guint8 *word;
@@ -2390,7 +2441,6 @@ hy_imap_fetch_view_parse (const guint8         *data,
   if (lx.p - word != 5 || g_ascii_strncasecmp ((const char *) word, "FETCH", 5) != 0)
     return HY_IMAP_VIEW_NOT_FETCH;
 
-  lx.stack = g_ptr_array_sized_new (64);
   view.seq = (guint32) number;
   list = lex_value (&lx, 0);
   if (list != NULL && view_fetch (&lx, list, &view, error) && lex_expect_end (&lx))
@@ -2398,7 +2448,7 @@ hy_imap_fetch_view_parse (const guint8         *data,
       func (&view, user_data);
       result = HY_IMAP_VIEW_DONE;
     }
-  g_ptr_array_unref (lx.stack);
+  stack_clear (&lx.stack);
   arena_clear (&lx.arena);
   return result;
 }

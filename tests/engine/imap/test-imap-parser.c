@@ -848,6 +848,8 @@ test_fetch_view_agrees (void)
     "* 0 FETCH (UID 1)",
     "* 3 FETCH (BODY[1 \"x\")",
     "* 3 FETCH (\"UID\" 1)",
+    "* 3 FETCH ((UID) 1)",
+    "* 3 FETCH (NIL 1)",
     "* 3 FETCH (UID)",
     "* 3 FETCH UID 1",
     "* 3 FETCH (ENVELOPE \"x\")",
