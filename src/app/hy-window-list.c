@@ -266,6 +266,26 @@ update_list_page (HyWindow *self)
     gtk_spinner_start (self->list_spinner);
 }
 
+/* In a conversation list, the row of thread @thread_id when it is among
+ * the newest (where a message opened from a notification is): its row
+ * stands for its newest message, not necessarily the one opened. */
+static int
+find_thread_row (GListModel *model,
+                 gint64      thread_id)
+{
+  guint n = MIN (g_list_model_get_n_items (model), 200);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(HyMessageSummary) summary = g_list_model_get_item (model, i);
+
+      if (hy_message_summary_get_thread_count (summary) > 0
+          && hy_message_summary_get_thread_id (summary) == thread_id)
+        return i;
+    }
+  return -1;
+}
+
 static void
 on_model_changed (HyWindow *self)
 {
@@ -281,14 +301,17 @@ on_model_changed (HyWindow *self)
     {
       int pos = hy_message_list_find (HY_MESSAGE_LIST (self->model), self->select_when_loaded);
 
+      if (pos < 0 && self->select_thread_when_loaded > 0)
+        pos = find_thread_row (self->model, self->select_thread_when_loaded);
       if (pos >= 0)
         {
           self->select_when_loaded = 0;
+          self->select_thread_when_loaded = 0;
           gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), pos, TRUE);
           gtk_widget_activate_action (GTK_WIDGET (self->message_view), "list.scroll-to-item", "u", pos);
         }
       else if (hy_message_list_get_loaded (HY_MESSAGE_LIST (self->model)))
-        self->select_when_loaded = 0;
+        self->select_when_loaded = self->select_thread_when_loaded = 0;
     }
 }
 

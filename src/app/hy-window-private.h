@@ -40,6 +40,7 @@ struct _HyWindow
   GListModel           *model;
   GtkMultiSelection    *selection;
   gint64                select_when_loaded;
+  gint64                select_thread_when_loaded; /* its thread, for a conversation list */
   gulong                loaded_id;
   guint                 mark_read_source;
   guint                 search_source;

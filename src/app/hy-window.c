@@ -408,7 +408,8 @@ find_entry (HyWindow   *self,
   return NULL;
 }
 
-/* The folder of the message, read in a thread from the account's store. */
+/* The folder and the thread of the message, read in a thread from the
+ * account's store. */
 static void
 find_folder_thread (GTask        *task,
                     gpointer      source_object,
@@ -424,10 +425,12 @@ find_folder_thread (GTask        *task,
     g_task_return_error (task, error);
   else
     {
-      gint64 folder_id = message->folder_id;
+      gint64 *found = g_new (gint64, 2);
 
+      found[0] = message->folder_id;
+      found[1] = message->thread_id;
       hy_store_message_free (message);
-      g_task_return_pointer (task, g_memdup2 (&folder_id, sizeof folder_id), g_free);
+      g_task_return_pointer (task, found, g_free);
     }
 }
 
@@ -451,9 +454,10 @@ on_folder_found (GObject      *object,
     }
 
   self->select_when_loaded = request->message_id;
+  self->select_thread_when_loaded = folder_id[1];
   if (self->current != entry || self->current_folder == NULL
-      || hy_folder_get_id (self->current_folder) != *folder_id)
-    _hy_window_sidebar_select (self, entry, *folder_id);
+      || hy_folder_get_id (self->current_folder) != folder_id[0])
+    _hy_window_sidebar_select (self, entry, folder_id[0]);
   else if (HY_IS_MESSAGE_LIST (self->model))
     g_signal_emit_by_name (self->model, "items-changed", 0, 0, 0);
 

@@ -1,4 +1,5 @@
-/* fuzz-imap-response.c — libFuzzer target: the IMAP response parser and the
+/* fuzz-imap-response.c — libFuzzer target: the IMAP response parser, the
+ * FETCH reader that works in place (it must agree with the parser), and the
  * helpers that read server bytes (sequence sets, modified UTF-7, literals)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -13,6 +14,8 @@
 #include "imap/hy-imap-response.h"
 #include "imap/hy-imap-seqset.h"
 #include "imap/hy-imap-utf7.h"
+
+#include "hy-test-fetch-view.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -40,6 +43,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   guint64 literal;
 
   (void) hy_imap_line_literal (data, size, &literal);
+
+  /* The header sync reads FETCH in place: never a different answer. */
+  CHECK (hy_test_fetch_view_disagreement (data, size) == NULL);
 
   for (int utf8 = 0; utf8 < 2; utf8++)
     {

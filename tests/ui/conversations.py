@@ -10,7 +10,6 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 import imaplib
-import json
 import os
 import re
 import shutil
@@ -30,11 +29,6 @@ WINDOW_PATH = uitest.OBJECT_PATH + "/window/1"
 
 def run(*args, env):
     return subprocess.run(args, env=env, check=True, capture_output=True, text=True, timeout=120).stdout
-
-
-def list_folder(env, folder):
-    out = run(CLI, "list", "--json", "-n", "0", folder, env=env)
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
 def connect_imap():
@@ -160,9 +154,9 @@ def main():
     look = uitest.Look(app)
     try:
         uitest.wait_for(lambda: app.find_frame("Hongyan"), "the main window")
-        uitest.wait_for(lambda: len([m for m in list_folder(env, "INBOX") if token in m["subject"]]) == 5,
+        uitest.wait_for(lambda: len([m for m in uitest.cli_list(env, "INBOX") if token in m["subject"]]) == 5,
                         "the app to sync the inbox", timeout=120)
-        synced = [m for m in list_folder(env, "INBOX") if token in m["subject"]]
+        synced = [m for m in uitest.cli_list(env, "INBOX") if token in m["subject"]]
         inbox = {m["subject"]: m for m in synced}
         uitest.wait_for(lambda: look.shows(loose_move), "the inbox", timeout=60)
 
@@ -172,8 +166,10 @@ def main():
         rows = [line for line in look.texts() if topic in line and line.startswith("panel\t")]
         assert len(rows) == 1, \
             "the thread is not one row:\n" + "\n".join(rows)
-        newest = max((m for m in synced if topic in m["subject"]), key=lambda m: m["id"])
-        app.activate_action("show-message", f'<("conv", int64 {newest["id"]})>')
+        # Opening the thread's oldest message (as from a notification)
+        # selects the thread's row and shows the whole conversation.
+        oldest = inbox[topic]
+        app.activate_action("show-message", f'<("conv", int64 {oldest["id"]})>')
         # All three messages, oldest first: the first unread one open,
         # the others as one-line headers with a preview (which comes with
         # the bodies, after the headers).

@@ -17,7 +17,6 @@
 import email
 import email.policy
 import imaplib
-import json
 import os
 import shutil
 import ssl
@@ -44,14 +43,6 @@ STRANGER = "stranger@outside.invalid"
 
 def run(*args, env):
     return subprocess.run(args, env=env, check=True, capture_output=True, text=True, timeout=120).stdout
-
-
-def list_folder(env, folder):
-    try:
-        out = run(CLI, "list", "--json", "-n", "0", folder, env=env)
-    except subprocess.CalledProcessError:
-        return []   # the folder is not synced yet
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
 def imap_login(user, password):
@@ -187,7 +178,7 @@ def main():
         look = uitest.Look(app)
         app.start(env=app_env)
         uitest.wait_for(lambda: app.find_frame("Hongyan"), "the main window after the crash")
-        drafts = uitest.wait_for(lambda: [m for m in list_folder(env, "Drafts") if m["subject"] == subject],
+        drafts = uitest.wait_for(lambda: [m for m in uitest.cli_list(env, "Drafts") if m["subject"] == subject],
                                  "the draft in the Drafts folder after the restart", timeout=120)
         assert len(drafts) == 1, f"{len(drafts)} drafts titled {subject}"
         app.activate_action("show-message", f'<("drafts", int64 {drafts[0]["id"]})>')

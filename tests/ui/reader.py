@@ -123,11 +123,6 @@ def run(*args, env):
     return subprocess.run(args, env=env, check=True, capture_output=True, text=True, timeout=120).stdout
 
 
-def list_folder(env, folder):
-    out = run(CLI, "list", "--json", "-n", "0", folder, env=env)
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
 def connect_imap():
     context = ssl.create_default_context(cafile=os.environ["HY_TEST_CA_FILE"])
     imap = imaplib.IMAP4_SSL(os.environ["HY_TEST_HOST"], int(os.environ["HY_TEST_IMAPS_PORT"]),
@@ -253,10 +248,10 @@ def main():
                         "--method", "org.gtk.Actions.SetState", "conversation-view", "<false>", "{}"],
                        check=True, stdout=subprocess.DEVNULL, timeout=30)
         # The app syncs the server's mail into its store.
-        uitest.wait_for(lambda: len(list_folder(env, "Tests")) == len(seeded),
+        uitest.wait_for(lambda: len(uitest.cli_list(env, "Tests")) == len(seeded),
                         "the app to sync the Tests folder", timeout=120)
-        inbox = {m["subject"]: m for m in list_folder(env, "INBOX")}
-        tests = {m["subject"]: m for m in list_folder(env, "Tests")}
+        inbox = {m["subject"]: m for m in uitest.cli_list(env, "INBOX")}
+        tests = {m["subject"]: m for m in uitest.cli_list(env, "Tests")}
         # The inbox with its messages and its unread count.
         uitest.wait_for(lambda: look.shows("Dinner on Sunday?"), "the inbox's newest message", timeout=60)
         texts = look.texts()
@@ -294,7 +289,7 @@ def main():
         assert plain["unread"]
         app.activate_action("show-message", f'<("reader", int64 {plain["id"]})>')
         uitest.wait_for(lambda: look.shows("Mum wants to do dumplings on Sunday"), "the plain message's text")
-        uitest.wait_for(lambda: not {m["id"]: m for m in list_folder(env, "INBOX")}[plain["id"]]["unread"],
+        uitest.wait_for(lambda: not {m["id"]: m for m in uitest.cli_list(env, "INBOX")}[plain["id"]]["unread"],
                         "the message to be marked read in the store")
         uitest.wait_for(lambda: "\\Seen" in server_flags("INBOX", "Dinner on Sunday?"),
                         "the message to be \\Seen on the server")

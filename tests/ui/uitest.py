@@ -1,6 +1,7 @@
 # uitest.py — helpers for driving Hongyan from outside in UI tests
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
+import json
 import os
 import re
 import subprocess
@@ -28,6 +29,17 @@ def wait_for(predicate, what, timeout=30.0, interval=0.1):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def cli_list(env, folder):
+    """The messages of @folder in the store of the account in @env's home,
+    through hongyan-cli list --json; [] while the folder is not synced yet."""
+    cli = os.path.join(os.environ["HONGYAN_BUILD_ROOT"], "src", "cli", "hongyan-cli")
+    done = subprocess.run([cli, "list", "--json", "-n", "0", folder], env=env,
+                          capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        return []
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
 
 
 def check_clean_exit(rc, stderr):

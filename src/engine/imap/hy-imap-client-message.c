@@ -116,6 +116,18 @@ add_section (HyImapCommand  *cmd,
   return TRUE;
 }
 
+static void start_fetch (HyImapClient        *self,
+                         const char          *uid_set,
+                         HyImapFetchItems     items,
+                         const char * const  *sections,
+                         guint64              changed_since,
+                         HyImapFetchFunc      each,
+                         HyImapFetchViewFunc  each_view,
+                         gpointer             each_data,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data);
+
 /**
  * hy_imap_client_fetch_async:
  * @uid_set: the UIDs, e.g. "1:*" or "4,7:9"
@@ -141,12 +153,58 @@ hy_imap_client_fetch_async (HyImapClient        *self,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
+  g_return_if_fail (HY_IS_IMAP_CLIENT (self));
+  g_return_if_fail (uid_set != NULL);
+
+  start_fetch (self, uid_set, items, sections, changed_since, each, NULL, each_data,
+               cancellable, callback, user_data);
+}
+
+/**
+ * hy_imap_client_fetch_views_async:
+ * @each: called with each result as it arrives, read in place: the view
+ *   is valid only during the call
+ *
+ * Like hy_imap_client_fetch_async() with @each, for the largest FETCHes
+ * (the header sync): no #HyImapFetch is made for the results.  Finish with
+ * hy_imap_client_fetch_finish().
+ */
+void
+hy_imap_client_fetch_views_async (HyImapClient        *self,
+                                  const char          *uid_set,
+                                  HyImapFetchItems     items,
+                                  const char * const  *sections,
+                                  guint64              changed_since,
+                                  HyImapFetchViewFunc  each,
+                                  gpointer             each_data,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (HY_IS_IMAP_CLIENT (self));
+  g_return_if_fail (uid_set != NULL);
+  g_return_if_fail (each != NULL);
+
+  start_fetch (self, uid_set, items, sections, changed_since, NULL, each, each_data,
+               cancellable, callback, user_data);
+}
+
+static void
+start_fetch (HyImapClient        *self,
+             const char          *uid_set,
+             HyImapFetchItems     items,
+             const char * const  *sections,
+             guint64              changed_since,
+             HyImapFetchFunc      each,
+             HyImapFetchViewFunc  each_view,
+             gpointer             each_data,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
   g_autoptr(GTask) task = NULL;
   HyImapCommand *cmd;
   GError *error = NULL;
-
-  g_return_if_fail (HY_IS_IMAP_CLIENT (self));
-  g_return_if_fail (uid_set != NULL);
 
   task = _hy_imap_client_start_task (self, hy_imap_client_fetch_async, HY_IMAP_STATE_SELECTED,
                      _ ("fetch messages"), cancellable, callback, user_data);
@@ -164,6 +222,7 @@ hy_imap_client_fetch_async (HyImapClient        *self,
   cmd->uid_set = hy_imap_seqset_parse (uid_set, -1, NULL);
   cmd->done = fetch_done;
   cmd->each = each;
+  cmd->each_view = each_view;
   cmd->each_data = each_data;
   _hy_imap_command_add_printf (cmd, " %s (UID", uid_set);
   if (items & HY_IMAP_FETCH_FLAGS)

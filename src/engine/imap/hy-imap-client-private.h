@@ -43,6 +43,7 @@ struct _HyImapCommand {
   HyImapDoneFunc      done;
   HyImapContinueFunc  on_continue;
   HyImapFetchFunc     each;
+  HyImapFetchViewFunc each_view;       /* instead of @each: FETCH read in place */
   gpointer            each_data;
   gpointer            op_data;
   GDestroyNotify      op_data_free;

@@ -1026,6 +1026,56 @@ bytes_cb (GObject      *source,
   read_loop (self);
 }
 
+typedef struct {
+  HyImapClient *self;
+  gboolean      handled;
+} ViewDispatch;
+
+/* A FETCH read in place goes to the command that collects it, as
+ * find_collector() would choose it, when that command takes views;
+ * anything else is parsed again as a HyImapResponse and dispatched. */
+static void
+dispatch_view (const HyImapFetchView *view,
+               gpointer               user_data)
+{
+  ViewDispatch *d = user_data;
+
+  for (GList *l = d->self->inflight.head; l != NULL; l = l->next)
+    {
+      HyImapCommand *cmd = l->data;
+
+      if (cmd->ignore_untagged)
+        return;
+    }
+  for (GList *l = d->self->inflight.head; l != NULL; l = l->next)
+    {
+      HyImapCommand *cmd = l->data;
+
+      if ((cmd->collect & HY_IMAP_COLLECT (HY_IMAP_DATA_FETCH)) == 0)
+        continue;
+      if (cmd->uid_fetch_only && (view->items & HY_IMAP_FETCH_UID) == 0)
+        continue;
+      if (cmd->uid_set != NULL &&
+          !hy_imap_seqset_contains ((HyImapRange *) cmd->uid_set->data, cmd->uid_set->len, view->uid))
+        continue;
+      if (cmd->each_view == NULL || cmd == d->self->idle_cmd)
+        return;
+      if (cmd->task != NULL)
+        cmd->each_view (view, cmd->each_data);
+      d->handled = TRUE;
+      return;
+    }
+}
+
+static gboolean
+takes_views (HyImapClient *self)
+{
+  for (GList *l = self->inflight.head; l != NULL; l = l->next)
+    if (((HyImapCommand *) l->data)->each_view != NULL)
+      return TRUE;
+  return FALSE;
+}
+
 /* Takes one line: appends it to the response being assembled, and either
  * starts reading the literal it announces (returns FALSE) or parses and
  * dispatches the complete response (returns TRUE). */
@@ -1067,6 +1117,36 @@ handle_line (HyImapClient *self,
           return FALSE;
         }
       return TRUE;  /* {0} or a literal taken: the next line continues the response */
+    }
+
+  if (takes_views (self))
+    {
+      ViewDispatch d = { self, FALSE };
+
+      switch (hy_imap_fetch_view_parse (self->response->data, self->response->len, dispatch_view, &d, &error))
+        {
+        case HY_IMAP_VIEW_DONE:
+          if (!d.handled)
+            break;
+          /* the buffer is used again, unless a large literal grew it */
+          if (self->response->len > 1024 * 1024)
+            {
+              g_byte_array_unref (self->response);
+              self->response = g_byte_array_new ();
+            }
+          else
+            g_byte_array_set_size (self->response, 0);
+          return TRUE;
+        case HY_IMAP_VIEW_MALFORMED:
+          self->reading = FALSE;
+          fail_all (self, g_error_new (HY_IMAP_ERROR, HY_IMAP_ERROR_PROTOCOL,
+                                       _ ("The IMAP server %s sent something that is not IMAP: %s"),
+                                       host (self), error->message));
+          return FALSE;
+        case HY_IMAP_VIEW_NOT_FETCH:
+        default:
+          break;
+        }
     }
 
   bytes = g_steal_pointer (&self->response);
@@ -2184,11 +2264,7 @@ static void
 login_request_free (LoginRequest *request)
 {
   g_free (request->user);
-  if (request->secret != NULL)
-    {
-      memset (request->secret, 0, strlen (request->secret));
-      g_free (request->secret);
-    }
+  hy_sasl_free_secret (request->secret);
   g_free (request);
 }
 

@@ -296,6 +296,16 @@ void       hy_imap_client_fetch_async    (HyImapClient        *self,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data);
+void       hy_imap_client_fetch_views_async (HyImapClient        *self,
+                                             const char          *uid_set,
+                                             HyImapFetchItems     items,
+                                             const char * const  *sections,
+                                             guint64              changed_since,
+                                             HyImapFetchViewFunc  each,
+                                             gpointer             each_data,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
 GPtrArray *hy_imap_client_fetch_finish   (HyImapClient        *self,
                                           GAsyncResult        *result,
                                           GError             **error);

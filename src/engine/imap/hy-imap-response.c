@@ -121,13 +121,45 @@ arena_clear (Arena *arena)
   arena->first_used = FALSE;
 }
 
+/* Items of the lists being read: a plain array that starts on the stack of
+ * the one reading a response and moves to the heap only for long lists. */
+#define STACK_FIRST 256
+
+typedef struct {
+  gpointer *pdata;
+  guint     len;
+  guint     size;
+  gpointer *first;
+} Stack;
+
+static inline void
+stack_push (Stack   *stack,
+            gpointer item)
+{
+  if (G_UNLIKELY (stack->len == stack->size))
+    {
+      stack->size *= 2;
+      if (stack->pdata == stack->first)
+        stack->pdata = g_memdup2 (stack->first, sizeof (gpointer) * stack->len);
+      stack->pdata = g_renew (gpointer, stack->pdata, stack->size);
+    }
+  stack->pdata[stack->len++] = item;
+}
+
+static void
+stack_clear (Stack *stack)
+{
+  if (stack->pdata != stack->first)
+    g_free (stack->pdata);
+}
+
 typedef struct {
   const guint8 *start;
   const guint8 *p;
   const guint8 *end;
   GError      **error;
   Arena         arena;
-  GPtrArray    *stack;   /* items of the lists being read */
+  Stack         stack;
 } Lexer;
 
 static gboolean G_GNUC_PRINTF (2, 3)
@@ -203,10 +235,10 @@ lex_quoted (Lexer *lx)
 
   lx->p++;  /* opening quote */
 
-  /* Most strings have no escapes: found with memchr() and copied at once. */
-  q = memchr (lx->p, '"', lx->end - lx->p);
-  if (q != NULL && memchr (lx->p, '\\', q - lx->p) == NULL && memchr (lx->p, '\r', q - lx->p) == NULL &&
-      memchr (lx->p, '\n', q - lx->p) == NULL)
+  /* Most strings have no escapes: found in one pass and copied at once. */
+  for (q = lx->p; q < lx->end && *q != '"' && *q != '\\' && *q != '\r' && *q != '\n'; q++)
+    ;
+  if (q < lx->end && *q == '"')
     {
       v = make_string (lx, V_STRING, lx->p, q - lx->p);
       lx->p = q + 1;
@@ -295,6 +327,11 @@ lex_literal (Lexer *lx)
   return make_string (lx, V_STRING, lx->p - n, (gsize) n);
 }
 
+/* The bytes that end an atom or change how it is read. */
+static const guint8 atom_special[256] = {
+  ['\r'] = 1, ['\n'] = 1, [' '] = 1, ['\t'] = 1, ['('] = 1, [')'] = 1, ['['] = 1, [']'] = 1,
+};
+
 static Value *
 lex_atom (Lexer *lx)
 {
@@ -303,7 +340,13 @@ lex_atom (Lexer *lx)
 
   while (lx->p < lx->end)
     {
-      guint8 c = *lx->p;
+      guint8 c;
+
+      while (lx->p < lx->end && !atom_special[*lx->p])
+        lx->p++;
+      if (lx->p >= lx->end)
+        break;
+      c = *lx->p;
 
       if (c == '\r' || c == '\n')
         break;
@@ -333,7 +376,7 @@ lex_atom (Lexer *lx)
       lex_fail (lx, "unexpected character “%c”", g_ascii_isprint (*lx->p) ? *lx->p : '?');
       return NULL;
     }
-  if (lx->p - start == 3 && g_ascii_strncasecmp ((const char *) start, "NIL", 3) == 0)
+  if (lx->p - start == 3 && (start[0] | 0x20) == 'n' && (start[1] | 0x20) == 'i' && (start[2] | 0x20) == 'l')
     return new_value (lx, V_NIL);
   return make_string (lx, V_ATOM, start, lx->p - start);
 }
@@ -342,7 +385,7 @@ static Value *
 lex_list (Lexer *lx,
           guint  depth)
 {
-  guint first = lx->stack->len;
+  guint first = lx->stack.len;
   Value *v;
 
   if (depth >= HY_IMAP_MAX_DEPTH)
@@ -369,15 +412,15 @@ lex_list (Lexer *lx,
       item = lex_value (lx, depth + 1);
       if (item == NULL)
         return NULL;
-      g_ptr_array_add (lx->stack, item);
+      stack_push (&lx->stack, item);
     }
 
   v = new_value (lx, V_LIST);
-  v->len = lx->stack->len - first;
+  v->len = lx->stack.len - first;
   v->items = arena_alloc (&lx->arena, sizeof (Value *) * MAX (v->len, 1));
   if (v->len > 0)
-    memcpy (v->items, lx->stack->pdata + first, sizeof (Value *) * v->len);
-  g_ptr_array_set_size (lx->stack, first);
+    memcpy (v->items, lx->stack.pdata + first, sizeof (Value *) * v->len);
+  lx->stack.len = first;
   return v;
 }
 
@@ -942,16 +985,19 @@ take_digits (const char **pp,
  *
  * Returns: whether @text is a valid date-time
  */
-gboolean
-hy_imap_parse_internaldate (const char  *text,
-                            GDateTime  **out)
+typedef struct {
+  int year, month, day, hour, minute, second;
+  int offset;  /* minutes east of UTC */
+} DateFields;
+
+static gboolean
+internaldate_fields (const char *text,
+                     DateFields *out)
 {
   int day, year, hour, minute, second, zone;
   int month = -1;
   int offset;
   const char *p = text;
-
-  g_return_val_if_fail (text != NULL, FALSE);
 
   while (*p == ' ')
     p++;
@@ -977,8 +1023,63 @@ hy_imap_parse_internaldate (const char  *text,
   if (p[-5] == '-')
     offset = -offset;
 
-  *out = g_date_time_new (zone_for_offset (offset), year, month, day, hour, minute, second);
+  *out = (DateFields) { year, month, day, hour, minute, second, offset };
+  return TRUE;
+}
+
+gboolean
+hy_imap_parse_internaldate (const char  *text,
+                            GDateTime  **out)
+{
+  DateFields f;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (!internaldate_fields (text, &f))
+    return FALSE;
+  *out = g_date_time_new (zone_for_offset (f.offset), f.year, f.month, f.day, f.hour, f.minute, f.second);
   return *out != NULL;
+}
+
+/* The same date as seconds since the epoch, without a GDateTime: what
+ * g_date_time_new() accepts, computed by hand (the first and last years of
+ * its range go through it). */
+static gboolean
+internaldate_unix (const char *text,
+                   gint64     *out)
+{
+  static const guint8 month_days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+  DateFields f;
+  gint64 y, era, yoe, doy, doe;
+  int days;
+
+  if (!internaldate_fields (text, &f))
+    return FALSE;
+  if (f.year <= 1 || f.year >= 9999)
+    {
+      GDateTime *date = g_date_time_new (zone_for_offset (f.offset), f.year, f.month, f.day,
+                                         f.hour, f.minute, f.second);
+
+      if (date == NULL)
+        return FALSE;
+      *out = g_date_time_to_unix (date);
+      g_date_time_unref (date);
+      return TRUE;
+    }
+  days = month_days[f.month - 1];
+  if (f.month == 2 && f.year % 4 == 0 && (f.year % 100 != 0 || f.year % 400 == 0))
+    days = 29;
+  if (f.day < 1 || f.day > days || f.hour > 23 || f.minute > 59 || f.second > 59)
+    return FALSE;
+  /* days from 1970-01-01 of a proleptic Gregorian date */
+  y = f.year - (f.month <= 2);
+  era = y / 400;
+  yoe = y - era * 400;
+  doy = (153 * (f.month + (f.month > 2 ? -3 : 9)) + 2) / 5 + f.day - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  *out = (era * 146097 + doe - 719468) * 86400 + f.hour * 3600 + f.minute * 60 + f.second -
+         (gint64) f.offset * 60;
+  return TRUE;
 }
 
 /**
@@ -1082,6 +1183,7 @@ parse_fetch (Arena       *arena,
       else if (g_ascii_strcasecmp (key->str, "INTERNALDATE") == 0)
         {
           g_clear_pointer (&fetch->internaldate, g_date_time_unref);
+          fetch->items &= ~HY_IMAP_FETCH_INTERNALDATE;
           if (v_is_string (val) && hy_imap_parse_internaldate (val->str, &fetch->internaldate))
             fetch->items |= HY_IMAP_FETCH_INTERNALDATE;
         }
@@ -1129,8 +1231,12 @@ parse_fetch (Arena       *arena,
               section->origin = -1;
               section->section = g_strdup (key->str[6] == '\0' ? "" : key->str + 7);
             }
-          else
-            parse_section_key (key->str, section);
+          else if (!parse_section_key (key->str, section))
+            {
+              fetch_section_free (section);
+              fail (error, "malformed section in %s", key->str);
+              return NULL;
+            }
 
           if (val->type == V_LIST)
             {
@@ -1918,14 +2024,15 @@ hy_imap_response_parse (const guint8      *data,
                         GError           **error)
 {
   guint64 first_block[ARENA_BLOCK / sizeof (guint64)];
-  Lexer lx = { data, data, data + len, error, { NULL, NULL, NULL, 0, (guint8 *) first_block, FALSE }, NULL };
+  gpointer first_stack[STACK_FIRST];
+  Lexer lx = { data, data, data + len, error, { NULL, NULL, NULL, 0, (guint8 *) first_block, FALSE },
+               { first_stack, 0, STACK_FIRST, first_stack } };
   HyImapResponse *response;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
-  lx.stack = g_ptr_array_new ();
   response = parse_response (&lx, flags, error);
-  g_ptr_array_unref (lx.stack);
+  stack_clear (&lx.stack);
   arena_clear (&lx.arena);
   return response;
 }
@@ -1966,4 +2073,401 @@ hy_imap_line_literal (const guint8 *line,
     return FALSE;
   *size = n;
   return TRUE;
+}
+
+/* ---- FETCH read in place ----------------------------------------------- */
+
+/* The header sync reads tens of thousands of FETCH responses: reading each
+ * into a HyImapFetch cost more in allocating, copying and freeing its
+ * strings, lists and parts than in reading the bytes.  A view takes the
+ * same tree, with the same checks and the same leniency as parse_fetch()
+ * and parse_body(), and points into it; its own arrays come from the
+ * tree's arena, which goes in one piece after the caller has looked. */
+
+static const char *
+v_str (const Value *v)
+{
+  return v_is_string (v) ? v->str : NULL;
+}
+
+static const char *
+v_lower_in_place (const Value *v)
+{
+  if (!v_is_string (v))
+    return NULL;
+  for (guint i = 0; i < v->len; i++)
+    v->str[i] = g_ascii_tolower (v->str[i]);
+  return v->str;
+}
+
+/* The value of parameter @name in "(name value name value)", "" when the
+ * value is not a string, as v_params() and params_lookup() read it. */
+static const char *
+v_param (const Value *list,
+         const char  *name)
+{
+  if (list == NULL || list->type != V_LIST)
+    return NULL;
+  for (guint i = 0; i + 1 < list->len; i += 2)
+    if (v_is_string (list->items[i]) && g_ascii_strcasecmp (list->items[i]->str, name) == 0)
+      return v_is_string (list->items[i + 1]) ? list->items[i + 1]->str : "";
+  return NULL;
+}
+
+static void
+view_addresses (Lexer                 *lx,
+                const Value           *list,
+                HyImapAddressListView *out)
+{
+  HyImapAddressView *items;
+  guint n = 0;
+
+  out->items = NULL;
+  out->len = 0;
+  if (list == NULL || list->type != V_LIST)
+    return;
+  for (guint i = 0; i < list->len; i++)
+    n += list->items[i]->type == V_LIST;
+  if (n == 0)
+    return;
+  items = arena_alloc (&lx->arena, sizeof (HyImapAddressView) * n);
+  for (guint i = 0; i < list->len; i++)
+    {
+      const Value *a = list->items[i];
+
+      if (a->type != V_LIST)
+        continue;
+      items[out->len++] = (HyImapAddressView) {
+        v_str (v_item (a, 0)), v_str (v_item (a, 1)), v_str (v_item (a, 2)), v_str (v_item (a, 3)),
+      };
+    }
+  out->items = items;
+}
+
+static gboolean
+view_envelope (Lexer           *lx,
+               const Value     *v,
+               HyImapFetchView *view,
+               GError         **error)
+{
+  if (v == NULL || v->type != V_LIST)
+    return fail (error, "ENVELOPE is not a list");
+  view->date = v_str (v_item (v, 0));
+  view->subject = v_str (v_item (v, 1));
+  view_addresses (lx, v_item (v, 2), &view->from);
+  view_addresses (lx, v_item (v, 3), &view->sender);
+  view_addresses (lx, v_item (v, 4), &view->reply_to);
+  view_addresses (lx, v_item (v, 5), &view->to);
+  view_addresses (lx, v_item (v, 6), &view->cc);
+  view_addresses (lx, v_item (v, 7), &view->bcc);
+  view->in_reply_to = v_str (v_item (v, 8));
+  view->message_id = v_str (v_item (v, 9));
+  return TRUE;
+}
+
+static void
+view_body_ext (HyImapPartView *part,
+               const Value    *v,
+               guint           i)
+{
+  const Value *dsp = v_item (v, i);
+
+  if (dsp != NULL && dsp->type == V_LIST)
+    {
+      part->disposition = v_lower_in_place (v_item (dsp, 0));
+      part->filename = v_param (v_item (dsp, 1), "filename");
+    }
+  else if (v_is_string (dsp))
+    part->disposition = v_lower_in_place (dsp);
+}
+
+/* Mirrors parse_body(): the same shapes are accepted and refused. */
+static gboolean
+view_body (Lexer       *lx,
+           const Value *v,
+           guint        depth,
+           gboolean     enclosed,
+           GError     **error)
+{
+  HyImapPartView *part;
+  guint i;
+
+  if (v == NULL || v->type != V_LIST || v->len == 0)
+    return fail (error, "BODYSTRUCTURE is not a list");
+  if (depth >= HY_IMAP_MAX_DEPTH)
+    return fail (error, "BODYSTRUCTURE nested too deeply");
+
+  part = arena_alloc (&lx->arena, sizeof (HyImapPartView));
+  *part = (HyImapPartView) { NULL, NULL, NULL, NULL, NULL, depth, enclosed, 0 };
+  stack_push (&lx->stack, part);
+
+  if (v->items[0]->type == V_LIST)
+    {
+      part->type = "multipart";
+      for (i = 0; i < v->len && v->items[i]->type == V_LIST; i++)
+        {
+          if (!view_body (lx, v->items[i], depth + 1, enclosed, error))
+            return FALSE;
+          part->children++;
+        }
+      part->subtype = v_is_string (v_item (v, i)) ? v_lower_in_place (v_item (v, i)) : "mixed";
+      part->name = v_param (v_item (v, i + 1), "name");
+      view_body_ext (part, v, i + 2);
+    }
+  else
+    {
+      part->type = v_is_string (v->items[0]) ? v_lower_in_place (v->items[0]) : "application";
+      part->subtype = v_is_string (v_item (v, 1)) ? v_lower_in_place (v_item (v, 1)) : "octet-stream";
+      part->name = v_param (v_item (v, 2), "name");
+      i = 7;
+      if (strcmp (part->type, "message") == 0 &&
+          (strcmp (part->subtype, "rfc822") == 0 || strcmp (part->subtype, "global") == 0) &&
+          v_item (v, 7) != NULL && v_item (v, 7)->type == V_LIST &&
+          v_item (v, 8) != NULL && v_item (v, 8)->type == V_LIST)
+        {
+          if (!view_body (lx, v_item (v, 8), depth + 1, TRUE, error))
+            return FALSE;
+          i = 10;
+        }
+      else if (strcmp (part->type, "text") == 0)
+        i = 8;
+      view_body_ext (part, v, i + 1);
+    }
+  return TRUE;
+}
+
+/* Mirrors parse_fetch(). */
+static gboolean
+view_fetch (Lexer           *lx,
+            const Value     *list,
+            HyImapFetchView *view,
+            GError         **error)
+{
+  guint sections_base = lx->stack.len;
+  static const char *const no_flags[] = { NULL };
+
+  view->flags = no_flags;
+  if (list == NULL || list->type != V_LIST)
+    return fail (error, "FETCH data is not a list");
+
+  for (guint i = 0; i < list->len; i += 2)
+    {
+      const Value *key = list->items[i];
+      const Value *val = v_item (list, i + 1);
+      const char *k = key->str;
+      char c;
+
+      if (key->type != V_ATOM)
+        return fail (error, "FETCH item name is not an atom");
+      if (val == NULL)
+        return fail (error, "FETCH item %s has no value", key->str);
+      c = g_ascii_toupper (k[0]);
+
+      /* the first letter saves most comparisons */
+      if (c != 'U' && c != 'F' && c != 'I' && c != 'R' && c != 'M' && c != 'E' && c != 'B')
+        continue;
+      if (c == 'U' && g_ascii_strcasecmp (k, "UID") == 0)
+        {
+          if (!v_u32 (val, &view->uid) || view->uid == 0)
+            return fail (error, "UID is not a valid number");
+          view->items |= HY_IMAP_FETCH_UID;
+        }
+      else if (c == 'F' && g_ascii_strcasecmp (k, "FLAGS") == 0)
+        {
+          const char **flags;
+          guint n = 0;
+
+          if (val->type == V_LIST)
+            for (guint j = 0; j < val->len; j++)
+              n += v_is_string (val->items[j]);
+          flags = arena_alloc (&lx->arena, sizeof (char *) * (n + 1));
+          n = 0;
+          if (val->type == V_LIST)
+            for (guint j = 0; j < val->len; j++)
+              if (v_is_string (val->items[j]))
+                flags[n++] = val->items[j]->str;
+          flags[n] = NULL;
+          view->flags = flags;
+          view->items |= HY_IMAP_FETCH_FLAGS;
+        }
+      else if (c == 'I' && g_ascii_strcasecmp (k, "INTERNALDATE") == 0)
+        {
+          view->items &= ~HY_IMAP_FETCH_INTERNALDATE;
+          if (v_is_string (val) && internaldate_unix (val->str, &view->internaldate))
+            view->items |= HY_IMAP_FETCH_INTERNALDATE;
+          else
+            view->internaldate = 0;
+        }
+      else if (c == 'R' && g_ascii_strcasecmp (k, "RFC822.SIZE") == 0)
+        {
+          if (v_u64 (val, &view->size))
+            view->items |= HY_IMAP_FETCH_SIZE;
+        }
+      else if (c == 'M' && g_ascii_strcasecmp (k, "MODSEQ") == 0)
+        {
+          if (v_u64 (v_item (val, 0), &view->modseq) || v_u64 (val, &view->modseq))
+            view->items |= HY_IMAP_FETCH_MODSEQ;
+        }
+      else if (c == 'E' && g_ascii_strcasecmp (k, "ENVELOPE") == 0)
+        {
+          if (val->type == V_NIL)
+            continue;
+          if (!view_envelope (lx, val, view, error))
+            return FALSE;
+          view->items |= HY_IMAP_FETCH_ENVELOPE;
+        }
+      else if (g_ascii_strcasecmp (k, "BODYSTRUCTURE") == 0 ||
+               (g_ascii_strcasecmp (k, "BODY") == 0 && val->type == V_LIST))
+        {
+          guint base = lx->stack.len;
+          HyImapPartView *parts;
+
+          if (!view_body (lx, val, 0, FALSE, error))
+            return FALSE;
+          view->n_parts = lx->stack.len - base;
+          view->parts = parts = arena_alloc (&lx->arena, sizeof (HyImapPartView) * view->n_parts);
+          for (guint j = 0; j < view->n_parts; j++)
+            parts[j] = *(HyImapPartView *) lx->stack.pdata[base + j];
+          lx->stack.len = base;
+          view->items |= HY_IMAP_FETCH_BODYSTRUCTURE;
+        }
+      else if (g_ascii_strncasecmp (k, "BODY[", 5) == 0 || g_ascii_strncasecmp (k, "BINARY[", 7) == 0 ||
+               g_ascii_strcasecmp (k, "RFC822") == 0 || g_ascii_strcasecmp (k, "RFC822.HEADER") == 0 ||
+               g_ascii_strcasecmp (k, "RFC822.TEXT") == 0)
+        {
+          HyImapSectionView *section;
+
+          if (val->type == V_LIST)
+            return fail (error, "%s is a list, not a string", key->str);
+          section = arena_alloc (&lx->arena, sizeof (HyImapSectionView));
+          *section = (HyImapSectionView) { g_ascii_strncasecmp (k, "BINARY", 6) == 0, NULL, -1, NULL, 0 };
+          if (g_ascii_strncasecmp (k, "RFC822", 6) == 0)
+            section->section = k[6] == '\0' ? "" : k + 7;
+          else
+            {
+              /* "BODY[1.2]<10>" */
+              char *open = strchr (k, '[');
+              char *close = strrchr (k, ']');
+
+              if (open == NULL || close == NULL || close < open)
+                return fail (error, "malformed section in %s", k);
+              if (close[1] == '<')
+                {
+                  guint64 origin = 0;
+                  gsize n = strcspn (close + 2, ">");
+                  char saved = close[2 + n];
+
+                  close[2 + n] = '\0';
+                  if (parse_u64 (close + 2, &origin) && origin <= G_MAXINT64)
+                    section->origin = (gint64) origin;
+                  close[2 + n] = saved;
+                }
+              *close = '\0';
+              section->section = open + 1;
+            }
+          if (v_is_string (val))
+            {
+              section->data = (const guint8 *) val->str;
+              section->len = val->len;
+            }
+          stack_push (&lx->stack, section);
+          view->items |= HY_IMAP_FETCH_SECTIONS;
+        }
+    }
+
+  view->n_sections = lx->stack.len - sections_base;
+  if (view->n_sections > 0)
+    {
+      HyImapSectionView *sections = arena_alloc (&lx->arena, sizeof (HyImapSectionView) * view->n_sections);
+
+      for (guint j = 0; j < view->n_sections; j++)
+        sections[j] = *(HyImapSectionView *) lx->stack.pdata[sections_base + j];
+      view->sections = sections;
+    }
+  lx->stack.len = sections_base;
+  return TRUE;
+}
+
+/**
+ * hy_imap_fetch_view_parse:
+ * @data: one complete response, as for hy_imap_response_parse()
+ * @func: called with the FETCH read from @data
+ * @error: return location for a #HY_IMAP_ERROR_PROTOCOL error
+ *
+ * Reads an untagged FETCH response as a #HyImapFetchView, without making a
+ * #HyImapResponse.  A FETCH that hy_imap_response_parse() accepts gives a
+ * view of the same facts; one it refuses is refused here too.
+ *
+ * Returns: %HY_IMAP_VIEW_DONE once @func has run;
+ *   %HY_IMAP_VIEW_NOT_FETCH (without looking further) if @data is not an
+ *   untagged FETCH; %HY_IMAP_VIEW_MALFORMED with @error set if it is one
+ *   and is malformed
+ */
+HyImapViewResult
+hy_imap_fetch_view_parse (const guint8         *data,
+                          gsize                 len,
+                          HyImapFetchViewFunc   func,
+                          gpointer              user_data,
+                          GError              **error)
+{
+  guint64 first_block[ARENA_BLOCK / sizeof (guint64)];
+  gpointer first_stack[STACK_FIRST];
+  Lexer lx = { data, data, data + len, error, { NULL, NULL, NULL, 0, (guint8 *) first_block, FALSE },
+               { first_stack, 0, STACK_FIRST, first_stack } };
+  HyImapFetchView view = { 0 };
+  HyImapViewResult result = HY_IMAP_VIEW_MALFORMED;
+  const guint8 *word;
+  guint64 number = 0;
+  Value *list;
+
+  g_return_val_if_fail (data != NULL || len == 0, HY_IMAP_VIEW_NOT_FETCH);
+  g_return_val_if_fail (func != NULL, HY_IMAP_VIEW_NOT_FETCH);
+
+  /* "* <number> FETCH", read as parse_response() reads it; anything else
+   * is left to it. */
+  if (len < 2 || data[0] != '*' || data[1] != ' ')
+    return HY_IMAP_VIEW_NOT_FETCH;
+  lx.p = data + 1;
+  lex_skip_spaces (&lx);
+  word = lx.p;
+  while (lx.p < lx.end && *lx.p >= '0' && *lx.p <= '9' && lx.p - word < 10)
+    number = number * 10 + (guint64) (*lx.p++ - '0');
+  if (lx.p == word || number == 0 || number > G_MAXUINT32 || lx.p >= lx.end || *lx.p != ' ')
+    return HY_IMAP_VIEW_NOT_FETCH;
+  lex_skip_spaces (&lx);
+  word = lx.p;
+  while (lx.p < lx.end && *lx.p != ' ' && *lx.p != '\r' && *lx.p != '\n' && *lx.p != '(' && *lx.p != '[')
+    lx.p++;
+  if (lx.p - word != 5 || g_ascii_strncasecmp ((const char *) word, "FETCH", 5) != 0)
+    return HY_IMAP_VIEW_NOT_FETCH;
+
+  view.seq = (guint32) number;
+  list = lex_value (&lx, 0);
+  if (list != NULL && view_fetch (&lx, list, &view, error) && lex_expect_end (&lx))
+    {
+      func (&view, user_data);
+      result = HY_IMAP_VIEW_DONE;
+    }
+  stack_clear (&lx.stack);
+  arena_clear (&lx.arena);
+  return result;
+}
+
+/**
+ * hy_imap_fetch_view_get_section:
+ * @section: the section spec, as for hy_imap_fetch_get_section()
+ *
+ * Returns: (nullable): the first BODY[@section] item of @view
+ */
+const HyImapSectionView *
+hy_imap_fetch_view_get_section (const HyImapFetchView *view,
+                                const char            *section)
+{
+  g_return_val_if_fail (view != NULL, NULL);
+  g_return_val_if_fail (section != NULL, NULL);
+
+  for (guint i = 0; i < view->n_sections; i++)
+    if (g_ascii_strcasecmp (view->sections[i].section, section) == 0)
+      return &view->sections[i];
+  return NULL;
 }

@@ -172,6 +172,120 @@ const HyImapFetchSection *hy_imap_fetch_get_section (const HyImapFetch *fetch,
 gboolean                  hy_imap_fetch_has_flag    (const HyImapFetch *fetch,
                                                      const char        *flag);
 
+/* ---- FETCH read in place ----------------------------------------------- */
+
+/**
+ * HyImapAddressView:
+ *
+ * An address of a #HyImapFetchView: the same strings as #HyImapAddress,
+ * borrowed.
+ */
+typedef struct {
+  const char *name;
+  const char *adl;
+  const char *mailbox;
+  const char *host;
+} HyImapAddressView;
+
+typedef struct {
+  const HyImapAddressView *items;
+  guint                    len;
+} HyImapAddressListView;
+
+/**
+ * HyImapPartView:
+ * @type: lower-case media type ("multipart" for a multipart)
+ * @subtype: lower-case subtype
+ * @disposition: lower-case disposition type, or %NULL
+ * @name: the "name" parameter of the content type, or %NULL
+ * @filename: the "filename" parameter of the disposition, or %NULL
+ * @depth: 0 for the message's body, one more for each enclosing part
+ * @enclosed: the part belongs to a message/rfc822 part's message
+ * @children: for a multipart, how many parts it holds directly (they
+ *   follow it, in order, each with their own parts)
+ *
+ * One part of a body structure, as a #HyImapFetchView lists them: in
+ * document order, each part before its children.
+ */
+typedef struct {
+  const char *type;
+  const char *subtype;
+  const char *disposition;
+  const char *name;
+  const char *filename;
+  guint       depth;
+  gboolean    enclosed;
+  guint       children;
+} HyImapPartView;
+
+/**
+ * HyImapSectionView:
+ * @data: (nullable): the bytes, %NULL if the server sent NIL
+ */
+typedef struct {
+  gboolean      binary;
+  const char   *section;
+  gint64        origin;
+  const guint8 *data;
+  gsize         len;
+} HyImapSectionView;
+
+/**
+ * HyImapFetchView:
+ * @items: which fields the server sent, as in #HyImapFetch
+ * @flags: (array zero-terminated=1): flags and keywords, never %NULL
+ * @internaldate: INTERNALDATE in seconds since the epoch
+ * @date, @subject, @in_reply_to, @message_id, @from…@bcc: the ENVELOPE
+ *   (empty lists and %NULL strings without one)
+ * @parts: the BODYSTRUCTURE's parts (see #HyImapPartView)
+ * @sections: BODY[…] items in order
+ *
+ * A FETCH response read without building a #HyImapFetch: everything is
+ * borrowed from the parser and valid only while the #HyImapFetchViewFunc
+ * that receives it runs.  It holds the same facts as the #HyImapFetch of
+ * the same bytes.
+ */
+typedef struct {
+  guint32                  seq;
+  HyImapFetchItems         items;
+  guint32                  uid;
+  const char * const      *flags;
+  gint64                   internaldate;
+  guint64                  size;
+  guint64                  modseq;
+  const char              *date;
+  const char              *subject;
+  HyImapAddressListView    from;
+  HyImapAddressListView    sender;
+  HyImapAddressListView    reply_to;
+  HyImapAddressListView    to;
+  HyImapAddressListView    cc;
+  HyImapAddressListView    bcc;
+  const char              *in_reply_to;
+  const char              *message_id;
+  const HyImapPartView    *parts;
+  guint                    n_parts;
+  const HyImapSectionView *sections;
+  guint                    n_sections;
+} HyImapFetchView;
+
+typedef void (*HyImapFetchViewFunc) (const HyImapFetchView *view,
+                                     gpointer               user_data);
+
+typedef enum {
+  HY_IMAP_VIEW_NOT_FETCH,   /* another response: parse it with hy_imap_response_parse() */
+  HY_IMAP_VIEW_DONE,        /* @func was called */
+  HY_IMAP_VIEW_MALFORMED,   /* a malformed FETCH: @error is set */
+} HyImapViewResult;
+
+HyImapViewResult          hy_imap_fetch_view_parse (const guint8         *data,
+                                                    gsize                 len,
+                                                    HyImapFetchViewFunc   func,
+                                                    gpointer              user_data,
+                                                    GError              **error);
+const HyImapSectionView  *hy_imap_fetch_view_get_section (const HyImapFetchView *view,
+                                                          const char            *section);
+
 /* ---- other untagged data ---------------------------------------------- */
 
 /**

@@ -68,11 +68,7 @@ hy_sasl_finalize (GObject *object)
   HySasl *self = HY_SASL (object);
 
   g_free (self->user);
-  if (self->secret != NULL)
-    {
-      memset (self->secret, 0, strlen (self->secret));
-      g_free (self->secret);
-    }
+  hy_sasl_free_secret (self->secret);
   g_free (self->nonce);
   g_free (self->client_first_bare);
 
@@ -177,6 +173,22 @@ hy_sasl_choose_required_mechanism (const char * const *offered,
     if (g_ascii_strcasecmp (offered[j], name) == 0)
       return name;
   return NULL;
+}
+
+/**
+ * hy_sasl_free_secret:
+ * @secret: (nullable) (transfer full): a password or token
+ *
+ * Overwrites @secret before freeing it, so that it does not linger in freed
+ * memory.
+ */
+void
+hy_sasl_free_secret (char *secret)
+{
+  if (secret == NULL)
+    return;
+  memset (secret, 0, strlen (secret));
+  g_free (secret);
 }
 
 /**

@@ -56,6 +56,9 @@ char       *hy_sasl_step_base64          (HySasl             *self,
 gboolean    hy_sasl_check_complete       (HySasl             *self,
                                           GError            **error);
 
+/* Overwrites a password (or token) held in memory before freeing it. */
+void        hy_sasl_free_secret          (char               *secret);
+
 /* Only for tests against the published SCRAM examples. */
 void        hy_sasl_set_client_nonce     (HySasl             *self,
                                           const char         *nonce);

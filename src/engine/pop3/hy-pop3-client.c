@@ -157,11 +157,7 @@ op_free (gpointer data)
   Op *op = data;
 
   g_free (op->user);
-  if (op->secret != NULL)
-    {
-      memset (op->secret, 0, strlen (op->secret));
-      g_free (op->secret);
-    }
+  hy_sasl_free_secret (op->secret);
   g_clear_object (&op->sasl);
   g_free (op->numbers);
   g_clear_object (&op->output);

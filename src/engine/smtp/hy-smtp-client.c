@@ -721,11 +721,7 @@ auth_data_free (AuthData *data)
 {
   g_clear_object (&data->sasl);
   g_free (data->user);
-  if (data->secret != NULL)
-    {
-      memset (data->secret, 0, strlen (data->secret));
-      g_free (data->secret);
-    }
+  hy_sasl_free_secret (data->secret);
   g_free (data);
 }
 

@@ -96,28 +96,23 @@ flags_to_names (guint32 bits)
 
 /* ---- envelope to store message ------------------------------------------ */
 
-/* The addresses of an envelope list as the store takes them (pointing
- * into @addresses), or NULL when none has a mailbox and host. */
-static GArray *
-address_parts (GPtrArray *addresses)
+/* The addresses of an envelope list as the store takes them, written into
+ * @parts (room for @list's length; pointing into @list), or 0 when none has
+ * a mailbox and host. */
+static guint
+address_parts (const HyImapAddressListView *list,
+               HyStoreAddressParts         *parts)
 {
-  GArray *parts;
   gboolean any = FALSE;
 
-  if (addresses == NULL || addresses->len == 0)
-    return NULL;
-  parts = g_array_sized_new (FALSE, FALSE, sizeof (HyStoreAddressParts), addresses->len);
-  for (guint i = 0; i < addresses->len; i++)
+  for (guint i = 0; i < list->len; i++)
     {
-      const HyImapAddress *address = g_ptr_array_index (addresses, i);
-      HyStoreAddressParts part = { address->name, address->mailbox, address->host };
+      const HyImapAddressView *address = &list->items[i];
 
+      parts[i] = (HyStoreAddressParts) { address->name, address->mailbox, address->host };
       any |= address->mailbox != NULL && address->host != NULL;
-      g_array_append_val (parts, part);
     }
-  if (!any)
-    g_clear_pointer (&parts, g_array_unref);
-  return parts;
+  return any ? list->len : 0;
 }
 
 static char *
@@ -139,17 +134,14 @@ strip_angles (const char *msgid)
 
 /* The value of the References field in a HEADER.FIELDS response, unfolded. */
 static char *
-references_from_header (GBytes *data)
+references_from_header (const HyImapSectionView *section)
 {
   g_autofree char *text = NULL;
   const char *colon;
-  gsize size;
-  const char *bytes;
 
-  if (data == NULL)
+  if (section == NULL || section->data == NULL)
     return NULL;
-  bytes = g_bytes_get_data (data, &size);
-  text = g_strndup (bytes, size);
+  text = g_strndup ((const char *) section->data, section->len);
   colon = strchr (text, ':');
   if (colon == NULL || g_ascii_strncasecmp (text, "references", colon - text) != 0)
     return NULL;
@@ -157,84 +149,81 @@ references_from_header (GBytes *data)
   return *(g_strstrip ((char *) colon + 1)) != '\0' ? g_strdup (g_strstrip ((char *) colon + 1)) : NULL;
 }
 
+/* Whether a part outside any enclosed message, and not a multipart with
+ * parts, is an attachment: a file to open rather than text to read. */
 static gboolean
-part_is_attachment (const HyImapBodyPart *part)
+has_attachment (const HyImapFetchView *view)
 {
-  if (part == NULL)
-    return FALSE;
-  if (part->children != NULL && part->children->len > 0)
+  for (guint i = 0; i < view->n_parts; i++)
     {
-      for (guint i = 0; i < part->children->len; i++)
-        if (part_is_attachment (g_ptr_array_index (part->children, i)))
-          return TRUE;
-      return FALSE;
+      const HyImapPartView *part = &view->parts[i];
+
+      if (part->enclosed || part->children > 0)
+        continue;
+      if (g_strcmp0 (part->disposition, "attachment") == 0)
+        return TRUE;
+      if (strcmp (part->type, "message") == 0 && strcmp (part->subtype, "rfc822") == 0)
+        return TRUE;
+      /* A named part that is not text to read, such as an image sent with
+       * a file name but no disposition. */
+      if (g_strcmp0 (part->disposition, "inline") != 0 && strcmp (part->type, "text") != 0 &&
+          strcmp (part->type, "multipart") != 0 && (part->name != NULL || part->filename != NULL))
+        return TRUE;
     }
-  if (g_strcmp0 (part->disposition, "attachment") == 0)
-    return TRUE;
-  if (g_strcmp0 (part->type, "message") == 0 && g_strcmp0 (part->subtype, "rfc822") == 0)
-    return TRUE;
-  /* A named part that is not text to read, such as an image sent with a
-   * file name but no disposition. */
-  if (g_strcmp0 (part->disposition, "inline") != 0 && g_strcmp0 (part->type, "text") != 0 &&
-      g_strcmp0 (part->type, "multipart") != 0 &&
-      (hy_imap_body_part_get_param (part, "name") != NULL ||
-       hy_imap_body_part_get_disposition_param (part, "filename") != NULL))
-    return TRUE;
   return FALSE;
 }
 
 static HyStoreMessage *
-message_from_fetch (const HyImapFetch *fetch,
-                    gint64             folder_id)
+message_from_view (const HyImapFetchView *view,
+                   gint64                 folder_id)
 {
   g_autoptr(HyStoreMessage) message = hy_store_message_new ();
-  const HyImapEnvelope *envelope = fetch->envelope;
-  const HyImapFetchSection *refs;
 
   message->folder_id = folder_id;
-  message->uid = fetch->uid;
-  message->flags = parse_flags (fetch->flags, &message->keywords);
-  message->modseq = fetch->modseq;
-  message->received = fetch->internaldate != NULL ? g_date_time_to_unix (fetch->internaldate) : 0;
-  message->size = fetch->size;
-  if (envelope != NULL)
+  message->uid = view->uid;
+  message->flags = parse_flags ((char * const *) view->flags, &message->keywords);
+  message->modseq = view->modseq;
+  message->received = (view->items & HY_IMAP_FETCH_INTERNALDATE) ? view->internaldate : 0;
+  message->size = view->size;
+  if (view->items & HY_IMAP_FETCH_ENVELOPE)
     {
-      message->date = hy_text_parse_date (envelope->date);
-      message->subject = g_strdup (envelope->subject);
-      message->message_id = strip_angles (envelope->message_id);
-      message->in_reply_to = g_strdup (envelope->in_reply_to);
+      message->date = hy_text_parse_date (view->date);
+      message->subject = g_strdup (view->subject);
+      message->message_id = strip_angles (view->message_id);
+      message->in_reply_to = g_strdup (view->in_reply_to);
     }
   if (message->date == 0)
     message->date = message->received;
-  refs = hy_imap_fetch_get_section (fetch, REFERENCES_SECTION);
-  if (refs != NULL)
-    message->references = references_from_header (refs->data);
-  message->has_attachment = part_is_attachment (fetch->body);
+  message->references = references_from_header (hy_imap_fetch_view_get_section (view, REFERENCES_SECTION));
+  message->has_attachment = has_attachment (view);
   return g_steal_pointer (&message);
 }
 
-/* @message with its addresses taken straight from @envelope: no header
- * text written out to be parsed again. */
+/* @message with its addresses taken straight from @view's envelope: no
+ * header text written out to be parsed again. */
 static HyStorePreparedMessage *
-prepare_message (HyStoreMessage       *message,
-                 const HyImapEnvelope *envelope)
+prepare_message (HyStoreMessage        *message,
+                 const HyImapFetchView *view)
 {
-  g_autoptr(GArray) from = NULL;
-  g_autoptr(GArray) to = NULL;
-  g_autoptr(GArray) cc = NULL;
+  HyStoreAddressParts stack[32];
+  HyStoreAddressParts *parts = stack;
+  g_autofree HyStoreAddressParts *heap = NULL;
+  guint need, n_from, n_to, n_cc;
 
-  if (envelope == NULL)
+  if ((view->items & HY_IMAP_FETCH_ENVELOPE) == 0)
     return hy_store_prepare_message (message);
-  from = address_parts (envelope->from);
-  if (from == NULL)
-    from = address_parts (envelope->sender);
-  to = address_parts (envelope->to);
-  cc = address_parts (envelope->cc);
-  return hy_store_prepare_message_with_addresses (
-    message,
-    from != NULL ? (HyStoreAddressParts *) (void *) from->data : NULL, from != NULL ? from->len : 0,
-    to != NULL ? (HyStoreAddressParts *) (void *) to->data : NULL, to != NULL ? to->len : 0,
-    cc != NULL ? (HyStoreAddressParts *) (void *) cc->data : NULL, cc != NULL ? cc->len : 0);
+  need = MAX (view->from.len, view->sender.len) + view->to.len + view->cc.len;
+  if (need > G_N_ELEMENTS (stack))
+    parts = heap = g_new (HyStoreAddressParts, need);
+  n_from = address_parts (&view->from, parts);
+  if (n_from == 0)
+    n_from = address_parts (&view->sender, parts);
+  n_to = address_parts (&view->to, parts + n_from);
+  n_cc = address_parts (&view->cc, parts + n_from + n_to);
+  return hy_store_prepare_message_with_addresses (message,
+                                                  n_from > 0 ? parts : NULL, n_from,
+                                                  n_to > 0 ? parts + n_from : NULL, n_to,
+                                                  n_cc > 0 ? parts + n_from + n_to : NULL, n_cc);
 }
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -926,16 +915,16 @@ new_handover (NewData *data)
 }
 
 static void
-new_each (HyImapFetch *fetch,
-          gpointer     user_data)
+new_each (const HyImapFetchView *view,
+          gpointer               user_data)
 {
   NewData *data = user_data;
   HyStoreMessage *message;
 
   /* "UID n:*" also returns the last message when it is below n. */
-  if (fetch->uid < data->start)
+  if (view->uid < data->start)
     return;
-  message = message_from_fetch (fetch, data->folder_id);
+  message = message_from_view (view, data->folder_id);
   data->added++;
   if ((message->flags & (HY_STORE_FLAG_SEEN | HY_STORE_FLAG_DELETED)) == 0)
     data->unread++;
@@ -943,7 +932,7 @@ new_each (HyImapFetch *fetch,
    * thread only writes. */
   if (data->batch == NULL)
     data->batch = g_ptr_array_new_full (MESSAGE_HANDOVER, (GDestroyNotify) hy_store_prepared_message_free);
-  g_ptr_array_add (data->batch, prepare_message (message, fetch->envelope));
+  g_ptr_array_add (data->batch, prepare_message (message, view));
   if (data->batch->len >= MESSAGE_HANDOVER)
     new_handover (data);
 }
@@ -1196,8 +1185,8 @@ hy_imap_sync_folder (HyImapClient  *client,
 
       if (condstore)
         items |= HY_IMAP_FETCH_MODSEQ;
-      hy_imap_client_fetch_async (client, set, items, sections, 0, new_each, &data,
-                                  cancellable, hy_sync_wait_cb, wait);
+      hy_imap_client_fetch_views_async (client, set, items, sections, 0, new_each, &data,
+                                        cancellable, hy_sync_wait_cb, wait);
       unused = hy_imap_client_fetch_finish (client, hy_sync_wait (wait), error);
       /* What arrived is kept, also after a dropped connection: the next
        * sync continues after it. */

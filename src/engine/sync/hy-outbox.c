@@ -45,6 +45,7 @@ struct _HyOutbox {
   GSource         *timer;
   GCancellable    *worker_cancellable;
   GNetworkMonitor *monitor;
+  GSource         *monitor_source;
   gulong           network_handler;
 
   /* The outgoing server's SIZE as last seen (0: none announced), or -1
@@ -1569,6 +1570,21 @@ network_changed_cb (GNetworkMonitor *monitor,
     worker_flush (self);
 }
 
+/* The default network monitor may ask the system bus (NetworkManager, the
+ * portal) synchronously when first made: do it once the caller's loop is
+ * idle, not while the app draws its first frame. */
+static gboolean
+watch_network_cb (gpointer user_data)
+{
+  HyOutbox *self = user_data;
+
+  g_clear_pointer (&self->monitor_source, g_source_unref);
+  self->monitor = g_object_ref (g_network_monitor_get_default ());
+  self->network_handler = g_signal_connect_object (self->monitor, "network-changed",
+                                                   G_CALLBACK (network_changed_cb), self, 0);
+  return G_SOURCE_REMOVE;
+}
+
 void
 hy_outbox_start (HyOutbox *self)
 {
@@ -1578,9 +1594,10 @@ hy_outbox_start (HyOutbox *self)
     return;
   self->running = TRUE;
   self->worker_cancellable = g_cancellable_new ();
-  self->monitor = g_object_ref (g_network_monitor_get_default ());
-  self->network_handler = g_signal_connect_object (self->monitor, "network-changed",
-                                                   G_CALLBACK (network_changed_cb), self, 0);
+  self->monitor_source = g_idle_source_new ();
+  g_source_set_priority (self->monitor_source, G_PRIORITY_LOW);
+  g_source_set_callback (self->monitor_source, watch_network_cb, self, NULL);
+  g_source_attach (self->monitor_source, self->context);
   worker_flush (self);
 }
 
@@ -1599,6 +1616,11 @@ hy_outbox_stop (HyOutbox *self)
     {
       g_source_destroy (self->timer);
       g_clear_pointer (&self->timer, g_source_unref);
+    }
+  if (self->monitor_source != NULL)
+    {
+      g_source_destroy (self->monitor_source);
+      g_clear_pointer (&self->monitor_source, g_source_unref);
     }
   g_clear_signal_handler (&self->network_handler, self->monitor);
   g_clear_object (&self->monitor);

@@ -806,6 +806,91 @@ test_fetch_streaming (void)
   g_assert_true (hy_test_server_wait (server, &error));
 }
 
+/* The header sync's FETCH read in place: each result of the command goes
+ * to the callback; a FETCH that is not the command's goes out as an
+ * untagged response, as before; a malformed one fails the command. */
+static void
+keep_view_uid (const HyImapFetchView *view,
+               gpointer               data)
+{
+  GString *seen = data;
+  const HyImapSectionView *refs = hy_imap_fetch_view_get_section (view, "HEADER.FIELDS (REFERENCES)");
+
+  g_string_append_printf (seen, "%u:%s:%.*s;", view->uid, view->subject != NULL ? view->subject : "-",
+                          refs != NULL ? (int) refs->len : 0, refs != NULL ? (const char *) refs->data : "");
+}
+
+static void
+count_untagged_fetch (HyImapClient   *client,
+                      HyImapResponse *response,
+                      gpointer        data)
+{
+  if (response->data == HY_IMAP_DATA_FETCH)
+    (*(guint *) data)++;
+}
+
+static void
+test_fetch_views (void)
+{
+  static const char * const sections[] = { "HEADER.FIELDS (REFERENCES)", NULL };
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyImapClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) sel = NULL;
+  g_autoptr(GAsyncResult) bad = NULL;
+  g_autoptr(HyImapSelectResult) selected = NULL;
+  g_autoptr(GPtrArray) fetches = NULL;
+  g_autoptr(GString) seen = g_string_new (NULL);
+  guint untagged = 0;
+
+  hy_test_server_send (server, "* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+  hy_test_server_expect (server, "H1 SELECT INBOX");
+  hy_test_server_send (server, "H1 OK done\r\n");
+  hy_test_server_expect (server, "H2 UID FETCH 1:5 (UID ENVELOPE BODY.PEEK[HEADER.FIELDS (REFERENCES)])");
+  hy_test_server_send (server,
+                       "* 1 FETCH (UID 1 ENVELOPE (NIL \"one\" NIL NIL NIL NIL NIL NIL NIL NIL) "
+                       "BODY[HEADER.FIELDS (REFERENCES)] {17}\r\nReferences: <a>\r\n)\r\n"
+                       "* 9 FETCH (FLAGS (\\Deleted))\r\n"
+                       "* 3 EXISTS\r\n"
+                       "* 7 FETCH (UID 70 FLAGS ())\r\n"
+                       "* 2 FETCH (BODY[HEADER.FIELDS (REFERENCES)] NIL ENVELOPE (NIL {3}\r\ntwo NIL NIL NIL NIL NIL NIL NIL NIL) UID 2)\r\n"
+                       "H2 OK done\r\n");
+  hy_test_server_expect (server, "H3 UID FETCH 1:5 (UID BODYSTRUCTURE)");
+  hy_test_server_send (server, "* 1 FETCH (UID 1 BODYSTRUCTURE ())\r\nH3 OK done\r\n");
+  hy_test_server_run (server);
+
+  client = client_for (server, HY_NET_SECURITY_NONE);
+  g_signal_connect (client, "untagged", G_CALLBACK (count_untagged_fetch), &untagged);
+  do_connect (client, &error);
+  g_assert_no_error (error);
+  hy_imap_client_select_async (client, "INBOX", FALSE, 0, 0, NULL, NULL, hy_test_store_result, &sel);
+  hy_imap_client_fetch_views_async (client, "1:5", HY_IMAP_FETCH_ENVELOPE, sections, 0, keep_view_uid, seen,
+                                    NULL, hy_test_store_result, &result);
+  hy_test_wait_result (&result);
+  fetches = hy_imap_client_fetch_finish (client, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fetches->len, ==, 0);
+  g_assert_cmpstr (seen->str, ==, "1:one:References: <a>\r\n;2:two:;");
+  /* without a UID, or outside the set: not the command's */
+  g_assert_cmpuint (untagged, ==, 2);
+  g_assert_cmpuint (hy_imap_client_get_exists (client), ==, 3);
+  hy_test_wait_result (&sel);
+  selected = hy_imap_client_select_finish (client, sel, &error);
+  g_assert_no_error (error);
+
+  hy_imap_client_fetch_views_async (client, "1:5", HY_IMAP_FETCH_BODYSTRUCTURE, NULL, 0, keep_view_uid, seen,
+                                    NULL, hy_test_store_result, &bad);
+  hy_test_wait_result (&bad);
+  g_clear_pointer (&fetches, g_ptr_array_unref);
+  fetches = hy_imap_client_fetch_finish (client, bad, &error);
+  g_assert_error (error, HY_IMAP_ERROR, HY_IMAP_ERROR_PROTOCOL);
+  g_assert_null (fetches);
+  g_assert_cmpstr (seen->str, ==, "1:one:References: <a>\r\n;2:two:;");
+  g_clear_error (&error);
+  hy_test_server_wait (server, &error);
+}
+
 /* ---- STARTTLS ------------------------------------------------------------ */
 
 static void
@@ -1016,6 +1101,7 @@ main (int    argc,
   g_test_add_func ("/engine/imap/client/append-sync-literal", test_append_sync_literal);
   g_test_add_func ("/engine/imap/client/utf8-accept", test_utf8_accept);
   g_test_add_func ("/engine/imap/client/fetch-streaming", test_fetch_streaming);
+  g_test_add_func ("/engine/imap/client/fetch-views", test_fetch_views);
   g_test_add_func ("/engine/imap/client/starttls/ok", test_starttls_ok);
   g_test_add_func ("/engine/imap/client/starttls/stripped", test_starttls_stripped);
   g_test_add_func ("/engine/imap/client/starttls/stripped-capability", test_starttls_stripped_capability);

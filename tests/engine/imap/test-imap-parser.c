@@ -15,6 +15,8 @@
 #include "imap/hy-imap-seqset.h"
 #include "imap/hy-imap-utf7.h"
 
+#include "hy-test-fetch-view.h"
+
 static HyImapResponse *
 parse_ok (const char *text)
 {
@@ -702,6 +704,233 @@ test_quote (void)
   }
 }
 
+/* ---- FETCH read in place ------------------------------------------------ */
+
+static void
+assert_view_agrees (const char *text,
+                    gsize       len)
+{
+  const char *difference = hy_test_fetch_view_disagreement ((const guint8 *) text, len);
+
+  if (difference != NULL)
+    g_error ("view and parser disagree (%s) on “%.*s”", difference, (int) MIN (len, 300), text);
+}
+
+static void
+keep_view (const HyImapFetchView *view,
+           gpointer               user_data)
+{
+  HyImapFetchView *out = user_data;
+  const HyImapSectionView *refs = hy_imap_fetch_view_get_section (view, "header.fields (references)");
+  gboolean attachment = FALSE;
+
+  /* only the plain fields outlive the call */
+  *out = *view;
+  out->flags = NULL;
+  out->parts = NULL;
+  out->sections = NULL;
+  out->date = out->subject = out->in_reply_to = out->message_id = NULL;
+  out->from.items = out->sender.items = out->reply_to.items = out->to.items = out->cc.items = out->bcc.items = NULL;
+  g_assert_cmpstr (view->flags[0], ==, "\\Seen");
+  g_assert_null (view->flags[2]);
+  g_assert_cmpstr (view->subject, ==, "=?UTF-8?B?5L2g5aW9?= report");
+  g_assert_cmpstr (view->date, ==, "Thu, 01 Jan 2026 00:00:00 +0800");
+  g_assert_cmpstr (view->message_id, ==, "<m2@example.org>");
+  g_assert_cmpstr (view->in_reply_to, ==, "<m1@example.org>");
+  g_assert_cmpuint (view->from.len, ==, 1);
+  g_assert_cmpstr (view->from.items[0].name, ==, "=?UTF-8?B?546L6Iqz?=");
+  g_assert_cmpstr (view->from.items[0].mailbox, ==, "wang.fang");
+  g_assert_cmpstr (view->from.items[0].host, ==, "example.org");
+  g_assert_cmpuint (view->to.len, ==, 4);   /* a group: start, member, end; and one more */
+  g_assert_cmpstr (view->to.items[0].mailbox, ==, "team");
+  g_assert_null (view->to.items[0].host);
+  g_assert_null (view->to.items[2].mailbox);
+  g_assert_cmpuint (view->cc.len, ==, 0);
+  g_assert_nonnull (refs);
+  g_assert_cmpmem (refs->data, refs->len, "References: <m0@example.org>\r\n <m1@example.org>\r\n\r\n", 51);
+  g_assert_cmpuint (view->n_parts, ==, 6);
+  g_assert_cmpstr (view->parts[0].type, ==, "multipart");
+  g_assert_cmpstr (view->parts[0].subtype, ==, "mixed");
+  g_assert_cmpuint (view->parts[0].children, ==, 2);
+  g_assert_cmpstr (view->parts[1].type, ==, "text");
+  g_assert_cmpstr (view->parts[2].type, ==, "message");
+  g_assert_cmpstr (view->parts[2].disposition, ==, "inline");
+  g_assert_false (view->parts[2].enclosed);
+  g_assert_true (view->parts[3].enclosed);
+  g_assert_cmpuint (view->parts[3].depth, ==, 2);
+  g_assert_cmpuint (view->parts[3].children, ==, 2);
+  g_assert_cmpstr (view->parts[5].type, ==, "application");
+  g_assert_cmpstr (view->parts[5].disposition, ==, "attachment");
+  g_assert_cmpstr (view->parts[5].filename, ==, "x.pdf");
+  g_assert_cmpstr (view->parts[5].name, ==, "x.pdf");
+  g_assert_true (view->parts[5].enclosed);
+  for (guint i = 0; i < view->n_parts; i++)
+    attachment |= g_strcmp0 (view->parts[i].disposition, "attachment") == 0 && !view->parts[i].enclosed;
+  g_assert_false (attachment);
+}
+
+static void
+test_fetch_view (void)
+{
+  /* The header sync's items in another order than Dovecot's, with a
+   * literal in the envelope, a group, and a message/rfc822 part whose own
+   * attachment does not count as the outer message's. */
+  static const char text[] =
+    "* 7 FETCH (MODSEQ (55) UID 42 BODY[HEADER.FIELDS (REFERENCES)] {51}\r\n"
+    "References: <m0@example.org>\r\n <m1@example.org>\r\n\r\n"
+    " FLAGS (\\Seen $Label1) RFC822.SIZE 9000 INTERNALDATE \"01-Jan-2026 00:00:00 +0000\" "
+    "ENVELOPE (\"Thu, 01 Jan 2026 00:00:00 +0800\" {27}\r\n=?UTF-8?B?5L2g5aW9?= report "
+    "((\"=?UTF-8?B?546L6Iqz?=\" NIL \"wang.fang\" \"example.org\")) NIL NIL "
+    "((NIL NIL \"team\" NIL)(NIL NIL \"a\" \"example.org\")(NIL NIL NIL NIL)(\"B\" NIL \"b\" \"example.org\")) "
+    "NIL NIL \"<m1@example.org>\" \"<m2@example.org>\") X-GM-MSGID 123 "
+    "BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 10 1 NIL NIL NIL NIL)"
+    "(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 300 (NIL \"fwd\" NIL NIL NIL NIL NIL NIL NIL NIL) "
+    "((\"text\" \"plain\" NIL NIL NIL \"7bit\" 20 1)(\"application\" \"pdf\" (\"name\" \"x.pdf\") NIL NIL "
+    "\"base64\" 100 NIL (\"ATTACHMENT\" (\"FILENAME\" \"x.pdf\")) NIL NIL) \"mixed\") 30 NIL (\"inline\" NIL) NIL NIL) "
+    "\"MIXED\" (\"boundary\" \"b1\") NIL NIL NIL))\r\n";
+  HyImapFetchView view;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (hy_imap_fetch_view_parse ((const guint8 *) text, sizeof text - 1, keep_view, &view, &error),
+                   ==, HY_IMAP_VIEW_DONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (view.seq, ==, 7);
+  g_assert_cmpuint (view.uid, ==, 42);
+  g_assert_cmpuint (view.modseq, ==, 55);
+  g_assert_cmpuint (view.size, ==, 9000);
+  g_assert_cmpint (view.internaldate, ==, 1767225600);
+  g_assert_cmpint (view.items, ==, HY_IMAP_FETCH_UID | HY_IMAP_FETCH_FLAGS | HY_IMAP_FETCH_INTERNALDATE |
+                                   HY_IMAP_FETCH_SIZE | HY_IMAP_FETCH_ENVELOPE | HY_IMAP_FETCH_BODYSTRUCTURE |
+                                   HY_IMAP_FETCH_MODSEQ | HY_IMAP_FETCH_SECTIONS);
+  assert_view_agrees (text, sizeof text - 1);
+}
+
+/* Every shape the parser reads, and every one it refuses: the view agrees. */
+static void
+test_fetch_view_agrees (void)
+{
+  static const char * const cases[] = {
+    "* 1 FETCH (UID 3 FLAGS () INTERNALDATE \" 7-Feb-2024 23:05:00 +0800\")\r\n",
+    "* 1 fetch (uid 3 flags (\\Seen) rfc822.size \"12\" modseq 7)\r\n",
+    "* 1   FETCH (UID 3)",
+    "* 2 FETCH (FLAGS (\\Seen) UID 9)",
+    "* 3 FETCH (UID 4 ENVELOPE NIL BODYSTRUCTURE (\"text\" \"plain\" NIL NIL NIL \"7bit\" 0 0))\r\n",
+    "* 3 FETCH (UID 4 ENVELOPE (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL))\r\n",
+    "* 3 FETCH (UID 4 ENVELOPE (\"d\" \"s\" NIL NIL NIL NIL NIL NIL NIL NIL) ENVELOPE (NIL \"t\" ((\"n\" \"adl\" \"m\" \"h\")) NIL NIL NIL NIL NIL NIL NIL))\r\n",
+    "* 3 FETCH (UID 4 ENVELOPE (\"d\" \"s\" (NIL \"x\" ((NIL NIL \"m\" \"h\"))) NIL NIL NIL NIL NIL NIL))\r\n",
+    "* 3 FETCH (UID 4 ENVELOPE ({3}\r\nabc {0}\r\n ((\"a\\\"b\" NIL \"c\" \"d\")) NIL NIL NIL NIL NIL NIL \"<x>\"))\r\n",
+    "* 3 FETCH (BODY (\"text\" \"plain\" NIL NIL NIL \"7bit\" 0 0))\r\n",
+    "* 3 FETCH (BODYSTRUCTURE (\"image\" \"png\" () NIL NIL \"base64\" \"512\" NIL \"inline\" NIL))\r\n",
+    "* 3 FETCH (BODYSTRUCTURE (\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 100 NIL NIL NIL NIL))\r\n",
+    "* 3 FETCH (BODYSTRUCTURE (\"message\" \"global\" NIL NIL NIL \"7bit\" 100 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) (\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1) 2))\r\n",
+    "* 3 FETCH (BODYSTRUCTURE (\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 100 (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL) () 2))\r\n",
+    "* 3 FETCH (BODYSTRUCTURE (NIL NIL (\"NAME\" NIL \"x\") NIL NIL NIL NIL))\r\n",
+    "* 3 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1)(\"image\" \"gif\" (\"name\" \"a.gif\") \"<id>\" NIL \"base64\" 10 NIL NIL NIL NIL)))\r\n",
+    "* 3 FETCH (BODYSTRUCTURE (((\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1)(\"text\" \"html\" NIL NIL NIL \"7bit\" 1 1) \"alternative\" (\"boundary\" \"x\") NIL NIL)"
+    "(\"application\" \"pdf\" NIL NIL NIL \"base64\" 10 NIL (\"attachment\" (\"filename\" \"b.pdf\" \"size\" \"10\")) (\"en\" \"de\") \"loc\" (\"future\" 1)) \"mixed\" (\"boundary\" \"y\") (\"inline\" NIL) \"en\" NIL))\r\n",
+    "* 4 FETCH (UID 20 BODY[HEADER.FIELDS (SUBJECT FROM)] {26}\r\nSubject: hi\r\nFrom: a@b\r\n\r\n BODY[1]<10> \"abc\" BINARY[2] ~{4}\r\n\x01\x02\x03\x04 RFC822.HEADER NIL RFC822 {0}\r\n RFC822.TEXT \"t\")\r\n",
+    "* 4 FETCH (UID 20 BODY[] {3}\r\nabc X-GM-LABELS (\\Inbox) EMAILID (M1) PREVIEW \"hello\" SAVEDATE NIL)\r\n",
+    "* 4 FETCH (UID 20 INTERNALDATE \"30-Feb-2024 00:00:00 +0000\")\r\n",
+    "* 4 FETCH (UID 20 INTERNALDATE \"01-Jan-0001 00:30:00 +0100\")\r\n",
+    "* 4 FETCH (UID 20 INTERNALDATE \"31-Dec-9999 23:59:59 -2359\")\r\n",
+    "* 4 FETCH (UID 20 INTERNALDATE \"29-Feb-2000 12:00:60 +0000\")\r\n",
+    "* 4 FETCH (UID 20 INTERNALDATE \"29-Feb-2100 12:00:00 +0000\")\r\n",
+    "* 4 FETCH (UID 20 INTERNALDATE \"29-Feb-2000 23:59:59 -1200\" INTERNALDATE \"x\")\r\n",
+    "* 4 FETCH (UID 20 MODSEQ (x) RFC822.SIZE y)\r\n",
+    "* 4 FETCH (FLAGS (\\Seen))\r\n",
+    /* refused */
+    "* 3 FETCH (UID 1",
+    "* 3 FETCH (UID 1))",
+    "* 3 FETCH (BODY[1] {10}\r\nabc)\r\n",
+    "* 3 FETCH (UID x)",
+    "* 3 FETCH (UID 0)",
+    "* 3 FETCH (UID 4294967296)",
+    "* 0 FETCH (UID 1)",
+    "* 3 FETCH (BODY[1 \"x\")",
+    "* 3 FETCH (\"UID\" 1)",
+    "* 3 FETCH ((UID) 1)",
+    "* 3 FETCH (NIL 1)",
+    "* 3 FETCH (UID)",
+    "* 3 FETCH UID 1",
+    "* 3 FETCH (ENVELOPE \"x\")",
+    "* 3 FETCH (BODYSTRUCTURE ())",
+    "* 3 FETCH (BODYSTRUCTURE NIL)",
+    "* 3 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1)()))",
+    "* 3 FETCH (BODY[] (1 2))",
+    "* 3 FETCH (UID \"unterminated)",
+    "* 3 FETCH (UID 1) extra",
+    /* not FETCH: left to the parser */
+    "* 3 EXISTS\r\n",
+    "* 99999999999 FETCH (UID 1)",
+    "* 00000000003 FETCH (UID 1)",
+    "* OK [UIDNEXT 4] x\r\n",
+    "a1 OK done\r\n",
+    "+ go on\r\n",
+    "* 3 FETCHES (UID 1)",
+    "",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    assert_view_agrees (cases[i], strlen (cases[i]));
+
+  /* nesting past the limit is refused the same way */
+  {
+    g_autoptr(GString) s = g_string_new ("* 1 FETCH (BODYSTRUCTURE ");
+
+    for (guint i = 0; i < HY_IMAP_MAX_DEPTH + 2; i++)
+      g_string_append_c (s, '(');
+    g_string_append (s, "\"text\" \"plain\" NIL NIL NIL \"7bit\" 1 1");
+    for (guint i = 0; i < HY_IMAP_MAX_DEPTH + 2; i++)
+      g_string_append (s, " \"mixed\")");
+    g_string_append (s, ")\r\n");
+    assert_view_agrees (s->str, s->len);
+  }
+}
+
+/* A header sync's FETCH as Dovecot sent it, response by response; and the
+ * fuzz target's seeds. */
+static void
+test_fetch_view_dovecot (void)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  gsize start = 0, pos = 0;
+  guint responses = 0;
+
+  g_assert_true (g_file_get_contents (HY_TEST_DATA_DIR "/dovecot-header-fetch.txt", &contents, &length, &error));
+  while (pos < length)
+    {
+      const char *eol = memchr (contents + pos, '\n', length - pos);
+      gsize line_end = eol != NULL ? (gsize) (eol - contents) + 1 : length;
+      guint64 literal;
+
+      if (hy_imap_line_literal ((const guint8 *) contents + pos, line_end - pos, &literal))
+        {
+          pos = MIN (line_end + literal, length);
+          continue;
+        }
+      assert_view_agrees (contents + start, line_end - start);
+      responses++;
+      start = pos = line_end;
+    }
+  g_assert_cmpuint (responses, >=, 80);
+
+  dir = g_dir_open (HY_TEST_FUZZ_CORPUS, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (HY_TEST_FUZZ_CORPUS, name, NULL);
+      g_autofree char *seed = NULL;
+      gsize seed_len;
+
+      g_assert_true (g_file_get_contents (path, &seed, &seed_len, NULL));
+      assert_view_agrees (seed, seed_len);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -725,6 +954,9 @@ main (int    argc,
   g_test_add_func ("/engine/imap/parser/fetch/sections", test_fetch_sections);
   g_test_add_func ("/engine/imap/parser/fetch/large-body", test_fetch_large_body);
   g_test_add_func ("/engine/imap/parser/fetch/quirks", test_fetch_quirks);
+  g_test_add_func ("/engine/imap/parser/fetch/view", test_fetch_view);
+  g_test_add_func ("/engine/imap/parser/fetch/view-agrees", test_fetch_view_agrees);
+  g_test_add_func ("/engine/imap/parser/fetch/view-dovecot", test_fetch_view_dovecot);
   g_test_add_func ("/engine/imap/parser/odd-literals", test_odd_literals);
   g_test_add_func ("/engine/imap/parser/malformed", test_malformed);
   g_test_add_func ("/engine/imap/parser/deep-nesting", test_deep_nesting);

@@ -460,6 +460,118 @@ test_sync_folders_and_messages (void)
   fixture_tear_down (&f);
 }
 
+/* What the header sync reads from Dovecot's FETCH ends up in the row:
+ * received date, flags, ids, folded References, the sender, and whether a
+ * part is an attachment (not when it is inside a forwarded message). */
+static void
+append_raw (HyImapClient       *client,
+            const char         *mailbox,
+            const char         *text,
+            const char * const *flags,
+            GDateTime          *internal_date)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) message = g_bytes_new (text, strlen (text));
+
+  HY_TEST_CALL (hy_imap_client_append_async (client, mailbox, message, flags, internal_date, NULL,
+                                             hy_test_store_result, &result), result);
+  g_assert_true (hy_imap_client_append_finish (client, result, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_header_facts (void)
+{
+  static const char * const flagged[] = { "\\Flagged", "$Work", NULL };
+  static const char attached[] =
+    "From: =?UTF-8?B?546L6Iqz?= <wang.fang@example.org>\r\n"
+    "To: Alice Wang <alice@example.org>, team: a@example.org, b@example.org;\r\n"
+    "Subject: Facts with attachment\r\n"
+    "Date: Thu, 01 Jan 2026 08:00:00 +0800\r\n"
+    "Message-ID: <facts-2@example.org>\r\n"
+    "In-Reply-To: <facts-1@example.org>\r\n"
+    "References: <facts-0@example.org>\r\n"
+    "\t<facts-1@example.org>\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"outer\"\r\n"
+    "\r\n"
+    "--outer\r\n"
+    "Content-Type: text/plain; charset=UTF-8\r\n"
+    "\r\n"
+    "See the file.\r\n"
+    "--outer\r\n"
+    "Content-Type: application/pdf; name=\"minutes.pdf\"\r\n"
+    "Content-Disposition: attachment; filename=\"minutes.pdf\"\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "JVBERi0xLjQK\r\n"
+    "--outer--\r\n";
+  static const char forwarded[] =
+    "From: Bob Chen <bob@example.org>\r\n"
+    "To: alice@example.org\r\n"
+    "Subject: Facts with a forwarded note\r\n"
+    "Date: Thu, 01 Jan 2026 09:00:00 +0800\r\n"
+    "Message-ID: <facts-3@example.org>\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/alternative; boundary=\"alt\"\r\n"
+    "\r\n"
+    "--alt\r\n"
+    "Content-Type: text/plain; charset=UTF-8\r\n"
+    "\r\n"
+    "Plain.\r\n"
+    "--alt\r\n"
+    "Content-Type: text/html; charset=UTF-8\r\n"
+    "Content-Disposition: inline\r\n"
+    "\r\n"
+    "<p>Plain.</p>\r\n"
+    "--alt--\r\n";
+  Fixture f = { 0, };
+  g_autoptr(HyImapClient) other = NULL;
+  g_autofree char *mailbox = g_strdup_printf ("Facts-%u", (guint) getpid ());
+  g_autoptr(GDateTime) received = g_date_time_new_utc (2026, 1, 2, 3, 4, 5);
+  g_autoptr(HyStoreMessage) first = NULL;
+  g_autoptr(HyStoreMessage) second = NULL;
+  g_autoptr(GError) error = NULL;
+  HyStore *store;
+
+  if (hy_test_skip_without_mailstack ())
+    return;
+
+  other = open_other_client ();
+  create_and_fill (other, mailbox, 0, "unused");
+  append_raw (other, mailbox, attached, flagged, received);
+  append_raw (other, mailbox, forwarded, NULL, received);
+
+  fixture_set_up (&f, "imap", g_getenv ("HY_TEST_ALICE_USER"), g_getenv ("HY_TEST_ALICE_PASSWORD"));
+  sync_once (&f);
+  g_assert_cmpuint (wait_total (find_folder (&f, mailbox), 2), ==, 2);
+  store = hy_engine_get_store (f.engine, f.account);
+
+  first = hy_store_get_message (store, find_by_subject (&f, "Facts with attachment"), &error);
+  g_assert_no_error (error);
+  g_assert_true (first->has_attachment);
+  g_assert_cmpint (first->received, ==, g_date_time_to_unix (received));
+  g_assert_cmpint (first->date, ==, 1767225600);
+  g_assert_cmpuint (first->flags & (HY_STORE_FLAG_FLAGGED | HY_STORE_FLAG_SEEN), ==, HY_STORE_FLAG_FLAGGED);
+  g_assert_cmpstr (first->keywords, ==, "$Work");
+  g_assert_cmpstr (first->message_id, ==, "facts-2@example.org");
+  g_assert_cmpstr (first->in_reply_to, ==, "<facts-1@example.org>");
+  /* unfolded: the line break and the fold's tab become spaces */
+  g_assert_cmpstr (first->references, ==, "<facts-0@example.org>   <facts-1@example.org>");
+  g_assert_nonnull (strstr (first->from, "wang.fang@example.org"));
+  g_assert_cmpint (first->size, >, 0);
+
+  second = hy_store_get_message (store, find_by_subject (&f, "Facts with a forwarded note"), &error);
+  g_assert_no_error (error);
+  g_assert_false (second->has_attachment);
+  g_assert_null (second->references);
+  g_assert_cmpstr (second->message_id, ==, "facts-3@example.org");
+
+  delete_mailbox (other, mailbox);
+  fixture_tear_down (&f);
+}
+
 static void
 test_body_on_demand (void)
 {
@@ -819,6 +931,7 @@ main (int    argc,
   g_mime_init ();
 
   g_test_add_func ("/engine/sync/imap/folders-and-messages", test_sync_folders_and_messages);
+  g_test_add_func ("/engine/sync/imap/header-facts", test_header_facts);
   g_test_add_func ("/engine/sync/imap/body-on-demand", test_body_on_demand);
   g_test_add_func ("/engine/sync/imap/flags-from-other-client", test_flags_from_other_client);
   g_test_add_func ("/engine/sync/imap/offline-changes-replayed", test_offline_changes_replayed);
