@@ -9,14 +9,11 @@
 # meson-logs/screenshots/.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
-import imaplib
 import os
 import re
 import shutil
-import ssl
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -29,21 +26,6 @@ WINDOW_PATH = uitest.OBJECT_PATH + "/window/1"
 
 def run(*args, env):
     return subprocess.run(args, env=env, check=True, capture_output=True, text=True, timeout=120).stdout
-
-
-def connect_imap():
-    context = ssl.create_default_context(cafile=os.environ["HY_TEST_CA_FILE"])
-    imap = imaplib.IMAP4_SSL(os.environ["HY_TEST_HOST"], int(os.environ["HY_TEST_IMAPS_PORT"]),
-                             ssl_context=context)
-    imap.login(os.environ["HY_TEST_ALICE_USER"], os.environ["HY_TEST_ALICE_PASSWORD"])
-    return imap
-
-
-def check_imap(reply, what):
-    typ, data = reply
-    if typ != "OK":
-        raise AssertionError(f"{what} failed on the server: {typ} {data}")
-    return data
 
 
 def message(token, n, sender, subject, body, parent=None, day=20):
@@ -63,13 +45,13 @@ def message(token, n, sender, subject, body, parent=None, day=20):
 
 def server_subjects(mailbox):
     """The subjects of @mailbox's messages, as the server has them."""
-    imap = connect_imap()
+    imap = uitest.imap_login()
     try:
-        check_imap(imap.select(mailbox, readonly=True), f"SELECT {mailbox}")
-        uids = check_imap(imap.uid("SEARCH", "ALL"), "SEARCH")[0].split()
+        uitest.check_imap(imap.select(mailbox, readonly=True), f"SELECT {mailbox}")
+        uids = uitest.check_imap(imap.uid("SEARCH", "ALL"), "SEARCH")[0].split()
         if not uids:
             return []
-        data = check_imap(imap.uid("FETCH", b",".join(uids), "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])"), "FETCH")
+        data = uitest.check_imap(imap.uid("FETCH", b",".join(uids), "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])"), "FETCH")
         return [re.sub(r"^Subject:\s*", "", part[1].decode().strip()) for part in data if isinstance(part, tuple)]
     finally:
         imap.logout()
@@ -77,12 +59,12 @@ def server_subjects(mailbox):
 
 def server_flags(mailbox, message_id):
     """The flags of the message @message_id in @mailbox, as the server has them."""
-    imap = connect_imap()
+    imap = uitest.imap_login()
     try:
-        check_imap(imap.select(mailbox, readonly=True), f"SELECT {mailbox}")
-        uids = check_imap(imap.uid("SEARCH", "HEADER", "Message-ID", f'"{message_id}"'), "SEARCH")[0].split()
+        uitest.check_imap(imap.select(mailbox, readonly=True), f"SELECT {mailbox}")
+        uids = uitest.check_imap(imap.uid("SEARCH", "HEADER", "Message-ID", f'"{message_id}"'), "SEARCH")[0].split()
         assert len(uids) == 1, f"{len(uids)} messages {message_id} in {mailbox} on the server"
-        data = check_imap(imap.uid("FETCH", uids[-1], "(FLAGS)"), "FETCH FLAGS")
+        data = uitest.check_imap(imap.uid("FETCH", uids[-1], "(FLAGS)"), "FETCH FLAGS")
         return data[0].decode()
     finally:
         imap.logout()
@@ -107,39 +89,29 @@ def set_window_state(name, value):
 
 
 def main():
-    if not os.environ.get("HY_TEST_HOST"):
-        if os.environ.get("HY_REQUIRE_MAILSTACK") == "1":
-            raise SystemExit("the mail stack is required (HY_TEST_HOST is not set)")
-        print("skipped: no mail stack (HY_TEST_HOST is not set)")
-        raise SystemExit(77)
+    uitest.require_mailstack()
 
-    profile = tempfile.mkdtemp(prefix="hy-conversations-")
-    env = dict(os.environ)
-    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
-        env[f"XDG_{name}_HOME"] = os.path.join(profile, name.lower())
-    env["HOME"] = os.path.join(profile, "home")
-    os.makedirs(env["HOME"])
-    env["HONGYAN_CA_FILE"] = os.environ.get("HY_TEST_CA_FILE", "")
+    profile, env = uitest.profile_env("hy-conversations-")
 
     token = f"t{os.getpid()}x{int(time.time())}"
     topic = f"Trip to Hangzhou {token}"
     loose_move = f"Receipt {token}"
     loose_delete = f"Coupon {token}"
-    imap = connect_imap()
+    imap = uitest.imap_login()
     thread = [
         message(token, 1, "Bob Chen <bob@example.org>", topic, "Shall we take the train on Friday?"),
         message(token, 2, "Carol Li <carol@example.org>", "Re: " + topic, "Friday works, I will book seats.", 1),
         message(token, 3, "Dan Wu <dan@example.org>", "Re: " + topic, "Count me in, see you at the station.", 2),
     ]
     for i, raw in enumerate(thread):
-        check_imap(imap.append("INBOX", r"(\Seen)" if i == 0 else "()", None, raw), "APPEND")
-    check_imap(imap.append("INBOX", r"(\Seen)", None,
+        uitest.check_imap(imap.append("INBOX", r"(\Seen)" if i == 0 else "()", None, raw), "APPEND")
+    uitest.check_imap(imap.append("INBOX", r"(\Seen)", None,
                            message(token, 4, "Shop <shop@example.org>", loose_move, "Thank you for your order.", day=19)),
                "APPEND")
-    check_imap(imap.append("INBOX", r"(\Seen)", None,
+    uitest.check_imap(imap.append("INBOX", r"(\Seen)", None,
                            message(token, 5, "Shop <shop@example.org>", loose_delete, "Ten percent off.", day=18)),
                "APPEND")
-    check_imap(imap.create("Receipts-" + token), "CREATE")
+    uitest.check_imap(imap.create("Receipts-" + token), "CREATE")
     imap.logout()
 
     run(CLI, "account", "add", "--id", "conv", "--address", os.environ["HY_TEST_ALICE_ADDRESS"],

@@ -16,13 +16,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 import email
 import email.policy
-import imaplib
 import os
 import shutil
-import ssl
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import uuid
@@ -45,17 +42,9 @@ def run(*args, env):
     return subprocess.run(args, env=env, check=True, capture_output=True, text=True, timeout=120).stdout
 
 
-def imap_login(user, password):
-    context = ssl.create_default_context(cafile=os.environ["HY_TEST_CA_FILE"])
-    imap = imaplib.IMAP4_SSL(os.environ["HY_TEST_HOST"], int(os.environ["HY_TEST_IMAPS_PORT"]),
-                             ssl_context=context)
-    imap.login(user, password)
-    return imap
-
-
 def fetch_by_subject(user, password, mailbox, subject):
     """The parsed messages with @subject in @mailbox on the server."""
-    imap = imap_login(user, password)
+    imap = uitest.imap_login(user, password)
     try:
         typ, _ = imap.select(mailbox, readonly=True)
         if typ != "OK":
@@ -91,19 +80,9 @@ def complete(message):
 
 
 def main():
-    if not os.environ.get("HY_TEST_HOST"):
-        if os.environ.get("HY_REQUIRE_MAILSTACK") == "1":
-            raise SystemExit("the mail stack is required (HY_TEST_HOST is not set)")
-        print("skipped: no mail stack (HY_TEST_HOST is not set)")
-        raise SystemExit(77)
+    uitest.require_mailstack()
 
-    profile = tempfile.mkdtemp(prefix="hy-drafts-crash-")
-    env = dict(os.environ)
-    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
-        env[f"XDG_{name}_HOME"] = os.path.join(profile, name.lower())
-    env["HOME"] = os.path.join(profile, "home")
-    os.makedirs(env["HOME"])
-    env["HONGYAN_CA_FILE"] = os.environ.get("HY_TEST_CA_FILE", "")
+    profile, env = uitest.profile_env("hy-drafts-crash-")
     app_env = {k: v for k, v in env.items() if k not in os.environ or os.environ[k] != v}
 
     files = os.path.join(profile, "files")

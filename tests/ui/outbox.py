@@ -10,14 +10,11 @@
 # is back (checked in alice's inbox over IMAP).
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
-import imaplib
 import os
 import shutil
 import socket
-import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -63,11 +60,8 @@ def forward(listener, port):
 
 
 def inbox_has(subject):
-    context = ssl.create_default_context(cafile=os.environ["HY_TEST_CA_FILE"])
-    imap = imaplib.IMAP4_SSL(os.environ["HY_TEST_HOST"], int(os.environ["HY_TEST_IMAPS_PORT"]),
-                             ssl_context=context)
+    imap = uitest.imap_login()
     try:
-        imap.login(os.environ["HY_TEST_ALICE_USER"], os.environ["HY_TEST_ALICE_PASSWORD"])
         imap.select("INBOX", readonly=True)
         typ, data = imap.uid("SEARCH", "SUBJECT", f'"{subject}"')
         return typ == "OK" and bool(data[0].split())
@@ -76,19 +70,9 @@ def inbox_has(subject):
 
 
 def main():
-    if not os.environ.get("HY_TEST_HOST"):
-        if os.environ.get("HY_REQUIRE_MAILSTACK") == "1":
-            raise SystemExit("the mail stack is required (HY_TEST_HOST is not set)")
-        print("skipped: no mail stack (HY_TEST_HOST is not set)")
-        raise SystemExit(77)
+    uitest.require_mailstack()
 
-    profile = tempfile.mkdtemp(prefix="hy-outbox-")
-    env = dict(os.environ)
-    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
-        env[f"XDG_{name}_HOME"] = os.path.join(profile, name.lower())
-    env["HOME"] = os.path.join(profile, "home")
-    os.makedirs(env["HOME"])
-    env["HONGYAN_CA_FILE"] = os.environ.get("HY_TEST_CA_FILE", "")
+    profile, env = uitest.profile_env("hy-outbox-")
 
     # Bound, not listening: a connection is refused, as by a server that is down.
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

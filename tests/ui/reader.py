@@ -19,10 +19,8 @@ import json
 import os
 import re
 import shutil
-import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -123,21 +121,6 @@ def run(*args, env):
     return subprocess.run(args, env=env, check=True, capture_output=True, text=True, timeout=120).stdout
 
 
-def connect_imap():
-    context = ssl.create_default_context(cafile=os.environ["HY_TEST_CA_FILE"])
-    imap = imaplib.IMAP4_SSL(os.environ["HY_TEST_HOST"], int(os.environ["HY_TEST_IMAPS_PORT"]),
-                             ssl_context=context)
-    imap.login(os.environ["HY_TEST_ALICE_USER"], os.environ["HY_TEST_ALICE_PASSWORD"])
-    return imap
-
-
-def check_imap(reply, what):
-    typ, data = reply
-    if typ != "OK":
-        raise AssertionError(f"{what} failed on the server: {typ} {data}")
-    return data
-
-
 def imap_create(imap, mailbox):
     typ, data = imap.create(mailbox)
     # An existing mailbox is fine ([ALREADYEXISTS]).
@@ -146,7 +129,7 @@ def imap_create(imap, mailbox):
 
 
 def imap_unseen(imap, mailbox):
-    data = check_imap(imap.status(mailbox, "(UNSEEN)"), f"STATUS {mailbox}")
+    data = uitest.check_imap(imap.status(mailbox, "(UNSEEN)"), f"STATUS {mailbox}")
     return int(re.search(rb"UNSEEN (\d+)", data[0]).group(1))
 
 
@@ -163,47 +146,37 @@ def seed_demo(imap, demo):
             date = email.message_from_bytes(raw, policy=email.policy.default)["Date"].datetime
             imap_create(imap, mailbox)
             flag_list = "(" + " ".join(letters[c] for c in flags if c in letters) + ")"
-            check_imap(imap.append(mailbox, flag_list, imaplib.Time2Internaldate(date), raw),
+            uitest.check_imap(imap.append(mailbox, flag_list, imaplib.Time2Internaldate(date), raw),
                        f"APPEND of {name}")
 
 
 def server_flags(mailbox, subject):
     """The flags of the message with @subject in @mailbox, as the server has them."""
-    imap = connect_imap()
+    imap = uitest.imap_login()
     try:
-        check_imap(imap.select(mailbox, readonly=True), f"SELECT {mailbox}")
-        uids = check_imap(imap.uid("SEARCH", "CHARSET", "UTF-8", "SUBJECT", f'"{subject}"'),
+        uitest.check_imap(imap.select(mailbox, readonly=True), f"SELECT {mailbox}")
+        uids = uitest.check_imap(imap.uid("SEARCH", "CHARSET", "UTF-8", "SUBJECT", f'"{subject}"'),
                           "SEARCH")[0].split()
         assert len(uids) == 1, f"{len(uids)} messages with the subject {subject} on the server"
-        data = check_imap(imap.uid("FETCH", uids[0], "(FLAGS)"), "FETCH FLAGS")
+        data = uitest.check_imap(imap.uid("FETCH", uids[0], "(FLAGS)"), "FETCH FLAGS")
         return data[0].decode()
     finally:
         imap.logout()
 
 
 def main():
-    if not os.environ.get("HY_TEST_HOST"):
-        if os.environ.get("HY_REQUIRE_MAILSTACK") == "1":
-            raise SystemExit("the mail stack is required (HY_TEST_HOST is not set)")
-        print("skipped: no mail stack (HY_TEST_HOST is not set)")
-        raise SystemExit(77)
+    uitest.require_mailstack()
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Log)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
 
-    profile = tempfile.mkdtemp(prefix="hy-reader-")
-    env = dict(os.environ)
-    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
-        env[f"XDG_{name}_HOME"] = os.path.join(profile, name.lower())
-    env["HOME"] = os.path.join(profile, "home")
-    os.makedirs(env["HOME"])
-    env["HONGYAN_CA_FILE"] = os.environ.get("HY_TEST_CA_FILE", "")
+    profile, env = uitest.profile_env("hy-reader-")
 
     # The mail is put on the server and the app syncs it: the demo mail
     # into alice's INBOX (and Sent), the hostile, cid and attachment
     # messages into a folder of their own.
-    imap = connect_imap()
+    imap = uitest.imap_login()
     seed_demo(imap, os.path.join(SOURCE, "tests", "fixtures", "demo"))
     mail = os.path.join(profile, "mail")
     os.makedirs(mail)
@@ -223,7 +196,7 @@ def main():
     imap_create(imap, "Tests")
     for name in seeded:
         with open(os.path.join(mail, name), "rb") as f:
-            check_imap(imap.append("Tests", r"(\Seen)", None, f.read()), "APPEND to Tests")
+            uitest.check_imap(imap.append("Tests", r"(\Seen)", None, f.read()), "APPEND to Tests")
     # Other tests may have left mail in alice's INBOX: the count to show
     # is the server's.
     unread = imap_unseen(imap, "INBOX")

@@ -1,9 +1,11 @@
 # uitest.py — helpers for driving Hongyan from outside in UI tests
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
+import imaplib
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -29,6 +31,46 @@ def wait_for(predicate, what, timeout=30.0, interval=0.1):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def require_mailstack():
+    """Ends the test as skipped (77) without the mail stack, or fails when
+    HY_REQUIRE_MAILSTACK=1."""
+    if not os.environ.get("HY_TEST_HOST"):
+        if os.environ.get("HY_REQUIRE_MAILSTACK") == "1":
+            raise SystemExit("the mail stack is required (HY_TEST_HOST is not set)")
+        print("skipped: no mail stack (HY_TEST_HOST is not set)")
+        raise SystemExit(77)
+
+
+def profile_env(prefix):
+    """A fresh profile (XDG directories and HOME) in a new temporary
+    directory, trusting the stack's CA: returns (directory, environment)."""
+    profile = tempfile.mkdtemp(prefix=prefix)
+    env = dict(os.environ)
+    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
+        env[f"XDG_{name}_HOME"] = os.path.join(profile, name.lower())
+    env["HOME"] = os.path.join(profile, "home")
+    os.makedirs(env["HOME"])
+    env["HONGYAN_CA_FILE"] = os.environ.get("HY_TEST_CA_FILE", "")
+    return profile, env
+
+
+def imap_login(user=None, password=None):
+    """An IMAPS session of the stack's Dovecot, as alice unless told."""
+    context = ssl.create_default_context(cafile=os.environ["HY_TEST_CA_FILE"])
+    imap = imaplib.IMAP4_SSL(os.environ["HY_TEST_HOST"], int(os.environ["HY_TEST_IMAPS_PORT"]),
+                             ssl_context=context)
+    imap.login(user or os.environ["HY_TEST_ALICE_USER"], password or os.environ["HY_TEST_ALICE_PASSWORD"])
+    return imap
+
+
+def check_imap(reply, what):
+    """The data of an imaplib reply, which must be OK."""
+    typ, data = reply
+    if typ != "OK":
+        raise AssertionError(f"{what} failed on the server: {typ} {data}")
+    return data
 
 
 def cli_list(env, folder):
