@@ -1933,6 +1933,174 @@ worth_compressing (const guint8 *data,
   return length < COMPRESS_SAMPLE * COMPRESS_MIN_GAIN;
 }
 
+struct _HyStorePreparedBody {
+  gint64  message_id;
+  gsize   size;      /* of the raw message */
+  GBytes *data;      /* what the row keeps: compressed, as it is, or NULL */
+  char   *file;      /* or the name of the file beside the database… */
+  char   *path;      /* …written, and removed with this unless a transaction took it */
+  char   *text;      /* valid UTF-8, or NULL */
+  char   *preview;
+};
+
+void
+hy_store_prepared_body_free (HyStorePreparedBody *body)
+{
+  if (body == NULL)
+    return;
+  if (body->path != NULL)
+    g_unlink (body->path);
+  g_clear_pointer (&body->data, g_bytes_unref);
+  g_free (body->file);
+  g_free (body->path);
+  g_free (body->text);
+  g_free (body->preview);
+  g_free (body);
+}
+
+HyStorePreparedBody *
+hy_store_prepare_body (HyStore     *store,
+                       gint64       message_id,
+                       GBytes      *raw,
+                       const char  *text,
+                       GError     **error)
+{
+  g_autoptr(HyStorePreparedBody) body = g_new0 (HyStorePreparedBody, 1);
+  const guint8 *data;
+  gsize size;
+
+  g_return_val_if_fail (HY_IS_STORE (store), NULL);
+  g_return_val_if_fail (raw != NULL, NULL);
+
+  data = g_bytes_get_data (raw, &size);
+  body->message_id = message_id;
+  body->size = size;
+
+  if (size >= HY_STORE_BODY_FILE_THRESHOLD)
+    {
+      GError *local_error = NULL;
+
+      if (g_mkdir_with_parents (store->bodies_dir, 0700) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_IO,
+                       _ ("Cannot create the folder “%s” for large messages: %s"),
+                       store->bodies_dir, g_strerror (saved));
+          return NULL;
+        }
+      /* A new name each time, so that a rollback never loses the old file. */
+      body->file = g_strdup_printf ("%" G_GINT64_FORMAT "-%08x.eml", message_id, g_random_int ());
+      body->path = g_build_filename (store->bodies_dir, body->file, NULL);
+      if (!g_file_set_contents_full (body->path, (const char *) data, size,
+                                     G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local_error))
+        {
+          g_clear_pointer (&body->path, g_free);
+          g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_IO,
+                       _ ("Cannot keep a large message in the mail cache: %s"), local_error->message);
+          g_error_free (local_error);
+          return NULL;
+        }
+    }
+  else if (worth_compressing (data, size))
+    {
+      uLongf length = compressBound (size);
+      guint8 *compressed = g_malloc (length);
+
+      if (compress2 (compressed, &length, data, size, 1) != Z_OK || length >= size)
+        g_free (compressed);
+      else
+        body->data = g_bytes_new_take (g_realloc (compressed, length), length);
+    }
+  if (body->file == NULL && body->data == NULL)
+    body->data = g_bytes_ref (raw);
+
+  if (text != NULL)
+    {
+      body->text = g_utf8_validate (text, -1, NULL) ? g_strdup (text) : g_utf8_make_valid (text, -1);
+      body->preview = make_preview (body->text);
+      if (body->preview != NULL && *body->preview == '\0')
+        g_clear_pointer (&body->preview, g_free);
+    }
+  return g_steal_pointer (&body);
+}
+
+gboolean
+hy_store_transaction_set_prepared_body (HyStoreTransaction   *self,
+                                        HyStorePreparedBody  *body,
+                                        GError              **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 message_id;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (body != NULL, FALSE);
+
+  message_id = body->message_id;
+  if (!doom_body_files (self, FALSE, message_id, error))
+    return FALSE;
+  /* The file is this transaction's now: a rollback removes it. */
+  if (body->path != NULL)
+    g_ptr_array_add (self->written_files, g_steal_pointer (&body->path));
+
+  stmt = prepare (self, "INSERT OR REPLACE INTO bodies (message, size, data, file) VALUES (?1, ?2, ?3, ?4)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  sqlite3_bind_int64 (stmt, 2, body->size);
+  if (body->data != NULL)
+    {
+      gsize length;
+      gconstpointer data = g_bytes_get_data (body->data, &length);
+
+      sqlite3_bind_blob64 (stmt, 3, data, length, SQLITE_STATIC);
+    }
+  else
+    {
+      sqlite3_bind_null (stmt, 3);
+    }
+  bind_text (stmt, 4, body->file);
+  if (!run (self, stmt, error))
+    return FALSE;
+
+  if (body->text != NULL)
+    {
+      FtsRow *row = pending_fts (self, message_id, FALSE);
+      gint64 folder_id = 0;
+      int rc;
+
+      g_free (row->body);
+      row->body = g_steal_pointer (&body->text);
+
+      /* Headers come first (an IMAP sync lists them without the text):
+       * the preview line follows with the body. */
+      if (body->preview == NULL)
+        return TRUE;
+      stmt = prepare (self, "UPDATE messages SET preview = ?2 WHERE id = ?1 "
+                      "AND (preview IS NULL OR preview = '') RETURNING folder_id", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, message_id);
+      bind_text (stmt, 2, body->preview);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          folder_id = sqlite3_column_int64 (stmt, 0);
+          rc = sqlite3_step (stmt);
+        }
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY,
+                               _ ("Cannot write to the mail cache"));
+          return FALSE;
+        }
+      if (folder_id != 0)
+        mark_changed (self, folder_id);
+    }
+  return TRUE;
+}
+
 gboolean
 hy_store_transaction_set_body (HyStoreTransaction  *self,
                                gint64               message_id,
@@ -1940,113 +2108,11 @@ hy_store_transaction_set_body (HyStoreTransaction  *self,
                                const char          *text,
                                GError             **error)
 {
-  g_autofree guint8 *compressed = NULL;
-  g_autofree char *file = NULL;
-  sqlite3_stmt *stmt;
-  const guint8 *data;
-  gsize size;
+  g_autoptr(HyStorePreparedBody) body = NULL;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (raw != NULL, FALSE);
 
-  data = g_bytes_get_data (raw, &size);
-
-  if (!doom_body_files (self, FALSE, message_id, error))
-    return FALSE;
-
-  if (size >= HY_STORE_BODY_FILE_THRESHOLD)
-    {
-      g_autofree char *path = NULL;
-      GError *local_error = NULL;
-
-      if (g_mkdir_with_parents (self->store->bodies_dir, 0700) != 0)
-        {
-          int saved = errno;
-
-          g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_IO,
-                       _ ("Cannot create the folder “%s” for large messages: %s"),
-                       self->store->bodies_dir, g_strerror (saved));
-          return FALSE;
-        }
-      /* A new name each time, so that a rollback never loses the old file. */
-      file = g_strdup_printf ("%" G_GINT64_FORMAT "-%08x.eml", message_id, g_random_int ());
-      path = g_build_filename (self->store->bodies_dir, file, NULL);
-      if (!g_file_set_contents_full (path, (const char *) data, size,
-                                     G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local_error))
-        {
-          g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_IO,
-                       _ ("Cannot keep a large message in the mail cache: %s"), local_error->message);
-          g_error_free (local_error);
-          return FALSE;
-        }
-      /* This file is no longer doomed if it was there already. */
-      g_ptr_array_add (self->written_files, g_steal_pointer (&path));
-    }
-  else if (worth_compressing (data, size))
-    {
-      uLongf length = compressBound (size);
-
-      compressed = g_malloc (length);
-      if (compress2 (compressed, &length, data, size, 1) != Z_OK || length >= size)
-        {
-          g_clear_pointer (&compressed, g_free);
-        }
-      else
-        {
-          data = compressed;
-          size = length;
-        }
-    }
-
-  stmt = prepare (self, "INSERT OR REPLACE INTO bodies (message, size, data, file) VALUES (?1, ?2, ?3, ?4)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, message_id);
-  sqlite3_bind_int64 (stmt, 2, g_bytes_get_size (raw));
-  if (file == NULL)
-    sqlite3_bind_blob64 (stmt, 3, data, size, SQLITE_STATIC);
-  else
-    sqlite3_bind_null (stmt, 3);
-  bind_text (stmt, 4, file);
-  if (!run (self, stmt, error))
-    return FALSE;
-
-  if (text != NULL)
-    {
-      FtsRow *row = pending_fts (self, message_id, FALSE);
-
-      g_free (row->body);
-      row->body = g_utf8_validate (text, -1, NULL) ? g_strdup (text) : g_utf8_make_valid (text, -1);
-
-      /* Headers come first (an IMAP sync lists them without the text):
-       * the preview line follows with the body. */
-      {
-        g_autofree char *preview = make_preview (row->body);
-        gint64 folder_id = 0;
-        int rc;
-
-        stmt = prepare (self, "UPDATE messages SET preview = ?2 WHERE id = ?1 "
-                        "AND (preview IS NULL OR preview = '') AND ?2 IS NOT NULL RETURNING folder_id", error);
-        if (stmt == NULL)
-          return FALSE;
-        sqlite3_bind_int64 (stmt, 1, message_id);
-        bind_text (stmt, 2, preview != NULL && *preview != '\0' ? preview : NULL);
-        rc = sqlite3_step (stmt);
-        if (rc == SQLITE_ROW)
-          {
-            folder_id = sqlite3_column_int64 (stmt, 0);
-            rc = sqlite3_step (stmt);
-          }
-        sqlite3_reset (stmt);
-        if (rc != SQLITE_DONE)
-          {
-            _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY,
-                                 _ ("Cannot write to the mail cache"));
-            return FALSE;
-          }
-        if (folder_id != 0)
-          mark_changed (self, folder_id);
-      }
-    }
-  return TRUE;
+  body = hy_store_prepare_body (self->store, message_id, raw, text, error);
+  return body != NULL && hy_store_transaction_set_prepared_body (self, body, error);
 }

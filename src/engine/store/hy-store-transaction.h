@@ -109,6 +109,29 @@ gboolean hy_store_transaction_set_body         (HyStoreTransaction    *self,
                                                 const char            *text,
                                                 GError               **error);
 
+/* The costly half of hy_store_transaction_set_body(), which needs no
+ * transaction and may run in any thread: compresses @raw, or writes it to
+ * a file beside the database when large, and readies @text.  A sync
+ * prepares bodies in worker threads while its writer thread stores the
+ * previous ones.  Freeing a prepared body that no transaction took
+ * removes its file. */
+typedef struct _HyStorePreparedBody HyStorePreparedBody;
+
+HyStorePreparedBody *hy_store_prepare_body             (HyStore              *store,
+                                                        gint64                message_id,
+                                                        GBytes               *raw,
+                                                        const char           *text,
+                                                        GError              **error);
+void                 hy_store_prepared_body_free       (HyStorePreparedBody  *body);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HyStorePreparedBody, hy_store_prepared_body_free)
+
+/* Stores what @body holds; its file, if any, now goes with this
+ * transaction (removed if it rolls back).  A body is stored once; the
+ * caller still frees it. */
+gboolean hy_store_transaction_set_prepared_body (HyStoreTransaction   *self,
+                                                 HyStorePreparedBody  *body,
+                                                 GError              **error);
+
 gboolean hy_store_transaction_commit           (HyStoreTransaction    *self,
                                                 GError               **error);
 void     hy_store_transaction_free             (HyStoreTransaction    *self);

@@ -34,6 +34,8 @@
 #define MESSAGE_HANDOVER 256
 /* Bytes of bodies the network may run ahead of the store writer. */
 #define WRITER_MAX_QUEUED (32 * 1024 * 1024)
+/* Threads that prepare bodies for the writer, at most. */
+#define BODY_WORKERS 2
 #define REFERENCES_SECTION "HEADER.FIELDS (REFERENCES)"
 
 /* ---- flags ---------------------------------------------------------------- */
@@ -697,9 +699,10 @@ hy_imap_sync_folder_list (HyImapClient  *client,
 
 /* ---- the store writer ---------------------------------------------------- */
 
-/* Writing to the store (parsing bodies, compressing them, indexing text)
- * runs in a thread of its own while the sync thread reads the next
- * responses off the network, so that a big sync uses two cores. */
+/* Writing to the store runs in a thread of its own while the sync thread
+ * reads the next responses off the network, so that a big sync uses every
+ * core: bodies are parsed, compressed (or written to their files) by a
+ * small pool of workers, and the writer only stores and indexes them. */
 
 typedef enum {
   ITEM_MESSAGES,
@@ -709,10 +712,12 @@ typedef enum {
 } ItemKind;
 
 typedef struct {
-  ItemKind   kind;
-  GPtrArray *messages;   /* HyStorePreparedMessage */
-  gint64     id;
-  GBytes    *raw;
+  ItemKind             kind;
+  GPtrArray           *messages;   /* HyStorePreparedMessage */
+  gint64               id;
+  GBytes              *raw;
+  HyStorePreparedBody *body;       /* made by a worker from raw */
+  GError              *error;      /* or why it could not be */
 } WriterItem;
 
 typedef struct {
@@ -728,6 +733,9 @@ typedef struct {
   GMutex              lock;
   GCond               drained;
   gsize               queued_bytes;  /* of raw bodies pushed, not yet written */
+  GThreadPool        *workers;       /* prepare bodies */
+  guint               preparing;     /* bodies with the workers */
+  GCond               prepared;
 } Writer;
 
 static void
@@ -735,6 +743,8 @@ writer_item_free (WriterItem *item)
 {
   g_clear_pointer (&item->messages, g_ptr_array_unref);
   g_clear_pointer (&item->raw, g_bytes_unref);
+  g_clear_pointer (&item->body, hy_store_prepared_body_free);
+  g_clear_error (&item->error);
   g_free (item);
 }
 
@@ -792,19 +802,34 @@ writer_thread (gpointer user_data)
           writer_item_free (item);
           continue;
         }
+      if (w->error == NULL && item->error != NULL)
+        w->error = g_steal_pointer (&item->error);
       if (w->error == NULL && w->txn == NULL)
         w->txn = hy_store_begin (w->store, &w->error);
       if (w->error == NULL)
-        {
-          g_autoptr(HyMessage) parsed = hy_message_new_from_bytes (item->raw);
-
-          hy_store_transaction_set_body (w->txn, item->id, item->raw,
-                                         parsed != NULL ? hy_message_get_text (parsed) : NULL, &w->error);
-        }
+        hy_store_transaction_set_prepared_body (w->txn, item->body, &w->error);
       writer_item_free (item);
       if (w->error == NULL && ++w->pending >= w->commit_every)
         writer_commit (w);
     }
+}
+
+/* A worker: parses a body for its text and prepares it for the writer. */
+static void
+prepare_body (gpointer data,
+              gpointer user_data)
+{
+  WriterItem *item = data;
+  Writer *w = user_data;
+  g_autoptr(HyMessage) parsed = hy_message_new_from_bytes (item->raw);
+
+  item->body = hy_store_prepare_body (w->store, item->id, item->raw,
+                                      parsed != NULL ? hy_message_get_text (parsed) : NULL, &item->error);
+  g_async_queue_push (w->items, item);
+  g_mutex_lock (&w->lock);
+  if (--w->preparing == 0)
+    g_cond_signal (&w->prepared);
+  g_mutex_unlock (&w->lock);
 }
 
 static Writer *
@@ -820,6 +845,9 @@ writer_new (HyStore *store,
   w->written = g_async_queue_new_full ((GDestroyNotify) g_ptr_array_unref);
   g_mutex_init (&w->lock);
   g_cond_init (&w->drained);
+  g_cond_init (&w->prepared);
+  /* Not exclusive: the threads are GLib's shared ones, started on demand. */
+  w->workers = g_thread_pool_new (prepare_body, w, CLAMP (g_get_num_processors (), 1, BODY_WORKERS), FALSE, NULL);
   w->thread = g_thread_new ("hy-store-writer", writer_thread, w);
   return w;
 }
@@ -837,16 +865,26 @@ writer_push (Writer    *w,
   item->messages = messages;
   item->id = id;
   item->raw = raw != NULL ? g_bytes_ref (raw) : NULL;
+  g_mutex_lock (&w->lock);
   if (raw != NULL)
     {
       /* Past the limit the network waits for the store: memory stays
        * bounded however far the server is ahead. */
-      g_mutex_lock (&w->lock);
       while (w->queued_bytes > WRITER_MAX_QUEUED)
         g_cond_wait (&w->drained, &w->lock);
       w->queued_bytes += g_bytes_get_size (raw);
-      g_mutex_unlock (&w->lock);
     }
+  if (kind == ITEM_BODY)
+    {
+      w->preparing++;
+      g_mutex_unlock (&w->lock);
+      g_thread_pool_push (w->workers, item, NULL);
+      return;
+    }
+  /* What comes after the bodies waits until they are all with the writer. */
+  while (w->preparing > 0)
+    g_cond_wait (&w->prepared, &w->lock);
+  g_mutex_unlock (&w->lock);
   g_async_queue_push (w->items, item);
 }
 
@@ -877,6 +915,7 @@ writer_finish (Writer  *w,
 
   writer_push (w, ITEM_QUIT, NULL, 0, NULL);
   g_thread_join (w->thread);
+  g_thread_pool_free (w->workers, FALSE, TRUE);
   ok = w->error == NULL;
   if (!ok)
     g_propagate_error (error, g_steal_pointer (&w->error));
@@ -885,6 +924,7 @@ writer_finish (Writer  *w,
   g_async_queue_unref (w->written);
   g_mutex_clear (&w->lock);
   g_cond_clear (&w->drained);
+  g_cond_clear (&w->prepared);
   g_free (w);
   return ok;
 }
