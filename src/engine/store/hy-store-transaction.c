@@ -259,6 +259,15 @@ static gboolean write_deferred (HyStoreTransaction *self, GError **error);
  * committed, index included.  (A transaction with
  * hy_store_transaction_defer_index() leaves the rows of its new messages
  * to the indexing pass instead, see _hy_store_index_pending_locked().) */
+static int
+compare_fts_rows (gconstpointer a,
+                  gconstpointer b)
+{
+  gint64 x = ((const FtsRow *) a)->id, y = ((const FtsRow *) b)->id;
+
+  return x < y ? -1 : x > y;
+}
+
 static gboolean
 flush_fts (HyStoreTransaction  *self,
            GError             **error)
@@ -294,6 +303,11 @@ flush_fts (HyStoreTransaction  *self,
       break;
     }
 
+  /* In rowid order: FTS5 writes its pending terms out as a new segment
+   * whenever a row comes with a lower rowid than the one before, and a
+   * sync that stores the newest bodies first made a segment of nearly
+   * every message, and merges of them without end. */
+  g_array_sort (self->fts, compare_fts_rows);
   for (guint i = 0; i < self->fts->len; i++)
     {
       FtsRow *row = &g_array_index (self->fts, FtsRow, i);
