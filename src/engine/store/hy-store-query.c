@@ -77,7 +77,8 @@ has_tokens (const char *text)
   return n > 0;
 }
 
-/* A FTS5 string: double quotes inside are doubled. */
+/* A FTS5 string: double quotes inside are doubled; a lone CJK character
+ * at the end is a prefix (see hy-store-tokenizer.h). */
 static char *
 fts_string (const char *column,
             const char *value)
@@ -94,6 +95,8 @@ fts_string (const char *column,
       g_string_append_c (out, *p);
     }
   g_string_append_c (out, '"');
+  if (hy_store_tokenizer_ends_in_prefix (value))
+    g_string_append_c (out, '*');
   return g_string_free (out, FALSE);
 }
 

@@ -126,11 +126,27 @@ cjk_at (const char *p,
   return c != (gunichar) -1 && c != (gunichar) -2 && is_cjk (c);
 }
 
-/* A run of Han, kana or Hangul characters.  Documents index every
- * character and, at the same position, every pair of neighbours; a query
- * of two or more characters looks up the pairs as a phrase, so that 会议
- * is one look-up of the pair 会议 rather than a phrase of two very
- * common characters, and a single character still finds every use. */
+/* A run of Han, kana or Hangul characters.  A document indexes every
+ * pair of neighbours, each at the position of its first character, and
+ * the run's last character alone after them: 会议室 is 会议 议室 室.  A
+ * query of two or more characters looks up its pairs as a phrase (会议 is
+ * one look-up of a pair rather than a phrase of two very common
+ * characters), followed by its last character when more text follows in
+ * the query, where the document's run must end as well.  A query that
+ * ends in a lone character looks it up as a prefix (会* finds 会议 and a
+ * 会 ending a run; see hy_store_tokenizer_ends_in_prefix()), so that one
+ * character is found wherever it is.  Indexing the pairs without every
+ * single character halves what a Chinese text adds to the index.
+ *
+ * In a query, the last character of a run of two or more is returned in
+ * @last instead of emitted: the caller emits it if another token follows. */
+typedef struct {
+  char   text[8];
+  gsize  length;
+  int    start;
+  int    end;
+} HeldChar;
+
 static int
 tokenize_cjk_run (const char     *text,
                   const char     *end,
@@ -138,47 +154,45 @@ tokenize_cjk_run (const char     *text,
                   gboolean        query,
                   TokenCallback   emit,
                   void           *ctx,
-                  const char    **run_end)
+                  const char    **run_end,
+                  HeldChar       *last)
 {
   char current[8], second[8], pair[16];
   const char *p = start;
   const char *next;
   gsize current_len;
   gboolean more;
-  gboolean single;
   int rc = SQLITE_OK;
 
   current_len = cjk_char (p, current, &next);
   more = cjk_at (next, end);
-  single = !more;
 
-  for (;;)
+  while (more && rc == SQLITE_OK)
     {
-      const char *after = next;
+      const char *after;
+      gsize second_len = cjk_char (next, second, &after);
 
-      if (!query || single)
-        rc = emit (ctx, 0, current, current_len, p - text, next - text);
-      if (!more || rc != SQLITE_OK)
-        break;
-
-      {
-        gsize second_len = cjk_char (next, second, &after);
-
-        memcpy (pair, current, current_len);
-        memcpy (pair + current_len, second, second_len);
-        rc = emit (ctx, query ? 0 : FTS5_TOKEN_COLOCATED, pair, current_len + second_len,
-                   p - text, after - text);
-        memcpy (current, second, second_len + 1);
-        current_len = second_len;
-      }
-      if (rc != SQLITE_OK)
-        break;
+      memcpy (pair, current, current_len);
+      memcpy (pair + current_len, second, second_len);
+      rc = emit (ctx, 0, pair, current_len + second_len, p - text, after - text);
+      memcpy (current, second, second_len + 1);
+      current_len = second_len;
       p = next;
       next = after;
       more = cjk_at (next, end);
     }
   *run_end = next;
-  return rc;
+  if (rc != SQLITE_OK)
+    return rc;
+  if (query && p != start)
+    {
+      memcpy (last->text, current, current_len + 1);
+      last->length = current_len;
+      last->start = p - text;
+      last->end = next - text;
+      return SQLITE_OK;
+    }
+  return emit (ctx, 0, current, current_len, p - text, next - text);
 }
 
 static int
@@ -194,6 +208,7 @@ tokenize (const char    *text,
   const char *p = text;
   const char *word_start = NULL;
   gboolean word_ascii = TRUE;
+  HeldChar held = { { 0 }, 0, 0, 0 };  /* a query's lone character, emitted if a token follows */
   int rc = SQLITE_OK;
 
   for (;;)
@@ -247,6 +262,14 @@ tokenize (const char    *text,
             {
               gsize n = p - word_start;
 
+              if (held.length > 0)
+                {
+                  rc = emit (ctx, 0, held.text, held.length, held.start, held.end);
+                  held.length = 0;
+                  if (rc != SQLITE_OK)
+                    break;
+                }
+
               if (n <= MAX_WORD_BYTES && word_ascii)
                 {
                   /* Most words: lower-cased in place, no allocation. */
@@ -266,8 +289,13 @@ tokenize (const char    *text,
                 }
               word_start = NULL;
             }
+          if (klass == CLASS_CJK && rc == SQLITE_OK && held.length > 0)
+            {
+              rc = emit (ctx, 0, held.text, held.length, held.start, held.end);
+              held.length = 0;
+            }
           if (klass == CLASS_CJK && rc == SQLITE_OK)
-            rc = tokenize_cjk_run (text, end, p, query, emit, ctx, &next);
+            rc = tokenize_cjk_run (text, end, p, query, emit, ctx, &next, &held);
         }
       if (p == end || rc != SQLITE_OK)
         break;
@@ -275,6 +303,44 @@ tokenize (const char    *text,
     }
 
   return rc;
+}
+
+gboolean
+hy_store_tokenizer_ends_in_prefix (const char *text)
+{
+  const char *end;
+  guint run = 0;              /* CJK characters in a row so far */
+  guint last_run = 0;         /* in the last run */
+  gboolean word_after = FALSE;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  end = text + strlen (text);
+  for (const char *p = text; p < end;)
+    {
+      gunichar c = g_utf8_get_char_validated (p, end - p);
+      CharClass klass = CLASS_SEPARATOR;
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          p++;
+        }
+      else
+        {
+          klass = classify (c);
+          p = g_utf8_next_char (p);
+        }
+      if (klass == CLASS_CJK)
+        {
+          last_run = ++run;
+          word_after = FALSE;
+          continue;
+        }
+      run = 0;
+      if (klass == CLASS_WORD)
+        word_after = TRUE;
+    }
+  return last_run == 1 && !word_after;
 }
 
 /* FTS5 glue. */

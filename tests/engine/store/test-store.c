@@ -175,15 +175,28 @@ test_tokenizer (void)
   g_autofree char *latin = tokens_in ("Über CAFÉ naïve hello-world x2", FALSE);
   g_autofree char *cjk = tokens_in ("明天的会议，ｶﾀｶﾅ 한국어ok", FALSE);
   g_autofree char *cjk_query = tokens_in ("明天的会议，ｶﾀｶﾅ 한 国", TRUE);
+  g_autofree char *room = tokens_in ("会议室", TRUE);
+  g_autofree char *before_word = tokens_in ("开会Q3", TRUE);
   g_autofree char *mixed = tokens_in ("Hongyan鸿雁v2", FALSE);
   g_autofree char *junk = tokens_in ("\xff\xfe" "abc\xc3", FALSE);
 
   g_assert_cmpstr (latin, ==, "uber|cafe|naive|hello|world|x2");
-  /* Documents: each character, and each pair at the same position. */
-  g_assert_cmpstr (cjk, ==, "明|明天|天|天的|的|的会|会|会议|议|カ|カタ|タ|タカ|カ|カナ|ナ|한|한국|국|국어|어|ok");
-  /* Searches: the pairs of a run, or a lone character. */
-  g_assert_cmpstr (cjk_query, ==, "明天|天的|的会|会议|カタ|タカ|カナ|한|国");
-  g_assert_cmpstr (mixed, ==, "hongyan|鸿|鸿雁|雁|v2");
+  /* Documents: each pair, and the last character of each run. */
+  g_assert_cmpstr (cjk, ==, "明天|天的|的会|会议|议|カタ|タカ|カナ|ナ|한국|국어|어|ok");
+  /* Searches: the pairs of a run, its last character only when more
+   * follows, or a lone character. */
+  g_assert_cmpstr (cjk_query, ==, "明天|天的|的会|会议|议|カタ|タカ|カナ|ナ|한|国");
+  g_assert_cmpstr (room, ==, "会议|议室");
+  g_assert_cmpstr (before_word, ==, "开会|会|q3");
+  g_assert_cmpstr (mixed, ==, "hongyan|鸿雁|雁|v2");
+  /* A lone character at the end of a search is looked up as a prefix. */
+  g_assert_true (hy_store_tokenizer_ends_in_prefix ("会"));
+  g_assert_true (hy_store_tokenizer_ends_in_prefix ("Q3会"));
+  g_assert_true (hy_store_tokenizer_ends_in_prefix ("会议 室。"));
+  g_assert_false (hy_store_tokenizer_ends_in_prefix ("会议"));
+  g_assert_false (hy_store_tokenizer_ends_in_prefix ("会Q3"));
+  g_assert_false (hy_store_tokenizer_ends_in_prefix ("meeting"));
+  g_assert_false (hy_store_tokenizer_ends_in_prefix (""));
   g_assert_cmpstr (junk, ==, "abc");
 }
 
@@ -418,6 +431,10 @@ test_search (Fixture       *f,
   assert_search (f->store, "会场", "会场安排");
   assert_search (f->store, "议程", "会场安排");
   assert_search (f->store, "会", "会场安排|明天的会议");
+  assert_search (f->store, "议", "会场安排|明天的会议");
+  assert_search (f->store, "点开", "明天的会议");
+  assert_search (f->store, "subject:议", "明天的会议");
+  assert_search (f->store, "\"开会议，请\"", "明天的会议");
   assert_search (f->store, "三点开会", "明天的会议");
   assert_search (f->store, "会安", "");
 
@@ -1006,7 +1023,7 @@ test_upgrade (void)
 
   store = hy_store_open (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (hy_store_get_schema_version (store), ==, 7);
+  g_assert_cmpint (hy_store_get_schema_version (store), ==, 8);
   ids = hy_store_search (store, "upgrades", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (ids->len, ==, 1);
