@@ -12,7 +12,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include <gmime/gmime.h>
-#include <zlib.h>
+#include <zstd.h>
 
 #include "store/hy-store-private.h"
 #include "store/hy-store-transaction.h"
@@ -1917,34 +1917,71 @@ hy_store_transaction_remove_message (HyStoreTransaction  *self,
   return TRUE;
 }
 
-/* Whether zlib is worth its time on a body.  Text shrinks to a third or
- * so; base64 attachments, which make most of the bytes of mail that has
- * them, shrink by a quarter at best at several times the cost of
- * storing them as they are.  A bigger body is judged by a sample from its
- * end, where attachments are: it is stored as it is unless the sample
- * shrinks to less than COMPRESS_MIN_GAIN of its size.  The reader tells
- * the two apart by the stored length (see inflate_body()). */
+/* Bodies are compressed with Zstandard at its fastest level (zlib, which
+ * earlier versions used, is still read: see inflate_body()).  Text
+ * shrinks to a third or so; base64 attachments, which make most of the
+ * bytes of mail that has them, shrink by a quarter at best, which is not
+ * worth the time.  A bigger body is judged by a sample from its end, where
+ * attachments are: it is stored as it is unless the sample shrinks to
+ * less than COMPRESS_MIN_GAIN of its size.  The reader tells the two apart
+ * by the stored length. */
 #define COMPRESS_MIN_SIZE 256
 #define COMPRESS_SAMPLE_FROM (24 * 1024)
 #define COMPRESS_SAMPLE 4096
 #define COMPRESS_MIN_GAIN 0.70
+#define COMPRESS_LEVEL 1
+
+static void
+free_compress_context (gpointer context)
+{
+  ZSTD_freeCCtx (context);
+}
+
+/* A compression context for this thread, kept for its next body. */
+static ZSTD_CCtx *
+compress_context (void)
+{
+  static GPrivate key = G_PRIVATE_INIT (free_compress_context);
+  ZSTD_CCtx *context = g_private_get (&key);
+
+  if (context == NULL)
+    {
+      context = ZSTD_createCCtx ();
+      g_private_set (&key, context);
+    }
+  return context;
+}
+
+/* Compresses @size bytes at @data into @out (of @capacity bytes); 0 if
+ * that failed or did not fit. */
+static gsize
+compress_bytes (const guint8 *data,
+                gsize         size,
+                guint8       *out,
+                gsize         capacity)
+{
+  ZSTD_CCtx *context = compress_context ();
+  size_t length;
+
+  if (context == NULL)
+    return 0;
+  length = ZSTD_compressCCtx (context, out, capacity, data, size, COMPRESS_LEVEL);
+  return ZSTD_isError (length) ? 0 : length;
+}
 
 static gboolean
 worth_compressing (const guint8 *data,
                    gsize         size)
 {
-  guint8 out[COMPRESS_SAMPLE + COMPRESS_SAMPLE / 8 + 64];
-  uLongf length = sizeof out;
-
-  G_STATIC_ASSERT (sizeof out >= COMPRESS_SAMPLE + COMPRESS_SAMPLE / 1000 + 13);
+  guint8 out[COMPRESS_SAMPLE];
+  gsize length;
 
   if (size < COMPRESS_MIN_SIZE)
     return FALSE;
   if (size < COMPRESS_SAMPLE_FROM)
     return TRUE;
-  if (compress2 (out, &length, data + size - COMPRESS_SAMPLE, COMPRESS_SAMPLE, 1) != Z_OK)
-    return FALSE;
-  return length < COMPRESS_SAMPLE * COMPRESS_MIN_GAIN;
+  length = compress_bytes (data + size - COMPRESS_SAMPLE, COMPRESS_SAMPLE, out, sizeof out);
+  return length > 0 && length < COMPRESS_SAMPLE * COMPRESS_MIN_GAIN;
 }
 
 struct _HyStorePreparedBody {
@@ -2018,10 +2055,12 @@ hy_store_prepare_body (HyStore     *store,
     }
   else if (worth_compressing (data, size))
     {
-      uLongf length = compressBound (size);
-      guint8 *compressed = g_malloc (length);
+      /* Only worth keeping if smaller: the reader takes a body as long
+       * as the message for one stored as it is. */
+      guint8 *compressed = g_malloc (size - 1);
+      gsize length = compress_bytes (data, size, compressed, size - 1);
 
-      if (compress2 (compressed, &length, data, size, 1) != Z_OK || length >= size)
+      if (length == 0)
         g_free (compressed);
       else
         body->data = g_bytes_new_take (g_realloc (compressed, length), length);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "store/hy-store-private.h"
 #include "store/hy-store-query.h"
@@ -1151,6 +1152,10 @@ hy_store_count_missing_bodies (HyStore  *self,
   return count;
 }
 
+/* A body stored as it is (as long as the message), or compressed: with
+ * Zstandard (its frames begin with this), or with zlib by earlier versions. */
+static const guint8 zstd_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+
 static GBytes *
 inflate_body (const guint8  *data,
               gsize          length,
@@ -1164,7 +1169,18 @@ inflate_body (const guint8  *data,
     return g_bytes_new (data, length);
 
   out = g_malloc (MAX (size, 1));
-  if (uncompress (out, &out_len, data, length) != Z_OK || out_len != size)
+  if (length >= 4 && memcmp (data, zstd_magic, 4) == 0)
+    {
+      size_t n = ZSTD_decompress (out, size, data, length);
+
+      out_len = ZSTD_isError (n) ? 0 : n;
+    }
+  /* Bodies written by earlier versions, with zlib. */
+  else if (uncompress (out, &out_len, data, length) != Z_OK)
+    {
+      out_len = 0;
+    }
+  if (out_len != size)
     {
       g_free (out);
       g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_QUERY,

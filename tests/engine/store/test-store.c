@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <zlib.h>
 #include <gmime/gmime.h>
 
 #include "store/hy-store.h"
@@ -618,8 +619,8 @@ test_index_at_commit (Fixture       *f,
   assert_search (f->store, "quokka", "");
 }
 
-/* Bodies that zlib would barely shrink (base64 attachments) are kept as
- * they are; both kinds read back unchanged. */
+/* Bodies that compression would barely shrink (base64 attachments) are
+ * kept as they are; both kinds read back unchanged. */
 static void
 test_body_compression (Fixture       *f,
                        gconstpointer  data)
@@ -667,6 +668,28 @@ test_body_compression (Fixture       *f,
       g_assert_no_error (error);
       g_assert_true (g_bytes_equal (got, i == 0 ? text_bytes : attached_bytes));
     }
+
+  /* A body that an earlier version compressed with zlib still reads. */
+  {
+    uLongf length = compressBound (text->len);
+    g_autofree guint8 *deflated = g_malloc (length);
+    g_autoptr(GBytes) got = NULL;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (compress2 (deflated, &length, (const guint8 *) text->str, text->len, 1), ==, Z_OK);
+    g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "UPDATE bodies SET data = ?1 WHERE message = ?2", -1, &stmt, NULL), ==, SQLITE_OK);
+    sqlite3_bind_blob (stmt, 1, deflated, length, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, id1);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+    g_assert_cmpint (sqlite3_changes (db), ==, 1);
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+    got = hy_store_get_body (f->store, id1, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_bytes_equal (got, text_bytes));
+  }
 }
 
 static void
