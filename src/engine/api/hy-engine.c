@@ -697,7 +697,10 @@ get_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = hy_store_get_body (data->store, data->message_id, &error);
 
-  if (raw == NULL && g_error_matches (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND) && data->sync != NULL)
+  /* Not cached, or damaged (a crash can cost a cached copy): the server has it. */
+  if (raw == NULL && data->sync != NULL &&
+      (g_error_matches (error, HY_STORE_ERROR, HY_STORE_ERROR_NOT_FOUND) ||
+       g_error_matches (error, HY_STORE_ERROR, HY_STORE_ERROR_DAMAGED)))
     {
       g_autoptr(HyStoreMessage) message = NULL;
 

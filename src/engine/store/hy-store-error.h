@@ -17,6 +17,7 @@ typedef enum {
   HY_STORE_ERROR_NOT_FOUND,     /* the folder or message does not exist */
   HY_STORE_ERROR_BAD_QUERY,     /* a search query cannot be understood */
   HY_STORE_ERROR_IO,            /* a body file beside the database cannot be read or written */
+  HY_STORE_ERROR_DAMAGED,       /* a cached body is damaged or lost: download it again */
 } HyStoreError;
 
 GQuark hy_store_error_quark (void);

@@ -2014,6 +2014,7 @@ hy_store_prepare_body (HyStore     *store,
                        gint64       message_id,
                        GBytes      *raw,
                        const char  *text,
+                       gboolean     durable,
                        GError     **error)
 {
   g_autoptr(HyStorePreparedBody) body = g_new0 (HyStorePreparedBody, 1);
@@ -2043,8 +2044,11 @@ hy_store_prepare_body (HyStore     *store,
       /* A new name each time, so that a rollback never loses the old file. */
       body->file = g_strdup_printf ("%" G_GINT64_FORMAT "-%08x.eml", message_id, g_random_int ());
       body->path = g_build_filename (store->bodies_dir, body->file, NULL);
+      /* A new file of its own: only its content needs to reach the disk,
+       * and only if it is the only copy (see hy_store_get_body()). */
       if (!g_file_set_contents_full (body->path, (const char *) data, size,
-                                     G_FILE_SET_CONTENTS_CONSISTENT, 0600, &local_error))
+                                     durable ? G_FILE_SET_CONTENTS_DURABLE : G_FILE_SET_CONTENTS_NONE,
+                                     0600, &local_error))
         {
           g_clear_pointer (&body->path, g_free);
           g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_IO,
@@ -2166,6 +2170,6 @@ hy_store_transaction_set_body (HyStoreTransaction  *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (raw != NULL, FALSE);
 
-  body = hy_store_prepare_body (self->store, message_id, raw, text, error);
+  body = hy_store_prepare_body (self->store, message_id, raw, text, TRUE, error);
   return body != NULL && hy_store_transaction_set_prepared_body (self, body, error);
 }

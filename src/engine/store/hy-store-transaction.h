@@ -113,14 +113,18 @@ gboolean hy_store_transaction_set_body         (HyStoreTransaction    *self,
  * transaction and may run in any thread: compresses @raw, or writes it to
  * a file beside the database when large, and readies @text.  A sync
  * prepares bodies in worker threads while its writer thread stores the
- * previous ones.  Freeing a prepared body that no transaction took
- * removes its file. */
+ * previous ones.  Without @durable, a file is not waited for to reach the
+ * disk: for copies of a server's messages, which a crash may cost (they
+ * read as HY_STORE_ERROR_DAMAGED and are downloaded again); set_body() is
+ * durable.  Freeing a prepared body that no transaction took removes its
+ * file. */
 typedef struct _HyStorePreparedBody HyStorePreparedBody;
 
 HyStorePreparedBody *hy_store_prepare_body             (HyStore              *store,
                                                         gint64                message_id,
                                                         GBytes               *raw,
                                                         const char           *text,
+                                                        gboolean              durable,
                                                         GError              **error);
 void                 hy_store_prepared_body_free       (HyStorePreparedBody  *body);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HyStorePreparedBody, hy_store_prepared_body_free)

@@ -1183,7 +1183,7 @@ inflate_body (const guint8  *data,
   if (out_len != size)
     {
       g_free (out);
-      g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_QUERY,
+      g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_DAMAGED,
                    _ ("A cached message body is damaged; it will be downloaded again"));
       return NULL;
     }
@@ -1197,6 +1197,7 @@ hy_store_get_body (HyStore  *self,
 {
   GBytes *body = NULL;
   g_autofree char *file = NULL;
+  gsize file_size = 0;
   sqlite3 *db;
   sqlite3_stmt *stmt;
   int rc;
@@ -1217,7 +1218,10 @@ hy_store_get_body (HyStore  *self,
       gsize size = sqlite3_column_int64 (stmt, 0);
 
       if (sqlite3_column_type (stmt, 2) == SQLITE_TEXT)
-        file = column_dup (stmt, 2);
+        {
+          file = column_dup (stmt, 2);
+          file_size = size;
+        }
       else
         body = inflate_body (sqlite3_column_blob (stmt, 1), sqlite3_column_bytes (stmt, 1), size, error);
     }
@@ -1235,11 +1239,27 @@ hy_store_get_body (HyStore  *self,
       GError *local_error = NULL;
 
       mapped = g_mapped_file_new (path, FALSE, &local_error);
+      /* A body that only copies the server's may be written without
+       * waiting for the disk: after a crash its file can be missing or
+       * short, and it is downloaded again. */
+      if (mapped == NULL && g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        {
+          g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_DAMAGED,
+                       _ ("The cached message “%s” is missing; it will be downloaded again"), path);
+          g_error_free (local_error);
+          return NULL;
+        }
       if (mapped == NULL)
         {
           g_set_error (error, HY_STORE_ERROR, HY_STORE_ERROR_IO,
                        _ ("Cannot read the cached message “%s”: %s"), path, local_error->message);
           g_error_free (local_error);
+          return NULL;
+        }
+      if (g_mapped_file_get_length (mapped) != file_size)
+        {
+          g_set_error_literal (error, HY_STORE_ERROR, HY_STORE_ERROR_DAMAGED,
+                               _ ("A cached message body is damaged; it will be downloaded again"));
           return NULL;
         }
       body = g_mapped_file_get_bytes (mapped);

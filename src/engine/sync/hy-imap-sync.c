@@ -824,7 +824,8 @@ prepare_body (gpointer data,
   g_autoptr(HyMessage) parsed = hy_message_new_from_bytes (item->raw);
 
   item->body = hy_store_prepare_body (w->store, item->id, item->raw,
-                                      parsed != NULL ? hy_message_get_text (parsed) : NULL, &item->error);
+                                      parsed != NULL ? hy_message_get_text (parsed) : NULL,
+                                      FALSE, &item->error);
   g_async_queue_push (w->items, item);
   g_mutex_lock (&w->lock);
   if (--w->preparing == 0)

@@ -532,6 +532,42 @@ test_bodies (Fixture       *f,
   g_dir_close (dir);
   g_assert_cmpuint (files, ==, 1);
 
+  /* A copy of a server's message prepared without waiting for the disk
+   * (as a sync does) that a crash cut short, or lost, reads as damaged,
+   * which the engine answers by downloading it again. */
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+    g_autoptr(HyStorePreparedBody) prepared = hy_store_prepare_body (f->store, id1, large, "big text", FALSE, &error);
+    g_autofree char *name = g_strdup_printf ("%" G_GINT64_FORMAT "-", id1);
+    g_autofree char *path = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (hy_store_transaction_set_prepared_body (txn, prepared, &error));
+    g_assert_true (hy_store_transaction_commit (txn, &error));
+    g_assert_no_error (error);
+    dir = g_dir_open (bodies_dir, 0, &error);
+    g_assert_no_error (error);
+    while ((path = g_strdup (g_dir_read_name (dir))) != NULL && !g_str_has_prefix (path, name))
+      g_clear_pointer (&path, g_free);
+    g_dir_close (dir);
+    g_assert_nonnull (path);
+    {
+      g_autofree char *full = g_build_filename (bodies_dir, path, NULL);
+
+      g_assert_true (g_file_set_contents (full, "Subject: cut", -1, &error));
+      g_clear_pointer (&got, g_bytes_unref);
+      got = hy_store_get_body (f->store, id1, &error);
+      g_assert_error (error, HY_STORE_ERROR, HY_STORE_ERROR_DAMAGED);
+      g_assert_null (got);
+      g_clear_error (&error);
+      g_assert_cmpint (g_unlink (full), ==, 0);
+      got = hy_store_get_body (f->store, id1, &error);
+      g_assert_error (error, HY_STORE_ERROR, HY_STORE_ERROR_DAMAGED);
+      g_assert_null (got);
+      g_clear_error (&error);
+    }
+  }
+
   /* Removing the message removes its file. */
   {
     g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
