@@ -320,6 +320,24 @@ run_sync (const char *dir,
   *cpu = cpu_since (cpu_start);  /* while the server's process still lives */
   folder = hy_store_get_folder (store, folder_id, &error);
   *count = folder != NULL ? folder->total : 0;
+  if (bodies)
+    {
+      /* The text was indexed: words only in bodies are found. */
+      static const char * const words[] = { "migration", "报告", "附件", "quarter", NULL };
+
+      for (guint i = 0; words[i] != NULL; i++)
+        {
+          g_autoptr(GArray) found = hy_store_search (store, words[i], &error);
+
+          if (found == NULL)
+            die ("search", error);
+          if (found->len < *count / 4)
+            {
+              fprintf (stderr, "sync-bench: a search for %s found %u of %u messages\n", words[i], found->len, *count);
+              exit (1);
+            }
+        }
+    }
   if (index_time != NULL)
     {
       gint64 index_start = g_get_monotonic_time ();

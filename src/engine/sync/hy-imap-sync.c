@@ -25,10 +25,14 @@
 /* Without CONDSTORE, flags are compared in batches of this many UIDs. */
 #define FLAG_BATCH 5000
 /* Bodies downloaded per FETCH in the background, and per round of
- * FETCH commands sent one after the other without waiting for the store
- * (the writer commits every BODY_BATCH bodies on its own). */
+ * FETCH commands sent one after the other without waiting for the store;
+ * the writer commits every BODY_COMMIT bodies on its own.  Each commit
+ * writes the search index's new terms out as a segment, which the index
+ * merges later: 2000 bodies (about 10 MB of text) cost a full sync about
+ * 5 % less CPU than 500 did. */
 #define BODY_BATCH 500
 #define BODY_ROUND 5000
+#define BODY_COMMIT 2000
 /* New messages go to the store writer this many at a time: handing over
  * each one alone made the two threads wake each other for every message. */
 #define MESSAGE_HANDOVER 256
@@ -1311,7 +1315,7 @@ hy_imap_sync_download_bodies (HyImapClient  *client,
 
   if (folder == NULL)
     return FALSE;
-  writer = writer_new (store, BODY_BATCH);
+  writer = writer_new (store, BODY_COMMIT);
   ok = download_batches (client, wait, store, folder, writer, since, &selected_once, cancellable, error);
   if (!writer_finish (writer, ok ? error : NULL))
     return FALSE;
