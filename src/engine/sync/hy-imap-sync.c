@@ -1280,19 +1280,28 @@ typedef struct {
   GHashTable *ids;      /* uid -> message id */
 } BodyData;
 
+/* A body read in place from the response: the one copy made of it goes
+ * to the workers and the writer. */
 static void
-body_each (HyImapFetch *fetch,
-           gpointer     user_data)
+body_each (const HyImapFetchView *view,
+           gpointer               user_data)
 {
   BodyData *data = user_data;
-  const HyImapFetchSection *section = hy_imap_fetch_get_section (fetch, "");
   gpointer id;
 
-  if (section == NULL || section->data == NULL)
+  if (!g_hash_table_lookup_extended (data->ids, GUINT_TO_POINTER (view->uid), NULL, &id))
     return;
-  if (!g_hash_table_lookup_extended (data->ids, GUINT_TO_POINTER (fetch->uid), NULL, &id))
-    return;
-  writer_push (data->writer, ITEM_BODY, NULL, *(gint64 *) id, section->data);
+  for (guint i = 0; i < view->n_sections; i++)
+    {
+      const HyImapSectionView *section = &view->sections[i];
+      g_autoptr(GBytes) raw = NULL;
+
+      if (section->binary || section->origin >= 0 || *section->section != '\0' || section->data == NULL)
+        continue;
+      raw = g_bytes_new (section->data, section->len);
+      writer_push (data->writer, ITEM_BODY, NULL, *(gint64 *) id, raw);
+      return;
+    }
 }
 
 static gboolean download_batches (HyImapClient *client, HySyncWait *wait, HyStore *store, HyStoreFolder *folder,
@@ -1389,8 +1398,8 @@ download_batches (HyImapClient   *client,
             g_array_append_val (uids, g_array_index (missing, HyStoreMessageState, i).uid);
           g_array_sort (uids, compare_uids);
           set = uid_set ((guint32 *) (void *) uids->data, uids->len);
-          hy_imap_client_fetch_async (client, set, 0, sections, 0, body_each, &data,
-                                      cancellable, hy_sync_wait_cb, wait);
+          hy_imap_client_fetch_views_async (client, set, 0, sections, 0, body_each, &data,
+                                            cancellable, hy_sync_wait_cb, wait);
           unused = hy_imap_client_fetch_finish (client, hy_sync_wait (wait), error);
           /* Keep what arrived, also when the connection dropped midway. */
           if (unused == NULL)
