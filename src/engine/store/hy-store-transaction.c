@@ -1195,6 +1195,74 @@ thread_msgids (const HyStoreMessage *message)
   return msgids;
 }
 
+/* Moves the messages and message ids of thread @from to thread @to, one
+ * row at a time: a single UPDATE … WHERE thread_id = @from, which changes
+ * the column it searches by, first copies the rows into a temporary table
+ * and needs a statement journal, which cost a header sync more than the
+ * rows themselves when replies joined threads at every third message. */
+static gboolean
+merge_thread (HyStoreTransaction  *self,
+              gint64               from,
+              gint64               to,
+              GError             **error)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) msgids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = prepare (self, "SELECT id FROM messages WHERE thread_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, from);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, _ ("Cannot read the mail cache"));
+      return FALSE;
+    }
+  stmt = prepare (self, "SELECT msgid FROM thread_ids WHERE thread_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, from);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (msgids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, _ ("Cannot read the mail cache"));
+      return FALSE;
+    }
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      stmt = prepare (self, "UPDATE messages SET thread_id = ?1 WHERE id = ?2", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, to);
+      sqlite3_bind_int64 (stmt, 2, g_array_index (ids, gint64, i));
+      if (!run (self, stmt, error))
+        return FALSE;
+    }
+  for (guint i = 0; i < msgids->len; i++)
+    {
+      stmt = prepare (self, "UPDATE thread_ids SET thread_id = ?1 WHERE msgid = ?2", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, to);
+      sqlite3_bind_text (stmt, 2, g_ptr_array_index (msgids, i), -1, SQLITE_STATIC);
+      if (!run (self, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 assign_thread (HyStoreTransaction  *self,
                HyStoreMessage      *message,
@@ -1217,21 +1285,7 @@ assign_thread (HyStoreTransaction  *self,
     {
       gint64 other = g_array_index (others, gint64, i);
 
-      if (other == thread)
-        continue;
-      stmt = prepare (self, "UPDATE messages SET thread_id = ?1 WHERE thread_id = ?2", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, thread);
-      sqlite3_bind_int64 (stmt, 2, other);
-      if (!run (self, stmt, error))
-        return FALSE;
-      stmt = prepare (self, "UPDATE thread_ids SET thread_id = ?1 WHERE thread_id = ?2", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, thread);
-      sqlite3_bind_int64 (stmt, 2, other);
-      if (!run (self, stmt, error))
+      if (other != thread && !merge_thread (self, other, thread, error))
         return FALSE;
     }
 
