@@ -200,6 +200,138 @@ convert_lossy (const char *data,
   return out != NULL ? out : hy_charset_make_valid (data, len);
 }
 
+static int
+hex_value (char c)
+{
+  return g_ascii_isxdigit (c) ? g_ascii_xdigit_value (c) : -1;
+}
+
+static gboolean
+is_space (char c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Appends the decoded bytes of one B or Q payload; FALSE if malformed. */
+static gboolean
+decode_word_payload (char        encoding,
+                     const char *payload,
+                     gsize       len,
+                     GString    *out)
+{
+  if (encoding == 'B')
+    {
+      guint32 bits = 0;
+      guint n = 0;
+      gsize pad = 0;
+
+      if (len == 0 || len % 4 != 0)
+        return FALSE;
+      while (pad < 2 && payload[len - 1 - pad] == '=')
+        pad++;
+      for (gsize i = 0; i < len - pad; i++)
+        {
+          char c = payload[i];
+          int v;
+
+          if (c >= 'A' && c <= 'Z')
+            v = c - 'A';
+          else if (c >= 'a' && c <= 'z')
+            v = c - 'a' + 26;
+          else if (c >= '0' && c <= '9')
+            v = c - '0' + 52;
+          else if (c == '+')
+            v = 62;
+          else if (c == '/')
+            v = 63;
+          else
+            return FALSE;
+          bits = (bits << 6) | (guint32) v;
+          if (++n == 4)
+            {
+              g_string_append_c (out, (char) (bits >> 16));
+              g_string_append_c (out, (char) (bits >> 8));
+              g_string_append_c (out, (char) bits);
+              bits = 0;
+              n = 0;
+            }
+        }
+      if (n == 2)
+        g_string_append_c (out, (char) (bits >> 4));
+      else if (n == 3)
+        {
+          g_string_append_c (out, (char) (bits >> 10));
+          g_string_append_c (out, (char) (bits >> 2));
+        }
+      else if (n != 0)
+        return FALSE;
+      return TRUE;
+    }
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = payload[i];
+
+      if (c == '_')
+        g_string_append_c (out, ' ');
+      else if (c == '=')
+        {
+          int hi = i + 2 < len ? hex_value (payload[i + 1]) : -1;
+          int lo = hi >= 0 ? hex_value (payload[i + 2]) : -1;
+
+          if (lo < 0)
+            return FALSE;
+          g_string_append_c (out, (char) (hi * 16 + lo));
+          i += 2;
+        }
+      else if ((guchar) c > 0x20 && (guchar) c < 0x7f)
+        g_string_append_c (out, c);
+      else
+        return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+hy_charset_decode_utf8_words (const char *text)
+{
+  g_autoptr(GString) out = NULL;
+  const char *p = text;
+
+  if (text == NULL || !g_str_has_prefix (text, "=?"))
+    return NULL;
+  out = g_string_sized_new (strlen (text));
+  while (*p != '\0')
+    {
+      const char *q, *payload, *close;
+      char encoding;
+
+      /* "=?UTF-8?B?…?=" */
+      if (p[0] != '=' || p[1] != '?' || g_ascii_strncasecmp (p + 2, "utf-8?", 6) != 0)
+        return NULL;
+      q = p + 8;
+      encoding = g_ascii_toupper (q[0]);
+      if ((encoding != 'B' && encoding != 'Q') || q[1] != '?')
+        return NULL;
+      payload = q + 2;
+      close = strstr (payload, "?=");
+      if (close == NULL || memchr (payload, '?', close - payload) != NULL)
+        return NULL;
+      if (!decode_word_payload (encoding, payload, close - payload, out))
+        return NULL;
+      p = close + 2;
+      /* White space between encoded-words is not part of the text; at
+       * the end it is, and is left to the full decoder. */
+      while (is_space (*p))
+        p++;
+      if (*p == '\0' && is_space (p[-1]))
+        return NULL;
+    }
+  if (memchr (out->str, '\0', out->len) != NULL || !g_utf8_validate (out->str, out->len, NULL))
+    return NULL;
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 char *
 hy_charset_make_valid (const char *text,
                        gssize      len)
@@ -429,6 +561,9 @@ hy_charset_decode_header (const char *raw)
   if (raw == NULL)
     return NULL;
 
+  decoded = hy_charset_decode_utf8_words (raw);
+  if (decoded != NULL)
+    return g_strdup (g_strstrip (decoded));
   fixed = hy_charset_fix_encoded_words (raw);
   decoded = g_mime_utils_header_decode_text (hy_charset_get_parser_options (), fixed);
   if (decoded == NULL)

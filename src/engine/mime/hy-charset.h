@@ -37,6 +37,14 @@ char *hy_charset_fix_encoded_words (const char *text);
 /* Decodes an unstructured header value (RFC 2047, raw 8-bit) to UTF-8. */
 char *hy_charset_decode_header (const char *raw);
 
+/* Decodes @text when it is only RFC 2047 encoded-words in UTF-8 (B or Q)
+ * separated by white space, which is how most mail programs write a
+ * non-ASCII name or subject, without GMime's general decoder: the result
+ * is the same, several times faster.  Returns NULL for anything else
+ * (other charsets, plain words among them, a malformed word, bytes that
+ * are not UTF-8), for the caller to decode in full. */
+char *hy_charset_decode_utf8_words (const char *text);
+
 /* Returns a copy of @text with invalid UTF-8 replaced by U+FFFD. */
 char *hy_charset_make_valid (const char *text,
                              gssize      len);

@@ -14,6 +14,7 @@
 #include <gmime/gmime.h>
 #include <zstd.h>
 
+#include "mime/hy-charset.h"
 #include "store/hy-store-private.h"
 #include "store/hy-store-transaction.h"
 
@@ -889,7 +890,11 @@ decode_header (const char *value)
   if (value == NULL)
     return NULL;
   if (strstr (value, "=?") != NULL)
-    return g_mime_utils_header_decode_text (NULL, value);
+    {
+      char *fast = hy_charset_decode_utf8_words (value);
+
+      return fast != NULL ? fast : g_mime_utils_header_decode_text (NULL, value);
+    }
   if (!g_utf8_validate (value, -1, NULL))
     return g_utf8_make_valid (value, -1);
   return g_strdup (value);
@@ -1060,8 +1065,10 @@ parse_simple_addresses (const char *value,
             {
               g_autofree char *phrase = g_strndup (start, end - start);
 
-              address.name = strstr (phrase, "=?") != NULL ? g_mime_utils_header_decode_phrase (NULL, phrase)
-                                                            : g_steal_pointer (&phrase);
+              if (strstr (phrase, "=?") == NULL)
+                address.name = g_steal_pointer (&phrase);
+              else if ((address.name = hy_charset_decode_utf8_words (phrase)) == NULL)
+                address.name = g_mime_utils_header_decode_phrase (NULL, phrase);
               if (address.name == NULL || *address.name == '\0' || !g_utf8_validate (address.name, -1, NULL))
                 {
                   g_free (address.name);
@@ -1611,7 +1618,9 @@ addresses_from_parts (const HyStoreAddressParts *parts,
                 return FALSE;
               }
           phrase = g_strndup (start, end - start);
-          address.name = g_mime_utils_header_decode_phrase (NULL, phrase);
+          address.name = hy_charset_decode_utf8_words (phrase);
+          if (address.name == NULL)
+            address.name = g_mime_utils_header_decode_phrase (NULL, phrase);
           if (address.name == NULL || *address.name == '\0' || !g_utf8_validate (address.name, -1, NULL))
             {
               g_free (address.name);

@@ -700,6 +700,56 @@ test_parse_date (void)
   g_assert_cmpint (hy_text_parse_date (NULL), ==, 0);
 }
 
+/* The fast decoder of UTF-8 encoded-words gives what GMime's full
+ * decoder gives, for names and subjects, or leaves the text to it. */
+static void
+test_utf8_words (void)
+{
+  static const struct {
+    const char *text;
+    gboolean    fast;
+  } cases[] = {
+    { "=?UTF-8?B?546L6Iqz?=", TRUE },
+    { "=?utf-8?b?546L6Iqz?=", TRUE },
+    { "=?UTF-8?Q?Mar=C3=ADa_Garc=C3=ADa?=", TRUE },
+    { "=?UTF-8?B?5YWz5LqO5LiL5ZGo?= =?UTF-8?B?5Lya6K6u55qE5a6J5o6S?=", TRUE },
+    { "=?UTF-8?B?5YWz5LqO?=\r\n =?UTF-8?Q?=E4=B8=8B_a?=", TRUE },
+    { "=?UTF-8?B?SGk=?=", TRUE },
+    { "=?UTF-8?B?SGk?=", FALSE },
+    { "=?UTF-8?B?5piO?= tail", FALSE },
+    { "head =?UTF-8?B?5piO?=", FALSE },
+    { "=?UTF-8?B?5piO?= ", FALSE },
+    { "=?GB2312?B?w/fM7A==?=", FALSE },
+    { "=?UTF-8?B?/w==?=", FALSE },
+    { "=?UTF-8?Q?a=ZZ?=", FALSE },
+    { "=?UTF-8?Q?a b?=", FALSE },
+    { "=?UTF-8?X?abc?=", FALSE },
+    { "=?UTF-8?B?5piO", FALSE },
+    { "=?UTF-8*zh?B?5piO?=", FALSE },
+    { "plain text", FALSE },
+    { "", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *fast = hy_charset_decode_utf8_words (cases[i].text);
+
+      if (!cases[i].fast)
+        {
+          g_assert_null (fast);
+          continue;
+        }
+      g_assert_nonnull (fast);
+      {
+        g_autofree char *phrase = g_mime_utils_header_decode_phrase (NULL, cases[i].text);
+        g_autofree char *text = g_mime_utils_header_decode_text (NULL, cases[i].text);
+
+        g_assert_cmpstr (fast, ==, phrase);
+        g_assert_cmpstr (fast, ==, text);
+      }
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -736,6 +786,7 @@ main (int    argc,
   g_test_add_func ("/engine/mime/read/hostile-headers", test_hostile_headers);
   g_test_add_func ("/engine/mime/read/defects-on-demand", test_defects_on_demand);
   g_test_add_func ("/engine/mime/read/parse-date", test_parse_date);
+  g_test_add_func ("/engine/mime/read/utf8-words", test_utf8_words);
 
   return g_test_run ();
 }
