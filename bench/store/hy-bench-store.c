@@ -442,7 +442,7 @@ time_searches (HyStore *store,
 {
   static const char * const queries[] = {
     "budget", "quarterly report", "\"project schedule\"", "zurich",
-    "会议", "项目进度", "报销 酒店",
+    "会议", "项目进度", "报销 酒店", "会",
     "from:alice", "from:张伟 subject:会议", "subject:meeting is:unread",
     "has:attachment after:2021-06-01 before:2022-01-01", "in:inbox is:flagged", "to:alice -budget",
   };
