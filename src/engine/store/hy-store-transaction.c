@@ -1510,6 +1510,7 @@ struct _HyStorePreparedMessage {
   GPtrArray      *msgids;            /* for the thread */
   char           *index_sender;      /* words for the index */
   char           *index_recipients;
+  gboolean        new_uid;           /* no row of the folder has its UID */
 };
 
 static void
@@ -1752,6 +1753,14 @@ prepare_message (HyStoreMessage *message,
   return prepared;
 }
 
+void
+hy_store_prepared_message_set_new (HyStorePreparedMessage *prepared)
+{
+  g_return_if_fail (prepared != NULL);
+
+  prepared->new_uid = TRUE;
+}
+
 HyStoreMessage *
 hy_store_prepared_message_get_message (HyStorePreparedMessage *prepared)
 {
@@ -1779,6 +1788,19 @@ hy_store_prepared_message_free (HyStorePreparedMessage *prepared)
   g_free (prepared);
 }
 
+/* A message already in the folder: takes its flags. */
+static gint64
+update_existing (HyStoreTransaction  *self,
+                 HyStoreMessage      *message,
+                 gint64               id,
+                 GError             **error)
+{
+  message->id = id;
+  if (!hy_store_transaction_set_flags (self, id, message->flags, message->keywords, message->modseq, error))
+    return 0;
+  return id;
+}
+
 gint64
 hy_store_transaction_add_prepared (HyStoreTransaction      *self,
                                    HyStorePreparedMessage  *prepared,
@@ -1795,15 +1817,13 @@ hy_store_transaction_add_prepared (HyStoreTransaction      *self,
   message = prepared->message;
   g_return_val_if_fail (message->folder_id > 0, 0);
 
-  id = existing_message (self, message->folder_id, message->uid, error);
-  if (id < 0)
-    return 0;
-  if (id > 0)
+  if (!prepared->new_uid)
     {
-      message->id = id;
-      if (!hy_store_transaction_set_flags (self, id, message->flags, message->keywords, message->modseq, error))
+      id = existing_message (self, message->folder_id, message->uid, error);
+      if (id < 0)
         return 0;
-      return id;
+      if (id > 0)
+        return update_existing (self, message, id, error);
     }
 
   if (prepared->from->len > 0)
@@ -1821,7 +1841,8 @@ hy_store_transaction_add_prepared (HyStoreTransaction      *self,
   stmt = prepare (self, "INSERT INTO messages (folder_id, uid, flags, keywords, modseq, date, received, size, "
                   "message_id, in_reply_to, refs, subject, sender_name, sender_address, recipients, "
                   "has_attachment, preview, id, thread_id) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)", error);
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) "
+                  "ON CONFLICT (folder_id, uid) DO NOTHING", error);
   if (stmt == NULL)
     return 0;
   sqlite3_bind_int64 (stmt, 1, message->folder_id);
@@ -1845,6 +1866,21 @@ hy_store_transaction_add_prepared (HyStoreTransaction      *self,
   sqlite3_bind_int64 (stmt, 19, message->thread_id);
   if (!run (self, stmt, error))
     return 0;
+  if (sqlite3_changes (self->store->writer) == 0)
+    {
+      /* Said to be new, but there after all (another process synced the
+       * folder meanwhile): the ids of the messages it names are known
+       * already, and only its flags can have changed. */
+      id = existing_message (self, message->folder_id, message->uid, error);
+      if (id <= 0)
+        {
+          if (id == 0)
+            _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY,
+                                 _ ("Cannot write to the mail cache"));
+          return 0;
+        }
+      return update_existing (self, message, id, error);
+    }
 
   if (self->defer_index)
     {

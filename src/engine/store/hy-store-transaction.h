@@ -76,6 +76,10 @@ HyStorePreparedMessage *hy_store_prepare_message_with_addresses (HyStoreMessage 
                                                                  const HyStoreAddressParts *cc,
                                                                  guint                      n_cc);
 HyStoreMessage         *hy_store_prepared_message_get_message  (HyStorePreparedMessage *prepared);
+/* The caller knows that no message of the folder has this UID (a sync of
+ * the UIDs above every one stored): adding it skips looking for one.
+ * Should one be there after all, it is updated as it would have been. */
+void                    hy_store_prepared_message_set_new      (HyStorePreparedMessage *prepared);
 void                    hy_store_prepared_message_free         (HyStorePreparedMessage *prepared);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HyStorePreparedMessage, hy_store_prepared_message_free)
 

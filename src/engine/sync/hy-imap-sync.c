@@ -977,7 +977,9 @@ new_each (const HyImapFetchView *view,
    * thread only writes. */
   if (data->batch == NULL)
     data->batch = g_ptr_array_new_full (MESSAGE_HANDOVER, (GDestroyNotify) hy_store_prepared_message_free);
+  /* Above every UID stored for the folder: no need to look for it. */
   g_ptr_array_add (data->batch, prepare_message (message, view));
+  hy_store_prepared_message_set_new (g_ptr_array_index (data->batch, data->batch->len - 1));
   if (data->batch->len >= MESSAGE_HANDOVER)
     new_handover (data);
 }

@@ -655,6 +655,46 @@ test_index_at_commit (Fixture       *f,
   assert_search (f->store, "quokka", "");
 }
 
+/* A message said to be new whose UID the folder has after all (another
+ * process synced it meanwhile) updates that row instead of failing or
+ * adding a second one. */
+static void
+test_new_uid_already_there (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStoreMessage) stored = NULL;
+  g_autoptr(HyStoreFolder) folder = NULL;
+  HyStoreMessage *message = hy_store_message_new ();
+  g_autoptr(HyStorePreparedMessage) prepared = NULL;
+  gint64 id1, id;
+
+  fill_mailbox (f);
+  id1 = hy_store_find_message (f->store, f->inbox, 1, NULL);
+  message->folder_id = f->inbox;
+  message->uid = 1;
+  message->flags = HY_STORE_FLAG_SEEN | HY_STORE_FLAG_FLAGGED;
+  message->message_id = g_strdup ("<a1@example.com>");
+  message->subject = g_strdup ("Quarterly report");
+  message->date = 1709287200;
+  prepared = hy_store_prepare_message (message);
+  hy_store_prepared_message_set_new (prepared);
+  {
+    g_autoptr(HyStoreTransaction) txn = hy_store_begin (f->store, &error);
+
+    id = hy_store_transaction_add_prepared (txn, prepared, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (id, ==, id1);
+    g_assert_true (hy_store_transaction_commit (txn, &error));
+  }
+  stored = hy_store_get_message (f->store, id1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (stored->flags, ==, HY_STORE_FLAG_SEEN | HY_STORE_FLAG_FLAGGED);
+  folder = hy_store_get_folder (f->store, f->inbox, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (folder->total, ==, 3);
+}
+
 /* Bodies that compression would barely shrink (base64 attachments) are
  * kept as they are; both kinds read back unchanged. */
 static void
@@ -1191,6 +1231,7 @@ main (int    argc,
   ADD ("/engine/store/threads", test_threads);
   ADD ("/engine/store/search", test_search);
   ADD ("/engine/store/bodies", test_bodies);
+  ADD ("/engine/store/new-uid-already-there", test_new_uid_already_there);
   ADD ("/engine/store/bodies/compression", test_body_compression);
   ADD ("/engine/store/search/index-at-commit", test_index_at_commit);
   ADD ("/engine/store/search/deferred-index", test_deferred_index);
