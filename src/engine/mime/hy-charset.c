@@ -221,50 +221,23 @@ decode_word_payload (char        encoding,
 {
   if (encoding == 'B')
     {
-      guint32 bits = 0;
-      guint n = 0;
       gsize pad = 0;
+      gsize start = out->len;
+      gint state = 0;
+      guint save = 0;
 
+      /* GLib's decoder skips what is not base64: check first, so that a
+       * malformed word goes to the full decoder. */
       if (len == 0 || len % 4 != 0)
         return FALSE;
       while (pad < 2 && payload[len - 1 - pad] == '=')
         pad++;
       for (gsize i = 0; i < len - pad; i++)
-        {
-          char c = payload[i];
-          int v;
-
-          if (c >= 'A' && c <= 'Z')
-            v = c - 'A';
-          else if (c >= 'a' && c <= 'z')
-            v = c - 'a' + 26;
-          else if (c >= '0' && c <= '9')
-            v = c - '0' + 52;
-          else if (c == '+')
-            v = 62;
-          else if (c == '/')
-            v = 63;
-          else
-            return FALSE;
-          bits = (bits << 6) | (guint32) v;
-          if (++n == 4)
-            {
-              g_string_append_c (out, (char) (bits >> 16));
-              g_string_append_c (out, (char) (bits >> 8));
-              g_string_append_c (out, (char) bits);
-              bits = 0;
-              n = 0;
-            }
-        }
-      if (n == 2)
-        g_string_append_c (out, (char) (bits >> 4));
-      else if (n == 3)
-        {
-          g_string_append_c (out, (char) (bits >> 10));
-          g_string_append_c (out, (char) (bits >> 2));
-        }
-      else if (n != 0)
-        return FALSE;
+        if (!g_ascii_isalnum (payload[i]) && payload[i] != '+' && payload[i] != '/')
+          return FALSE;
+      g_string_set_size (out, start + len / 4 * 3);
+      g_string_set_size (out, start + g_base64_decode_step (payload, len, (guchar *) out->str + start,
+                                                            &state, &save));
       return TRUE;
     }
 
