@@ -7,7 +7,8 @@
 # Sizes follow a working mailbox: most messages are 2-20 KB of text (plain,
 # quoted-printable, HTML alternatives; English and Chinese), about one in
 # twelve carries an attachment of 25-75 KB and one in fifty a large one of
-# 250-700 KB (before base64).  Threads (In-Reply-To, References), RFC 2047 names and
+# 250-700 KB (before base64).  Threads (In-Reply-To, and References with
+# the reply's ancestors, at most ten, as mail clients write them), RFC 2047 names and
 # subjects, several recipients, flags.  The files go straight into the
 # user's Maildir, then "doveadm index" indexes them so that a benchmark
 # times the sync, not Dovecot's first look.  The output is the same for
@@ -73,7 +74,9 @@ def attachment(rng, size, name, ctype):
             f'Content-Disposition: attachment; filename="{enc(name)}"\r\n\r\n{data}')
 
 
-def message(i, rng):
+def message(i, rng, chains):
+    """Message i; chains[j] is the References list of message j (its
+    ancestors, oldest first), as a mail client writes it in a reply."""
     when = 1767225600 + i * 131
     date = time.strftime("%a, %d %b %Y %H:%M:%S +0800", time.gmtime(when))
     topic = rng.choice(TOPICS)
@@ -84,10 +87,12 @@ def message(i, rng):
     if i % 4 == 0:
         head.append(f"Cc: {person(i + 7)}")
     head += [f"Subject: {enc(topic)}", f"Date: {date}", f"Message-ID: <sync-bench-{i}@example.org>"]
+    chains.append([])
     if i % 3 == 1 and i > 0:
         parent = i - rng.randint(1, min(i, 20))
+        chains[i] = (chains[parent] + [parent])[-10:]
         head += [f"In-Reply-To: <sync-bench-{parent}@example.org>",
-                 f"References: <sync-bench-{max(parent - 1, 0)}@example.org> <sync-bench-{parent}@example.org>"]
+                 "References: " + " ".join(f"<sync-bench-{j}@example.org>" for j in chains[i])]
     head.append("MIME-Version: 1.0")
     roll = rng.random()
     if roll < 0.02:
@@ -134,9 +139,10 @@ def main():
     rng = random.Random(600)
     flags = ["S", "S", "", "FS", "RS", "S", "", "S"]
     total = 0
+    chains = []
     start = time.monotonic()
     for i in range(args.count):
-        data, when = message(i, rng)
+        data, when = message(i, rng, chains)
         path = os.path.join(maildir, "cur", f"{when}.M{i}P1.hongyan,S={len(data)}:2,{flags[i % len(flags)]}")
         with open(path, "wb") as f:
             f.write(data)
