@@ -73,6 +73,9 @@ struct _HyImapClient {
   GQueue         inflight;     /* HyImapCommand, sent or being sent */
   HyImapCommand *sending;      /* the command whose chunks are being written */
   gboolean       writing;
+  /* A "+" that came while the chunk that asks for it was still being
+   * written (the server answered before the write's callback ran). */
+  gboolean       early_continuation;
   gboolean       reading;
   GByteArray    *response;     /* response being assembled */
   GCancellable  *cancellable;  /* for the reader; cancelled on dispose */
@@ -627,7 +630,10 @@ write_cb (GObject      *source,
       Chunk *sent = g_ptr_array_index (cmd->chunks, cmd->next_chunk - 1);
 
       if (sent->wait_continuation)
-        cmd->waiting_continuation = TRUE;
+        {
+          cmd->waiting_continuation = !self->early_continuation;
+          self->early_continuation = FALSE;
+        }
       else if (cmd->next_chunk >= cmd->chunks->len)
         self->sending = NULL;
     }
@@ -955,6 +961,14 @@ handle_continuation (HyImapClient   *self,
     {
       self->sending->waiting_continuation = FALSE;
       pump_writes (self);
+      return;
+    }
+  if (self->sending != NULL && self->writing && !self->early_continuation &&
+      ((Chunk *) g_ptr_array_index (self->sending->chunks, self->sending->next_chunk - 1))->wait_continuation)
+    {
+      /* The write of the chunk is done as far as the server is concerned:
+       * write_cb sends the next one at once. */
+      self->early_continuation = TRUE;
       return;
     }
   for (GList *l = self->inflight.head; l != NULL; l = l->next)
