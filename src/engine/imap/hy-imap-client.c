@@ -30,6 +30,8 @@
 
 /* A literal larger than this from the server is refused as hostile. */
 #define MAX_LITERAL (512u * 1024u * 1024u)
+/* Literals up to this size are gathered in the connection's buffer. */
+#define SMALL_LITERAL (64u * 1024u)
 /* Non-synchronising literals with LITERAL- (RFC 7888) */
 #define LITERAL_MINUS_MAX 4096
 #define DEFAULT_IDLE_TIMEOUT (29 * 60)
@@ -1117,9 +1119,16 @@ handle_line (HyImapClient *self,
       if (literal > 0)
         {
           /* A literal already received (most of a big FETCH's) is taken
-           * at once; only one still on its way is waited for. */
-          if (hy_connection_read_bytes_buffered (self->connection, (gsize) literal, self->response, &error))
-            return TRUE;
+           * at once; only one still on its way is waited for.  A small
+           * one goes through the connection's buffer (a large one is read
+           * straight into its own memory). */
+          for (;;)
+            {
+              if (hy_connection_read_bytes_buffered (self->connection, (gsize) literal, self->response, &error))
+                return TRUE;
+              if (error != NULL || literal > SMALL_LITERAL || !hy_connection_read_available (self->connection))
+                break;
+            }
           if (error != NULL)
             {
               self->reading = FALSE;
@@ -1216,6 +1225,8 @@ read_loop (HyImapClient *self)
           g_object_unref (self);
           return;
         }
+      if (line == NULL && hy_connection_read_available (self->connection))
+        continue;
       if (line == NULL)
         {
           if (self->idling)

@@ -1211,6 +1211,46 @@ hy_connection_read_bytes_buffered (HyConnection  *self,
   return TRUE;
 }
 
+/**
+ * hy_connection_read_available:
+ * @self: a connection
+ *
+ * Moves into the buffer what the connection has already received, without
+ * waiting: a reader of many responses (a big FETCH) calls this when
+ * hy_connection_read_line_buffered() or hy_connection_read_bytes_buffered()
+ * find too little, and starts an asynchronous read only when nothing has
+ * arrived.  Each asynchronous read costs a main loop turn, a task, a timer
+ * and a cancellable, more than the few hundred bytes of a header sync's
+ * response take to read.  Errors and the end of the stream are left to that
+ * asynchronous read, which reports them.  Must not be called while a read is
+ * pending.
+ *
+ * Returns: %TRUE if bytes were added to the buffer
+ */
+gboolean
+hy_connection_read_available (HyConnection *self)
+{
+  GPollableInputStream *in;
+  gssize n;
+
+  g_return_val_if_fail (HY_IS_CONNECTION (self), FALSE);
+  g_return_val_if_fail (!self->reading, FALSE);
+
+  if (self->broken != NULL || self->in == NULL || !G_IS_POLLABLE_INPUT_STREAM (self->in))
+    return FALSE;
+  in = G_POLLABLE_INPUT_STREAM (self->in);
+  if (!g_pollable_input_stream_can_poll (in))
+    return FALSE;
+  buffer_prepare (self);
+  n = g_pollable_input_stream_read_nonblocking (in, self->buf + self->buf_end,
+                                                MIN (self->buf_alloc - self->buf_end, MAX_READ_CHUNK),
+                                                NULL, NULL);
+  if (n <= 0)
+    return FALSE;
+  self->buf_end += n;
+  return TRUE;
+}
+
 /* ---- reading -------------------------------------------------------------- */
 
 typedef struct {

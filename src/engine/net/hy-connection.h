@@ -173,6 +173,7 @@ GPtrArray        *hy_connection_read_lines_until_finish (HyConnection    *self,
                                                     GAsyncResult         *result,
                                                     GError              **error);
 gsize             hy_connection_get_buffered_size  (HyConnection         *self);
+gboolean          hy_connection_read_available     (HyConnection         *self);
 
 /* Writing */
 void              hy_connection_write_async        (HyConnection         *self,

@@ -143,6 +143,69 @@ test_lines_and_literals (void)
   g_assert_no_error (error);
 }
 
+/* A line that has arrived, taken without a read operation. */
+static char *
+take_arrived_line (HyConnection  *conn,
+                   GError       **error)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      gsize len = 0;
+      char *line = hy_connection_read_line_buffered (conn, &len, error);
+
+      if (line != NULL || (error != NULL && *error != NULL))
+        return line;
+      if (!hy_connection_read_available (conn))
+        g_usleep (5000);
+    }
+  return NULL;
+}
+
+static void
+test_read_available (void)
+{
+  g_autoptr(HyTestServer) server = hy_test_server_new ();
+  g_autoptr(HyConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *one = NULL;
+  g_autofree char *two = NULL;
+  g_autofree char *three = NULL;
+  gsize len = 0;
+
+  hy_test_server_send (server, "one\r\ntwo\r\n");
+  hy_test_server_expect (server, "A1 NOOP");
+  hy_test_server_send (server, "three\r\n");
+  hy_test_server_run (server);
+
+  conn = connect_to (server, HY_NET_SECURITY_NONE, NULL, &error);
+  g_assert_no_error (error);
+
+  /* What has arrived is moved into the buffer without waiting. */
+  one = take_arrived_line (conn, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (one, ==, "one");
+  two = take_arrived_line (conn, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (two, ==, "two");
+
+  /* Nothing more has been sent: nothing to take, and no error. */
+  g_assert_null (hy_connection_read_line_buffered (conn, &len, &error));
+  g_assert_no_error (error);
+  g_assert_false (hy_connection_read_available (conn));
+
+  /* The connection still reads as usual afterwards. */
+  write_text (conn, "A1 NOOP\r\n", NULL, &error);
+  g_assert_no_error (error);
+  three = read_line (conn, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (three, ==, "three");
+  g_clear_object (&conn);
+  hy_test_server_wait (server, &error);
+  g_assert_no_error (error);
+}
+
 static void
 test_line_too_long (void)
 {
@@ -559,6 +622,7 @@ main (int    argc,
 
   g_test_add_func ("/engine/net/connection/lines-and-literals", test_lines_and_literals);
   g_test_add_func ("/engine/net/connection/line-too-long", test_line_too_long);
+  g_test_add_func ("/engine/net/connection/read-available", test_read_available);
   g_test_add_func ("/engine/net/connection/timeout-keeps-data", test_timeout_keeps_data);
   g_test_add_func ("/engine/net/connection/closed-mid-literal", test_closed);
   g_test_add_func ("/engine/net/connection/cannot-connect", test_cannot_connect);
