@@ -225,6 +225,11 @@ make_string (Lexer        *lx,
 
 static Value *lex_value (Lexer *lx, guint depth);
 
+/* The bytes that end the plain run of a quoted string. */
+static const guint8 quoted_special[256] = {
+  ['"'] = 1, ['\\'] = 1, ['\r'] = 1, ['\n'] = 1,
+};
+
 static Value *
 lex_quoted (Lexer *lx)
 {
@@ -236,7 +241,7 @@ lex_quoted (Lexer *lx)
   lx->p++;  /* opening quote */
 
   /* Most strings have no escapes: found in one pass and copied at once. */
-  for (q = lx->p; q < lx->end && *q != '"' && *q != '\\' && *q != '\r' && *q != '\n'; q++)
+  for (q = lx->p; q < lx->end && !quoted_special[*q]; q++)
     ;
   if (q < lx->end && *q == '"')
     {
