@@ -949,6 +949,12 @@ static const gboolean addr_spec_char[256] = {
   [0x3d] = TRUE, [0x3f ... 0x5a] = TRUE, [0x5e ... 0x7f] = TRUE, [0x80 ... 0xff] = TRUE,
 };
 
+/* Characters that a display name with encoded words cannot hold unquoted. */
+static const gboolean phrase_special[256] = {
+  ['"'] = TRUE, ['('] = TRUE, [')'] = TRUE, ['<'] = TRUE, ['>'] = TRUE, ['['] = TRUE, [']'] = TRUE,
+  [':'] = TRUE, [';'] = TRUE, ['@'] = TRUE, ['\\'] = TRUE, [','] = TRUE, ['\r'] = TRUE, ['\n'] = TRUE,
+};
+
 /* An addr-spec as GMime would return it unchanged: no quoting, comments,
  * routes, spaces or IDN to decode. */
 static gboolean
@@ -973,7 +979,7 @@ plain_addr_spec (const char *start,
   if (at == NULL || at == start || at == end - 1 || at[1] == '.' || end[-1] == '.')
     return FALSE;
   for (const char *p = at + 1; p + 4 <= end; p++)
-    if (g_ascii_strncasecmp (p, "xn--", 4) == 0)
+    if (p[2] == '-' && p[3] == '-' && (p[0] | 0x20) == 'x' && (p[1] | 0x20) == 'n')
       return FALSE;
   return TRUE;
 }
@@ -1612,7 +1618,7 @@ addresses_from_parts (const HyStoreAddressParts *parts,
           while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
             end--;
           for (const char *q = start; q < end; q++)
-            if (strchr ("\"()<>[]:;@\\,\r\n", *q) != NULL)
+            if (phrase_special[(guchar) *q])
               {
                 g_free (address.addr);
                 g_array_set_size (out, before);
