@@ -149,17 +149,30 @@ strip_angles (const char *msgid)
 static char *
 references_from_header (const HyImapSectionView *section)
 {
-  g_autofree char *text = NULL;
-  const char *colon;
+  const char *data, *end, *colon;
+  char *value, *out;
 
   if (section == NULL || section->data == NULL)
     return NULL;
-  text = g_strndup ((const char *) section->data, section->len);
-  colon = strchr (text, ':');
-  if (colon == NULL || g_ascii_strncasecmp (text, "references", colon - text) != 0)
+  data = (const char *) section->data;
+  end = memchr (data, '\0', section->len);
+  if (end == NULL)
+    end = data + section->len;
+  colon = memchr (data, ':', end - data);
+  if (colon == NULL || g_ascii_strncasecmp (data, "references", colon - data) != 0)
     return NULL;
-  text = g_strdelimit (text, "\r\n\t", ' ');
-  return *(g_strstrip ((char *) colon + 1)) != '\0' ? g_strdup (g_strstrip ((char *) colon + 1)) : NULL;
+  /* Line breaks and tabs become spaces; white space at either end goes. */
+  for (data = colon + 1; data < end && g_ascii_isspace (*data); data++)
+    ;
+  while (end > data && g_ascii_isspace (end[-1]))
+    end--;
+  if (data == end)
+    return NULL;
+  value = out = g_malloc (end - data + 1);
+  for (; data < end; data++)
+    *out++ = (*data == '\r' || *data == '\n' || *data == '\t') ? ' ' : *data;
+  *out = '\0';
+  return value;
 }
 
 /* Whether a part outside any enclosed message, and not a multipart with
