@@ -682,6 +682,19 @@ bind_text (sqlite3_stmt *stmt,
     sqlite3_bind_null (stmt, index);
 }
 
+/* Binds @text without a copy: it must outlive the statement's next step,
+ * and the caller clears the bindings after that step. */
+static void
+bind_text_static (sqlite3_stmt *stmt,
+                  int           index,
+                  const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
 HyStore *
 _hy_store_transaction_get_store (HyStoreTransaction *self)
 {
@@ -1816,6 +1829,7 @@ hy_store_transaction_add_prepared (HyStoreTransaction      *self,
   const char *sender_name = NULL;
   const char *sender_address = NULL;
   sqlite3_stmt *stmt;
+  gboolean ok;
   gint64 id;
 
   g_return_val_if_fail (self != NULL, 0);
@@ -1854,23 +1868,27 @@ hy_store_transaction_add_prepared (HyStoreTransaction      *self,
   sqlite3_bind_int64 (stmt, 1, message->folder_id);
   sqlite3_bind_int64 (stmt, 2, message->uid);
   sqlite3_bind_int64 (stmt, 3, message->flags);
-  bind_text (stmt, 4, message->keywords);
+  bind_text_static (stmt, 4, message->keywords);
   sqlite3_bind_int64 (stmt, 5, (gint64) message->modseq);
   sqlite3_bind_int64 (stmt, 6, message->date);
   sqlite3_bind_int64 (stmt, 7, message->received);
   sqlite3_bind_int64 (stmt, 8, message->size);
-  bind_text (stmt, 9, prepared->message_id);
-  bind_text (stmt, 10, message->in_reply_to);
-  bind_text (stmt, 11, message->references);
-  bind_text (stmt, 12, prepared->subject);
-  bind_text (stmt, 13, sender_name);
-  bind_text (stmt, 14, sender_address);
-  bind_text (stmt, 15, prepared->recipients);
+  bind_text_static (stmt, 9, prepared->message_id);
+  bind_text_static (stmt, 10, message->in_reply_to);
+  bind_text_static (stmt, 11, message->references);
+  bind_text_static (stmt, 12, prepared->subject);
+  bind_text_static (stmt, 13, sender_name);
+  bind_text_static (stmt, 14, sender_address);
+  bind_text_static (stmt, 15, prepared->recipients);
   sqlite3_bind_int (stmt, 16, message->has_attachment ? 1 : 0);
-  bind_text (stmt, 17, prepared->preview);
+  bind_text_static (stmt, 17, prepared->preview);
   sqlite3_bind_int64 (stmt, 18, message->id);
   sqlite3_bind_int64 (stmt, 19, message->thread_id);
-  if (!run (self, stmt, error))
+  /* The message's strings are bound without copies (the row is about as
+   * large as all of them together), and unbound before they can go. */
+  ok = run (self, stmt, error);
+  sqlite3_clear_bindings (stmt);
+  if (!ok)
     return 0;
   if (sqlite3_changes (self->store->writer) == 0)
     {
