@@ -1162,6 +1162,7 @@ collect_msgids (const char *value,
 static gint64
 lookup_thread (HyStoreTransaction  *self,
                GPtrArray           *msgids,
+               guint                first,
                gboolean            *known,
                GArray              *others,
                GError             **error)
@@ -1171,7 +1172,7 @@ lookup_thread (HyStoreTransaction  *self,
 
   if (stmt == NULL)
     return -1;
-  for (guint i = 0; i < msgids->len; i++)
+  for (guint i = first; i < msgids->len; i++)
     {
       int rc;
 
@@ -1297,12 +1298,47 @@ assign_thread (HyStoreTransaction  *self,
 {
   g_autoptr(GArray) others = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autofree gboolean *known = g_new0 (gboolean, msgids->len + 1);
+  gboolean own = message->message_id != NULL && *message->message_id != '\0' && msgids->len > 0;
   sqlite3_stmt *stmt;
   gint64 thread;
 
-  thread = lookup_thread (self, msgids, known, others, error);
+  /* The ids the message refers to first; then its own, which is nearly
+   * always new: inserted at once, and looked up only when it was known
+   * (a reply that came first named it). */
+  thread = lookup_thread (self, msgids, own ? 1 : 0, known, others, error);
   if (thread < 0)
     return FALSE;
+  if (own)
+    {
+      gint64 mine;
+
+      stmt = prepare (self, "INSERT OR IGNORE INTO thread_ids (msgid, thread_id) VALUES (?1, ?2)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, g_ptr_array_index (msgids, 0), -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, thread != 0 ? thread : message->id);
+      if (!run (self, stmt, error))
+        return FALSE;
+      known[0] = TRUE;
+      if (sqlite3_changes (self->store->writer) == 0)
+        {
+          g_autoptr(GPtrArray) alone = g_ptr_array_new ();
+          gboolean found = FALSE;
+
+          g_ptr_array_add (alone, g_ptr_array_index (msgids, 0));
+          mine = lookup_thread (self, alone, 0, &found, others, error);
+          if (mine < 0)
+            return FALSE;
+          if (mine > 0 && thread != 0 && mine != thread)
+            {
+              g_array_append_val (others, mine);
+              g_array_append_val (others, thread);
+              thread = MIN (thread, mine);
+            }
+          else if (mine > 0)
+            thread = mine;
+        }
+    }
   if (thread == 0)
     thread = message->id;
 

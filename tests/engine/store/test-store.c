@@ -305,7 +305,7 @@ test_threads (Fixture       *f,
   g_autoptr(HyStoreMessage) root = NULL;
   g_autoptr(HyStoreMessage) reply = NULL;
   g_autoptr(HyStoreMessage) other = NULL;
-  gint64 late_child, late_parent, bridge, a, b;
+  gint64 late_child, late_parent, bridge, a, b, q, early, known;
   g_autoptr(HyStoreMessage) m1 = NULL;
   g_autoptr(HyStoreMessage) m2 = NULL;
   g_autoptr(HyStoreMessage) m3 = NULL;
@@ -333,6 +333,13 @@ test_threads (Fixture       *f,
   b = add_message (txn, f->inbox, 13, "<k1@x>", NULL, "a@x", "b@x", "k1", NULL, "2024-02-04T00:00:00Z", 0, FALSE);
   bridge = add_message (txn, f->inbox, 14, "<jk@x>", "<j1@x> <k1@x>", "a@x", "b@x", "jk", NULL,
                         "2024-02-05T00:00:00Z", 0, FALSE);
+  /* A message named by a reply that came first, itself a reply in another
+   * thread: it joins the two. */
+  q = add_message (txn, f->inbox, 15, "<q1@x>", NULL, "a@x", "b@x", "q", NULL, "2024-02-06T00:00:00Z", 0, FALSE);
+  early = add_message (txn, f->inbox, 16, "<p2@x>", "<p1@x>", "a@x", "b@x", "Re: p", NULL,
+                       "2024-02-08T00:00:00Z", 0, FALSE);
+  known = add_message (txn, f->inbox, 17, "<p1@x>", "<q1@x>", "b@x", "a@x", "Re: q", NULL,
+                       "2024-02-07T00:00:00Z", 0, FALSE);
   g_assert_true (hy_store_transaction_commit (txn, &error));
   g_assert_no_error (error);
 
@@ -347,6 +354,16 @@ test_threads (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpint (m1->thread_id, ==, m2->thread_id);
   g_assert_cmpint (m1->thread_id, ==, m3->thread_id);
+  g_clear_pointer (&m1, hy_store_message_free);
+  g_clear_pointer (&m2, hy_store_message_free);
+  g_clear_pointer (&m3, hy_store_message_free);
+  m1 = hy_store_get_message (f->store, q, &error);
+  m2 = hy_store_get_message (f->store, early, &error);
+  m3 = hy_store_get_message (f->store, known, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (m1->thread_id, ==, m2->thread_id);
+  g_assert_cmpint (m1->thread_id, ==, m3->thread_id);
+  g_assert_cmpint (m1->thread_id, !=, a);
 }
 
 static char *
