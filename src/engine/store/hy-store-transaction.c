@@ -1167,10 +1167,12 @@ lookup_thread (HyStoreTransaction  *self,
                GArray              *others,
                GError             **error)
 {
-  sqlite3_stmt *stmt = prepare (self, "SELECT thread_id FROM thread_ids WHERE msgid = ?1", error);
+  sqlite3_stmt *stmt;
   gint64 thread = 0;
 
-  if (stmt == NULL)
+  if (first >= msgids->len)
+    return 0;
+  if ((stmt = prepare (self, "SELECT thread_id FROM thread_ids WHERE msgid = ?1", error)) == NULL)
     return -1;
   for (guint i = first; i < msgids->len; i++)
     {
