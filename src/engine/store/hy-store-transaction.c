@@ -927,9 +927,10 @@ address_clear (gpointer data)
 {
   Address *address = data;
 
+  if (address->key != address->addr)
+    g_free (address->key);
   g_free (address->name);
   g_free (address->addr);
-  g_free (address->key);
 }
 
 static void
@@ -1411,15 +1412,6 @@ allocate_id (HyStoreTransaction  *self,
   return id;
 }
 
-static gboolean
-is_ascii (const char *text)
-{
-  for (const char *p = text; *p != '\0'; p++)
-    if ((guchar) *p >= 0x80)
-      return FALSE;
-  return TRUE;
-}
-
 /* Sets the key under which the addresses table counts @address (NULL
  * for one it does not count), and drops a name that cannot be kept. */
 static void
@@ -1427,9 +1419,27 @@ address_key (Address *address)
 {
   const char *addr = address->addr;
 
-  if (addr == NULL || strchr (addr, '@') == NULL || !g_utf8_validate (addr, -1, NULL))
+  gboolean upper = FALSE, at = FALSE;
+  const char *p;
+
+  if (addr == NULL)
     return;
-  address->key = is_ascii (addr) ? g_ascii_strdown (addr, -1) : g_utf8_casefold (addr, -1);
+  /* Most addresses are ASCII in lower case already: their key is the
+   * address itself. */
+  for (p = addr; *p != '\0' && (guchar) *p < 0x80; p++)
+    {
+      upper |= g_ascii_isupper (*p);
+      at |= *p == '@';
+    }
+  if (*p == '\0')
+    {
+      if (at)
+        address->key = upper ? g_ascii_strdown (addr, -1) : address->addr;
+      return;
+    }
+  if (strchr (addr, '@') == NULL || !g_utf8_validate (addr, -1, NULL))
+    return;
+  address->key = g_utf8_casefold (addr, -1);
 }
 
 static void
