@@ -1011,7 +1011,7 @@ internaldate_fields (const char *text,
   if (*p++ != '-')
     return FALSE;
   for (int m = 0; m < 12; m++)
-    if (g_ascii_strncasecmp (p, months[m], 3) == 0)
+    if ((*p | 0x20) == (months[m][0] | 0x20) && g_ascii_strncasecmp (p, months[m], 3) == 0)
       month = m + 1;
   if (month < 0)
     return FALSE;
@@ -2242,6 +2242,17 @@ view_body (Lexer       *lx,
 }
 
 /* Mirrors parse_fetch(). */
+/* Whether atom @v is @word, as g_ascii_strcasecmp (v->str, word) == 0
+ * would say, without reading it when the lengths differ. */
+static inline gboolean
+atom_is (const Value *v,
+         const char  *word,
+         gsize        n)
+{
+  return (v->len == n || (v->len > n && v->str[n] == '\0')) && g_ascii_strncasecmp (v->str, word, n) == 0;
+}
+#define ATOM_IS(v, word) atom_is ((v), (word), sizeof (word) - 1)
+
 static gboolean
 view_fetch (Lexer           *lx,
             const Value     *list,
@@ -2271,13 +2282,13 @@ view_fetch (Lexer           *lx,
       /* the first letter saves most comparisons */
       if (c != 'U' && c != 'F' && c != 'I' && c != 'R' && c != 'M' && c != 'E' && c != 'B')
         continue;
-      if (c == 'U' && g_ascii_strcasecmp (k, "UID") == 0)
+      if (c == 'U' && ATOM_IS (key, "UID"))
         {
           if (!v_u32 (val, &view->uid) || view->uid == 0)
             return fail (error, "UID is not a valid number");
           view->items |= HY_IMAP_FETCH_UID;
         }
-      else if (c == 'F' && g_ascii_strcasecmp (k, "FLAGS") == 0)
+      else if (c == 'F' && ATOM_IS (key, "FLAGS"))
         {
           const char **flags;
           guint n = 0;
@@ -2295,7 +2306,7 @@ view_fetch (Lexer           *lx,
           view->flags = flags;
           view->items |= HY_IMAP_FETCH_FLAGS;
         }
-      else if (c == 'I' && g_ascii_strcasecmp (k, "INTERNALDATE") == 0)
+      else if (c == 'I' && ATOM_IS (key, "INTERNALDATE"))
         {
           view->items &= ~HY_IMAP_FETCH_INTERNALDATE;
           if (v_is_string (val) && internaldate_unix (val->str, &view->internaldate))
@@ -2303,17 +2314,17 @@ view_fetch (Lexer           *lx,
           else
             view->internaldate = 0;
         }
-      else if (c == 'R' && g_ascii_strcasecmp (k, "RFC822.SIZE") == 0)
+      else if (c == 'R' && ATOM_IS (key, "RFC822.SIZE"))
         {
           if (v_u64 (val, &view->size))
             view->items |= HY_IMAP_FETCH_SIZE;
         }
-      else if (c == 'M' && g_ascii_strcasecmp (k, "MODSEQ") == 0)
+      else if (c == 'M' && ATOM_IS (key, "MODSEQ"))
         {
           if (v_u64 (v_item (val, 0), &view->modseq) || v_u64 (val, &view->modseq))
             view->items |= HY_IMAP_FETCH_MODSEQ;
         }
-      else if (c == 'E' && g_ascii_strcasecmp (k, "ENVELOPE") == 0)
+      else if (c == 'E' && ATOM_IS (key, "ENVELOPE"))
         {
           if (val->type == V_NIL)
             continue;
@@ -2321,8 +2332,8 @@ view_fetch (Lexer           *lx,
             return FALSE;
           view->items |= HY_IMAP_FETCH_ENVELOPE;
         }
-      else if (g_ascii_strcasecmp (k, "BODYSTRUCTURE") == 0 ||
-               (g_ascii_strcasecmp (k, "BODY") == 0 && val->type == V_LIST))
+      else if (ATOM_IS (key, "BODYSTRUCTURE") ||
+               (ATOM_IS (key, "BODY") && val->type == V_LIST))
         {
           guint base = lx->stack.len;
           HyImapPartView *parts;
@@ -2337,8 +2348,8 @@ view_fetch (Lexer           *lx,
           view->items |= HY_IMAP_FETCH_BODYSTRUCTURE;
         }
       else if (g_ascii_strncasecmp (k, "BODY[", 5) == 0 || g_ascii_strncasecmp (k, "BINARY[", 7) == 0 ||
-               g_ascii_strcasecmp (k, "RFC822") == 0 || g_ascii_strcasecmp (k, "RFC822.HEADER") == 0 ||
-               g_ascii_strcasecmp (k, "RFC822.TEXT") == 0)
+               ATOM_IS (key, "RFC822") || ATOM_IS (key, "RFC822.HEADER") ||
+               ATOM_IS (key, "RFC822.TEXT"))
         {
           HyImapSectionView *section;
 

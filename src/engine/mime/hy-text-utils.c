@@ -519,7 +519,7 @@ parse_usual_date (const char *p,
   if (!take_number (&p, 1, 2, &day) || *p++ != ' ')
     return FALSE;
   for (int i = 0; i < 12; i++)
-    if (g_ascii_strncasecmp (p, months + 3 * i, 3) == 0)
+    if ((*p | 0x20) == months[3 * i] && g_ascii_strncasecmp (p, months + 3 * i, 3) == 0)
       month = i + 1;
   if (month < 0 || p[3] != ' ')
     return FALSE;
