@@ -77,8 +77,9 @@ parse_flags (char * const  *flags,
     {
       gboolean known = FALSE;
 
+      /* Every name starts with a backslash or "$": its first byte rules most out. */
       for (guint j = 0; j < G_N_ELEMENTS (flag_names); j++)
-        if (g_ascii_strcasecmp (flags[i], flag_names[j].name) == 0)
+        if (flags[i][0] == flag_names[j].name[0] && g_ascii_strcasecmp (flags[i], flag_names[j].name) == 0)
           {
             bits |= flag_names[j].flag;
             known = TRUE;
