@@ -212,17 +212,18 @@ is_space (char c)
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Appends the decoded bytes of one B or Q payload; FALSE if malformed. */
+/* Writes the decoded bytes of one B or Q payload at @out + *@n (never more
+ * bytes than the payload has); FALSE if malformed. */
 static gboolean
 decode_word_payload (char        encoding,
                      const char *payload,
                      gsize       len,
-                     GString    *out)
+                     char       *out,
+                     gsize      *n)
 {
   if (encoding == 'B')
     {
       gsize pad = 0;
-      gsize start = out->len;
       gint state = 0;
       guint save = 0;
 
@@ -235,9 +236,7 @@ decode_word_payload (char        encoding,
       for (gsize i = 0; i < len - pad; i++)
         if (!g_ascii_isalnum (payload[i]) && payload[i] != '+' && payload[i] != '/')
           return FALSE;
-      g_string_set_size (out, start + len / 4 * 3);
-      g_string_set_size (out, start + g_base64_decode_step (payload, len, (guchar *) out->str + start,
-                                                            &state, &save));
+      *n += g_base64_decode_step (payload, len, (guchar *) out + *n, &state, &save);
       return TRUE;
     }
 
@@ -246,7 +245,7 @@ decode_word_payload (char        encoding,
       char c = payload[i];
 
       if (c == '_')
-        g_string_append_c (out, ' ');
+        out[(*n)++] = ' ';
       else if (c == '=')
         {
           int hi = i + 2 < len ? hex_value (payload[i + 1]) : -1;
@@ -254,11 +253,11 @@ decode_word_payload (char        encoding,
 
           if (lo < 0)
             return FALSE;
-          g_string_append_c (out, (char) (hi * 16 + lo));
+          out[(*n)++] = (char) (hi * 16 + lo);
           i += 2;
         }
       else if ((guchar) c > 0x20 && (guchar) c < 0x7f)
-        g_string_append_c (out, c);
+        out[(*n)++] = c;
       else
         return FALSE;
     }
@@ -268,19 +267,22 @@ decode_word_payload (char        encoding,
 char *
 hy_charset_decode_utf8_words (const char *text)
 {
-  g_autoptr(GString) out = NULL;
+  g_autofree char *out = NULL;
   const char *p = text;
+  gsize n = 0;
 
-  if (text == NULL || !g_str_has_prefix (text, "=?"))
+  if (text == NULL || p[0] != '=' || p[1] != '?')
     return NULL;
-  out = g_string_sized_new (strlen (text));
+  /* Decoded words are never longer than their encoding. */
+  out = g_malloc (strlen (text) + 1);
   while (*p != '\0')
     {
       const char *q, *payload, *close;
       char encoding;
 
       /* "=?UTF-8?B?…?=" */
-      if (p[0] != '=' || p[1] != '?' || g_ascii_strncasecmp (p + 2, "utf-8?", 6) != 0)
+      if (p[0] != '=' || p[1] != '?' || (p[2] | 0x20) != 'u' || (p[3] | 0x20) != 't' ||
+          (p[4] | 0x20) != 'f' || p[5] != '-' || p[6] != '8' || p[7] != '?')
         return NULL;
       q = p + 8;
       encoding = g_ascii_toupper (q[0]);
@@ -290,7 +292,7 @@ hy_charset_decode_utf8_words (const char *text)
       close = strstr (payload, "?=");
       if (close == NULL || memchr (payload, '?', close - payload) != NULL)
         return NULL;
-      if (!decode_word_payload (encoding, payload, close - payload, out))
+      if (!decode_word_payload (encoding, payload, close - payload, out, &n))
         return NULL;
       p = close + 2;
       /* White space between encoded-words is not part of the text; at
@@ -300,9 +302,10 @@ hy_charset_decode_utf8_words (const char *text)
       if (*p == '\0' && is_space (p[-1]))
         return NULL;
     }
-  if (memchr (out->str, '\0', out->len) != NULL || !g_utf8_validate (out->str, out->len, NULL))
+  out[n] = '\0';
+  if (memchr (out, '\0', n) != NULL || !g_utf8_validate (out, n, NULL))
     return NULL;
-  return g_string_free (g_steal_pointer (&out), FALSE);
+  return g_steal_pointer (&out);
 }
 
 char *

@@ -726,6 +726,12 @@ test_utf8_words (void)
     { "=?UTF-8?X?abc?=", FALSE },
     { "=?UTF-8?B?5piO", FALSE },
     { "=?UTF-8*zh?B?5piO?=", FALSE },
+    { "=?Utf-8?q?=E6=98=8E?=", TRUE },
+    { "=?UTF-7?B?5piO?=", FALSE },
+    { "=?UTF-16?B?5piO?=", FALSE },
+    { "=?UTF-8?B?AA==?=", FALSE },
+    { "=?UTF-8?Q?a=00b?=", FALSE },
+    { "=?", FALSE },
     { "plain text", FALSE },
     { "", FALSE },
   };
