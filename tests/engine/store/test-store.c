@@ -881,6 +881,29 @@ dump_rows (const char *path,
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+/* The recipients a list shows, and the words the index gets for them. */
+static void
+test_recipients_text (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HyStoreTransaction) txn = NULL;
+  g_autofree char *rows = NULL;
+
+  fill_mailbox (f);
+  txn = hy_store_begin (f->store, &error);
+  g_assert_no_error (error);
+  add_message (txn, f->inbox, 50, "<r1@x>", NULL, "Alice Wang <alice@x>",
+               "Bob Chen <bob@x>, carol@x, team: d@x, e@x;, \"\" <frank@x>", "Recipients", NULL,
+               "2024-03-01T00:00:00Z", 0, FALSE);
+  g_assert_true (hy_store_transaction_commit (txn, &error));
+  rows = dump_rows (f->path, "SELECT sender_name, sender_address, recipients FROM messages WHERE uid = 50");
+  g_assert_cmpstr (rows, ==, "Alice Wang|alice@x|Bob Chen, carol@x, team, frank@x\n");
+  assert_search (f->store, "to:carol", "Recipients");
+  assert_search (f->store, "to:Chen", "Recipients");
+  assert_search (f->store, "from:alice@x", "Recipients");
+}
+
 /* The count a query returns, read as the store reads (with its tokenizer). */
 static gint64
 count_rows (const char *path,
@@ -1255,6 +1278,7 @@ main (int    argc,
   ADD ("/engine/store/addresses", test_addresses);
   ADD ("/engine/store/addresses/shapes", test_address_shapes);
   ADD ("/engine/store/addresses/parts", test_address_parts);
+  ADD ("/engine/store/addresses/recipients", test_recipients_text);
   ADD ("/engine/store/async", test_async);
 #undef ADD
 
