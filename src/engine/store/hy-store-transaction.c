@@ -1484,26 +1484,85 @@ count_addresses (HyStoreTransaction *self,
     count_address (self, &g_array_index (list, Address, i), date);
 }
 
-/* Words for the index: names and addresses of a list. */
-static void
-append_index_addresses (GString *out,
-                        GArray  *list)
+/* What a list shows of an address: its name, else the address itself. */
+static const char *
+shown_address (const Address *address)
 {
-  for (guint i = 0; i < list->len; i++)
-    {
-      const Address *address = &g_array_index (list, Address, i);
+  if (address->name != NULL && *address->name != '\0')
+    return address->name;
+  return address->addr;
+}
 
-      if (address->name != NULL)
+/* The To and Cc lists as a list shows them: "Name, other@example.org". */
+static char *
+recipients_text (GArray *to,
+                 GArray *cc)
+{
+  GArray *lists[] = { to, cc };
+  gsize size = 1;
+  char *out, *p;
+
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; i < lists[l]->len; i++)
+      if (!g_array_index (lists[l], Address, i).member)
         {
-          g_string_append (out, address->name);
-          g_string_append_c (out, ' ');
+          const char *shown = shown_address (&g_array_index (lists[l], Address, i));
+
+          size += 2 + (shown != NULL ? strlen (shown) : 0);
         }
-      if (address->addr != NULL)
+  p = out = g_malloc (size);
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; i < lists[l]->len; i++)
+      if (!g_array_index (lists[l], Address, i).member)
         {
-          g_string_append (out, address->addr);
-          g_string_append_c (out, ' ');
+          const char *shown = shown_address (&g_array_index (lists[l], Address, i));
+
+          if (p > out)
+            p = stpcpy (p, ", ");
+          if (shown != NULL)
+            p = stpcpy (p, shown);
         }
-    }
+  *p = '\0';
+  return out;
+}
+
+/* Words for the index: the names and addresses of @a and @b (or NULL),
+ * each followed by a space, in one allocation. */
+static char *
+index_addresses (GArray *a,
+                 GArray *b)
+{
+  GArray *lists[] = { a, b };
+  gsize size = 1;
+  char *out, *p;
+
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; lists[l] != NULL && i < lists[l]->len; i++)
+      {
+        const Address *address = &g_array_index (lists[l], Address, i);
+
+        size += (address->name != NULL ? strlen (address->name) + 1 : 0) +
+                (address->addr != NULL ? strlen (address->addr) + 1 : 0);
+      }
+  p = out = g_malloc (size);
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; lists[l] != NULL && i < lists[l]->len; i++)
+      {
+        const Address *address = &g_array_index (lists[l], Address, i);
+
+        if (address->name != NULL)
+          {
+            p = stpcpy (p, address->name);
+            *p++ = ' ';
+          }
+        if (address->addr != NULL)
+          {
+            p = stpcpy (p, address->addr);
+            *p++ = ' ';
+          }
+      }
+  *p = '\0';
+  return out;
 }
 
 static char *
@@ -1766,9 +1825,6 @@ prepare_message (HyStoreMessage *message,
                  GArray         *cc)
 {
   HyStorePreparedMessage *prepared;
-  GString *r;
-  GString *index;
-
   prepared = g_new0 (HyStorePreparedMessage, 1);
   prepared->message = message;
   prepared->subject = decode_header (message->subject);
@@ -1779,26 +1835,7 @@ prepare_message (HyStoreMessage *message,
   keys_of (prepared->to);
   keys_of (prepared->cc);
 
-  r = g_string_new (NULL);
-  for (int pass = 0; pass < 2; pass++)
-    {
-      GArray *list = pass == 0 ? prepared->to : prepared->cc;
-
-      for (guint i = 0; i < list->len; i++)
-        {
-          const Address *address = &g_array_index (list, Address, i);
-
-          if (address->member)
-            continue;
-          if (r->len > 0)
-            g_string_append (r, ", ");
-          if (address->name != NULL && *address->name != '\0')
-            g_string_append (r, address->name);
-          else if (address->addr != NULL)
-            g_string_append (r, address->addr);
-        }
-    }
-  prepared->recipients = g_string_free (r, FALSE);
+  prepared->recipients = recipients_text (prepared->to, prepared->cc);
   prepared->preview = make_preview (message->preview);
   if (message->message_id != NULL)
     {
@@ -1810,13 +1847,8 @@ prepare_message (HyStoreMessage *message,
     }
   prepared->msgids = thread_msgids (message);
 
-  index = g_string_new (NULL);
-  append_index_addresses (index, prepared->from);
-  prepared->index_sender = g_string_free (index, FALSE);
-  index = g_string_new (NULL);
-  append_index_addresses (index, prepared->to);
-  append_index_addresses (index, prepared->cc);
-  prepared->index_recipients = g_string_free (index, FALSE);
+  prepared->index_sender = index_addresses (prepared->from, NULL);
+  prepared->index_recipients = index_addresses (prepared->to, prepared->cc);
   return prepared;
 }
 
