@@ -1783,7 +1783,7 @@ parse_parts (const HyStoreAddressParts *parts,
              guint                      n)
 {
   g_autofree char *header = NULL;
-  GArray *out = g_array_new (FALSE, FALSE, sizeof (Address));
+  GArray *out = g_array_sized_new (FALSE, FALSE, sizeof (Address), n);
 
   g_array_set_clear_func (out, address_clear);
   if (addresses_from_parts (parts, n, out))
