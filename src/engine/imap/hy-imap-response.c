@@ -62,13 +62,13 @@ typedef struct {
   gboolean first_used;
 } Arena;
 
+/* A large allocation, or the first of a new block. */
 static gpointer
-arena_alloc (Arena *arena,
-             gsize  size)
+arena_alloc_slow (Arena *arena,
+                  gsize  size)
 {
   guint8 *p;
 
-  size = (size + 7) & ~(gsize) 7;
   if (size > ARENA_BLOCK / 4)
     {
       p = g_malloc (size);
@@ -90,6 +90,21 @@ arena_alloc (Arena *arena,
       arena->cur = p;
       arena->left = ARENA_BLOCK;
     }
+  p = arena->cur;
+  arena->cur += size;
+  arena->left -= size;
+  return p;
+}
+
+static inline gpointer
+arena_alloc (Arena *arena,
+             gsize  size)
+{
+  guint8 *p;
+
+  size = (size + 7) & ~(gsize) 7;
+  if (G_UNLIKELY (size > arena->left || size > ARENA_BLOCK / 4))
+    return arena_alloc_slow (arena, size);
   p = arena->cur;
   arena->cur += size;
   arena->left -= size;
