@@ -775,6 +775,11 @@ tls_handshake_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   self->connecting = FALSE;
+  /* Only the handshake asks about the certificate.  Left connected, the
+   * handler's closure (bound to @self) could be dropped by the finalizing
+   * of @self while the TLS connection is finalized in a thread of the TLS
+   * backend, which GLib's signal code does not survive. */
+  g_signal_handlers_disconnect_by_func (source, on_accept_certificate, self);
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
     {
       GError *mapped;
