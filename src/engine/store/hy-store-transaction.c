@@ -1160,6 +1160,52 @@ collect_msgids (const char *value,
     }
 }
 
+/* The thread @msgid is in: 0 if it is not known, -1 on an error. */
+static gint64
+thread_of (HyStoreTransaction  *self,
+           const char          *msgid,
+           GError             **error)
+{
+  sqlite3_stmt *stmt = prepare (self, "SELECT thread_id FROM thread_ids WHERE msgid = ?1", error);
+  gint64 thread = 0;
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, msgid, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    thread = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, _ ("Cannot read the mail cache"));
+      return -1;
+    }
+  return thread;
+}
+
+/* Adds thread @found to the message's: the lower id of the two is kept,
+ * and the other goes to @others, to be merged into it. */
+static void
+join_thread (gint64 *thread,
+             gint64  found,
+             GArray *others)
+{
+  gint64 other;
+
+  if (*thread == 0 || found == *thread)
+    {
+      *thread = found;
+      return;
+    }
+  other = MAX (*thread, found);
+  g_array_append_val (others, other);
+  *thread = MIN (*thread, found);
+}
+
+/* The thread of the ids @msgids names from @first on (0: none known),
+ * noting which are @known; -1 on an error. */
 static gint64
 lookup_thread (HyStoreTransaction  *self,
                GPtrArray           *msgids,
@@ -1168,38 +1214,17 @@ lookup_thread (HyStoreTransaction  *self,
                GArray              *others,
                GError             **error)
 {
-  sqlite3_stmt *stmt;
   gint64 thread = 0;
 
-  if (first >= msgids->len)
-    return 0;
-  if ((stmt = prepare (self, "SELECT thread_id FROM thread_ids WHERE msgid = ?1", error)) == NULL)
-    return -1;
   for (guint i = first; i < msgids->len; i++)
     {
-      int rc;
+      gint64 found = thread_of (self, g_ptr_array_index (msgids, i), error);
 
-      sqlite3_bind_text (stmt, 1, g_ptr_array_index (msgids, i), -1, SQLITE_STATIC);
-      rc = sqlite3_step (stmt);
-      known[i] = rc == SQLITE_ROW;
-      if (rc == SQLITE_ROW)
-        {
-          gint64 found = sqlite3_column_int64 (stmt, 0);
-
-          if (thread == 0)
-            thread = found;
-          else if (found != thread)
-            {
-              g_array_append_val (others, found);
-              thread = MIN (thread, found);
-            }
-        }
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        {
-          _hy_store_set_error (error, self->store->writer, HY_STORE_ERROR_QUERY, _ ("Cannot read the mail cache"));
-          return -1;
-        }
+      if (found < 0)
+        return -1;
+      known[i] = found > 0;
+      if (found > 0)
+        join_thread (&thread, found, others);
     }
   return thread;
 }
@@ -1325,21 +1350,11 @@ assign_thread (HyStoreTransaction  *self,
       known[0] = TRUE;
       if (sqlite3_changes (self->store->writer) == 0)
         {
-          g_autoptr(GPtrArray) alone = g_ptr_array_new ();
-          gboolean found = FALSE;
-
-          g_ptr_array_add (alone, g_ptr_array_index (msgids, 0));
-          mine = lookup_thread (self, alone, 0, &found, others, error);
+          mine = thread_of (self, g_ptr_array_index (msgids, 0), error);
           if (mine < 0)
             return FALSE;
-          if (mine > 0 && thread != 0 && mine != thread)
-            {
-              g_array_append_val (others, mine);
-              g_array_append_val (others, thread);
-              thread = MIN (thread, mine);
-            }
-          else if (mine > 0)
-            thread = mine;
+          if (mine > 0)
+            join_thread (&thread, mine, others);
         }
     }
   if (thread == 0)

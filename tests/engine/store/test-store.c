@@ -305,7 +305,7 @@ test_threads (Fixture       *f,
   g_autoptr(HyStoreMessage) root = NULL;
   g_autoptr(HyStoreMessage) reply = NULL;
   g_autoptr(HyStoreMessage) other = NULL;
-  gint64 late_child, late_parent, bridge, a, b, q, early, known;
+  gint64 late_child, late_parent, bridge, a, b, q, early, known, c1, c2, back;
   g_autoptr(HyStoreMessage) m1 = NULL;
   g_autoptr(HyStoreMessage) m2 = NULL;
   g_autoptr(HyStoreMessage) m3 = NULL;
@@ -340,6 +340,11 @@ test_threads (Fixture       *f,
                        "2024-02-08T00:00:00Z", 0, FALSE);
   known = add_message (txn, f->inbox, 17, "<p1@x>", "<q1@x>", "b@x", "a@x", "Re: q", NULL,
                        "2024-02-07T00:00:00Z", 0, FALSE);
+  /* A message joining two threads that names the newer one first. */
+  c1 = add_message (txn, f->inbox, 18, "<c1@x>", NULL, "a@x", "b@x", "c1", NULL, "2024-02-09T00:00:00Z", 0, FALSE);
+  c2 = add_message (txn, f->inbox, 19, "<c2@x>", NULL, "a@x", "b@x", "c2", NULL, "2024-02-10T00:00:00Z", 0, FALSE);
+  back = add_message (txn, f->inbox, 20, "<c3@x>", "<c2@x> <c1@x>", "a@x", "b@x", "c3", NULL,
+                      "2024-02-11T00:00:00Z", 0, FALSE);
   g_assert_true (hy_store_transaction_commit (txn, &error));
   g_assert_no_error (error);
 
@@ -364,6 +369,15 @@ test_threads (Fixture       *f,
   g_assert_cmpint (m1->thread_id, ==, m2->thread_id);
   g_assert_cmpint (m1->thread_id, ==, m3->thread_id);
   g_assert_cmpint (m1->thread_id, !=, a);
+  g_clear_pointer (&m1, hy_store_message_free);
+  g_clear_pointer (&m2, hy_store_message_free);
+  g_clear_pointer (&m3, hy_store_message_free);
+  m1 = hy_store_get_message (f->store, c1, &error);
+  m2 = hy_store_get_message (f->store, c2, &error);
+  m3 = hy_store_get_message (f->store, back, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (m1->thread_id, ==, m2->thread_id);
+  g_assert_cmpint (m1->thread_id, ==, m3->thread_id);
 }
 
 static char *
