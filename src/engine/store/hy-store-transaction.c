@@ -671,28 +671,27 @@ run (HyStoreTransaction  *self,
   return TRUE;
 }
 
+/* Binds @text, or NULL, copied by SQLite or (@how SQLITE_STATIC) not:
+ * then it must outlive the statement's next step, and the caller clears
+ * the bindings after that step. */
+static void
+bind_text_as (sqlite3_stmt         *stmt,
+              int                   index,
+              const char           *text,
+              sqlite3_destructor_type how)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, how);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
 static void
 bind_text (sqlite3_stmt *stmt,
            int           index,
            const char   *text)
 {
-  if (text != NULL)
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, index);
-}
-
-/* Binds @text without a copy: it must outlive the statement's next step,
- * and the caller clears the bindings after that step. */
-static void
-bind_text_static (sqlite3_stmt *stmt,
-                  int           index,
-                  const char   *text)
-{
-  if (text != NULL)
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
-  else
-    sqlite3_bind_null (stmt, index);
+  bind_text_as (stmt, index, text, SQLITE_TRANSIENT);
 }
 
 HyStore *
@@ -1963,20 +1962,20 @@ hy_store_transaction_add_prepared (HyStoreTransaction      *self,
   sqlite3_bind_int64 (stmt, 1, message->folder_id);
   sqlite3_bind_int64 (stmt, 2, message->uid);
   sqlite3_bind_int64 (stmt, 3, message->flags);
-  bind_text_static (stmt, 4, message->keywords);
+  bind_text_as (stmt, 4, message->keywords, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 5, (gint64) message->modseq);
   sqlite3_bind_int64 (stmt, 6, message->date);
   sqlite3_bind_int64 (stmt, 7, message->received);
   sqlite3_bind_int64 (stmt, 8, message->size);
-  bind_text_static (stmt, 9, prepared->message_id);
-  bind_text_static (stmt, 10, message->in_reply_to);
-  bind_text_static (stmt, 11, message->references);
-  bind_text_static (stmt, 12, prepared->subject);
-  bind_text_static (stmt, 13, sender_name);
-  bind_text_static (stmt, 14, sender_address);
-  bind_text_static (stmt, 15, prepared->recipients);
+  bind_text_as (stmt, 9, prepared->message_id, SQLITE_STATIC);
+  bind_text_as (stmt, 10, message->in_reply_to, SQLITE_STATIC);
+  bind_text_as (stmt, 11, message->references, SQLITE_STATIC);
+  bind_text_as (stmt, 12, prepared->subject, SQLITE_STATIC);
+  bind_text_as (stmt, 13, sender_name, SQLITE_STATIC);
+  bind_text_as (stmt, 14, sender_address, SQLITE_STATIC);
+  bind_text_as (stmt, 15, prepared->recipients, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 16, message->has_attachment ? 1 : 0);
-  bind_text_static (stmt, 17, prepared->preview);
+  bind_text_as (stmt, 17, prepared->preview, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 18, message->id);
   sqlite3_bind_int64 (stmt, 19, message->thread_id);
   /* The message's strings are bound without copies (the row is about as
