@@ -88,42 +88,77 @@ typedef int (*TokenCallback) (void       *ctx,
                               int         start,
                               int         end);
 
-/* The CJK character at @p (known to be valid UTF-8), folded into @out;
- * returns its length in bytes. */
-static gsize
-cjk_char (const char  *p,
-          char        *out,
-          const char **next)
+/* The character at @p (not ASCII, before @end), with *@next set after it;
+ * (gunichar) -1 where the bytes are not UTF-8, as
+ * g_utf8_get_char_validated() judges them (no overlong forms, surrogates
+ * or code points past U+10FFFF).  Two- and three-byte forms, which are
+ * nearly all the text mail has, are decoded here; others by GLib. */
+static inline gunichar
+next_char (const char  *p,
+           const char  *end,
+           const char **next)
 {
-  gunichar c = g_utf8_get_char (p);
-  gsize n = g_unichar_to_utf8 (c, out);
+  const guchar *u = (const guchar *) p;
+  gunichar c;
 
-  out[n] = '\0';
-  /* Half-width katakana fold to their full-width forms. */
-  if (c >= 0xFF66 && c <= 0xFF9D)
+  if (u[0] >= 0xC2 && u[0] <= 0xDF && end - p >= 2 && (u[1] & 0xC0) == 0x80)
     {
-      g_autofree char *normal = g_utf8_normalize (out, n, G_NORMALIZE_NFKC);
+      *next = p + 2;
+      return ((u[0] & 0x1F) << 6) | (u[1] & 0x3F);
+    }
+  if (u[0] >= 0xE0 && u[0] <= 0xEF && end - p >= 3
+      && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80
+      && (u[0] != 0xE0 || u[1] >= 0xA0)      /* not overlong */
+      && (u[0] != 0xED || u[1] <= 0x9F))     /* not a surrogate */
+    {
+      *next = p + 3;
+      return ((u[0] & 0x0F) << 12) | ((u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+    }
+  c = g_utf8_get_char_validated (p, end - p);
+  if (c == (gunichar) -1 || c == (gunichar) -2)
+    return (gunichar) -1;
+  *next = g_utf8_next_char (p);
+  return c;
+}
+
+/* The CJK character at @p, @length bytes of valid UTF-8, copied (and
+ * folded) into @out; returns the length of the copy. */
+static gsize
+cjk_char (const char *p,
+          gsize       length,
+          char       *out)
+{
+  for (gsize i = 0; i < length; i++)
+    out[i] = p[i];
+  out[length] = '\0';
+  /* Half-width katakana (U+FF66 to U+FF9D: EF BD A6 to EF BE 9D) fold to
+   * their full-width forms. */
+  if (length == 3 && (guchar) p[0] == 0xEF
+      && (((guchar) p[1] == 0xBD && (guchar) p[2] >= 0xA6) || ((guchar) p[1] == 0xBE && (guchar) p[2] <= 0x9D)))
+    {
+      g_autofree char *normal = g_utf8_normalize (out, length, G_NORMALIZE_NFKC);
 
       if (normal != NULL && strlen (normal) < 8)
         {
-          n = strlen (normal);
-          memcpy (out, normal, n + 1);
+          length = strlen (normal);
+          memcpy (out, normal, length + 1);
         }
     }
-  *next = g_utf8_next_char (p);
-  return n;
+  return length;
 }
 
-static gboolean
+/* The length of the CJK character at @p, or 0 if there is none. */
+static inline gsize
 cjk_at (const char *p,
         const char *end)
 {
+  const char *next;
   gunichar c;
 
   if (p >= end || (guchar) *p < 0x80)
-    return FALSE;
-  c = g_utf8_get_char_validated (p, end - p);
-  return c != (gunichar) -1 && c != (gunichar) -2 && is_cjk (c);
+    return 0;
+  c = next_char (p, end, &next);
+  return c != (gunichar) -1 && is_cjk (c) ? (gsize) (next - p) : 0;
 }
 
 /* A run of Han, kana or Hangul characters.  A document indexes every
@@ -151,6 +186,7 @@ static int
 tokenize_cjk_run (const char     *text,
                   const char     *end,
                   const char     *start,
+                  gsize           start_len,
                   gboolean        query,
                   TokenCallback   emit,
                   void           *ctx,
@@ -159,23 +195,27 @@ tokenize_cjk_run (const char     *text,
 {
   char current[8], second[8], pair[16];
   const char *p = start;
-  const char *next;
+  const char *next = start + start_len;
   gsize current_len;
-  gboolean more;
+  gsize more;
   int rc = SQLITE_OK;
 
-  current_len = cjk_char (p, current, &next);
+  current_len = cjk_char (p, start_len, current);
   more = cjk_at (next, end);
 
-  while (more && rc == SQLITE_OK)
+  while (more > 0 && rc == SQLITE_OK)
     {
-      const char *after;
-      gsize second_len = cjk_char (next, second, &after);
+      const char *after = next + more;
+      gsize second_len = cjk_char (next, more, second);
 
-      memcpy (pair, current, current_len);
-      memcpy (pair + current_len, second, second_len);
+      /* Characters are a few bytes: copied inline, not by memcpy(). */
+      for (gsize i = 0; i < current_len; i++)
+        pair[i] = current[i];
+      for (gsize i = 0; i < second_len; i++)
+        pair[current_len + i] = second[i];
       rc = emit (ctx, 0, pair, current_len + second_len, p - text, after - text);
-      memcpy (current, second, second_len + 1);
+      for (gsize i = 0; i <= second_len; i++)
+        current[i] = second[i];
       current_len = second_len;
       p = next;
       next = after;
@@ -217,6 +257,46 @@ tokenize (const char    *text,
       const char *next;
       CharClass klass;
 
+      /* Most text is ASCII: its separators are skipped and its words
+       * taken whole here, unless a word goes on past ASCII, which the
+       * general path below takes character by character. */
+      if (word_start == NULL && p < end && (guchar) *p < 0x80)
+        {
+          const char *w = p;
+
+          if (!g_ascii_isalnum (*p))
+            {
+              do
+                p++;
+              while (p < end && (guchar) *p < 0x80 && !g_ascii_isalnum (*p));
+              continue;
+            }
+          while (p < end && (guchar) *p < 0x80 && g_ascii_isalnum (*p))
+            p++;
+          if (p == end || !((guchar) *p & 0x80))
+            {
+              gsize n = p - w;
+
+              if (held.length > 0)
+                {
+                  rc = emit (ctx, 0, held.text, held.length, held.start, held.end);
+                  held.length = 0;
+                  if (rc != SQLITE_OK)
+                    break;
+                }
+              if (n <= MAX_WORD_BYTES)
+                {
+                  for (gsize i = 0; i < n; i++)
+                    ascii_word[i] = w[i] >= 'A' && w[i] <= 'Z' ? w[i] + ('a' - 'A') : w[i];
+                  rc = emit (ctx, 0, ascii_word, n, w - text, p - text);
+                  if (rc != SQLITE_OK)
+                    break;
+                }
+              continue;
+            }
+          p = w;
+        }
+
       if (p == end)
         {
           c = 0;
@@ -231,8 +311,8 @@ tokenize (const char    *text,
         }
       else
         {
-          c = g_utf8_get_char_validated (p, end - p);
-          if (c == (gunichar) -1 || c == (gunichar) -2)
+          c = next_char (p, end, &next);
+          if (c == (gunichar) -1)
             {
               /* Not UTF-8: treat the byte as a separator. */
               c = 0;
@@ -240,10 +320,7 @@ tokenize (const char    *text,
               klass = CLASS_SEPARATOR;
             }
           else
-            {
-              next = g_utf8_next_char (p);
-              klass = classify (c);
-            }
+            klass = classify (c);
         }
 
       if (klass == CLASS_WORD)
@@ -295,7 +372,7 @@ tokenize (const char    *text,
               held.length = 0;
             }
           if (klass == CLASS_CJK && rc == SQLITE_OK)
-            rc = tokenize_cjk_run (text, end, p, query, emit, ctx, &next, &held);
+            rc = tokenize_cjk_run (text, end, p, next - p, query, emit, ctx, &next, &held);
         }
       if (p == end || rc != SQLITE_OK)
         break;

@@ -180,6 +180,17 @@ test_tokenizer (void)
   g_autofree char *before_word = tokens_in ("开会Q3", TRUE);
   g_autofree char *mixed = tokens_in ("Hongyan鸿雁v2", FALSE);
   g_autofree char *junk = tokens_in ("\xff\xfe" "abc\xc3", FALSE);
+  /* Overlong forms and surrogates are not UTF-8: each byte separates. */
+  g_autofree char *not_utf8 = tokens_in ("ab\xe0\x80\x80" "cd\xed\xa0\x80" "ef\xc0\xaf" "gh", FALSE);
+  g_autofree char *ascii_then_more = tokens_in ("Naïve CAFÉs abcé-déF", FALSE);
+  g_autofree char *long_word = NULL;
+  g_autofree char *astral = tokens_in ("\xf0\xa0\x80\x80\xf0\xa0\x80\x81 x", FALSE);
+  g_autoptr(GString) long_text = g_string_new ("short ");
+
+  for (guint i = 0; i < 97; i++)
+    g_string_append_c (long_text, 'a');
+  g_string_append (long_text, " end");
+  long_word = tokens_in (long_text->str, FALSE);
 
   g_assert_cmpstr (latin, ==, "uber|cafe|naive|hello|world|x2");
   /* Documents: each pair, and the last character of each run. */
@@ -190,6 +201,11 @@ test_tokenizer (void)
   g_assert_cmpstr (room, ==, "会议|议室");
   g_assert_cmpstr (before_word, ==, "开会|会|q3");
   g_assert_cmpstr (mixed, ==, "hongyan|鸿雁|雁|v2");
+  g_assert_cmpstr (not_utf8, ==, "ab|cd|ef|gh");
+  g_assert_cmpstr (ascii_then_more, ==, "naive|cafes|abce|def");
+  /* Words longer than 96 bytes (base64, hashes) are left out. */
+  g_assert_cmpstr (long_word, ==, "short|end");
+  g_assert_cmpstr (astral, ==, "\xf0\xa0\x80\x80\xf0\xa0\x80\x81|\xf0\xa0\x80\x81|x");
   /* A lone character at the end of a search is looked up as a prefix. */
   g_assert_true (hy_store_tokenizer_ends_in_prefix ("会"));
   g_assert_true (hy_store_tokenizer_ends_in_prefix ("Q3会"));
