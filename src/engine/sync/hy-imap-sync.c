@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include <string.h>
+#include <time.h>
 
 #include "account/hy-folder-role.h"
 #include "imap/hy-imap-error.h"
@@ -762,6 +763,8 @@ typedef struct {
   GThreadPool        *workers;       /* prepare bodies */
   guint               preparing;     /* bodies with the workers */
   GCond               prepared;
+  double              writer_cpu;    /* seconds, for the debug log */
+  double              workers_cpu;
 } Writer;
 
 static void
@@ -784,10 +787,22 @@ writer_commit (Writer *w)
   return w->error == NULL;
 }
 
+/* The CPU time of the calling thread, in seconds (for the debug log). */
+static double
+thread_cpu_seconds (void)
+{
+  struct timespec now;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now) != 0)
+    return 0;
+  return now.tv_sec + now.tv_nsec / 1e9;
+}
+
 static gpointer
 writer_thread (gpointer user_data)
 {
   Writer *w = user_data;
+  double cpu_start = thread_cpu_seconds ();
 
   while (TRUE)
     {
@@ -799,7 +814,10 @@ writer_thread (gpointer user_data)
           writer_commit (w);
           writer_item_free (item);
           if (kind == ITEM_QUIT)
-            return NULL;
+            {
+              w->writer_cpu = thread_cpu_seconds () - cpu_start;
+              return NULL;
+            }
           g_async_queue_push (w->replies, w->error != NULL ? g_error_copy (w->error)
                                                           : g_error_new_literal (G_IO_ERROR, 0, ""));
           continue;
@@ -851,13 +869,16 @@ prepare_body (gpointer data,
 {
   WriterItem *item = data;
   Writer *w = user_data;
-  g_autoptr(HyMessage) parsed = hy_message_new_from_bytes (item->raw);
+  double cpu_start = thread_cpu_seconds ();
+  HyMessage *parsed = hy_message_new_from_bytes (item->raw);
 
   item->body = hy_store_prepare_body (w->store, item->id, item->raw,
                                       parsed != NULL ? hy_message_get_text (parsed) : NULL,
                                       FALSE, &item->error);
+  g_clear_object (&parsed);
   g_async_queue_push (w->items, item);
   g_mutex_lock (&w->lock);
+  w->workers_cpu += thread_cpu_seconds () - cpu_start;
   if (--w->preparing == 0)
     g_cond_signal (&w->prepared);
   g_mutex_unlock (&w->lock);
@@ -953,6 +974,7 @@ writer_finish (Writer  *w,
   writer_push (w, ITEM_QUIT, NULL, 0, NULL);
   g_thread_join (w->thread);
   g_thread_pool_free (w->workers, FALSE, TRUE);
+  g_debug ("CPU time of the store writer: %.2f s; of the body workers: %.2f s", w->writer_cpu, w->workers_cpu);
   ok = w->error == NULL;
   if (!ok)
     g_propagate_error (error, g_steal_pointer (&w->error));
