@@ -20,9 +20,10 @@
  *     show how much of its time the disk takes.
  * mbsync is a benchmark tool here, not a build or test dependency:
  * "apt-get install isync" before using --mbsync.
- * Each is repeated --rounds times; medians are printed.  With the raw and
- * header sync figures go the CPU seconds each side used: the benchmark
- * process (all its threads) and the server's imap processes.
+ * Each is repeated --rounds times; medians are printed.  With each figure
+ * of ours go the CPU seconds each side used: the benchmark process (all
+ * its threads) and the server's imap processes.  --skip-header times only
+ * the full sync (and mbsync), --skip-full only the raw FETCH and header sync.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -354,10 +355,20 @@ run_sync (const char *dir,
 /* ---- mbsync ---------------------------------------------------------------- */
 
 static double
+rusage_seconds (const struct rusage *usage)
+{
+  return usage->ru_utime.tv_sec + usage->ru_utime.tv_usec / 1e6
+         + usage->ru_stime.tv_sec + usage->ru_stime.tv_usec / 1e6;
+}
+
+/* Times mbsync; its CPU seconds (user and system) go to @cpu. */
+static double
 run_mbsync (const char *dir,
             const char *mailbox,
-            gboolean    fsync)
+            gboolean    fsync,
+            double     *cpu)
 {
+  struct rusage before, after;
   g_autofree char *maildir = g_build_filename (dir, "mbsync", NULL);
   g_autofree char *config = g_build_filename (dir, "mbsyncrc", NULL);
   g_autofree char *clear = g_strdup_printf ("rm -rf '%s' && mkdir -p '%s'", maildir, maildir);
@@ -380,6 +391,7 @@ run_mbsync (const char *dir,
     die ("write the mbsync configuration", error);
   if (system (clear) != 0)
     die ("cannot clear the Maildir", NULL);
+  getrusage (RUSAGE_CHILDREN, &before);
   start = g_get_monotonic_time ();
   if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &err, &status, &error))
     die ("run mbsync (apt-get install isync)", error);
@@ -388,7 +400,10 @@ run_mbsync (const char *dir,
       fprintf (stderr, "%s", err != NULL ? err : "");
       die ("mbsync", error);
     }
-  return (g_get_monotonic_time () - start) / 1e6;
+  start = g_get_monotonic_time () - start;
+  getrusage (RUSAGE_CHILDREN, &after);
+  *cpu = rusage_seconds (&after) - rusage_seconds (&before);
+  return start / 1e6;
 }
 
 static int
@@ -416,6 +431,7 @@ main (int    argc,
   g_autofree char *dir = NULL;
   gboolean mbsync = FALSE;
   gboolean mbsync_nofsync = FALSE;
+  gboolean skip_header = FALSE;
   gboolean skip_full = FALSE;
   int rounds = 3;
   GOptionEntry entries[] = {
@@ -424,6 +440,7 @@ main (int    argc,
     { "mbsync", 0, 0, G_OPTION_ARG_NONE, &mbsync, "Also time mbsync's full sync", NULL },
     { "mbsync-nofsync", 0, 0, G_OPTION_ARG_NONE, &mbsync_nofsync, "With --mbsync, also time it with FSync no", NULL },
     { "skip-full", 0, 0, G_OPTION_ARG_NONE, &skip_full, "Only the header sync", NULL },
+    { "skip-header", 0, 0, G_OPTION_ARG_NONE, &skip_header, "Only the full sync", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— sync benchmark");
@@ -435,11 +452,13 @@ main (int    argc,
   g_autofree double *full = NULL;
   g_autofree double *mb = NULL;
   g_autofree double *mb_nofsync = NULL;
+  g_autofree double *mb_cpu = NULL, *mb_nofsync_cpu = NULL;
   guint count = 0, synced = 0;
   guint64 bytes = 0;
   Cpu cpu;
   g_autofree double *raw_client_cpu = NULL, *raw_server_cpu = NULL;
   g_autofree double *sync_client_cpu = NULL, *sync_server_cpu = NULL;
+  g_autofree double *full_client_cpu = NULL, *full_server_cpu = NULL;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -463,15 +482,19 @@ main (int    argc,
   full = g_new0 (double, rounds);
   mb = g_new0 (double, rounds);
   mb_nofsync = g_new0 (double, rounds);
+  mb_cpu = g_new0 (double, rounds);
+  mb_nofsync_cpu = g_new0 (double, rounds);
   raw_client_cpu = g_new0 (double, rounds);
   raw_server_cpu = g_new0 (double, rounds);
   sync_client_cpu = g_new0 (double, rounds);
   sync_server_cpu = g_new0 (double, rounds);
+  full_client_cpu = g_new0 (double, rounds);
+  full_server_cpu = g_new0 (double, rounds);
   mbsync_nofsync = mbsync && mbsync_nofsync;
 
   /* Warm the server's caches once. */
   run_raw (hy_imap_client_get_connection (raw_client), 0, &count, &bytes, &cpu);
-  for (int i = 0; i < rounds; i++)
+  for (int i = 0; i < rounds && !skip_header; i++)
     {
       raw[i] = run_raw (hy_imap_client_get_connection (raw_client), i + 1, &count, &bytes, &cpu);
       raw_client_cpu[i] = cpu.client;
@@ -486,42 +509,52 @@ main (int    argc,
                headers[i], sync_client_cpu[i], sync_server_cpu[i], synced, indexing[i]);
     }
   printf ("messages: %u (raw response %.1f MB)\n", count, bytes / 1e6);
-  printf ("raw FETCH of the header items (median of %d): %.3f s\n", rounds, median (raw, rounds));
-  printf ("header sync into the store (median of %d): %.3f s\n", rounds, median (headers, rounds));
-  printf ("ratio header sync / raw FETCH: %.2f\n", median (headers, rounds) / median (raw, rounds));
-  printf ("CPU of raw FETCH (median): client %.2f s, server %.2f s\n",
-          median (raw_client_cpu, rounds), median (raw_server_cpu, rounds));
-  printf ("CPU of header sync (median): client %.2f s, server %.2f s\n",
-          median (sync_client_cpu, rounds), median (sync_server_cpu, rounds));
-  printf ("search index of subjects and addresses, written after the header sync (median of %d): %.3f s\n",
-          rounds, median (indexing, rounds));
+  if (!skip_header)
+    {
+      printf ("raw FETCH of the header items (median of %d): %.3f s\n", rounds, median (raw, rounds));
+      printf ("header sync into the store (median of %d): %.3f s\n", rounds, median (headers, rounds));
+      printf ("ratio header sync / raw FETCH: %.2f\n", median (headers, rounds) / median (raw, rounds));
+      printf ("CPU of raw FETCH (median): client %.2f s, server %.2f s\n",
+              median (raw_client_cpu, rounds), median (raw_server_cpu, rounds));
+      printf ("CPU of header sync (median): client %.2f s, server %.2f s\n",
+              median (sync_client_cpu, rounds), median (sync_server_cpu, rounds));
+      printf ("search index of subjects and addresses, written after the header sync (median of %d): %.3f s\n",
+              rounds, median (indexing, rounds));
+    }
 
   if (!skip_full)
     {
       for (int i = 0; i < rounds; i++)
         {
           full[i] = run_sync (dir, mailbox, TRUE, &synced, &cpu, NULL);
+          full_client_cpu[i] = cpu.client;
+          full_server_cpu[i] = cpu.server;
           if (mbsync)
-            mb[i] = run_mbsync (dir, mailbox, TRUE);
+            mb[i] = run_mbsync (dir, mailbox, TRUE, &mb_cpu[i]);
           if (mbsync_nofsync)
-            mb_nofsync[i] = run_mbsync (dir, mailbox, FALSE);
-          fprintf (stderr, "round %d: full offline sync %.3f s%s", i + 1, full[i], mbsync ? "" : "\n");
+            mb_nofsync[i] = run_mbsync (dir, mailbox, FALSE, &mb_nofsync_cpu[i]);
+          fprintf (stderr, "round %d: full offline sync %.3f s (CPU client %.2f s, server %.2f s)%s",
+                   i + 1, full[i], full_client_cpu[i], full_server_cpu[i], mbsync ? "" : "\n");
           if (mbsync)
-            fprintf (stderr, ", mbsync %.3f s", mb[i]);
+            fprintf (stderr, ", mbsync %.3f s (CPU %.2f s)", mb[i], mb_cpu[i]);
           if (mbsync_nofsync)
-            fprintf (stderr, ", mbsync with FSync no %.3f s", mb_nofsync[i]);
+            fprintf (stderr, ", mbsync with FSync no %.3f s (CPU %.2f s)", mb_nofsync[i], mb_nofsync_cpu[i]);
           if (mbsync)
             fprintf (stderr, "\n");
         }
       printf ("full offline sync, bodies and index (median of %d): %.3f s\n", rounds, median (full, rounds));
+      printf ("CPU of full offline sync (median): client %.2f s, server %.2f s\n",
+              median (full_client_cpu, rounds), median (full_server_cpu, rounds));
       if (mbsync)
         {
-          printf ("mbsync -a of the same mailbox (median of %d): %.3f s\n", rounds, median (mb, rounds));
+          printf ("mbsync -a of the same mailbox (median of %d): %.3f s (CPU %.2f s)\n",
+                  rounds, median (mb, rounds), median (mb_cpu, rounds));
           printf ("ratio full sync / mbsync: %.2f\n", median (full, rounds) / median (mb, rounds));
         }
       if (mbsync_nofsync)
         {
-          printf ("mbsync -a with FSync no (median of %d): %.3f s\n", rounds, median (mb_nofsync, rounds));
+          printf ("mbsync -a with FSync no (median of %d): %.3f s (CPU %.2f s)\n",
+                  rounds, median (mb_nofsync, rounds), median (mb_nofsync_cpu, rounds));
           printf ("ratio full sync / mbsync with FSync no: %.2f\n",
                   median (full, rounds) / median (mb_nofsync, rounds));
         }
