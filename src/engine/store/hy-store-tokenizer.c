@@ -235,6 +235,35 @@ tokenize_cjk_run (const char     *text,
   return emit (ctx, 0, current, current_len, p - text, next - text);
 }
 
+/* Emits a query's held character, if any: a token follows it. */
+static int
+emit_held (HeldChar      *held,
+           TokenCallback  emit,
+           void          *ctx)
+{
+  int rc = SQLITE_OK;
+
+  if (held->length > 0)
+    rc = emit (ctx, 0, held->text, held->length, held->start, held->end);
+  held->length = 0;
+  return rc;
+}
+
+/* Emits the ASCII word @word of @n bytes (at most MAX_WORD_BYTES),
+ * lower-cased in @buffer: no allocation. */
+static int
+emit_ascii_word (const char    *text,
+                 const char    *word,
+                 gsize          n,
+                 char          *buffer,
+                 TokenCallback  emit,
+                 void          *ctx)
+{
+  for (gsize i = 0; i < n; i++)
+    buffer[i] = word[i] >= 'A' && word[i] <= 'Z' ? word[i] + ('a' - 'A') : word[i];
+  return emit (ctx, 0, buffer, n, word - text, word + n - text);
+}
+
 static int
 tokenize (const char    *text,
           gsize          length,
@@ -275,23 +304,11 @@ tokenize (const char    *text,
             p++;
           if (p == end || !((guchar) *p & 0x80))
             {
-              gsize n = p - w;
-
-              if (held.length > 0)
-                {
-                  rc = emit (ctx, 0, held.text, held.length, held.start, held.end);
-                  held.length = 0;
-                  if (rc != SQLITE_OK)
-                    break;
-                }
-              if (n <= MAX_WORD_BYTES)
-                {
-                  for (gsize i = 0; i < n; i++)
-                    ascii_word[i] = w[i] >= 'A' && w[i] <= 'Z' ? w[i] + ('a' - 'A') : w[i];
-                  rc = emit (ctx, 0, ascii_word, n, w - text, p - text);
-                  if (rc != SQLITE_OK)
-                    break;
-                }
+              rc = emit_held (&held, emit, ctx);
+              if (rc == SQLITE_OK && (gsize) (p - w) <= MAX_WORD_BYTES)
+                rc = emit_ascii_word (text, w, p - w, ascii_word, emit, ctx);
+              if (rc != SQLITE_OK)
+                break;
               continue;
             }
           p = w;
@@ -339,22 +356,12 @@ tokenize (const char    *text,
             {
               gsize n = p - word_start;
 
-              if (held.length > 0)
-                {
-                  rc = emit (ctx, 0, held.text, held.length, held.start, held.end);
-                  held.length = 0;
-                  if (rc != SQLITE_OK)
-                    break;
-                }
+              rc = emit_held (&held, emit, ctx);
+              if (rc != SQLITE_OK)
+                break;
 
               if (n <= MAX_WORD_BYTES && word_ascii)
-                {
-                  /* Most words: lower-cased in place, no allocation. */
-                  for (gsize i = 0; i < n; i++)
-                    ascii_word[i] = word_start[i] >= 'A' && word_start[i] <= 'Z' ? word_start[i] + ('a' - 'A')
-                                                                                  : word_start[i];
-                  rc = emit (ctx, 0, ascii_word, n, word_start - text, p - text);
-                }
+                rc = emit_ascii_word (text, word_start, n, ascii_word, emit, ctx);
               else if (n <= MAX_WORD_BYTES)
                 {
                   if (folded == NULL)
@@ -366,11 +373,8 @@ tokenize (const char    *text,
                 }
               word_start = NULL;
             }
-          if (klass == CLASS_CJK && rc == SQLITE_OK && held.length > 0)
-            {
-              rc = emit (ctx, 0, held.text, held.length, held.start, held.end);
-              held.length = 0;
-            }
+          if (klass == CLASS_CJK && rc == SQLITE_OK)
+            rc = emit_held (&held, emit, ctx);
           if (klass == CLASS_CJK && rc == SQLITE_OK)
             rc = tokenize_cjk_run (text, end, p, next - p, query, emit, ctx, &next, &held);
         }
