@@ -65,7 +65,10 @@ def paragraph(rng, size):
 
 
 def qp(text):
-    return binascii.b2a_qp(text.encode()).decode().replace("\n", "\r\n")
+    # b2a_qp() keeps a CR before each line break it writes: encode the
+    # text with bare LFs, then end every line with CRLF (else soft line
+    # breaks come out as "=\r\r\n", which no decoder takes as one).
+    return binascii.b2a_qp(text.replace("\r\n", "\n").encode()).decode().replace("\n", "\r\n")
 
 
 def attachment(rng, size, name, ctype):
