@@ -22,16 +22,19 @@ typedef enum {
   CLASS_CJK,
 } CharClass;
 
-static gboolean
+static inline gboolean
 is_cjk (gunichar c)
 {
+  if (c >= 0x4E00 && c <= 0x9FFF)         /* unified ideographs: most of it */
+    return TRUE;
+  if (c < 0x2E80)
+    return FALSE;
   return (c >= 0x2E80 && c <= 0x2FDF)     /* CJK and Kangxi radicals */
       || (c >= 0x3005 && c <= 0x3007)     /* 々 〆 〇 */
       || (c >= 0x3040 && c <= 0x30FF)     /* hiragana, katakana */
       || (c >= 0x3100 && c <= 0x312F)     /* bopomofo */
       || (c >= 0x31A0 && c <= 0x31FF)     /* bopomofo ext., katakana ext. */
       || (c >= 0x3400 && c <= 0x4DBF)     /* ext. A */
-      || (c >= 0x4E00 && c <= 0x9FFF)     /* unified ideographs */
       || (c >= 0xA960 && c <= 0xA97F)     /* Hangul jamo ext. A */
       || (c >= 0xAC00 && c <= 0xD7AF)     /* Hangul syllables */
       || (c >= 0xF900 && c <= 0xFAFF)     /* compatibility ideographs */
@@ -123,7 +126,7 @@ next_char (const char  *p,
 
 /* The CJK character at @p, @length bytes of valid UTF-8, copied (and
  * folded) into @out; returns the length of the copy. */
-static gsize
+static inline gsize
 cjk_char (const char *p,
           gsize       length,
           char       *out)
