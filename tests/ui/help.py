@@ -10,6 +10,7 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -88,6 +89,7 @@ def main():
     finally:
         app.kill()
     uitest.check_clean_exit(rc, app.stderr_text())
+    shutil.rmtree(profile, ignore_errors=True)
     print(f"ok: app.help, F1 and the main menu open {HELP_URI}")
 
 

@@ -21,6 +21,7 @@ import gettext
 import re
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -253,6 +254,7 @@ def main():
         time.sleep(1.0)
         window_png(filled, app.screenshot_path(f"screenshot-{language}-compose-filled.png"))
     phase([link], filled_composer)
+    shutil.rmtree(profile, ignore_errors=True)
 
     if failures:
         raise SystemExit("\n".join(failures))

@@ -16,6 +16,7 @@
 import email.utils
 import imaplib
 import os
+import shutil
 import signal
 import socket
 import ssl
@@ -355,6 +356,7 @@ def scenario(env, name, smtp_trigger=None, imap_trigger=None, server_down=False,
         expected.update({mids[i]: c for i, c in expect_bob.items()})
     bob = wait_counts(env, env.bob, 'INBOX', expected)
     sent = wait_counts(env, env.alice, 'Sent', {m: 1 for m in mids}, timeout=5)
+    shutil.rmtree(home, ignore_errors=True)
     return mids, expected, bob, sent
 
 
@@ -400,6 +402,7 @@ def refused(env):
     back = cli(env_vars, 'outbox', 'cancel', '--account', account_id, ids[1]).stdout
     assert 'nobody@elsewhere.invalid' in back
     assert cli(env_vars, 'outbox', 'list', '--account', account_id).stdout == ''
+    shutil.rmtree(home, ignore_errors=True)
     print('ok refused: 550 kept with the server\'s words, the other two sent over one session')
 
 
