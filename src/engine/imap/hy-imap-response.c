@@ -2256,7 +2256,6 @@ view_body (Lexer       *lx,
   return TRUE;
 }
 
-/* Mirrors parse_fetch(). */
 /* Whether atom @v is @word, as g_ascii_strcasecmp (v->str, word) == 0
  * would say, without reading it when the lengths differ. */
 static inline gboolean
@@ -2268,6 +2267,7 @@ atom_is (const Value *v,
 }
 #define ATOM_IS(v, word) atom_is ((v), (word), sizeof (word) - 1)
 
+/* Mirrors parse_fetch(). */
 static gboolean
 view_fetch (Lexer           *lx,
             const Value     *list,
