@@ -305,7 +305,7 @@ tokenize (const char    *text,
             }
           while (p < end && (guchar) *p < 0x80 && g_ascii_isalnum (*p))
             p++;
-          if (p == end || !((guchar) *p & 0x80))
+          if (p == end || (guchar) *p < 0x80)
             {
               rc = emit_held (&held, emit, ctx);
               if (rc == SQLITE_OK && (gsize) (p - w) <= MAX_WORD_BYTES)
