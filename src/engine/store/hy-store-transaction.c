@@ -1432,7 +1432,6 @@ static void
 address_key (Address *address)
 {
   const char *addr = address->addr;
-
   gboolean upper = FALSE, at = FALSE;
   const char *p;
 
@@ -1839,6 +1838,7 @@ prepare_message (HyStoreMessage *message,
                  GArray         *cc)
 {
   HyStorePreparedMessage *prepared;
+
   prepared = g_new0 (HyStorePreparedMessage, 1);
   prepared->message = message;
   prepared->subject = decode_header (message->subject);
